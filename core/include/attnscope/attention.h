@@ -1,0 +1,52 @@
+// One mechanism prepared on one head's Q, K, V: the heavy work (feature maps, summaries,
+// normalisers) is done once, then rows of the attention map cost O(N·r) each — what hovering a
+// query needs at any N.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "attnscope/mechanism.h"
+#include "attnscope/progress.h"
+#include "attnscope/qkv.h"
+#include "attnscope/spectrum.h"
+
+namespace attnscope {
+
+class PreparedAttention {
+ public:
+  virtual ~PreparedAttention() = default;
+
+  int n() const { return n_; }
+  const MechanismSpec& spec() const { return spec_; }
+
+  /// Rows of the N×N map A in double precision.
+  /// @param[in] rows  query indices, each in [0, N)
+  /// @return          #rows by N; each row sums to 1 (paper normaliser), causal rows are 0 after i
+  virtual MatrixD rows(const std::vector<int>& rows) const = 0;
+  /// One row (length N).
+  VectorD row(int i) const;
+  /// The dense N×N map in float. Throws BudgetExceeded when N²·4 bytes > budgetBytes.
+  MatrixF matrix(std::size_t budgetBytes = kDefaultMatrixBudgetBytes,
+                 const JobControl& job = {}) const;
+  /// The dense map in double, for dense spectra (same budget rule with 8 bytes an entry).
+  MatrixD matrixD(std::size_t budgetBytes, const JobControl& job = {}) const;
+  /// Singular values: from the factored form where one exists, else dense (within opts.maxDenseN).
+  virtual Spectrum spectrum(const SpectrumOptions& opts = {}, const JobControl& job = {}) const;
+
+ protected:
+  PreparedAttention(MechanismSpec spec, int n) : spec_(std::move(spec)), n_(n) {}
+  Spectrum denseSpectrum(const SpectrumOptions& opts, const JobControl& job) const;
+  void checkRow(int i) const;
+
+  MechanismSpec spec_;
+  int n_;
+  int dk_ = 0;
+};
+
+/// Throws BudgetExceeded with a message giving the size asked for and the budget.
+void requireBudget(std::size_t n, std::size_t bytesPerEntry, std::size_t budgetBytes,
+                   const char* what);
+
+}  // namespace attnscope

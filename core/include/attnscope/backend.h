@@ -1,0 +1,64 @@
+// The Backend seam (DESIGN.md): every compute backend (Eigen CPU, CUDA) implements this; the GUI and
+// the command line only talk to it. Every call takes one head or all heads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "attnscope/attention.h"
+#include "attnscope/mechanism.h"
+#include "attnscope/progress.h"
+#include "attnscope/qkv.h"
+#include "attnscope/spectrum.h"
+
+namespace attnscope {
+
+struct Availability {
+  bool ok = false;
+  std::string reason;  ///< why not, when !ok
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  /// Short name: "eigen", "cuda".
+  virtual std::string name() const = 0;
+  /// Whether the backend can run here, and if not, why (no driver, no device, ...).
+  virtual Availability available() const = 0;
+  /// Worker threads (CPU) used by this backend's calls; values < 1 mean "all cores".
+  virtual void setThreads(int threads) = 0;
+  virtual int threads() const = 0;
+  /// Budget for dense N×N maps (default 2 GiB).
+  void setMatrixBudget(std::size_t bytes) { matrixBudget_ = bytes; }
+  std::size_t matrixBudget() const { return matrixBudget_; }
+
+  /// Prepares one head for repeated row queries (hovering): heavy work once, rows in O(N·r).
+  virtual std::unique_ptr<PreparedAttention> prepare(const MechanismSpec& spec,
+                                                     const HeadQKV& head) = 0;
+  /// The efficient forward path on one head. @return N by d_v
+  virtual MatrixF forwardHead(const MechanismSpec& spec, const HeadQKV& head) = 0;
+
+  /// Output O = A·V for each selected head (efficient path, never an N×N matrix except
+  /// materialised softmax). Validates inputs and settings first.
+  std::vector<MatrixF> forward(const MechanismSpec& spec, const Qkv& qkv, HeadSel heads,
+                               const JobControl& job = {});
+  /// Row `query` of A for each selected head (length N each).
+  std::vector<VectorD> attentionRow(const MechanismSpec& spec, const Qkv& qkv, HeadSel heads,
+                                    int query);
+  /// Dense N×N maps, refused (BudgetExceeded) above matrixBudget().
+  std::vector<MatrixF> attentionMatrix(const MechanismSpec& spec, const Qkv& qkv, HeadSel heads,
+                                       const JobControl& job = {});
+  /// Singular-value spectra (factored for bidirectional linear and MHLA, else dense).
+  std::vector<Spectrum> spectrum(const MechanismSpec& spec, const Qkv& qkv, HeadSel heads,
+                                 const SpectrumOptions& opts = {}, const JobControl& job = {});
+
+ protected:
+  void check(const MechanismSpec& spec, const Qkv& qkv) const;
+
+ private:
+  std::size_t matrixBudget_ = kDefaultMatrixBudgetBytes;
+};
+
+}  // namespace attnscope

@@ -1,0 +1,66 @@
+// What to compute: one attention mechanism with all its settings, resolved for a given N.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "attnscope/blocks.h"
+#include "attnscope/feature_map.h"
+#include "attnscope/mixing.h"
+#include "attnscope/types.h"
+
+namespace attnscope {
+
+enum class MechanismKind { Softmax, Linear, Mhla };
+/// Paper: o_t = φ(q_t)ᵀS̃_a / φ(q_t)ᵀz̃_a. Official: the released vision code's normaliser (MATH.md).
+enum class Normaliser { Paper, Official };
+/// Softmax forward: streaming (online softmax over key tiles, O(N·d) memory) or materialised.
+enum class SoftmaxPath { Streaming, Materialised };
+
+std::string toString(MechanismKind k);
+std::string toString(Normaliser k);
+MechanismKind parseMechanism(const std::string& name);  ///< softmax | linear | mhla
+Normaliser parseNormaliser(const std::string& name);    ///< paper | official
+
+/// Default budget for a dense N×N map (2 GiB).
+inline constexpr std::size_t kDefaultMatrixBudgetBytes = std::size_t(2) << 30;
+/// ε added to the official normaliser's denominator.
+inline constexpr double kOfficialEpsilon = 1e-6;
+
+struct MechanismSpec {
+  MechanismKind kind = MechanismKind::Softmax;
+  bool causal = false;
+  /// Softmax: s = 1/(τ·√d_k).
+  double temperature = 1.0;
+  SoftmaxPath softmaxPath = SoftmaxPath::Streaming;
+  /// Linear and MHLA.
+  FeatureMapSpec featureMap;
+  /// MHLA: the block layout and its M×M mixing matrix (both resolved for this N).
+  std::shared_ptr<const BlockLayout> layout;
+  MatrixD mixing;
+  Normaliser normaliser = Normaliser::Paper;
+
+  static MechanismSpec softmax(bool causal = false, double temperature = 1.0);
+  static MechanismSpec linear(FeatureMapSpec phi = {}, bool causal = false);
+  static MechanismSpec mhla(BlockLayout layout, MatrixD mixing, FeatureMapSpec phi = {},
+                            bool causal = false, Normaliser norm = Normaliser::Paper);
+  static MechanismSpec mhla(BlockLayout layout, MixingInit init, FeatureMapSpec phi = {},
+                            bool causal = false, Normaliser norm = Normaliser::Paper);
+
+  /// Number of blocks M (1 for softmax and linear).
+  int blocks() const { return layout ? layout->m() : 1; }
+  /// Throws InvalidArgument when the settings cannot apply to N tokens of key width d_k (causal 2D
+  /// MHLA, official normaliser with unequal blocks or causal, bad mixing matrix, τ ≤ 0, ...).
+  void validate(int n, int dk) const;
+  /// "softmax", "linear (relu)", "MHLA (M=16, cos)" style label.
+  std::string label() const;
+};
+
+/// Feature dimension r used by linear and MHLA (d_k, or the favor feature count).
+int featureDim(const MechanismSpec& spec, int dk);
+/// Theoretical rank bound of the map (MATH.md): softmax N; linear r; MHLA Σ_b min(|B_b|, r); causal N.
+int rankBound(const MechanismSpec& spec, int n, int dk);
+/// FLOPs of one forward for one head (MATH.md "FLOP counts").
+double forwardFlops(const MechanismSpec& spec, int n, int dk, int dv);
+
+}  // namespace attnscope

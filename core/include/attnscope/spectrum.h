@@ -1,0 +1,38 @@
+// Singular-value spectra and ranks of attention maps (MATH.md, "Metrics").
+#pragma once
+
+#include <cstddef>
+
+#include "attnscope/progress.h"
+#include "attnscope/types.h"
+
+namespace attnscope {
+
+struct SpectrumOptions {
+  /// Numerical rank counts σ_k > relTol·σ_1.
+  double relTol = 1e-4;
+  /// Dense spectra (softmax, causal maps) are refused above this N: an N×N SVD costs O(N³)
+  /// (about 0.4 s at N = 1024, 30 s at 4096 on two cores).
+  int maxDenseN = 4096;
+  /// Use the dense path even where a factored form exists (for checks).
+  bool forceDense = false;
+};
+
+struct Spectrum {
+  VectorD sigma;           ///< σ_1 ≥ σ_2 ≥ … ≥ 0 (only the possibly non-zero ones for factored forms)
+  int numericalRank = 0;   ///< #{k : σ_k > relTol·σ_1}
+  double effectiveRank = 0;  ///< exp(−Σ p_k ln p_k), p_k = σ_k/Σσ
+  int rankBound = 0;       ///< theoretical bound (MATH.md)
+  bool factored = false;   ///< computed from the factored form (true) or the dense matrix (false)
+  double relTol = 1e-4;
+};
+
+int numericalRank(const VectorD& sigma, double relTol);
+double effectiveRank(const VectorD& sigma);
+/// Fills ranks from σ (sorted descending by this function).
+Spectrum makeSpectrum(VectorD sigma, double relTol, int rankBound, bool factored);
+
+/// Singular values of a dense matrix in double precision (divide-and-conquer SVD).
+VectorD singularValues(const MatrixD& a);
+
+}  // namespace attnscope

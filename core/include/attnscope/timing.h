@@ -1,0 +1,24 @@
+// The timing harness shared by the GUI's timing panel, `attnscope bench` and the benchmarks.
+#pragma once
+
+#include <string>
+
+#include "attnscope/backend.h"
+
+namespace attnscope {
+
+struct TimingResult {
+  std::string mechanism;  ///< softmax | linear | mhla
+  std::string backend;
+  int n = 0, d = 0, heads = 0, blocks = 1;
+  int repeats = 0;
+  double medianMs = 0, minMs = 0, maxMs = 0;
+  double gflops = 0;  ///< MATH.md FLOP count over all heads / median time
+};
+
+/// Times the efficient forward over all heads of `qkv`: one warm-up, then `repeats` runs.
+/// Inputs are validated once, outside the timed region.
+TimingResult timeForward(Backend& backend, const MechanismSpec& spec, const Qkv& qkv, int repeats,
+                         const JobControl& job = {});
+
+}  // namespace attnscope

@@ -1,0 +1,61 @@
+#include "attnscope/backend.h"
+
+#include "attnscope/error.h"
+
+namespace attnscope {
+
+void Backend::check(const MechanismSpec& spec, const Qkv& qkv) const {
+  const Availability av = available();
+  if (!av.ok) throw Error("the " + name() + " backend is not available: " + av.reason);
+  qkv.validate();
+  spec.validate(qkv.n(), qkv.dk());
+}
+
+std::vector<MatrixF> Backend::forward(const MechanismSpec& spec, const Qkv& qkv, HeadSel heads,
+                                      const JobControl& job) {
+  check(spec, qkv);
+  const auto sel = qkv.select(heads);
+  std::vector<MatrixF> out;
+  for (size_t i = 0; i < sel.size(); ++i) {
+    job.check();
+    out.push_back(forwardHead(spec, qkv.heads[sel[i]]));
+    job.report(double(i + 1) / sel.size());
+  }
+  return out;
+}
+
+std::vector<VectorD> Backend::attentionRow(const MechanismSpec& spec, const Qkv& qkv,
+                                           HeadSel heads, int query) {
+  check(spec, qkv);
+  std::vector<VectorD> out;
+  for (int h : qkv.select(heads)) out.push_back(prepare(spec, qkv.heads[h])->row(query));
+  return out;
+}
+
+std::vector<MatrixF> Backend::attentionMatrix(const MechanismSpec& spec, const Qkv& qkv,
+                                              HeadSel heads, const JobControl& job) {
+  check(spec, qkv);
+  const auto sel = qkv.select(heads);
+  requireBudget(qkv.n(), sizeof(float) * sel.size(), matrixBudget_,
+                sel.size() > 1 ? "dense attention maps (all heads)" : "a dense attention map");
+  std::vector<MatrixF> out;
+  for (size_t i = 0; i < sel.size(); ++i) {
+    JobControl sub{[&](double f) { job.report((i + f) / sel.size()); }, job.cancel};
+    out.push_back(prepare(spec, qkv.heads[sel[i]])->matrix(matrixBudget_, sub));
+  }
+  return out;
+}
+
+std::vector<Spectrum> Backend::spectrum(const MechanismSpec& spec, const Qkv& qkv, HeadSel heads,
+                                        const SpectrumOptions& opts, const JobControl& job) {
+  check(spec, qkv);
+  const auto sel = qkv.select(heads);
+  std::vector<Spectrum> out;
+  for (size_t i = 0; i < sel.size(); ++i) {
+    JobControl sub{[&](double f) { job.report((i + f) / sel.size()); }, job.cancel};
+    out.push_back(prepare(spec, qkv.heads[sel[i]])->spectrum(opts, sub));
+  }
+  return out;
+}
+
+}  // namespace attnscope

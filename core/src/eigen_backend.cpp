@@ -1,0 +1,33 @@
+#include "attnscope/eigen_backend.h"
+
+#include <omp.h>
+
+#include "kernels.h"
+
+namespace attnscope {
+
+int hardwareThreads() { return omp_get_num_procs(); }
+
+EigenBackend::EigenBackend(int threads) { setThreads(threads); }
+
+void EigenBackend::setThreads(int threads) {
+  threads_ = threads < 1 ? hardwareThreads() : threads;
+}
+
+std::unique_ptr<PreparedAttention> EigenBackend::prepare(const MechanismSpec& spec,
+                                                         const HeadQKV& head) {
+  spec.validate(static_cast<int>(head.Q.rows()), static_cast<int>(head.Q.cols()));
+  Eigen::setNbThreads(threads_);
+  if (spec.kind == MechanismKind::Softmax) return detail::prepareSoftmax(head, spec);
+  return detail::prepareLinearFamily(head, spec, threads_);
+}
+
+MatrixF EigenBackend::forwardHead(const MechanismSpec& spec, const HeadQKV& head) {
+  spec.validate(static_cast<int>(head.Q.rows()), static_cast<int>(head.Q.cols()));
+  Eigen::setNbThreads(threads_);
+  if (spec.kind == MechanismKind::Softmax)
+    return detail::softmaxForward(head, spec, threads_, matrixBudget());
+  return detail::linearFamilyForward(head, spec, threads_);
+}
+
+}  // namespace attnscope

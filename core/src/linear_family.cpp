@@ -1,0 +1,327 @@
+// Linear attention and MHLA (MATH.md "Linear attention", "MHLA"). Linear attention is run as MHLA
+// with one block and 𝓜 = [1], so both share one engine:
+//   1. tokens reordered so that every block is contiguous (2D windows), φ(Q), φ(K);
+//   2. per-chunk summaries P_c = φ(K_c)ᵀV_c, p_c = φ(K_c)ᵀ1 over chunks that never cross blocks;
+//   3. block summaries S_b = Σ_c P_c, mixed: S̃ = 𝓜·S as one GEMM (causal: strictly lower part);
+//   4. outputs per chunk: φ(Q_c)ᵀS̃_a / φ(Q_c)ᵀz̃_a (+ the causal in-block prefix and in-chunk part).
+#include <Eigen/QR>
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "attnscope/error.h"
+#include "kernels.h"
+
+namespace attnscope::detail {
+
+namespace {
+
+struct Chunk {
+  int begin, end, block;
+};
+
+/// Blocks of the mechanism in reordered (contiguous) token order.
+struct Plan {
+  std::vector<int> offsets;  // M+1
+  MatrixD mix;               // M by M
+  const std::vector<int>* order = nullptr;  // null when tokens are already in block order
+};
+
+Plan makePlan(const MechanismSpec& spec, int n) {
+  Plan p;
+  if (spec.kind == MechanismKind::Linear) {
+    p.offsets = {0, n};
+    p.mix = MatrixD::Ones(1, 1);
+  } else {
+    p.offsets = spec.layout->offsets();
+    p.mix = spec.mixing;
+    if (!spec.layout->contiguous()) p.order = &spec.layout->order();
+  }
+  return p;
+}
+
+std::vector<Chunk> makeChunks(const std::vector<int>& offsets, int size) {
+  std::vector<Chunk> chunks;
+  for (int b = 0; b + 1 < static_cast<int>(offsets.size()); ++b)
+    for (int t = offsets[b]; t < offsets[b + 1]; t += size)
+      chunks.push_back({t, std::min(t + size, offsets[b + 1]), b});
+  return chunks;
+}
+
+MatrixF gatherRows(const MatrixF& x, const std::vector<int>& order) {
+  MatrixF out(x.rows(), x.cols());
+  for (size_t i = 0; i < order.size(); ++i) out.row(i) = x.row(order[i]);
+  return out;
+}
+
+void requirePositive(double den, int token) {
+  if (!(den > 0) || !std::isfinite(den)) {
+    std::ostringstream os;
+    os << "the normaliser of query " << token << " is " << den
+       << ": it attends to nothing (check the mixing matrix and the feature map)";
+    throw InvalidArgument(os.str());
+  }
+}
+
+using RowMap = Eigen::Map<MatrixF>;
+using ConstRowMap = Eigen::Map<const MatrixF>;
+
+}  // namespace
+
+MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int threads) {
+  const int n = static_cast<int>(x.Q.rows());
+  const int dk = static_cast<int>(x.Q.cols());
+  const int dv = static_cast<int>(x.V.cols());
+  const Plan plan = makePlan(spec, n);
+  const int m = static_cast<int>(plan.offsets.size()) - 1;
+  const bool causal = spec.causal;
+  const bool official = spec.kind == MechanismKind::Mhla && spec.normaliser == Normaliser::Official;
+
+  const FeatureMap fm(spec.featureMap, dk);
+  const int r = fm.outputDim();
+  const int rd = r * dv;
+  const FavorShift qShift = official ? FavorShift::Global : FavorShift::PerRow;
+  MatrixF phiQ, phiK, Vp;
+  if (plan.order) {
+    phiQ = fm.apply(gatherRows(x.Q, *plan.order), qShift);
+    phiK = fm.apply(gatherRows(x.K, *plan.order), FavorShift::Global);
+    Vp = gatherRows(x.V, *plan.order);
+  } else {
+    phiQ = fm.apply(x.Q, qShift);
+    phiK = fm.apply(x.K, FavorShift::Global);
+  }
+  const MatrixF& V = plan.order ? Vp : x.V;
+
+  // 2. Chunk summaries. Causal chunks are short (their in-chunk part is quadratic).
+  const std::vector<Chunk> chunks = makeChunks(plan.offsets, causal ? 64 : 512);
+  const int nc = static_cast<int>(chunks.size());
+  MatrixF P(nc, rd), Pz(nc, r);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (int c = 0; c < nc; ++c) {
+    const int b = chunks[c].begin, len = chunks[c].end - chunks[c].begin;
+    RowMap(P.row(c).data(), r, dv).noalias() =
+        phiK.middleRows(b, len).transpose() * V.middleRows(b, len);
+    Pz.row(c) = phiK.middleRows(b, len).colwise().sum();
+  }
+
+  // 3. Block sums (and, causal, each chunk's exclusive prefix inside its block, kept in P).
+  MatrixF S = MatrixF::Zero(m, rd), Z = MatrixF::Zero(m, r);
+  for (int c = 0; c < nc; ++c) {
+    const int b = chunks[c].block;
+    if (causal) {
+      Eigen::RowVectorXf tmp = P.row(c), tmpz = Pz.row(c);
+      P.row(c) = S.row(b);
+      Pz.row(c) = Z.row(b);
+      S.row(b) += tmp;
+      Z.row(b) += tmpz;
+    } else {
+      S.row(b) += P.row(c);
+      Z.row(b) += Pz.row(c);
+    }
+  }
+  MatrixF mixF = plan.mix.cast<float>();
+  if (causal) mixF.triangularView<Eigen::Upper>().setZero();  // keep b < a; diagonal added below
+  MatrixF St, Zt;
+  if (m == 1 && !causal) {
+    St = S * mixF(0, 0);
+    Zt = Z * mixF(0, 0);
+  } else {
+    St.noalias() = mixF * S;
+    Zt.noalias() = mixF * Z;
+  }
+
+  // Official normaliser: n_{a,w} = Σ_b m_ab φ(q_{b,w})·z_b + ε (blocks of equal size).
+  MatrixD offDen;
+  if (official) {
+    const int nb = plan.offsets[1] - plan.offsets[0];
+    MatrixD G(m, nb);
+    for (int b = 0; b < m; ++b)
+      G.row(b) = (phiQ.middleRows(plan.offsets[b], nb) * Z.row(b).transpose())
+                     .cast<double>()
+                     .transpose();
+    offDen = plan.mix * G;
+    offDen.array() += kOfficialEpsilon;
+  }
+
+  // 4. Outputs.
+  MatrixF O(n, dv);
+  bool bad = false;
+  int badToken = 0;
+  double badDen = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (int c = 0; c < nc; ++c) {
+    const int t0 = chunks[c].begin, len = chunks[c].end - chunks[c].begin, a = chunks[c].block;
+    const auto q = phiQ.middleRows(t0, len);
+    MatrixF num(len, dv);
+    Eigen::VectorXf den(len);
+    if (!causal) {
+      num.noalias() = q * ConstRowMap(St.row(a).data(), r, dv);
+      den.noalias() = q * Zt.row(a).transpose();
+    } else {
+      const float maa = plan.mix(a, a);
+      MatrixF state = ConstRowMap(St.row(a).data(), r, dv);
+      state += maa * ConstRowMap(P.row(c).data(), r, dv);
+      Eigen::VectorXf zstate = (Zt.row(a) + maa * Pz.row(c)).transpose();
+      MatrixF w = q * phiK.middleRows(t0, len).transpose();  // len by len
+      w.triangularView<Eigen::StrictlyUpper>().setZero();
+      w *= maa;
+      num.noalias() = q * state;
+      num.noalias() += w * V.middleRows(t0, len);
+      den.noalias() = q * zstate;
+      den += w.rowwise().sum();
+    }
+    for (int i = 0; i < len; ++i) {
+      double d = official ? offDen(a, t0 + i - plan.offsets[a]) : double(den[i]);
+      if (!(d > 0) || !std::isfinite(d)) {
+#pragma omp critical
+        {
+          bad = true;
+          badToken = plan.order ? (*plan.order)[t0 + i] : t0 + i;
+          badDen = d;
+        }
+        d = 1;
+      }
+      num.row(i) /= static_cast<float>(d);
+    }
+    if (plan.order)
+      for (int i = 0; i < len; ++i) O.row((*plan.order)[t0 + i]) = num.row(i);
+    else
+      O.middleRows(t0, len) = num;
+  }
+  if (bad) requirePositive(badDen, badToken);
+  return O;
+}
+
+namespace {
+
+/// Rows and factored spectra of linear attention / MHLA.
+class PreparedLinearFamily final : public PreparedAttention {
+ public:
+  PreparedLinearFamily(const HeadQKV& x, const MechanismSpec& spec, int threads)
+      : PreparedAttention(spec, static_cast<int>(x.Q.rows())), threads_(threads) {
+    dk_ = static_cast<int>(x.Q.cols());
+    const FeatureMap fm(spec.featureMap, dk_);
+    official_ = spec.kind == MechanismKind::Mhla && spec.normaliser == Normaliser::Official;
+    phiQ_ = fm.apply(x.Q, official_ ? FavorShift::Global : FavorShift::PerRow);
+    phiK_ = fm.apply(x.K, FavorShift::Global);
+    if (spec.kind == MechanismKind::Mhla) {
+      blockOf_ = spec.layout->blockOfAll();
+      mix_ = spec.mixing;
+    } else {
+      blockOf_.assign(n_, 0);
+      mix_ = MatrixD::Ones(1, 1);
+    }
+    const int m = static_cast<int>(mix_.rows());
+    // z_b and the per-query normalisers n_t.
+    MatrixD Z = MatrixD::Zero(m, phiK_.cols());
+    for (int j = 0; j < n_; ++j) Z.row(blockOf_[j]) += phiK_.row(j).cast<double>();
+    den_.resize(n_);
+    if (official_) {
+      // Position w of each token inside its block, then n_t = Σ_b m_ab φ(q_{b,w})·z_b + ε.
+      const auto& L = *spec.layout;
+      std::vector<int> pos(n_);
+      for (int b = 0; b < m; ++b)
+        for (int i = L.offsets()[b]; i < L.offsets()[b + 1]; ++i) pos[L.order()[i]] = i - L.offsets()[b];
+      for (int t = 0; t < n_; ++t) {
+        const int a = blockOf_[t];
+        double s = kOfficialEpsilon;
+        for (int b = 0; b < m; ++b)
+          s += mix_(a, b) * phiQ_.row(L.order()[L.offsets()[b] + pos[t]]).cast<double>().dot(Z.row(b));
+        den_[t] = s;
+      }
+    } else if (!spec.causal) {
+      const MatrixD Zt = mix_ * Z;
+      for (int t = 0; t < n_; ++t)
+        den_[t] = phiQ_.row(t).cast<double>().dot(Zt.row(blockOf_[t]));
+    }
+  }
+
+  MatrixD rows(const std::vector<int>& idx) const override {
+    const int k = static_cast<int>(idx.size());
+    MatrixF q(k, phiQ_.cols());
+    for (int r = 0; r < k; ++r) {
+      checkRow(idx[r]);
+      q.row(r) = phiQ_.row(idx[r]);
+    }
+    MatrixD s = (q * phiK_.transpose()).cast<double>();
+    const bool mixed = mix_.size() > 1;
+    for (int r = 0; r < k; ++r) {
+      auto row = s.row(r);
+      if (mixed) {
+        const auto w = mix_.row(blockOf_[idx[r]]);
+        for (int j = 0; j < n_; ++j) row[j] *= w[blockOf_[j]];
+      } else {
+        row *= mix_(0, 0);
+      }
+      if (spec_.causal) row.tail(n_ - idx[r] - 1).setZero();
+      const double d = (official_ || !spec_.causal) ? den_[idx[r]] : row.sum();
+      requirePositive(d, idx[r]);
+      row /= d;
+    }
+    return s;
+  }
+
+  /// Bidirectional maps factor as A = U·K·Qᵀ with orthonormal U, Q (MATH.md): per query block a,
+  /// D_a⁻¹φ(Q_a) = U_a T_a; per key block b, φ(K_b) = Q_b R_b; core block (a, b) = m_ab T_a R_bᵀ.
+  Spectrum spectrum(const SpectrumOptions& opts, const JobControl& job) const override {
+    if (spec_.causal || opts.forceDense) return denseSpectrum(opts, job);
+    const int m = static_cast<int>(mix_.rows());
+    const int r = static_cast<int>(phiQ_.cols());
+    std::vector<std::vector<int>> members(m);
+    for (int t = 0; t < n_; ++t) members[blockOf_[t]].push_back(t);
+    std::vector<MatrixD> T(m), R(m);
+    auto upper = [&](MatrixD a) {
+      const int k = static_cast<int>(std::min<Eigen::Index>(a.rows(), a.cols()));
+      Eigen::HouseholderQR<Eigen::MatrixXd> qr(a);
+      MatrixD u = qr.matrixQR().topRows(k).triangularView<Eigen::Upper>();
+      return u;
+    };
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
+    for (int b = 0; b < m; ++b) {
+      const auto& mem = members[b];
+      MatrixD pq(mem.size(), r), pk(mem.size(), r);
+      for (size_t i = 0; i < mem.size(); ++i) {
+        pq.row(i) = phiQ_.row(mem[i]).cast<double>() / den_[mem[i]];
+        pk.row(i) = phiK_.row(mem[i]).cast<double>();
+      }
+      T[b] = upper(std::move(pq));
+      R[b] = upper(std::move(pk));
+    }
+    job.check();
+    job.report(0.3);
+    std::vector<int> offT(m + 1, 0), offR(m + 1, 0);
+    for (int b = 0; b < m; ++b) {
+      offT[b + 1] = offT[b] + static_cast<int>(T[b].rows());
+      offR[b + 1] = offR[b] + static_cast<int>(R[b].rows());
+    }
+    MatrixD core = MatrixD::Zero(offT[m], offR[m]);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads_)
+    for (int a = 0; a < m; ++a)
+      for (int b = 0; b < m; ++b)
+        if (mix_(a, b) != 0 && T[a].rows() > 0 && R[b].rows() > 0)
+          core.block(offT[a], offR[b], T[a].rows(), R[b].rows()).noalias() =
+              mix_(a, b) * T[a] * R[b].transpose();
+    job.check();
+    job.report(0.5);
+    VectorD s = singularValues(core);
+    job.report(1.0);
+    return makeSpectrum(std::move(s), opts.relTol, rankBound(spec_, n_, dk_), true);
+  }
+
+ private:
+  int threads_;
+  bool official_ = false;
+  MatrixF phiQ_, phiK_;      // N by r, original token order
+  std::vector<int> blockOf_;
+  MatrixD mix_;
+  VectorD den_;              // n_t (bidirectional or official); unused for causal
+};
+
+}  // namespace
+
+std::unique_ptr<PreparedAttention> prepareLinearFamily(const HeadQKV& x, const MechanismSpec& spec,
+                                                       int threads) {
+  return std::make_unique<PreparedLinearFamily>(x, spec, threads);
+}
+
+}  // namespace attnscope::detail

@@ -1,0 +1,216 @@
+#include "attnscope/mixing.h"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "attnscope/error.h"
+#include "attnscope/npy.h"
+
+namespace attnscope {
+
+namespace {
+const std::vector<std::pair<MixingInit, const char*>>& names() {
+  static const std::vector<std::pair<MixingInit, const char*>> n = {
+      {MixingInit::Cos, "cos"},           {MixingInit::Linear, "linear"},
+      {MixingInit::Exp, "exp"},           {MixingInit::Gaussian, "gaussian"},
+      {MixingInit::Local, "local"},       {MixingInit::Uniform, "uniform"},
+      {MixingInit::Identity, "identity"}, {MixingInit::Causal, "causal"}};
+  return n;
+}
+
+void normaliseColumns(MatrixD& w) {
+  for (Eigen::Index b = 0; b < w.cols(); ++b) {
+    const double s = w.col(b).sum();
+    if (s > 0) w.col(b) /= s;
+  }
+}
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+  if (s.size() < suffix.size()) return false;
+  for (size_t i = 0; i < suffix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[s.size() - suffix.size() + i])) != suffix[i])
+      return false;
+  return true;
+}
+}  // namespace
+
+std::string toString(MixingInit k) {
+  for (const auto& [v, n] : names())
+    if (v == k) return n;
+  return "?";
+}
+
+MixingInit parseMixingInit(const std::string& name) {
+  for (const auto& [v, n] : names())
+    if (name == n) return v;
+  throw InvalidArgument("unknown mixing initialisation '" + name +
+                        "' (choose cos, linear, exp, gaussian, local, uniform, identity or causal)");
+}
+
+std::vector<MixingInit> allMixingInits() {
+  std::vector<MixingInit> v;
+  for (const auto& p : names()) v.push_back(p.first);
+  return v;
+}
+
+MatrixD makeMixing(const BlockLayout& layout, MixingInit init) {
+  const int m = layout.m();
+  if (m < 1) throw InvalidArgument("mixing matrix: the block layout is empty");
+  if (init == MixingInit::Causal && layout.kind() != BlockLayout::Kind::OneD)
+    throw InvalidArgument("the 'causal' mixing initialisation needs a 1D (sequence) layout");
+  const auto& c = layout.centres();
+  MatrixD dist(m, m);
+  for (int a = 0; a < m; ++a)
+    for (int b = 0; b < m; ++b)
+      dist(a, b) = std::hypot(c[a].first - c[b].first, c[a].second - c[b].second);
+  const double D = dist.maxCoeff();
+  const double invD = D > 0 ? 1.0 / D : 0.0;  // M = 1: every distance is 0
+  MatrixD w(m, m);
+  switch (init) {
+    case MixingInit::Cos:
+      w = (dist.array() * (invD * M_PI / 4.0)).cos().matrix();
+      normaliseColumns(w);
+      break;
+    case MixingInit::Linear:
+      w = (1.0 - dist.array() * invD).max(0.0).matrix();  // rounding must not go below 0
+      normaliseColumns(w);
+      break;
+    case MixingInit::Exp:
+      w = (-dist.array() / 3.0).exp().matrix();
+      normaliseColumns(w);
+      break;
+    case MixingInit::Gaussian: {
+      const double sigma = D / 3.0;
+      if (sigma > 0)
+        w = (-dist.array().square() / (2.0 * sigma * sigma)).exp().matrix();
+      else
+        w.setOnes();
+      break;
+    }
+    case MixingInit::Local:
+      w = (dist.array() <= 1.5).cast<double>().matrix();
+      normaliseColumns(w);
+      break;
+    case MixingInit::Uniform:
+      w.setOnes();
+      normaliseColumns(w);
+      break;
+    case MixingInit::Identity:
+      w.setIdentity();
+      break;
+    case MixingInit::Causal:
+      w.setZero();
+      for (int a = 0; a < m; ++a)
+        for (int b = 0; b <= a; ++b) w(a, b) = 1.0 / (a + 1);
+      break;
+  }
+  return w;
+}
+
+void validateMixing(const MatrixD& mix, int m) {
+  std::ostringstream os;
+  if (mix.rows() != m || mix.cols() != m) {
+    os << "mixing matrix is " << mix.rows() << "×" << mix.cols() << " but the layout has M = " << m
+       << " blocks (it must be " << m << "×" << m << ")";
+    throw InvalidArgument(os.str());
+  }
+  for (int a = 0; a < m; ++a) {
+    for (int b = 0; b < m; ++b) {
+      const double v = mix(a, b);
+      if (!std::isfinite(v) || v < 0) {
+        os << "mixing matrix entry (" << a << ", " << b << ") = " << v
+           << " is not allowed: entries must be finite and non-negative";
+        throw InvalidArgument(os.str());
+      }
+    }
+    if (!(mix.row(a).maxCoeff() > 0)) {
+      os << "row " << a << " of the mixing matrix is all zero: the queries of block " << a
+         << " would attend to nothing";
+      throw InvalidArgument(os.str());
+    }
+  }
+}
+
+MatrixD parseMixingCsv(const std::string& text, const std::string& name) {
+  std::vector<std::vector<double>> rows;
+  std::istringstream in(text);
+  std::string line;
+  int lineNo = 0;
+  while (std::getline(in, line)) {
+    ++lineNo;
+    if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+    for (char& ch : line)
+      if (ch == ',' || ch == ';' || ch == '\t' || ch == '\r') ch = ' ';
+    std::istringstream ls(line);
+    std::vector<double> row;
+    std::string tok;
+    while (ls >> tok) {
+      char* end = nullptr;
+      const double v = std::strtod(tok.c_str(), &end);
+      if (end == tok.c_str() || *end != '\0') {
+        std::ostringstream os;
+        os << name << ", line " << lineNo << ": '" << tok << "' is not a number";
+        throw FileError(os.str());
+      }
+      row.push_back(v);
+    }
+    if (!row.empty()) rows.push_back(std::move(row));
+  }
+  if (rows.empty()) throw FileError(name + ": no numbers found (expected an M×M matrix)");
+  const size_t m = rows.size();
+  for (size_t i = 0; i < m; ++i)
+    if (rows[i].size() != m) {
+      std::ostringstream os;
+      os << name << ": row " << i + 1 << " has " << rows[i].size() << " values but there are " << m
+         << " rows (the mixing matrix must be square)";
+      throw FileError(os.str());
+    }
+  MatrixD out(m, m);
+  for (size_t i = 0; i < m; ++i)
+    for (size_t j = 0; j < m; ++j) out(i, j) = rows[i][j];
+  return out;
+}
+
+MatrixD loadMixing(const std::string& path) {
+  MatrixD mix;
+  if (endsWith(path, ".npy")) {
+    const NpyArray a = readNpy(path);
+    if (a.shape.size() != 2 || a.shape[0] != a.shape[1])
+      throw FileError(path + ": a mixing matrix must be a square 2D array");
+    mix = toMatrix(a, path);
+  } else {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw FileError(path + ": cannot open the file");
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    mix = parseMixingCsv(ss.str(), path);
+  }
+  try {
+    validateMixing(mix, static_cast<int>(mix.rows()));
+  } catch (const InvalidArgument& e) {
+    throw FileError(path + ": " + e.what());
+  }
+  return mix;
+}
+
+void saveMixing(const std::string& path, const MatrixD& mix) {
+  if (endsWith(path, ".npy")) {
+    writeNpy(path, mix);
+    return;
+  }
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    if (!f) throw FileError(path + ": cannot write the file");
+    f.precision(17);
+    for (Eigen::Index a = 0; a < mix.rows(); ++a) {
+      for (Eigen::Index b = 0; b < mix.cols(); ++b) f << (b ? "," : "") << mix(a, b);
+      f << "\n";
+    }
+    if (!f) throw FileError(path + ": write failed");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw FileError(path + ": cannot replace the file");
+}
+
+}  // namespace attnscope
