@@ -77,7 +77,7 @@ Spectrum PreparedAttention::denseSpectrum(const SpectrumOptions& opts,
   JobControl sub{[&](double f) { job.report(0.5 * f); }, job.cancel};
   const MatrixD a = matrixD(std::size_t(-1), sub);
   job.check();
-  VectorD s = singularValues(a);
+  VectorD s = singularValues(a, opts.exactSvd);
   job.report(1.0);
   return makeSpectrum(std::move(s), opts.relTol, rankBound(spec_, n_, dk_), false);
 }

@@ -38,7 +38,7 @@ int FeatureMap::outputDim() const {
   return spec_.kind == FeatureMapKind::Favor ? spec_.favorFeatures : dk_;
 }
 
-MatrixF FeatureMap::apply(const MatrixF& X, FavorShift shift) const {
+MatrixF FeatureMap::apply(const Eigen::Ref<const MatrixF>& X, FavorShift shift) const {
   if (X.cols() != dk_) throw InvalidArgument("feature map: input has the wrong number of columns");
   switch (spec_.kind) {
     case FeatureMapKind::Relu:
@@ -66,7 +66,7 @@ MatrixF FeatureMap::apply(const MatrixF& X, FavorShift shift) const {
       return (logits.array().exp() / std::sqrt(static_cast<float>(W_.rows()))).matrix();
     }
   }
-  return X;
+  return MatrixF();
 }
 
 }  // namespace attnscope

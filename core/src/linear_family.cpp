@@ -81,16 +81,28 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
   const int r = fm.outputDim();
   const int rd = r * dv;
   const FavorShift qShift = official ? FavorShift::Global : FavorShift::PerRow;
-  MatrixF phiQ, phiK, Vp;
+  MatrixF Qp, Kp, Vp;
   if (plan.order) {
-    phiQ = fm.apply(gatherRows(x.Q, *plan.order), qShift);
-    phiK = fm.apply(gatherRows(x.K, *plan.order), FavorShift::Global);
+    Qp = gatherRows(x.Q, *plan.order);
+    Kp = gatherRows(x.K, *plan.order);
     Vp = gatherRows(x.V, *plan.order);
-  } else {
-    phiQ = fm.apply(x.Q, qShift);
-    phiK = fm.apply(x.K, FavorShift::Global);
   }
+  const MatrixF& Q = plan.order ? Qp : x.Q;
+  const MatrixF& K = plan.order ? Kp : x.K;
   const MatrixF& V = plan.order ? Vp : x.V;
+  // Element-wise φ is applied chunk by chunk inside the parallel loops (no N×r temporaries);
+  // favor needs whole-matrix shifts, so its φ(Q), φ(K) are made once.
+  MatrixF phiQAll, phiKAll;
+  if (!fm.elementwise()) {
+    phiQAll = fm.apply(Q, qShift);
+    phiKAll = fm.apply(K, FavorShift::Global);
+  }
+  auto phiQ = [&](int b, int len) -> MatrixF {
+    return fm.elementwise() ? fm.apply(Q.middleRows(b, len)) : MatrixF(phiQAll.middleRows(b, len));
+  };
+  auto phiK = [&](int b, int len) -> MatrixF {
+    return fm.elementwise() ? fm.apply(K.middleRows(b, len)) : MatrixF(phiKAll.middleRows(b, len));
+  };
 
   // 2. Chunk summaries. Causal chunks are short (their in-chunk part is quadratic).
   const std::vector<Chunk> chunks = makeChunks(plan.offsets, causal ? 64 : 512);
@@ -99,9 +111,9 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (int c = 0; c < nc; ++c) {
     const int b = chunks[c].begin, len = chunks[c].end - chunks[c].begin;
-    RowMap(P.row(c).data(), r, dv).noalias() =
-        phiK.middleRows(b, len).transpose() * V.middleRows(b, len);
-    Pz.row(c) = phiK.middleRows(b, len).colwise().sum();
+    const MatrixF k = phiK(b, len);
+    RowMap(P.row(c).data(), r, dv).noalias() = k.transpose() * V.middleRows(b, len);
+    Pz.row(c) = k.colwise().sum();
   }
 
   // 3. Block sums (and, causal, each chunk's exclusive prefix inside its block, kept in P).
@@ -121,12 +133,20 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
   }
   MatrixF mixF = plan.mix.cast<float>();
   if (causal) mixF.triangularView<Eigen::Upper>().setZero();  // keep b < a; diagonal added below
-  MatrixF St, Zt;
+  MatrixF St(m, rd), Zt(m, r);
   if (m == 1 && !causal) {
     St = S * mixF(0, 0);
     Zt = Z * mixF(0, 0);
   } else {
-    St.noalias() = mixF * S;
+    // S̃ = 𝓜·S as one GEMM, split into column strips across threads (measured faster here than
+    // Eigen's own threading for these short, wide products).
+    constexpr int kStrip = 512;
+    const int strips = (rd + kStrip - 1) / kStrip;
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (int sIdx = 0; sIdx < strips; ++sIdx) {
+      const int c0 = sIdx * kStrip, w = std::min(kStrip, rd - c0);
+      St.middleCols(c0, w).noalias() = mixF * S.middleCols(c0, w);
+    }
     Zt.noalias() = mixF * Z;
   }
 
@@ -136,7 +156,7 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
     const int nb = plan.offsets[1] - plan.offsets[0];
     MatrixD G(m, nb);
     for (int b = 0; b < m; ++b)
-      G.row(b) = (phiQ.middleRows(plan.offsets[b], nb) * Z.row(b).transpose())
+      G.row(b) = (phiQ(plan.offsets[b], nb) * Z.row(b).transpose())
                      .cast<double>()
                      .transpose();
     offDen = plan.mix * G;
@@ -151,7 +171,7 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (int c = 0; c < nc; ++c) {
     const int t0 = chunks[c].begin, len = chunks[c].end - chunks[c].begin, a = chunks[c].block;
-    const auto q = phiQ.middleRows(t0, len);
+    const MatrixF q = phiQ(t0, len);
     MatrixF num(len, dv);
     Eigen::VectorXf den(len);
     if (!causal) {
@@ -162,7 +182,7 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
       MatrixF state = ConstRowMap(St.row(a).data(), r, dv);
       state += maa * ConstRowMap(P.row(c).data(), r, dv);
       Eigen::VectorXf zstate = (Zt.row(a) + maa * Pz.row(c)).transpose();
-      MatrixF w = q * phiK.middleRows(t0, len).transpose();  // len by len
+      MatrixF w = q * phiK(t0, len).transpose();  // len by len
       w.triangularView<Eigen::StrictlyUpper>().setZero();
       w *= maa;
       num.noalias() = q * state;
@@ -303,7 +323,7 @@ class PreparedLinearFamily final : public PreparedAttention {
               mix_(a, b) * T[a] * R[b].transpose();
     job.check();
     job.report(0.5);
-    VectorD s = singularValues(core);
+    VectorD s = singularValues(core, opts.exactSvd);
     job.report(1.0);
     return makeSpectrum(std::move(s), opts.relTol, rankBound(spec_, n_, dk_), true);
   }

@@ -1,5 +1,6 @@
 #include "attnscope/spectrum.h"
 
+#include <Eigen/Eigenvalues>
 #include <Eigen/SVD>
 #include <algorithm>
 #include <cmath>
@@ -37,10 +38,33 @@ Spectrum makeSpectrum(VectorD sigma, double relTol, int rankBound, bool factored
   return s;
 }
 
-VectorD singularValues(const MatrixD& a) {
+VectorD singularValues(const MatrixD& a, bool exact) {
   if (a.size() == 0) return VectorD();
-  Eigen::BDCSVD<Eigen::MatrixXd> svd(a);  // singular values only
-  return svd.singularValues();
+  const Eigen::Index k = std::min(a.rows(), a.cols());
+  // Eigen 3.4.0's BDCSVD returns wrong singular values for some block-structured matrices (seen
+  // on MHLA maps with identity mixing), so it is not used.
+  if (k <= kJacobiThreshold) {
+    Eigen::JacobiSVD<Eigen::MatrixXd> svd(a);  // singular values only; exact and fast when small
+    return svd.singularValues();
+  }
+  if (exact || k <= kGramThreshold) {
+    // Jordan–Wielandt: the symmetric [[0, A], [Aᵀ, 0]] has eigenvalues ±σ_i (and |m−n| zeros),
+    // computed to eps·σ_1 absolute accuracy like an SVD.
+    const Eigen::Index m = a.rows(), n = a.cols();
+    Eigen::MatrixXd jw = Eigen::MatrixXd::Zero(m + n, m + n);
+    jw.topRightCorner(m, n) = a;
+    jw.bottomLeftCorner(n, m) = a.transpose();
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(jw, Eigen::EigenvaluesOnly);
+    return es.eigenvalues().tail(k).reverse().cwiseMax(0.0);
+  }
+  // Gram matrix of the smaller side; its eigenvalues are σ².
+  Eigen::MatrixXd g(k, k);
+  if (a.rows() <= a.cols())
+    g.noalias() = a * a.transpose();
+  else
+    g.noalias() = a.transpose() * a;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(g, Eigen::EigenvaluesOnly);
+  return es.eigenvalues().reverse().cwiseMax(0.0).cwiseSqrt();
 }
 
 }  // namespace attnscope

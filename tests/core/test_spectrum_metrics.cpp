@@ -1,11 +1,13 @@
 // Spectra (factored vs dense, rank bounds) and metrics.
 #include <gtest/gtest.h>
 
+#include <Eigen/SVD>
 #include <cmath>
 
 #include "attnscope/eigen_backend.h"
 #include "attnscope/error.h"
 #include "attnscope/metrics.h"
+#include "attnscope/rng.h"
 #include "reference.h"
 
 using namespace attnscope;
@@ -27,6 +29,32 @@ TEST(Spectrum, RanksFromSingularValues) {
   VectorD one = VectorD::Zero(5);
   one[0] = 3;
   EXPECT_NEAR(effectiveRank(one), 1.0, 1e-12);
+}
+
+TEST(Spectrum, EverySvdPathAgreesWithJacobi) {
+  const auto seed = ref::freshSeed();
+  SCOPED_TRACE(seed);
+  Rng rng(seed);
+  // Matrices with a wide range of singular values, like attention maps, of each size class.
+  for (int n : {kJacobiThreshold + 40, kGramThreshold + 40}) {
+    MatrixD a = rng.normalMatrixD(n, n);
+    for (int j = 0; j < n; ++j) a.col(j) *= std::pow(10.0, -6.0 * j / n);
+    Eigen::JacobiSVD<Eigen::MatrixXd> jac(a);
+    const VectorD ref = jac.singularValues();
+    const VectorD fast = singularValues(a, false);
+    const VectorD exact = singularValues(a, true);
+    ASSERT_EQ(fast.size(), n);
+    ASSERT_EQ(exact.size(), n);
+    for (int k = 0; k < n; ++k) {
+      EXPECT_NEAR(exact[k], ref[k], 1e-12 * ref[0]) << "n=" << n << " k=" << k;
+      EXPECT_NEAR(fast[k], ref[k], (n > kGramThreshold ? 1e-7 : 1e-12) * ref[0]) << k;
+    }
+    EXPECT_EQ(numericalRank(fast, 1e-4), numericalRank(ref, 1e-4));
+    // Wide matrices use the smaller side.
+    const MatrixD wide = a.topRows(n - 30);
+    EXPECT_EQ(singularValues(wide).size(), n - 30);
+    EXPECT_NEAR(singularValues(wide)[0], singularValues(wide, true)[0], 1e-9 * ref[0]);
+  }
 }
 
 TEST(Spectrum, FactoredEqualsDenseAndRespectsBounds) {

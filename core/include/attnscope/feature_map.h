@@ -40,7 +40,9 @@ class FeatureMap {
 
   /// @param[in] X  #X by d_k
   /// @return       #X by r, entries > 0 (favor: ≥ 0, a far-off feature may underflow)
-  MatrixF apply(const MatrixF& X, FavorShift shift = FavorShift::PerRow) const;
+  MatrixF apply(const Eigen::Ref<const MatrixF>& X, FavorShift shift = FavorShift::PerRow) const;
+  /// True when φ acts on each entry alone (all but favor), so any rows can be mapped separately.
+  bool elementwise() const { return spec_.kind != FeatureMapKind::Favor; }
 
   /// `favor`'s W, r by d_k, N(0,1) entries (empty for the other maps).
   const MatrixF& favorMatrix() const { return W_; }

@@ -16,7 +16,16 @@ struct SpectrumOptions {
   int maxDenseN = 4096;
   /// Use the dense path even where a factored form exists (for checks).
   bool forceDense = false;
+  /// Full SVD accuracy (σ to eps·σ_1) at any size. By default matrices whose smaller side exceeds
+  /// kGramThreshold use the eigenvalues of the Gram matrix (about 8× faster; σ below about
+  /// 1e-8·σ_1 are then rounding noise, far under any rank tolerance in use).
+  bool exactSvd = false;
 };
+
+/// Up to this size (smaller side) singularValues() uses a one-sided Jacobi SVD.
+inline constexpr int kJacobiThreshold = 128;
+/// Above this size singularValues() uses the Gram matrix unless exact accuracy is asked for.
+inline constexpr int kGramThreshold = 512;
 
 struct Spectrum {
   VectorD sigma;           ///< σ_1 ≥ σ_2 ≥ … ≥ 0 (only the possibly non-zero ones for factored forms)
@@ -32,7 +41,9 @@ double effectiveRank(const VectorD& sigma);
 /// Fills ranks from σ (sorted descending by this function).
 Spectrum makeSpectrum(VectorD sigma, double relTol, int rankBound, bool factored);
 
-/// Singular values of a dense matrix in double precision (divide-and-conquer SVD).
-VectorD singularValues(const MatrixD& a);
+/// Singular values of a dense matrix in double precision, descending: Jacobi SVD (small), the
+/// eigenvalues of the Jordan–Wielandt matrix [[0, A], [Aᵀ, 0]] (medium, or `exact`), or
+/// √eig(A·Aᵀ) of the smaller side (above kGramThreshold).
+VectorD singularValues(const MatrixD& a, bool exact = false);
 
 }  // namespace attnscope
