@@ -116,21 +116,29 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
     Pz.row(c) = k.colwise().sum();
   }
 
-  // 3. Block sums (and, causal, each chunk's exclusive prefix inside its block, kept in P).
-  MatrixF S = MatrixF::Zero(m, rd), Z = MatrixF::Zero(m, r);
-  for (int c = 0; c < nc; ++c) {
-    const int b = chunks[c].block;
-    if (causal) {
-      Eigen::RowVectorXf tmp = P.row(c), tmpz = Pz.row(c);
-      P.row(c) = S.row(b);
-      Pz.row(c) = Z.row(b);
-      S.row(b) += tmp;
-      Z.row(b) += tmpz;
-    } else {
-      S.row(b) += P.row(c);
-      Z.row(b) += Pz.row(c);
+  // 3. Block sums (and, causal, each chunk's exclusive prefix inside its block, kept in P). When
+  // every block is one chunk (bidirectional, blocks ≤ 512 tokens), P already holds the sums.
+  const bool chunkPerBlock = !causal && nc == m;
+  MatrixF Sown, Zown;
+  if (!chunkPerBlock) {
+    Sown = MatrixF::Zero(m, rd);
+    Zown = MatrixF::Zero(m, r);
+    for (int c = 0; c < nc; ++c) {
+      const int b = chunks[c].block;
+      if (causal) {
+        Eigen::RowVectorXf tmp = P.row(c), tmpz = Pz.row(c);
+        P.row(c) = Sown.row(b);
+        Pz.row(c) = Zown.row(b);
+        Sown.row(b) += tmp;
+        Zown.row(b) += tmpz;
+      } else {
+        Sown.row(b) += P.row(c);
+        Zown.row(b) += Pz.row(c);
+      }
     }
   }
+  const MatrixF& S = chunkPerBlock ? P : Sown;
+  const MatrixF& Z = chunkPerBlock ? Pz : Zown;
   MatrixF mixF = plan.mix.cast<float>();
   if (causal) mixF.triangularView<Eigen::Upper>().setZero();  // keep b < a; diagonal added below
   MatrixF St(m, rd), Zt(m, r);
@@ -172,7 +180,10 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
   for (int c = 0; c < nc; ++c) {
     const int t0 = chunks[c].begin, len = chunks[c].end - chunks[c].begin, a = chunks[c].block;
     const MatrixF q = phiQ(t0, len);
-    MatrixF num(len, dv);
+    // Numerators go straight into O when tokens are in their own order.
+    MatrixF scratch;
+    if (plan.order) scratch.resize(len, dv);
+    auto num = plan.order ? scratch.middleRows(0, len) : O.middleRows(t0, len);
     Eigen::VectorXf den(len);
     if (!causal) {
       num.noalias() = q * ConstRowMap(St.row(a).data(), r, dv);
@@ -204,9 +215,7 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
       num.row(i) /= static_cast<float>(d);
     }
     if (plan.order)
-      for (int i = 0; i < len; ++i) O.row((*plan.order)[t0 + i]) = num.row(i);
-    else
-      O.middleRows(t0, len) = num;
+      for (int i = 0; i < len; ++i) O.row((*plan.order)[t0 + i]) = scratch.row(i);
   }
   if (bad) requirePositive(badDen, badToken);
   return O;
