@@ -1,0 +1,137 @@
+// attnscope bench: forward timings of the mechanisms on seeded synthetic Q/K/V, with the same
+// harness (timeForward) as the GUI's timing panel.
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSaveFile>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "attnscope/error.h"
+#include "attnscope/mixing.h"
+#include "attnscope/rng.h"
+#include "attnscope/timing.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/progress.h"
+#include "model/backend_registry.h"
+#include "model/results_json.h"
+
+namespace attnscope::cli {
+
+namespace {
+
+std::vector<OptionSpec> benchSpecs() {
+  return {
+      {"backend", 1, "cpu|cuda", "compute backend (default cpu)"},
+      {"mechanisms", 1, "LIST", "comma-separated: softmax,linear,mhla (default all)"},
+      {"n", 1, "LIST", "token counts (default 256,1024,4096)"},
+      {"d", 1, "D", "d_k = d_v (default 64)"},
+      {"heads", 1, "H", "heads (default 1)"},
+      {"blocks", 1, "M|sqrt", "MHLA blocks (1D); sqrt = round(sqrt(N)) (default 16)"},
+      {"feature-map", 1, "NAME", "relu (default), elu1, softplus or favor"},
+      {"mixing", 1, "INIT", "MHLA mixing initialisation (default cos)"},
+      {"causal", 0, "", "causal masks"},
+      {"repeats", 1, "R", "timed runs after one warm-up (default 5)"},
+      {"threads", 1, "T", "worker threads (default: all cores)"},
+      {"seed", 1, "S", "seed of the synthetic Q/K/V (default 0)"},
+      {"json", 1, "FILE", "also write the table as a JSON list of objects"},
+      {"help", 0, "", "show this help"},
+  };
+}
+
+Qkv syntheticQkv(int n, int d, int heads, std::uint64_t seed) {
+  Rng rng(seed);
+  Qkv qkv;
+  for (int h = 0; h < heads; ++h)
+    qkv.heads.push_back({rng.normalMatrix(n, d), rng.normalMatrix(n, d), rng.normalMatrix(n, d)});
+  return qkv;
+}
+
+}  // namespace
+
+int runBench(const Args& args) {
+  const std::vector<OptionSpec> specs = benchSpecs();
+  const ParsedArgs a = parseArgs(args, specs, "bench");
+  if (a.has("help")) {
+    std::cout << "usage: attnscope bench [OPTIONS]\n\nTimes the efficient forward pass of each "
+                 "mechanism on seeded N(0,1) Q/K/V and prints\nmedian, min and max milliseconds "
+                 "and GFLOP/s (MATH.md FLOP counts).\n\noptions:\n"
+              << formatOptions(specs);
+    return 0;
+  }
+  if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
+
+  std::vector<MechanismKind> mechs;
+  for (const std::string& m : splitList("mechanisms", a.value("mechanisms", "softmax,linear,mhla"))) {
+    try {
+      mechs.push_back(parseMechanism(m));
+    } catch (const InvalidArgument& e) {
+      throw UsageError(std::string("--mechanisms: ") + e.what());
+    }
+  }
+  std::vector<int> ns;
+  for (const std::string& s : splitList("n", a.value("n", "256,1024,4096")))
+    ns.push_back(parseInt("n", s, 1, 1 << 22));
+  const int d = parseInt("d", a.value("d", "64"), 1, 4096);
+  const int heads = parseInt("heads", a.value("heads", "1"), 1, 64);
+  const std::string blocksArg = a.value("blocks", "16");
+  const bool sqrtBlocks = blocksArg == "sqrt";
+  const int fixedBlocks = sqrtBlocks ? 0 : parseInt("blocks", blocksArg, 1, 1 << 22);
+  const int repeats = parseInt("repeats", a.value("repeats", "5"), 1, 100000);
+  const int threads = a.has("threads") ? parseInt("threads", a.value("threads"), 1, 4096) : 0;
+  const std::uint64_t seed = static_cast<std::uint64_t>(parseInt("seed", a.value("seed", "0"), 0, 1 << 30));
+  const bool causal = a.has("causal");
+  FeatureMapSpec phi;
+  MixingInit init = MixingInit::Cos;
+  std::string backendName = "eigen";
+  try {
+    if (a.has("feature-map")) phi.kind = parseFeatureMap(a.value("feature-map"));
+    if (a.has("mixing")) init = parseMixingInit(a.value("mixing"));
+    if (a.has("backend")) backendName = canonicalBackendName(a.value("backend"));
+  } catch (const InvalidArgument& e) {
+    throw UsageError(e.what());
+  }
+  phi.seed = seed;
+
+  std::unique_ptr<Backend> backend = makeBackend(backendName, threads);
+  std::vector<TimingResult> rows;
+  std::printf("%-9s %-7s %7s %5s %5s %6s %11s %11s %11s %9s\n", "mechanism", "backend", "N", "d",
+              "heads", "M", "median ms", "min ms", "max ms", "GFLOP/s");
+  for (int n : ns) {
+    const Qkv qkv = syntheticQkv(n, d, heads, seed);
+    for (MechanismKind k : mechs) {
+      MechanismSpec spec;
+      if (k == MechanismKind::Softmax) spec = MechanismSpec::softmax(causal);
+      if (k == MechanismKind::Linear) spec = MechanismSpec::linear(phi, causal);
+      if (k == MechanismKind::Mhla) {
+        int m = sqrtBlocks ? static_cast<int>(std::lround(std::sqrt(double(n)))) : fixedBlocks;
+        m = std::max(1, std::min(m, n));
+        spec = MechanismSpec::mhla(BlockLayout::oneD(n, m), causal ? MixingInit::Causal : init, phi,
+                                   causal);
+      }
+      const TimingResult t =
+          timeForward(*backend, spec, qkv, repeats, terminalProgress(toString(k) + " N=" + std::to_string(n)));
+      endProgress();
+      std::printf("%-9s %-7s %7d %5d %5d %6d %11.3f %11.3f %11.3f %9.2f\n", t.mechanism.c_str(),
+                  t.backend.c_str(), t.n, t.d, t.heads, t.blocks, t.medianMs, t.minMs, t.maxMs,
+                  t.gflops);
+      std::fflush(stdout);
+      rows.push_back(t);
+    }
+  }
+  if (a.has("json")) {
+    QJsonArray list;
+    for (const TimingResult& t : rows) list.append(timingToJson(t));
+    const QString path = QString::fromStdString(a.value("json"));
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+      throw FileError(a.value("json") + ": cannot write: " + f.errorString().toStdString());
+    f.write(QJsonDocument(list).toJson(QJsonDocument::Indented));
+    if (!f.commit())
+      throw FileError(a.value("json") + ": cannot write: " + f.errorString().toStdString());
+  }
+  return 0;
+}
+
+}  // namespace attnscope::cli

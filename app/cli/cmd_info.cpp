@@ -1,0 +1,81 @@
+// attnscope info: version, backends (and why one is unavailable), threads, build options.
+#include <QtGlobal>
+#include <Eigen/Core>
+#include <iostream>
+#include <thread>
+
+#include "attnscope/eigen_backend.h"
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "model/backend_registry.h"
+
+#ifndef ATTNSCOPE_VERSION
+#define ATTNSCOPE_VERSION "unknown"
+#endif
+
+namespace attnscope::cli {
+
+namespace {
+std::string compilerName() {
+#if defined(__clang__)
+  return "Clang " __clang_version__;
+#elif defined(__GNUC__)
+  return "GCC " __VERSION__;
+#elif defined(_MSC_VER)
+  return "MSVC " + std::to_string(_MSC_VER);
+#else
+  return "unknown";
+#endif
+}
+}  // namespace
+
+int runInfo(const Args& args) {
+  if (!args.empty() && args[0] == "--version") {
+    std::cout << "attnscope " << ATTNSCOPE_VERSION << "\n";
+    return 0;
+  }
+  const std::vector<OptionSpec> specs = {{"help", 0, "", "show this help"}};
+  const ParsedArgs a = parseArgs(args, specs, "info");
+  if (a.has("help")) {
+    std::cout << "usage: attnscope info\n\nPrints the version, the compute backends (and why one "
+                 "is unavailable), threads and build options.\n\noptions:\n"
+              << formatOptions(specs);
+    return 0;
+  }
+  if (!a.positional().empty()) throw UsageError("info takes no arguments ('" + a.positional()[0] + "')");
+
+  std::cout << "attnscope " << ATTNSCOPE_VERSION << "\n\nbackends:\n";
+  for (const BackendEntry& b : listBackends()) {
+    std::cout << "  " << b.name << std::string(b.name.size() < 8 ? 8 - b.name.size() : 1, ' ')
+              << (b.availability.ok ? "available    " : "unavailable  ") << b.description;
+    if (!b.availability.ok) std::cout << "\n" << std::string(23, ' ') << "why: " << b.availability.reason;
+    std::cout << "\n";
+  }
+  std::cout << "\nthreads:\n"
+            << "  hardware threads       " << std::thread::hardware_concurrency() << "\n"
+            << "  OpenMP threads         " << hardwareThreads() << "\n"
+            << "\nbuild:\n"
+            << "  compiler               " << compilerName() << "\n"
+            << "  C++ standard           " << __cplusplus << "\n"
+#ifdef ATTNSCOPE_NATIVE_BUILD
+            << "  native (-march)        yes\n"
+#else
+            << "  native (-march)        no\n"
+#endif
+#ifdef ATTNSCOPE_HAVE_CUDA
+            << "  CUDA backend built     yes\n"
+#else
+            << "  CUDA backend built     no\n"
+#endif
+#ifdef NDEBUG
+            << "  assertions             off\n"
+#else
+            << "  assertions             on\n"
+#endif
+            << "  Eigen                  " << EIGEN_WORLD_VERSION << "." << EIGEN_MAJOR_VERSION << "."
+            << EIGEN_MINOR_VERSION << " (SIMD: " << Eigen::SimdInstructionSetsInUse() << ")\n"
+            << "  Qt                     " << qVersion() << " (built with " << QT_VERSION_STR << ")\n";
+  return 0;
+}
+
+}  // namespace attnscope::cli

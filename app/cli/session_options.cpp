@@ -1,0 +1,232 @@
+#include "cli/session_options.h"
+
+#include <QFileInfo>
+
+#include "attnscope/error.h"
+#include "attnscope/feature_map.h"
+#include "attnscope/mixing.h"
+#include "attnscope/npy.h"
+#include "model/backend_registry.h"
+
+namespace attnscope::cli {
+
+namespace {
+
+std::string absolute(const std::string& path) {
+  return QFileInfo(QString::fromStdString(path)).absoluteFilePath().toStdString();
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+template <class Parse>
+auto parseChoice(const std::string& flag, const std::string& value, Parse parse) {
+  try {
+    return parse(value);
+  } catch (const InvalidArgument& e) {
+    throw UsageError("--" + flag + ": " + e.what());
+  }
+}
+
+}  // namespace
+
+std::vector<OptionSpec> sessionOptionSpecs() {
+  return {
+      {"input", 1, "FILE", "image file, UTF-8 text (.txt), or a session (.json)"},
+      {"sample", 1, "image|text", "a built-in sample (default: image)"},
+      {"synthetic", 0, "", "seeded clustered Gaussian Q/K/V"},
+      {"synthetic-n", 1, "N", "tokens of --synthetic (default 256)"},
+      {"qkv", 3, "Q.npy K.npy V.npy", "Q, K, V arrays ([N,d] or [H,N,d], float32/float64)"},
+      {"grid", 1, "RxC", "with --qkv: the tokens form an R×C patch grid"},
+      {"grid-first-token", 1, "I", "with --grid: tokens before I are off the grid (CLS)"},
+      {"labels", 1, "FILE", "with --qkv: one label per line"},
+      {"background", 1, "FILE", "with --qkv --grid: background image of the maps"},
+      {"session", 1, "FILE", "start from a saved session (the other flags override it)"},
+      {"tokens", 1, "N", "token budget (image default 1024, text 512)"},
+      {"patch-size", 1, "P", "image patch side in pixels (default: automatic)"},
+      {"heads", 1, "H", "embedding heads of images and text (default 4)"},
+      {"d-head", 1, "D", "d_k = d_v per head (default 64)"},
+      {"position-weight", 1, "W", "embedding locality weight (default 0.5)"},
+      {"head", 1, "H|all|mean", "which head (default 0); all: every head, rows averaged"},
+      {"query", 1, "I|ROW,COL", "query token index or grid cell (default: centre)"},
+      {"feature-map", 1, "NAME", "relu (default), elu1, softplus or favor"},
+      {"favor-features", 1, "R", "random features of favor (default 256)"},
+      {"temperature", 1, "T", "softmax temperature (default 1)"},
+      {"blocks", 1, "M", "MHLA blocks (images: about 16 windows; 1D: 8)"},
+      {"window", 1, "RxC", "MHLA 2D windows of R×C patches (images)"},
+      {"mixing", 1, "INIT|FILE",
+       "cos (default), linear, exp, gaussian, local, uniform, identity, causal, or a .npy/.csv"},
+      {"normaliser", 1, "paper|official", "MHLA normaliser (default paper)"},
+      {"causal", 0, "", "causal masks (MHLA then uses 1D blocks)"},
+      {"backend", 1, "cpu|cuda", "compute backend (default cpu)"},
+      {"threads", 1, "T", "worker threads (default: all cores)"},
+      {"seed", 1, "S", "seed of the embedding, synthetic data and favor (default 0)"},
+      {"rel-tol", 1, "TOL", "numerical-rank tolerance relative to sigma_1 (default 1e-4)"},
+      {"matrix-budget", 1, "MIB", "largest dense N×N map in MiB (default 2048)"},
+  };
+}
+
+std::vector<OptionSpec> viewOptionSpecs() {
+  return {
+      {"colormap", 1, "NAME", "viridis (default), magma, cividis or greyscale"},
+      {"log-scale", 0, "", "logarithmic colour scale for the maps"},
+      {"independent-scales", 0, "", "one colour scale per map instead of a shared one"},
+      {"opacity", 1, "A", "heatmap opacity over the image, 0..1 (default 0.75)"},
+      {"no-image", 0, "", "draw the bare patch grid, without the image"},
+  };
+}
+
+Session sessionFromArgs(const ParsedArgs& a) {
+  Session s;
+  int sources = 0;
+  for (const char* f : {"input", "sample", "synthetic", "qkv"}) sources += a.has(f) ? 1 : 0;
+  if (sources > 1)
+    throw UsageError("give only one of --input, --sample, --synthetic and --qkv");
+
+  std::string sessionPath = a.value("session");
+  const std::string input = a.value("input");
+  if (!input.empty() && endsWith(lower(input), ".json")) {
+    if (!sessionPath.empty()) throw UsageError("give the session either as --input or --session");
+    sessionPath = input;
+  }
+  if (!sessionPath.empty()) s = loadSession(QString::fromStdString(sessionPath));
+
+  if (!input.empty() && sessionPath != input) {
+    const std::string ext = lower(input);
+    if (endsWith(ext, ".npy"))
+      throw UsageError("--input " + input + ": .npy inputs need --qkv Q.npy K.npy V.npy");
+    const bool text = endsWith(ext, ".txt") || endsWith(ext, ".text") || endsWith(ext, ".md");
+    s.source = SessionSource{};
+    s.source.kind = text ? SourceKind::Text : SourceKind::Image;
+    s.source.path = absolute(input);
+  }
+  if (a.has("sample")) {
+    const std::string v = a.value("sample");
+    if (v != "image" && v != "text")
+      throw UsageError("--sample: expected image or text, got '" + v + "'");
+    s.source = SessionSource{};
+    s.source.kind = v == "image" ? SourceKind::SampleImage : SourceKind::SampleText;
+  }
+  if (a.has("synthetic")) {
+    s.source = SessionSource{};
+    s.source.kind = SourceKind::Synthetic;
+  }
+  if (a.has("qkv")) {
+    const auto& v = a.values("qkv");
+    s.source = SessionSource{};
+    s.source.kind = SourceKind::Npy;
+    s.source.qPath = absolute(v[0]);
+    s.source.kPath = absolute(v[1]);
+    s.source.vPath = absolute(v[2]);
+  }
+  for (const char* f : {"grid", "grid-first-token", "labels", "background"})
+    if (a.has(f) && s.source.kind != SourceKind::Npy)
+      throw UsageError(std::string("--") + f + " applies to --qkv inputs only");
+  if (a.has("grid")) {
+    auto [r, c] = parsePair("grid", a.value("grid"));
+    s.source.gridRows = r;
+    s.source.gridCols = c;
+  }
+  if (a.has("grid-first-token"))
+    s.source.gridFirstToken = parseInt("grid-first-token", a.value("grid-first-token"), 0, 1 << 20);
+  if (a.has("labels")) s.source.labelsPath = absolute(a.value("labels"));
+  if (a.has("background")) s.source.backgroundPath = absolute(a.value("background"));
+  if (a.has("synthetic-n"))
+    s.input.syntheticN = parseInt("synthetic-n", a.value("synthetic-n"), 1, kMaxTokenBudget);
+
+  if (a.has("tokens")) {
+    const int t = parseInt("tokens", a.value("tokens"), 1, kMaxTokenBudget);
+    s.input.imageTokenBudget = t;
+    s.input.textTokenBudget = t;
+  }
+  if (a.has("patch-size")) s.input.patchSize = parseInt("patch-size", a.value("patch-size"), 1, 1 << 16);
+  if (a.has("heads")) s.input.heads = parseInt("heads", a.value("heads"), 1, 64);
+  if (a.has("d-head")) s.input.dHead = parseInt("d-head", a.value("d-head"), 1, 1024);
+  if (a.has("position-weight"))
+    s.input.positionWeight = parseDouble("position-weight", a.value("position-weight"), 0, 1e6);
+  if (a.has("seed")) {
+    const std::string v = a.value("seed");
+    if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 19)
+      throw UsageError("--seed: expected a non-negative integer, got '" + v + "'");
+    s.seed = std::stoull(v);
+  }
+
+  if (a.has("head")) {
+    const std::string v = a.value("head");
+    s.head = v == "all" ? Session::kHeadAll : v == "mean" ? Session::kHeadMean
+                                                          : parseInt("head", v, 0, 63);
+  }
+  if (a.has("query")) {
+    const std::string v = a.value("query");
+    if (v.find(',') != std::string::npos) {
+      const size_t at = v.find(',');
+      s.queryRow = parseInt("query", v.substr(0, at), 0, 1 << 20);
+      s.queryCol = parseInt("query", v.substr(at + 1), 0, 1 << 20);
+      s.query = -1;
+    } else {
+      s.query = parseInt("query", v, 0, kMaxTokenBudget);
+      s.queryRow = s.queryCol = -1;
+    }
+  }
+  if (a.has("feature-map"))
+    s.featureMap = parseChoice("feature-map", a.value("feature-map"), parseFeatureMap);
+  if (a.has("favor-features"))
+    s.favorFeatures = parseInt("favor-features", a.value("favor-features"), 1, 65536);
+  if (a.has("temperature"))
+    s.temperature = parseDouble("temperature", a.value("temperature"), 1e-6, 1e6);
+  if (a.has("blocks") && a.has("window")) throw UsageError("give either --blocks or --window");
+  if (a.has("blocks")) {
+    s.blocks = parseInt("blocks", a.value("blocks"), 1, kMaxTokenBudget);
+    s.windowRows = s.windowCols = 0;
+  }
+  if (a.has("window")) {
+    auto [r, c] = parsePair("window", a.value("window"));
+    s.windowRows = r;
+    s.windowCols = c;
+    s.blocks = 0;
+  }
+  if (a.has("mixing")) {
+    const std::string v = a.value("mixing");
+    const std::string ext = lower(v);
+    s.customMixing = MatrixD();
+    if (endsWith(ext, ".npy") || endsWith(ext, ".csv")) {
+      s.mixingFile = absolute(v);
+    } else {
+      parseChoice("mixing", v, parseMixingInit);
+      s.mixing = v;
+      s.mixingFile.clear();
+    }
+  }
+  if (a.has("normaliser"))
+    s.normaliser = parseChoice("normaliser", a.value("normaliser"), parseNormaliser);
+  if (a.has("causal")) s.causal = true;
+  if (a.has("backend"))
+    s.backend = parseChoice("backend", a.value("backend"), canonicalBackendName);
+  if (a.has("threads")) s.threads = parseInt("threads", a.value("threads"), 1, 4096);
+  if (a.has("rel-tol")) s.spectrumRelTol = parseDouble("rel-tol", a.value("rel-tol"), 0, 1);
+  if (a.has("matrix-budget"))
+    s.matrixBudgetBytes =
+        std::size_t(parseInt("matrix-budget", a.value("matrix-budget"), 1, 1 << 30)) << 20;
+  return s;
+}
+
+void applyViewArgs(const ParsedArgs& a, ViewSettings& view) {
+  if (a.has("colormap")) {
+    const std::string v = a.value("colormap");
+    if (v != "viridis" && v != "magma" && v != "cividis" && v != "greyscale" && v != "grayscale")
+      throw UsageError("--colormap: expected viridis, magma, cividis or greyscale, got '" + v + "'");
+    view.colormap = v == "grayscale" ? "greyscale" : v;
+  }
+  if (a.has("log-scale")) view.logScale = true;
+  if (a.has("independent-scales")) view.sharedScale = false;
+  if (a.has("opacity")) view.overlayOpacity = parseDouble("opacity", a.value("opacity"), 0, 1);
+  if (a.has("no-image")) view.showImage = false;
+}
+
+}  // namespace attnscope::cli

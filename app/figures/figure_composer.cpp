@@ -1,0 +1,224 @@
+#include "figures/figure_composer.h"
+
+#include <QBuffer>
+#include <QFileInfo>
+#include <QImage>
+#include <QPdfWriter>
+#include <QSaveFile>
+#include <QSvgGenerator>
+#include <qcustomplot.h>
+#include <sstream>
+
+#include "attnscope/error.h"
+#include "figures/maps_figure.h"
+#include "figures/metrics_figure.h"
+#include "figures/mixing_figure.h"
+#include "figures/spectra_figure.h"
+#include "figures/timing_figure.h"
+
+namespace attnscope {
+
+std::string toString(Panel p) {
+  switch (p) {
+    case Panel::Maps: return "maps";
+    case Panel::Mixing: return "mixing";
+    case Panel::Spectra: return "spectra";
+    case Panel::Timing: return "timing";
+    case Panel::Metrics: return "metrics";
+  }
+  return "?";
+}
+
+std::vector<Panel> allPanels() {
+  return {Panel::Maps, Panel::Mixing, Panel::Spectra, Panel::Timing, Panel::Metrics};
+}
+
+std::vector<Panel> parsePanels(const std::string& list) {
+  std::vector<Panel> out;
+  std::stringstream ss(list);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    bool found = false;
+    for (Panel p : allPanels())
+      if (toString(p) == item) {
+        found = true;
+        if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+      }
+    if (!found)
+      throw InvalidArgument("unknown panel '" + item +
+                            "' (expected maps, mixing, spectra, timing, metrics)");
+  }
+  if (out.empty()) throw InvalidArgument("no panels given");
+  return out;
+}
+
+struct FigureComposer::Placed {
+  Panel panel;
+  QRect rect;
+  std::unique_ptr<QCustomPlot> plot;
+};
+
+FigureComposer::FigureComposer(std::shared_ptr<const Results> results, ViewSettings view,
+                               std::vector<Panel> panels, FigureStyle style, int width)
+    : results_(std::move(results)), view_(std::move(view)), style_(std::move(style)), width_(width) {
+  const Results& r = *results_;
+  const TokenSet& t = r.input->tokens;
+  const int margin = style_.px(12);
+  const int inner = width_ - 2 * margin;
+
+  // Header: source and what the rows show.
+  std::ostringstream h;
+  h << t.sourceName << "  ·  N = " << r.n;
+  if (t.hasGrid()) h << " (" << t.gridRows << "×" << t.gridCols << " patches)";
+  h << ", " << r.numHeads << " head" << (r.numHeads == 1 ? "" : "s") << ", d_k = " << r.dk;
+  header_ = QString::fromStdString(h.str());
+  std::ostringstream s;
+  s << "query token " << r.query;
+  if (t.hasGrid() && r.query >= t.gridFirstToken) {
+    const int q = r.query - t.gridFirstToken;
+    s << " (row " << q / t.gridCols << ", col " << q % t.gridCols << ")";
+  } else if (r.query < t.size() && !t.tokens[r.query].label.empty()) {
+    s << " \"" << t.tokens[r.query].label << "\"";
+  }
+  s << "  ·  " << r.headLabel() << "  ·  MHLA " << r.layout->describe() << ", mixing "
+    << r.mixingName << "  ·  " << r.backend;
+  subheader_ = QString::fromStdString(s.str());
+  headerHeight_ = QFontMetrics(style_.font(1.3, true)).height() +
+                  QFontMetrics(style_.font(0.95)).height() + style_.px(16);
+
+  auto make = [&](Panel p, QRect rect) {
+    auto placed = std::make_unique<Placed>();
+    placed->panel = p;
+    placed->rect = rect;
+    placed->plot = std::make_unique<QCustomPlot>();
+    QCustomPlot* plot = placed->plot.get();
+    switch (p) {
+      case Panel::Maps: buildMapsFigure(plot, r, view_, style_); break;
+      case Panel::Mixing: buildMixingFigure(plot, r, view_, style_); break;
+      case Panel::Spectra: buildSpectraFigure(plot, r, style_); break;
+      case Panel::Timing: buildTimingFigure(plot, r, style_); break;
+      case Panel::Metrics: buildMetricsFigure(plot, r, style_); break;
+    }
+    // Lay the plot out at its final size, then fix the aspect of maps.
+    plot->setViewport(QRect(QPoint(0, 0), rect.size()));
+    plot->replot(QCustomPlot::rpImmediateRefresh);
+    fitAspect(plot);
+    placed_.push_back(std::move(placed));
+  };
+
+  auto has = [&](Panel p) { return std::find(panels.begin(), panels.end(), p) != panels.end(); };
+  int y = headerHeight_;
+  const int gap = style_.px(14);
+  if (has(Panel::Maps)) {
+    const int hgt = mapsFigureHeight(r, view_, style_, inner);
+    make(Panel::Maps, QRect(margin, y, inner, hgt));
+    y += hgt + gap;
+  }
+  // The middle row: mixing, spectra, timing side by side (in the order asked for).
+  std::vector<Panel> middle;
+  for (Panel p : panels)
+    if (p == Panel::Mixing || p == Panel::Spectra || p == Panel::Timing) middle.push_back(p);
+  if (!middle.empty()) {
+    const int n = static_cast<int>(middle.size());
+    const int w = (inner - (n - 1) * gap) / n;
+    const int hgt = std::min(style_.px(430), std::max(style_.px(320), w * 4 / 5));
+    for (int i = 0; i < n; ++i) make(middle[i], QRect(margin + i * (w + gap), y, w, hgt));
+    y += hgt + gap;
+  }
+  if (has(Panel::Metrics)) {
+    const int hgt = metricsFigureHeight(style_);
+    make(Panel::Metrics, QRect(margin, y, inner, hgt));
+    y += hgt + gap;
+  }
+  height_ = y + margin - gap;
+}
+
+FigureComposer::~FigureComposer() = default;
+
+QSize FigureComposer::size() const { return QSize(width_, height_); }
+
+void FigureComposer::paint(QCPPainter* painter) const {
+  painter->fillRect(QRect(0, 0, width_, height_), Qt::white);
+  const int margin = style_.px(12);
+  painter->setPen(Qt::black);
+  painter->setFont(style_.font(1.3, true));
+  const int h1 = QFontMetrics(style_.font(1.3, true)).height();
+  painter->drawText(QRect(margin, style_.px(6), width_ - 2 * margin, h1),
+                    Qt::AlignLeft | Qt::AlignVCenter, header_);
+  painter->setPen(QColor(70, 70, 70));
+  painter->setFont(style_.font(0.95));
+  painter->drawText(QRect(margin, style_.px(6) + h1 + style_.px(2), width_ - 2 * margin,
+                          QFontMetrics(style_.font(0.95)).height()),
+                    Qt::AlignLeft | Qt::AlignVCenter, subheader_);
+  for (const auto& p : placed_) {
+    painter->save();
+    painter->translate(p->rect.topLeft());
+    painter->setClipRect(QRect(QPoint(0, 0), p->rect.size()));
+    p->plot->toPainter(painter, p->rect.width(), p->rect.height());
+    painter->restore();
+  }
+}
+
+void FigureComposer::exportTo(const QString& path, int dpi) const {
+  const std::string name = path.toStdString();
+  const QString ext = QFileInfo(path).suffix().toLower();
+  if (ext == "png") {
+    const double scale = dpi / 96.0;
+    QImage img(QSize(int(width_ * scale + 0.5), int(height_ * scale + 0.5)), QImage::Format_RGB32);
+    if (img.isNull()) throw BudgetExceeded(name + ": the image is too large at " + std::to_string(dpi) + " dpi");
+    img.setDotsPerMeterX(int(dpi / 0.0254 + 0.5));
+    img.setDotsPerMeterY(int(dpi / 0.0254 + 0.5));
+    img.fill(Qt::white);
+    {
+      QCPPainter painter(&img);
+      painter.setRenderHint(QPainter::Antialiasing);
+      painter.setRenderHint(QPainter::TextAntialiasing);
+      painter.setRenderHint(QPainter::SmoothPixmapTransform);
+      painter.scale(scale, scale);
+      paint(&painter);
+    }
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || !img.save(&f, "PNG") || !f.commit())
+      throw FileError(name + ": cannot write: " + f.errorString().toStdString());
+  } else if (ext == "svg") {
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    QSvgGenerator svg;
+    svg.setOutputDevice(&buffer);
+    svg.setSize(size());
+    svg.setViewBox(QRect(QPoint(0, 0), size()));
+    svg.setResolution(96);
+    svg.setTitle(QStringLiteral("attnscope figure"));
+    {
+      QCPPainter painter(&svg);
+      painter.setMode(QCPPainter::pmVectorized);
+      paint(&painter);
+    }
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(buffer.data()) < 0 || !f.commit())
+      throw FileError(name + ": cannot write: " + f.errorString().toStdString());
+  } else if (ext == "pdf") {
+    QBuffer buffer;
+    buffer.open(QIODevice::WriteOnly);
+    {
+      QPdfWriter pdf(&buffer);
+      pdf.setCreator(QStringLiteral("attnscope"));
+      pdf.setTitle(QStringLiteral("attnscope figure"));
+      pdf.setResolution(96);
+      pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+      pdf.setPageSize(QPageSize(QSizeF(width_ * 72.0 / 96.0, height_ * 72.0 / 96.0), QPageSize::Point,
+                                QString(), QPageSize::ExactMatch));
+      QCPPainter painter(&pdf);
+      painter.setMode(QCPPainter::pmVectorized);
+      paint(&painter);
+    }
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(buffer.data()) < 0 || !f.commit())
+      throw FileError(name + ": cannot write: " + f.errorString().toStdString());
+  } else {
+    throw InvalidArgument(name + ": unknown figure format '" + ext.toStdString() +
+                          "' (expected .png, .svg or .pdf)");
+  }
+}
+
+}  // namespace attnscope

@@ -1,0 +1,51 @@
+// FigureComposer: places the requested panels (each drawn by its one figure builder) into one
+// figure and exports it as PNG (at a DPI), SVG or PDF. The GUI uses the same builders live.
+#pragma once
+
+#include <QSize>
+#include <QString>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "figures/figure_style.h"
+#include "model/results.h"
+
+class QCPPainter;
+
+namespace attnscope {
+
+enum class Panel { Maps, Mixing, Spectra, Timing, Metrics };
+std::string toString(Panel p);
+/// "maps,mixing,spectra,timing,metrics" (any subset, any order); throws InvalidArgument.
+std::vector<Panel> parsePanels(const std::string& list);
+std::vector<Panel> allPanels();
+
+class FigureComposer {
+ public:
+  /// @param width  figure width in logical pixels (96 per inch)
+  FigureComposer(std::shared_ptr<const Results> results, ViewSettings view, std::vector<Panel> panels,
+                 FigureStyle style = {}, int width = 1500);
+  ~FigureComposer();
+
+  /// Size in logical pixels.
+  QSize size() const;
+  /// Paints the whole figure at (0, 0) in logical pixels.
+  void paint(QCPPainter* painter) const;
+  /// Writes PNG (`dpi` sets the pixel density, 96 = one pixel per logical pixel), SVG or PDF,
+  /// chosen by the extension. Throws FileError naming the file.
+  void exportTo(const QString& path, int dpi = 150) const;
+
+ private:
+  struct Placed;
+  std::shared_ptr<const Results> results_;
+  ViewSettings view_;
+  FigureStyle style_;
+  int width_;
+  int height_ = 0;
+  std::vector<std::unique_ptr<Placed>> placed_;
+  int headerHeight_ = 0;
+  QString header_, subheader_;
+};
+
+}  // namespace attnscope

@@ -1,0 +1,37 @@
+// Fonts, colours and sizes shared by every figure builder, scaled for screen or print.
+#pragma once
+
+#include <QColor>
+#include <QFont>
+#include <QString>
+
+class QCustomPlot;
+class QCPAxisRect;
+
+namespace attnscope {
+
+struct FigureStyle {
+  QString family = QStringLiteral("DejaVu Sans");
+  int fontPx = 13;     ///< body text, in logical pixels
+  double scale = 1.0;  ///< multiplies every size (a GUI may set it from the screen's DPI)
+
+  /// A font `rel` times the body size.
+  QFont font(double rel = 1.0, bool bold = false) const;
+  int px(double logical) const { return static_cast<int>(logical * scale + 0.5); }
+  /// Line colour of softmax, linear, MHLA (MechanismKind order).
+  static QColor mechanismColor(int kind);
+  static QColor queryColor() { return QColor(230, 30, 60); }
+};
+
+/// Clears `plot` and applies the style's fonts and a white background.
+void resetPlot(QCustomPlot* plot, const FigureStyle& style);
+/// Applies fonts and pens to the four axes of a rect.
+void styleAxes(QCPAxisRect* rect, const FigureStyle& style);
+/// Marks an axis rect whose x and y units must be drawn with this pixel ratio (x px per unit /
+/// y px per unit); fitAspect() honours it once the plot has its final size.
+void requestAspect(QCPAxisRect* rect, double ratio);
+/// Widens the x or y range of every marked axis rect so its units keep their ratio. Call after the
+/// plot's layout has its final size (FigureComposer and the GUI's resize handler do).
+void fitAspect(QCustomPlot* plot);
+
+}  // namespace attnscope

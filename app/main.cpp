@@ -1,0 +1,32 @@
+// The `attnscope` executable: the desktop window or a headless subcommand (app/cli/).
+#include <QApplication>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace {
+// Offscreen runs without a session bus or runtime dir make Qt print setup chatter on stderr; keep
+// stderr for our own messages.
+QtMessageHandler gDefaultHandler = nullptr;
+void headlessMessages(QtMsgType type, const QMessageLogContext& ctx, const QString& msg) {
+  if (type != QtFatalMsg && msg.startsWith(QLatin1String("QStandardPaths:"))) return;
+  gDefaultHandler(type, ctx, msg);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  const bool headless = attnscope::cli::isHeadless(args);
+  // Headless commands must work without a display: choose the offscreen platform before the
+  // application exists, unless the user picked a platform.
+  if (headless && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+    qputenv("QT_QPA_PLATFORM", "offscreen");
+  if (headless) gDefaultHandler = qInstallMessageHandler(headlessMessages);
+  // Headless commands keep their arguments away from Qt's own option parsing.
+  int qtArgc = headless ? 1 : argc;
+  QApplication app(qtArgc, argv);
+  QApplication::setApplicationName("attnscope");
+  return attnscope::cli::runCli(args);
+}

@@ -1,0 +1,26 @@
+// The compute backends this build knows: the Eigen CPU backend always, CUDA when it is built. The
+// GUI lists them with their availability; the command line picks one by name.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "attnscope/backend.h"
+
+namespace attnscope {
+
+struct BackendEntry {
+  std::string name;         ///< "eigen", "cuda"
+  std::string description;  ///< one line for `attnscope info` and the GUI
+  Availability availability;
+};
+
+/// Every backend, available or not (with the reason).
+std::vector<BackendEntry> listBackends();
+/// "cpu" and "eigen" → "eigen"; "cuda" → "cuda"; throws InvalidArgument for other names.
+std::string canonicalBackendName(const std::string& name);
+/// A ready backend. Throws Error "the cuda backend is not available: <reason>" when it cannot run.
+std::unique_ptr<Backend> makeBackend(const std::string& name, int threads);
+
+}  // namespace attnscope

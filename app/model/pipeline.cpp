@@ -1,0 +1,250 @@
+#include "model/pipeline.h"
+
+#include <QFileInfo>
+#include <sstream>
+
+#include "attnscope/error.h"
+#include "attnscope/mixing.h"
+#include "io/input_loader.h"
+#include "model/backend_registry.h"
+
+namespace attnscope {
+
+namespace {
+
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+EmbeddingSettings embeddingOf(const Session& s) {
+  EmbeddingSettings e;
+  e.heads = s.input.heads;
+  e.dHead = s.input.dHead;
+  e.dModel = s.input.dModel;
+  e.positionWeight = s.input.positionWeight;
+  e.tieQK = s.input.tieQK;
+  e.seed = s.seed;
+  return e;
+}
+
+const char* kNames[3] = {"softmax", "linear", "mhla"};
+
+}  // namespace
+
+Input loadSessionInput(const Session& s) {
+  ImageInputSettings image;
+  image.tokenBudget = s.input.imageTokenBudget;
+  image.patchSize = s.input.patchSize;
+  TextInputSettings text;
+  text.tokenBudget = s.input.textTokenBudget;
+  switch (s.source.kind) {
+    case SourceKind::SampleImage: return sampleImageInput(image, embeddingOf(s));
+    case SourceKind::SampleText: return sampleTextInput(text, embeddingOf(s));
+    case SourceKind::Image: return loadImageInput(qs(s.source.path), image, embeddingOf(s));
+    case SourceKind::Text: return loadTextInput(qs(s.source.path), text, embeddingOf(s));
+    case SourceKind::Synthetic: {
+      SyntheticSettings syn;
+      syn.n = s.input.syntheticN;
+      syn.clusters = s.input.syntheticClusters;
+      syn.spread = s.input.syntheticSpread;
+      syn.heads = s.input.heads;
+      syn.dHead = s.input.dHead;
+      syn.tieQK = s.input.syntheticTieQK;
+      syn.seed = s.seed;
+      return makeSyntheticInput(syn);
+    }
+    case SourceKind::Npy: {
+      NpyQkvSettings npy;
+      npy.qPath = s.source.qPath;
+      npy.kPath = s.source.kPath;
+      npy.vPath = s.source.vPath;
+      npy.labelsPath = s.source.labelsPath;
+      npy.gridRows = s.source.gridRows;
+      npy.gridCols = s.source.gridCols;
+      npy.gridFirstToken = s.source.gridFirstToken;
+      return loadNpyQkvInput(npy, qs(s.source.backgroundPath));
+    }
+  }
+  throw InvalidArgument("unknown input source");
+}
+
+ResolvedMechanisms resolveMechanisms(const Session& s, const Input& input) {
+  const TokenSet& t = input.tokens;
+  const int n = input.qkv.n();
+  FeatureMapSpec phi;
+  phi.kind = s.featureMap;
+  phi.favorFeatures = s.favorFeatures;
+  phi.seed = s.seed;
+
+  const bool fullGrid = t.hasGrid() && t.gridFirstToken == 0 && t.gridRows * t.gridCols == n;
+  BlockLayout layout;
+  if (fullGrid && !s.causal) {
+    if (s.windowRows > 0 && s.windowCols > 0)
+      layout = BlockLayout::twoD(t.gridRows, t.gridCols, s.windowRows, s.windowCols);
+    else
+      layout = BlockLayout::twoDWithBlocks(t.gridRows, t.gridCols,
+                                           s.blocks > 0 ? s.blocks : std::min(16, n));
+  } else {
+    if (s.windowRows > 0 && !t.hasGrid())
+      throw InvalidArgument("MHLA windows (--window) need image-like tokens on a patch grid; these " +
+                            std::to_string(n) + " tokens have none (use --blocks M)");
+    if (s.blocks > n)
+      throw InvalidArgument("MHLA: M = " + std::to_string(s.blocks) +
+                            " blocks is more than the " + std::to_string(n) + " tokens");
+    layout = BlockLayout::oneD(n, s.blocks > 0 ? s.blocks : std::min(8, n));
+  }
+  const int m = layout.m();
+
+  ResolvedMechanisms r;
+  if (s.customMixing.size() > 0) {
+    if (s.customMixing.rows() != m)
+      throw InvalidArgument("the custom mixing matrix is " + std::to_string(s.customMixing.rows()) +
+                            "×" + std::to_string(s.customMixing.cols()) + " but the layout has M = " +
+                            std::to_string(m) + " blocks");
+    r.mixing = s.customMixing;
+    r.mixingName = "custom";
+  } else if (!s.mixingFile.empty()) {
+    r.mixing = loadMixing(s.mixingFile);
+    if (r.mixing.rows() != m || r.mixing.cols() != m)
+      throw FileError(s.mixingFile + ": the mixing matrix is " + std::to_string(r.mixing.rows()) +
+                      "×" + std::to_string(r.mixing.cols()) + " but the layout has M = " +
+                      std::to_string(m) + " blocks (" + layout.describe() + ")");
+    r.mixingName = QFileInfo(qs(s.mixingFile)).fileName().toStdString();
+  } else {
+    r.mixing = makeMixing(layout, parseMixingInit(s.mixing));
+    r.mixingName = s.mixing;
+  }
+  validateMixing(r.mixing, m);
+
+  r.specs[0] = MechanismSpec::softmax(s.causal, s.temperature);
+  r.specs[1] = MechanismSpec::linear(phi, s.causal);
+  r.specs[2] = MechanismSpec::mhla(layout, r.mixing, phi, s.causal, s.normaliser);
+  r.layout = r.specs[2].layout;
+  for (const MechanismSpec& spec : r.specs) spec.validate(n, input.qkv.dk());
+  return r;
+}
+
+int resolveQuery(const Session& s, const TokenSet& t) {
+  const int n = t.size();
+  if (s.queryRow >= 0 || s.queryCol >= 0) {
+    if (!t.hasGrid())
+      throw InvalidArgument("--query ROW,COL needs image-like tokens on a grid; use --query INDEX");
+    if (s.queryRow >= t.gridRows || s.queryCol >= t.gridCols || s.queryRow < 0 || s.queryCol < 0) {
+      std::ostringstream os;
+      os << "query cell (" << s.queryRow << ", " << s.queryCol << ") is outside the "
+         << t.gridRows << "×" << t.gridCols << " patch grid";
+      throw InvalidArgument(os.str());
+    }
+    return t.gridFirstToken + s.queryRow * t.gridCols + s.queryCol;
+  }
+  if (s.query >= n)
+    throw InvalidArgument("query " + std::to_string(s.query) + " is out of range (" +
+                          std::to_string(n) + " tokens, 0.." + std::to_string(n - 1) + ")");
+  if (s.query >= 0) return s.query;
+  if (t.hasGrid())
+    return t.gridFirstToken + (t.gridRows / 2) * t.gridCols + t.gridCols / 2;
+  return n / 2;
+}
+
+std::vector<int> selectedHeads(const Session& s, int numHeads) {
+  if (s.allHeads()) {
+    std::vector<int> all(numHeads);
+    for (int h = 0; h < numHeads; ++h) all[h] = h;
+    return all;
+  }
+  if (s.head < 0 || s.head >= numHeads)
+    throw InvalidArgument("head " + std::to_string(s.head) + " is out of range (the input has " +
+                          std::to_string(numHeads) + " heads, 0.." +
+                          std::to_string(numHeads - 1) + ")");
+  return {s.head};
+}
+
+std::string Results::headLabel() const {
+  if (heads.size() == 1) return "head " + std::to_string(heads[0]);
+  return "mean of " + std::to_string(heads.size()) + " heads";
+}
+
+std::shared_ptr<const Results> analyse(const Session& s, std::shared_ptr<const Input> input,
+                                       const AnalysisOptions& options, const JobControl& job) {
+  if (!input) throw InvalidArgument("analyse: no input");
+  const Qkv& qkv = input->qkv;
+  qkv.validate();
+  auto res = std::make_shared<Results>();
+  res->session = s;
+  res->input = input;
+  res->n = qkv.n();
+  res->dk = qkv.dk();
+  res->dv = qkv.dv();
+  res->numHeads = qkv.numHeads();
+  res->heads = selectedHeads(s, qkv.numHeads());
+  res->query = resolveQuery(s, input->tokens);
+
+  ResolvedMechanisms mech = resolveMechanisms(s, *input);
+  res->layout = mech.layout;
+  res->mixing = mech.mixing;
+  res->mixingName = mech.mixingName;
+  res->queryBlock = mech.layout->blockOf(res->query);
+
+  std::unique_ptr<Backend> backend = makeBackend(s.backend, s.threads);
+  backend->setMatrixBudget(s.matrixBudgetBytes);
+  res->backend = backend->name();
+
+  MetricsOptions mopts;
+  mopts.seed = s.seed;
+  SpectrumOptions sopts;
+  sopts.relTol = s.spectrumRelTol;
+
+  const int nh = static_cast<int>(res->heads.size());
+  const double steps = 3.0 * nh * (1 + options.metrics + options.spectra) + (options.timing ? 3 : 0);
+  double done = 0;
+  auto step = [&] {
+    done += 1;
+    job.report(std::min(1.0, done / steps));
+    job.check();
+  };
+
+  std::vector<std::unique_ptr<PreparedAttention>> softmaxPrepared(nh);
+  for (int k = 0; k < 3; ++k) {
+    MechanismResult& mr = res->mechanisms[k];
+    mr.spec = mech.specs[k];
+    mr.name = kNames[k];
+    mr.label = mr.spec.label();
+    mr.rankBound = rankBound(mr.spec, res->n, res->dk);
+    mr.r = k == 0 ? res->dk : featureDim(mr.spec, res->dk);
+    mr.m = mr.spec.blocks();
+    mr.shownRow = VectorD::Zero(res->n);
+    for (int i = 0; i < nh; ++i) {
+      const int h = res->heads[i];
+      job.check();
+      mr.outputs.push_back(backend->forward(mr.spec, qkv, HeadSel::one(h))[0]);
+      std::unique_ptr<PreparedAttention> prep = backend->prepare(mr.spec, qkv.heads[h]);
+      mr.rows.push_back(prep->row(res->query));
+      mr.shownRow += mr.rows.back() / double(nh);
+      const MechanismResult& soft = res->mechanisms[0];
+      mr.outputRelError.push_back(k == 0 ? 0.0
+                                         : outputRelativeError(mr.outputs.back(), soft.outputs[i]));
+      step();
+      if (options.metrics) {
+        mr.metrics.push_back(mapMetrics(*prep, mopts, job));
+        mr.klToSoftmax.push_back(k == 0 ? 0.0
+                                        : meanKlFromSoftmax(*softmaxPrepared[i], *prep, mopts, job));
+        step();
+      }
+      if (options.spectra) {
+        mr.spectra.push_back(prep->spectrum(sopts, job));
+        step();
+      }
+      if (k == 0) softmaxPrepared[i] = std::move(prep);
+    }
+  }
+  if (options.timing) {
+    Qkv timed;
+    for (int h : res->heads) timed.heads.push_back(qkv.heads[h]);
+    for (MechanismResult& mr : res->mechanisms) {
+      mr.timing = timeForward(*backend, mr.spec, timed, options.timingRepeats, {});
+      step();
+    }
+  }
+  job.report(1.0);
+  return res;
+}
+
+}  // namespace attnscope

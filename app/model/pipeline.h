@@ -1,0 +1,55 @@
+// Session → Input → resolved mechanisms → Results. No widgets: the command line calls these
+// directly and the GUI on a worker thread (JobControl gives progress and cancellation).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+
+#include "attnscope/input/input.h"
+#include "attnscope/mechanism.h"
+#include "attnscope/progress.h"
+#include "model/results.h"
+#include "session/session.h"
+
+namespace attnscope {
+
+/// Decodes the session's source with its input settings (app/io/input_loader.h). Throws
+/// FileError / InvalidArgument naming the file.
+Input loadSessionInput(const Session& session);
+
+/// The three mechanisms resolved for these tokens.
+struct ResolvedMechanisms {
+  std::array<MechanismSpec, 3> specs;  ///< softmax, linear, mhla
+  std::shared_ptr<const BlockLayout> layout;
+  MatrixD mixing;          ///< M by M
+  std::string mixingName;  ///< init name, file name or "custom"
+};
+
+/// MHLA layout: 2D windows when the tokens form a full patch grid (no causal mask), from
+/// session.windowRows×windowCols or about session.blocks (default 16) windows; else 1D with
+/// session.blocks (default min(8, N)) chunks. Mixing: custom matrix, else file, else init.
+/// Throws InvalidArgument / FileError.
+ResolvedMechanisms resolveMechanisms(const Session& session, const Input& input);
+
+/// The query token: grid cell, index, or automatic (grid centre / middle token). Throws
+/// InvalidArgument when out of range.
+int resolveQuery(const Session& session, const TokenSet& tokens);
+
+/// The heads a session selects for this many heads (throws InvalidArgument when out of range).
+std::vector<int> selectedHeads(const Session& session, int numHeads);
+
+struct AnalysisOptions {
+  bool spectra = true;
+  bool metrics = true;
+  bool timing = false;
+  int timingRepeats = 5;
+};
+
+/// Runs all three mechanisms on the selected heads. Throws attnscope::Error (Cancelled when the
+/// job's token is set).
+std::shared_ptr<const Results> analyse(const Session& session, std::shared_ptr<const Input> input,
+                                       const AnalysisOptions& options = {},
+                                       const JobControl& job = {});
+
+}  // namespace attnscope

@@ -1,0 +1,56 @@
+// What one analysis of a session produced: immutable, shared between the worker that made it and
+// every view / exporter as std::shared_ptr<const Results>.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "attnscope/input/input.h"
+#include "attnscope/mechanism.h"
+#include "attnscope/metrics.h"
+#include "attnscope/spectrum.h"
+#include "attnscope/timing.h"
+#include "session/session.h"
+
+namespace attnscope {
+
+/// The results of one mechanism. Per-head vectors follow Results::heads.
+struct MechanismResult {
+  MechanismSpec spec;
+  std::string name;   ///< softmax | linear | mhla (file names, JSON keys)
+  std::string label;  ///< MechanismSpec::label()
+  std::vector<MatrixF> outputs;  ///< O per head, N by d_v
+  std::vector<VectorD> rows;     ///< the query's row of A per head, length N
+  VectorD shownRow;              ///< the selected head's row, or the mean over heads
+  std::vector<Spectrum> spectra;    ///< per head (empty when spectra were not asked for)
+  std::vector<MapMetrics> metrics;  ///< per head (empty when metrics were not asked for)
+  std::vector<double> klToSoftmax;  ///< per head; 0 for softmax, +inf where undefined
+  std::vector<double> outputRelError;  ///< per head, ‖O − O_soft‖_F / ‖O_soft‖_F
+  int rankBound = 0;  ///< theoretical bound (MATH.md)
+  int r = 0;          ///< feature dimension (d_k for softmax)
+  int m = 1;          ///< blocks
+  std::optional<TimingResult> timing;
+};
+
+struct Results {
+  Session session;                     ///< the session these results were computed from
+  std::shared_ptr<const Input> input;  ///< tokens, Q/K/V, image
+  std::vector<int> heads;              ///< head indices computed
+  int n = 0, dk = 0, dv = 0, numHeads = 0;
+  int query = 0;       ///< resolved query token
+  int queryBlock = 0;  ///< MHLA block of the query
+  std::shared_ptr<const BlockLayout> layout;
+  MatrixD mixing;  ///< M by M
+  std::string mixingName;  ///< init name, file name or "custom"
+  std::string backend;
+  std::array<MechanismResult, 3> mechanisms;  ///< softmax, linear, mhla (MechanismKind order)
+
+  const MechanismResult& get(MechanismKind k) const { return mechanisms[static_cast<int>(k)]; }
+  /// "head 2", "mean of 4 heads" — what the rows show.
+  std::string headLabel() const;
+};
+
+}  // namespace attnscope

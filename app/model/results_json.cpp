@@ -1,0 +1,127 @@
+#include "model/results_json.h"
+
+#include <QJsonArray>
+#include <cmath>
+
+#include "attnscope/input/tokens.h"
+
+namespace attnscope {
+
+QJsonValue jsonNumber(double v) {
+  if (std::isnan(v)) return QJsonValue(QJsonValue::Null);
+  if (std::isinf(v)) return v > 0 ? QStringLiteral("inf") : QStringLiteral("-inf");
+  return v;
+}
+
+QJsonObject timingToJson(const TimingResult& t) {
+  return QJsonObject{{"mechanism", QString::fromStdString(t.mechanism)},
+                     {"backend", QString::fromStdString(t.backend)},
+                     {"n", t.n},
+                     {"d", t.d},
+                     {"heads", t.heads},
+                     {"blocks", t.blocks},
+                     {"repeats", t.repeats},
+                     {"median_ms", jsonNumber(t.medianMs)},
+                     {"min_ms", jsonNumber(t.minMs)},
+                     {"max_ms", jsonNumber(t.maxMs)},
+                     {"gflops", jsonNumber(t.gflops)}};
+}
+
+namespace {
+
+double mean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return v.empty() ? std::nan("") : s / double(v.size());
+}
+
+QJsonObject mechanismToJson(const Results& res, const MechanismResult& m) {
+  QJsonArray perHead;
+  std::vector<double> ent, nent, div, nrank, erank, kl, err;
+  for (size_t i = 0; i < res.heads.size(); ++i) {
+    QJsonObject h{{"head", res.heads[i]}};
+    if (i < m.metrics.size()) {
+      const MapMetrics& mm = m.metrics[i];
+      h["entropy"] = jsonNumber(mm.meanEntropy);
+      h["normalised_entropy"] = jsonNumber(mm.meanNormalisedEntropy);
+      h["row_diversity"] = jsonNumber(mm.rowDiversity);
+      h["rows_used"] = mm.rowsUsed;
+      h["sampled"] = mm.sampled;
+      h["kl_to_softmax"] = jsonNumber(m.klToSoftmax[i]);
+      ent.push_back(mm.meanEntropy);
+      nent.push_back(mm.meanNormalisedEntropy);
+      div.push_back(mm.rowDiversity);
+      kl.push_back(m.klToSoftmax[i]);
+    }
+    if (i < m.spectra.size()) {
+      const Spectrum& sp = m.spectra[i];
+      h["numerical_rank"] = sp.numericalRank;
+      h["effective_rank"] = jsonNumber(sp.effectiveRank);
+      h["sigma_1"] = jsonNumber(sp.sigma.size() ? sp.sigma[0] : 0.0);
+      h["spectrum_factored"] = sp.factored;
+      nrank.push_back(sp.numericalRank);
+      erank.push_back(sp.effectiveRank);
+    }
+    h["output_relative_error"] = jsonNumber(m.outputRelError[i]);
+    err.push_back(m.outputRelError[i]);
+    perHead.append(h);
+  }
+  QJsonObject o{{"label", QString::fromStdString(m.label)},
+                {"rank_bound", m.rankBound},
+                {"r", m.r},
+                {"M", m.m},
+                {"heads", perHead}};
+  QJsonObject avg;
+  if (!ent.empty()) {
+    avg["entropy"] = jsonNumber(mean(ent));
+    avg["normalised_entropy"] = jsonNumber(mean(nent));
+    avg["row_diversity"] = jsonNumber(mean(div));
+    avg["kl_to_softmax"] = jsonNumber(mean(kl));
+  }
+  if (!nrank.empty()) {
+    avg["numerical_rank"] = jsonNumber(mean(nrank));
+    avg["effective_rank"] = jsonNumber(mean(erank));
+  }
+  avg["output_relative_error"] = jsonNumber(mean(err));
+  o["mean"] = avg;
+  if (m.timing) o["timing"] = timingToJson(*m.timing);
+  return o;
+}
+
+}  // namespace
+
+QJsonObject resultsToJson(const Results& res) {
+  const TokenSet& t = res.input->tokens;
+  QJsonObject input{{"kind", inputKindName(t.kind)},
+                    {"source", QString::fromStdString(t.sourceName)},
+                    {"N", res.n},
+                    {"d_k", res.dk},
+                    {"d_v", res.dv},
+                    {"heads", res.numHeads}};
+  if (t.hasGrid()) input["grid"] = QJsonArray{t.gridRows, t.gridCols};
+  QJsonArray notices;
+  for (const std::string& s : t.notices) notices.append(QString::fromStdString(s));
+  input["notices"] = notices;
+  QJsonArray heads;
+  for (int h : res.heads) heads.append(h);
+  QJsonObject mechs;
+  for (const MechanismResult& m : res.mechanisms)
+    mechs[QString::fromStdString(m.name)] = mechanismToJson(res, m);
+  return QJsonObject{{"N", res.n},
+                     {"M", res.layout->m()},
+                     {"r", res.get(MechanismKind::Linear).r},
+                     {"layout", QString::fromStdString(res.layout->describe())},
+                     {"mixing", QString::fromStdString(res.mixingName)},
+                     {"query", res.query},
+                     {"query_block", res.queryBlock},
+                     {"heads", heads},
+                     {"backend", QString::fromStdString(res.backend)},
+                     {"input", input},
+                     {"bounds", QJsonObject{{"softmax", res.get(MechanismKind::Softmax).rankBound},
+                                            {"linear", res.get(MechanismKind::Linear).rankBound},
+                                            {"mhla", res.get(MechanismKind::Mhla).rankBound}}},
+                     {"mechanisms", mechs},
+                     {"settings", res.session.toJson()}};
+}
+
+}  // namespace attnscope

@@ -1,0 +1,299 @@
+// End to end: runs the `attnscope` binary (path in $ATTNSCOPE_BIN) and checks exit codes, files,
+// figure signatures, and that `compute` agrees with calling the core library directly.
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "attnscope/eigen_backend.h"
+#include "attnscope/mixing.h"
+#include "attnscope/npy.h"
+#include "attnscope/rng.h"
+
+using namespace attnscope;
+
+namespace {
+
+struct Run {
+  int code = -1;
+  QString out, err;
+};
+
+Run run(const QStringList& args) {
+  QProcess p;
+  p.start(qEnvironmentVariable("ATTNSCOPE_BIN"), args);
+  Run r;
+  if (!p.waitForFinished(300000)) {
+    p.kill();
+    p.waitForFinished();
+    r.err = "timed out";
+    return r;
+  }
+  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+  r.out = QString::fromUtf8(p.readAllStandardOutput());
+  r.err = QString::fromUtf8(p.readAllStandardError());
+  return r;
+}
+
+#define REQUIRE_RUN(r, expected) \
+  QVERIFY2((r).code == (expected), qPrintable(QString("exit %1, stderr: %2").arg((r).code).arg((r).err)))
+
+QByteArray head(const QString& path, int n) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  return f.read(n);
+}
+
+QJsonObject readJson(const QString& path) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  QJsonParseError err;
+  const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &err);
+  return err.error == QJsonParseError::NoError ? doc.object() : QJsonObject();
+}
+
+MatrixD load(const QString& path) { return toMatrix(readNpy(path.toStdString()), path.toStdString()); }
+
+}  // namespace
+
+class CliTest : public QObject {
+  Q_OBJECT
+
+  QTemporaryDir dir_;
+  Qkv qkv_;  // what the .npy files hold: 1 head, N = 48, d_k = 8, d_v = 6
+  QString q_, k_, v_;
+
+ private slots:
+  void initTestCase() {
+    QVERIFY(!qEnvironmentVariable("ATTNSCOPE_BIN").isEmpty());
+    QVERIFY(dir_.isValid());
+    Rng rng(7);
+    qkv_.heads.push_back({rng.normalMatrix(48, 8), rng.normalMatrix(48, 8), rng.normalMatrix(48, 6)});
+    q_ = dir_.filePath("q.npy");
+    k_ = dir_.filePath("k.npy");
+    v_ = dir_.filePath("v.npy");
+    writeNpy(q_.toStdString(), qkv_.heads[0].Q);
+    writeNpy(k_.toStdString(), qkv_.heads[0].K);
+    writeNpy(v_.toStdString(), qkv_.heads[0].V);
+  }
+
+  void helpForEveryCommand() {
+    for (const QStringList& args : {QStringList{"--help"}, QStringList{"compute", "--help"},
+                                    QStringList{"render", "--help"}, QStringList{"bench", "--help"},
+                                    QStringList{"info", "--help"}}) {
+      const Run r = run(args);
+      REQUIRE_RUN(r, 0);
+      QVERIFY2(r.out.contains("usage"), qPrintable(args.join(' ')));
+    }
+  }
+
+  void infoListsBackends() {
+    const Run r = run({"info"});
+    REQUIRE_RUN(r, 0);
+    QVERIFY(r.out.contains("attnscope 0."));
+    QVERIFY(r.out.contains("eigen"));
+    QVERIFY(r.out.contains("cuda"));
+    QVERIFY(r.out.contains("hardware threads"));
+  }
+
+  void guiPlaceholderSaysSo() {
+    const Run r = run({});
+    REQUIRE_RUN(r, 1);
+    QVERIFY(r.err.contains("not built yet"));
+  }
+
+  void computeOnSampleImage() {
+    const QString out = dir_.filePath("image");
+    const Run r = run({"compute", "--sample", "image", "--out-dir", out});
+    REQUIRE_RUN(r, 0);
+    const QJsonObject metrics = readJson(out + "/metrics.json");
+    QVERIFY(!metrics.isEmpty());
+    const int n = metrics["N"].toInt();
+    QVERIFY(n > 100);
+    QCOMPARE(metrics["M"].toInt(), 16);
+    for (const char* mech : {"softmax", "linear", "mhla"}) {
+      const MatrixD o = load(out + "/output_" + mech + ".npy");
+      QCOMPARE(int(o.rows()), n);
+      QCOMPARE(int(o.cols()), 64);
+      const MatrixD row = load(out + "/row_" + mech + ".npy");
+      QCOMPARE(int(row.size()), n);
+      QVERIFY(std::abs(row.sum() - 1.0) < 1e-6);
+      QVERIFY(load(out + "/spectrum_" + mech + ".npy").size() > 0);
+      const QJsonObject m = metrics["mechanisms"].toObject()[mech].toObject();
+      QVERIFY(m["heads"].toArray()[0].toObject().contains("normalised_entropy"));
+      QVERIFY(m["rank_bound"].toInt() > 0);
+    }
+    QCOMPARE(int(load(out + "/mixing.npy").rows()), 16);
+    QVERIFY(!readJson(out + "/session.json").isEmpty());
+  }
+
+  void computeAgreesWithTheCoreLibrary() {
+    const QString out = dir_.filePath("npy");
+    const Run r = run({"compute", "--qkv", q_, k_, v_, "--blocks", "4", "--mixing", "exp",
+                       "--query", "5", "--matrices", "--out-dir", out});
+    REQUIRE_RUN(r, 0);
+    EigenBackend backend(1);
+    const MechanismSpec specs[3] = {
+        MechanismSpec::softmax(),
+        MechanismSpec::linear(),
+        MechanismSpec::mhla(BlockLayout::oneD(48, 4), MixingInit::Exp),
+    };
+    const char* names[3] = {"softmax", "linear", "mhla"};
+    for (int k = 0; k < 3; ++k) {
+      const MatrixD expectO = backend.forward(specs[k], qkv_, HeadSel::one(0))[0].cast<double>();
+      const MatrixD gotO = load(out + "/output_" + names[k] + ".npy");
+      QVERIFY2(gotO.isApprox(expectO, 1e-6), names[k]);
+      const VectorD expectRow = backend.attentionRow(specs[k], qkv_, HeadSel::one(0), 5)[0];
+      const MatrixD gotRow = load(out + "/row_" + names[k] + ".npy");
+      QVERIFY2((gotRow.transpose() - expectRow).norm() < 1e-9, names[k]);
+      const MatrixD gotMap = load(out + "/matrix_" + names[k] + ".npy");
+      QCOMPARE(int(gotMap.rows()), 48);
+      QVERIFY(std::abs(gotMap.row(5).sum() - 1.0) < 1e-5);
+      const VectorD expectSigma = backend.spectrum(specs[k], qkv_, HeadSel::one(0))[0].sigma;
+      const MatrixD gotSigma = load(out + "/spectrum_" + names[k] + ".npy");
+      QCOMPARE(gotSigma.size(), expectSigma.size());
+      QVERIFY((gotSigma.transpose() - expectSigma).norm() < 1e-9);
+    }
+    QVERIFY(load(out + "/mixing.npy").isApprox(makeMixing(BlockLayout::oneD(48, 4), MixingInit::Exp)));
+    const QJsonObject metrics = readJson(out + "/metrics.json");
+    QCOMPARE(metrics["query"].toInt(), 5);
+    QCOMPARE(metrics["bounds"].toObject()["linear"].toInt(), 8);
+  }
+
+  void savedSessionReproducesTheNumbers() {
+    const QString a = dir_.filePath("repro_a"), b = dir_.filePath("repro_b");
+    REQUIRE_RUN(run({"compute", "--sample", "text", "--blocks", "5", "--feature-map", "favor",
+                     "--seed", "3", "--query", "7", "--out-dir", a}), 0);
+    REQUIRE_RUN(run({"compute", "--session", a + "/session.json", "--out-dir", b}), 0);
+    for (const char* f : {"output_mhla.npy", "row_softmax.npy", "spectrum_linear.npy", "mixing.npy"})
+      QCOMPARE(head(b + "/" + f, 1 << 24), head(a + "/" + f, 1 << 24));
+  }
+
+  void computeAllHeads() {
+    const QString out = dir_.filePath("allheads");
+    REQUIRE_RUN(run({"compute", "--synthetic", "--synthetic-n", "64", "--head", "all", "--out-dir", out}), 0);
+    const NpyArray o = readNpy((out + "/output_softmax.npy").toStdString());
+    QCOMPARE(o.shape.size(), size_t(3));
+    QCOMPARE(o.shape[0], std::int64_t(4));
+    QCOMPARE(o.shape[1], std::int64_t(64));
+  }
+
+  void renderWritesValidFigures() {
+    for (const QString ext : {"png", "svg", "pdf"}) {
+      const QString path = dir_.filePath("fig." + ext);
+      const Run r = run({"render", "--sample", "image", "--out", path, "--dpi", "72", "--repeats", "1"});
+      REQUIRE_RUN(r, 0);
+      const QByteArray start = head(path, 4096);
+      if (ext == "png") QVERIFY(start.startsWith("\x89PNG"));
+      if (ext == "pdf") QVERIFY(start.startsWith("%PDF"));
+      if (ext == "svg") QVERIFY(start.contains("<svg"));
+    }
+    const QImage img(dir_.filePath("fig.png"));
+    QVERIFY(!img.isNull());
+    QVERIFY(img.width() > 500 && img.height() > 300);
+    // Not blank: many distinct colours, and the maps area is not all white.
+    QSet<QRgb> colours;
+    for (int y = 0; y < img.height(); y += 3)
+      for (int x = 0; x < img.width(); x += 3) colours.insert(img.pixel(x, y));
+    QVERIFY2(colours.size() > 200, qPrintable(QString::number(colours.size())));
+  }
+
+  void renderTextAndNpyInputs() {
+    REQUIRE_RUN(run({"render", "--sample", "text", "--panels", "maps,metrics", "--out",
+                     dir_.filePath("text.png"), "--dpi", "60"}), 0);
+    REQUIRE_RUN(run({"render", "--qkv", q_, k_, v_, "--grid", "6x8", "--panels", "maps,mixing,spectra",
+                     "--out", dir_.filePath("grid.svg")}), 0);
+    REQUIRE_RUN(run({"render", "--qkv", q_, k_, v_, "--panels", "maps", "--log-scale", "--colormap",
+                     "magma", "--out", dir_.filePath("curve.png"), "--dpi", "60"}), 0);
+    QVERIFY(!QImage(dir_.filePath("text.png")).isNull());
+  }
+
+  void benchPrintsAndWritesJson() {
+    const QString json = dir_.filePath("bench.json");
+    const Run r = run({"bench", "--n", "32,64", "--d", "16", "--blocks", "sqrt", "--repeats", "2",
+                       "--threads", "1", "--json", json});
+    REQUIRE_RUN(r, 0);
+    QVERIFY(r.out.contains("median ms"));
+    QFile f(json);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QJsonArray list = QJsonDocument::fromJson(f.readAll()).array();
+    QCOMPARE(list.size(), 6);
+    for (const QJsonValue& v : list) {
+      const QJsonObject o = v.toObject();
+      for (const char* key : {"mechanism", "backend", "n", "d", "heads", "blocks", "median_ms",
+                              "min_ms", "max_ms", "gflops"})
+        QVERIFY2(o.contains(key), key);
+    }
+    QCOMPARE(list[2].toObject()["blocks"].toInt(), 6);  // round(sqrt(32))
+  }
+
+  void usageErrorsExitTwo_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("needle");
+    QTest::newRow("unknown command") << QStringList{"frobnicate"} << "frobnicate";
+    QTest::newRow("unknown flag") << QStringList{"compute", "--bogus", "--out-dir", "x"} << "--bogus";
+    QTest::newRow("no out-dir") << QStringList{"compute", "--sample", "image"} << "--out-dir";
+    QTest::newRow("no out") << QStringList{"render", "--sample", "image"} << "--out";
+    QTest::newRow("bad extension") << QStringList{"render", "--out", "fig.jpg"} << ".png";
+    QTest::newRow("feature map") << QStringList{"compute", "--feature-map", "tanh", "--out-dir", "x"} << "--feature-map";
+    QTest::newRow("query") << QStringList{"compute", "--query", "abc", "--out-dir", "x"} << "--query";
+    QTest::newRow("blocks") << QStringList{"compute", "--blocks", "0", "--out-dir", "x"} << "--blocks";
+    QTest::newRow("mixing") << QStringList{"compute", "--mixing", "spiral", "--out-dir", "x"} << "--mixing";
+    QTest::newRow("two sources") << QStringList{"compute", "--sample", "text", "--synthetic", "--out-dir", "x"} << "only one";
+    QTest::newRow("qkv needs 3") << QStringList{"compute", "--qkv", "a.npy", "--out-dir", "x"} << "--qkv";
+    QTest::newRow("panels") << QStringList{"render", "--panels", "maps,pie", "--out", "f.png"} << "pie";
+    QTest::newRow("bench n") << QStringList{"bench", "--n", "12,,3"} << "--n";
+    QTest::newRow("bench backend") << QStringList{"bench", "--backend", "tpu"} << "tpu";
+  }
+  void usageErrorsExitTwo() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, needle);
+    const Run r = run(args);
+    REQUIRE_RUN(r, 2);
+    QVERIFY2(r.err.startsWith("attnscope: error: "), qPrintable(r.err));
+    QVERIFY2(r.err.contains(needle), qPrintable(r.err));
+  }
+
+  void runtimeErrorsExitOne() {
+    const QString missing = dir_.filePath("missing.png");
+    Run r = run({"compute", "--input", missing, "--out-dir", dir_.filePath("x")});
+    REQUIRE_RUN(r, 1);
+    QVERIFY2(r.err.contains("missing.png"), qPrintable(r.err));
+
+    const QString junk = dir_.filePath("junk.npy");
+    QFile f(junk);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("this is not numpy");
+    f.close();
+    r = run({"compute", "--qkv", junk, k_, v_, "--out-dir", dir_.filePath("x")});
+    REQUIRE_RUN(r, 1);
+    QVERIFY2(r.err.contains("junk.npy"), qPrintable(r.err));
+
+    const QString badSession = dir_.filePath("bad_session.json");
+    QFile s(badSession);
+    QVERIFY(s.open(QIODevice::WriteOnly));
+    s.write(R"({"version": 1, "mhla": {"blocks": -2}})");
+    s.close();
+    r = run({"render", "--session", badSession, "--out", dir_.filePath("y.png")});
+    REQUIRE_RUN(r, 1);
+    QVERIFY2(r.err.contains("mhla.blocks"), qPrintable(r.err));
+
+    r = run({"compute", "--sample", "image", "--matrices", "--matrix-budget", "1", "--out-dir",
+             dir_.filePath("x")});
+    REQUIRE_RUN(r, 1);
+
+    r = run({"compute", "--sample", "text", "--query", "5000", "--out-dir", dir_.filePath("x")});
+    REQUIRE_RUN(r, 1);
+    QVERIFY2(r.err.contains("query"), qPrintable(r.err));
+
+    r = run({"bench", "--backend", "cuda", "--n", "16"});
+    REQUIRE_RUN(r, 1);
+    QVERIFY2(r.err.contains("the cuda backend is not available"), qPrintable(r.err));
+  }
+};
+
+QTEST_GUILESS_MAIN(CliTest)
+#include "test_cli.moc"
