@@ -23,11 +23,15 @@ std::unique_ptr<PreparedAttention> EigenBackend::prepare(const MechanismSpec& sp
 }
 
 MatrixF EigenBackend::forwardHead(const MechanismSpec& spec, const HeadQKV& head) {
-  spec.validate(static_cast<int>(head.Q.rows()), static_cast<int>(head.Q.cols()));
-  Eigen::setNbThreads(threads_);
+  const int n = static_cast<int>(head.Q.rows());
+  spec.validate(n, static_cast<int>(head.Q.cols()));
+  const int threads = detail::threadsForWork(
+      forwardFlops(spec, n, static_cast<int>(head.Q.cols()), static_cast<int>(head.V.cols())),
+      threads_);
+  Eigen::setNbThreads(threads);
   if (spec.kind == MechanismKind::Softmax)
-    return detail::softmaxForward(head, spec, threads_, matrixBudget());
-  return detail::linearFamilyForward(head, spec, threads_);
+    return detail::softmaxForward(head, spec, threads, matrixBudget());
+  return detail::linearFamilyForward(head, spec, threads);
 }
 
 }  // namespace attnscope

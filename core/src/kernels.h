@@ -10,6 +10,11 @@
 
 namespace attnscope::detail {
 
+/// Threads worth using for `flops` of work: one below about 20 MFLOP (≈0.2 ms on one core), where
+/// waking a second thread costs more than it saves — and, on a loaded machine, can cost a whole
+/// scheduler time slice.
+inline int threadsForWork(double flops, int threads) { return flops < 2e7 ? 1 : threads; }
+
 /// Softmax forward. Streaming: online softmax over key tiles, O(N·d) extra memory.
 /// Materialised: the dense map (within `budgetBytes`), then A·V.
 /// @return N by d_v

@@ -73,7 +73,9 @@ void MechanismSpec::validate(int n, int dk) const {
       throw InvalidArgument("softmax temperature must be a positive number");
     return;
   }
-  FeatureMap check(featureMap, dk);  // validates the feature map settings
+  if (featureMap.kind == FeatureMapKind::Favor &&
+      (featureMap.favorFeatures < 1 || featureMap.favorFeatures > 65536))
+    throw InvalidArgument("favor: the feature count r must be between 1 and 65536");
   if (kind == MechanismKind::Linear) return;
   if (!layout) throw InvalidArgument("MHLA needs a block layout");
   if (layout->n() != n) {
