@@ -1,5 +1,6 @@
 // The `attnscope` executable: the desktop window or a headless subcommand (app/cli/).
 #include <QApplication>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -24,6 +25,15 @@ int main(int argc, char** argv) {
   if (headless && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
     qputenv("QT_QPA_PLATFORM", "offscreen");
   if (headless) gDefaultHandler = qInstallMessageHandler(headlessMessages);
+  // The window needs a display; say so plainly instead of letting Qt abort.
+  if (!headless && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") &&
+      qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
+    std::fprintf(stderr,
+                 "attnscope: error: no display for the window (DISPLAY is not set); run it in a "
+                 "desktop session or under xvfb-run, or use the headless commands (attnscope "
+                 "--help)\n");
+    return 1;
+  }
   // Headless commands keep their arguments away from Qt's own option parsing.
   int qtArgc = headless ? 1 : argc;
   QApplication app(qtArgc, argv);

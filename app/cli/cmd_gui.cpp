@@ -1,7 +1,9 @@
-// Placeholder for the desktop window: the GUI issue replaces runGui.
+// `attnscope` / `attnscope gui [FILE]`: the desktop window.
+#include <QString>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "gui/gui_main.h"
 
 namespace attnscope::cli {
 
@@ -11,9 +13,11 @@ int runGui(const Args& args) {
                  "or session file (default: the built-in sample image).\n";
     return 0;
   }
-  std::cerr << "attnscope: error: the desktop window is not built yet in this version; use the "
-               "headless commands (attnscope --help): compute, render, bench, info\n";
-  return 1;
+  if (args.size() > 1) {
+    std::cerr << "attnscope: error: gui takes at most one file (got " << args.size() << ")\n";
+    return 2;
+  }
+  return attnscope::runGui(args.empty() ? QString() : QString::fromStdString(args[0]));
 }
 
 }  // namespace attnscope::cli

@@ -22,8 +22,9 @@ struct Run {
   QString out, err;
 };
 
-Run run(const QStringList& args) {
+Run run(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment()) {
   QProcess p;
+  if (!env.isEmpty()) p.setProcessEnvironment(env);
   p.start(qEnvironmentVariable("ATTNSCOPE_BIN"), args);
   Run r;
   if (!p.waitForFinished(300000)) {
@@ -99,10 +100,20 @@ class CliTest : public QObject {
     QVERIFY(r.out.contains("hardware threads"));
   }
 
-  void guiPlaceholderSaysSo() {
-    const Run r = run({});
+  void guiWithoutDisplaySaysSoAndBadUsageIsExit2() {
+    // No display and no platform chosen: a clear message, not a Qt abort.
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove("DISPLAY");
+    env.remove("WAYLAND_DISPLAY");
+    env.remove("QT_QPA_PLATFORM");
+    const Run r = run({}, env);
     REQUIRE_RUN(r, 1);
-    QVERIFY(r.err.contains("not built yet"));
+    QVERIFY2(r.err.contains("no display"), qPrintable(r.err));
+    const Run two = run({"gui", "a.png", "b.png"});
+    REQUIRE_RUN(two, 2);
+    const Run help = run({"gui", "--help"});
+    REQUIRE_RUN(help, 0);
+    QVERIFY(help.out.contains("usage: attnscope gui"));
   }
 
   void computeOnSampleImage() {

@@ -1,0 +1,185 @@
+#include "gui/explorer_controller.h"
+
+#include "attnscope/error.h"
+
+namespace attnscope::gui {
+
+namespace {
+
+/// True when the input (tokens or Q/K/V) must be loaded again.
+bool inputChanged(const Session& a, const Session& b) {
+  return a.source.kind != b.source.kind || a.source.path != b.source.path ||
+         a.source.qPath != b.source.qPath || a.source.kPath != b.source.kPath ||
+         a.source.vPath != b.source.vPath || a.source.labelsPath != b.source.labelsPath ||
+         a.source.backgroundPath != b.source.backgroundPath ||
+         a.source.gridRows != b.source.gridRows || a.source.gridCols != b.source.gridCols ||
+         a.source.gridFirstToken != b.source.gridFirstToken ||
+         a.input.imageTokenBudget != b.input.imageTokenBudget ||
+         a.input.patchSize != b.input.patchSize ||
+         a.input.textTokenBudget != b.input.textTokenBudget || a.input.heads != b.input.heads ||
+         a.input.dHead != b.input.dHead || a.input.dModel != b.input.dModel ||
+         a.input.positionWeight != b.input.positionWeight || a.input.tieQK != b.input.tieQK ||
+         a.input.syntheticN != b.input.syntheticN ||
+         a.input.syntheticClusters != b.input.syntheticClusters ||
+         a.input.syntheticSpread != b.input.syntheticSpread ||
+         a.input.syntheticTieQK != b.input.syntheticTieQK || a.seed != b.seed;
+}
+
+/// True when some number (not only the view or the query) changes.
+bool analysisChanged(const Session& a, const Session& b) {
+  Session x = a, y = b;
+  x.view = y.view = ViewSettings{};
+  x.query = y.query = -1;
+  x.queryRow = y.queryRow = x.queryCol = y.queryCol = -1;
+  return x.toJson() != y.toJson();
+}
+
+}  // namespace
+
+ExplorerController::ExplorerController(QObject* parent) : QObject(parent) {
+  connect(&jobs_, &JobRunner::failed, this, [this](const QString&, const QString& m) {
+    emit error(m);
+  });
+}
+
+void ExplorerController::setSession(const Session& s) {
+  const Session old = session_;
+  const bool first = !input_;
+  session_ = s;
+  if (first || inputChanged(old, s)) {
+    loadInput();
+  } else if (analysisChanged(old, s)) {
+    analyse();
+  } else if (state_ && (old.query != s.query || old.queryRow != s.queryRow ||
+                        old.queryCol != s.queryCol)) {
+    try {
+      pin(resolveQuery(s, input_->tokens));
+    } catch (const Error& e) {
+      emit error(QString::fromStdString(e.what()));
+    }
+    emit viewChanged(s.view);
+  } else {
+    emit viewChanged(s.view);
+  }
+}
+
+void ExplorerController::loadInput() {
+  const Session s = session_;
+  jobs_.cancel(QStringLiteral("analysis"));
+  jobs_.cancel(QStringLiteral("spectra"));
+  jobs_.start(QStringLiteral("input"), tr("loading input"),
+              [s](const JobControl&) -> std::any { return attnscope::gui::loadInput(s); },
+              [this](std::any r) {
+                input_ = std::any_cast<std::shared_ptr<const Input>>(r);
+                ++inputGen_;
+                const TokenSet& t = input_->tokens;
+                if (session_.query >= t.size() || session_.queryRow >= t.gridRows ||
+                    session_.queryCol >= t.gridCols) {
+                  session_.query = -1;  // the pinned token is gone: back to the centre
+                  session_.queryRow = session_.queryCol = -1;
+                }
+                if (session_.head >= input_->qkv.numHeads()) session_.head = 0;
+                state_.reset();
+                emit inputLoaded(input_->qkv.numHeads());
+                analyse();
+              });
+}
+
+void ExplorerController::analyse() {
+  if (!input_) return;
+  const Session s = session_;
+  auto input = input_;
+  auto gen = inputGen_;
+  auto previous = state_;
+  jobs_.cancel(QStringLiteral("spectra"));
+  jobs_.cancel(QStringLiteral("timing"));
+  jobs_.start(QStringLiteral("analysis"), tr("computing attention"),
+              [s, input, gen, previous](const JobControl& job) -> std::any {
+                return computeAnalysis(s, input, gen, previous, job);
+              },
+              [this](std::any r) {
+                state_ = std::any_cast<std::shared_ptr<const AnalysisState>>(r);
+                queryResults_ = state_->results;
+                spectra_.reset();
+                timing_.reset();
+                ++analysesApplied_;
+                rebuildFull();
+                emit analysisReady(full_);
+                computeSpectra();  // timing follows the spectra so the two do not contend
+              });
+}
+
+void ExplorerController::rebuildFull() {
+  if (!queryResults_) return;
+  full_ = withExtras(*queryResults_, spectra_ ? &*spectra_ : nullptr, timing_ ? &*timing_ : nullptr);
+}
+
+void ExplorerController::hover(int token) {
+  if (!state_) return;
+  const int q = token >= 0 ? token : queryResults_->query;
+  if (q >= state_->n()) return;
+  emit rowsReady(state_->rowsFor(q), q);
+}
+
+void ExplorerController::pin(int token) {
+  if (!state_ || token < 0 || token >= state_->n()) return;
+  session_.query = token;
+  session_.queryRow = session_.queryCol = -1;
+  queryResults_ = withQuery(*state_, token);
+  rebuildFull();
+  emit queryChanged(full_);
+}
+
+void ExplorerController::computeSpectra() {
+  if (!state_) return;
+  auto state = state_;
+  SpectrumOptions opts;
+  opts.relTol = session_.spectrumRelTol;
+  emit spectraNote(tr("computing spectra…"));
+  jobs_.start(QStringLiteral("spectra"), tr("rank spectra"),
+              [state, opts](const JobControl& job) -> std::any {
+                return attnscope::gui::computeSpectra(*state, opts, job);
+              },
+              [this, state](std::any r) {
+                if (state != state_) return;
+                spectra_ = std::any_cast<SpectraResult>(r);
+                QStringList notes;
+                for (int k = 0; k < 3; ++k)
+                  if (!spectra_->notes[k].empty())
+                    notes << QString::fromStdString(spectra_->notes[k]);
+                emit spectraNote(notes.join(QLatin1Char('\n')));
+                rebuildFull();
+                emit extrasReady(full_);
+                if (!timing_) computeTiming();
+              });
+}
+
+void ExplorerController::computeTiming() {
+  if (!state_) return;
+  auto state = state_;
+  const Session s = session_;
+  jobs_.start(QStringLiteral("timing"), tr("timing"),
+              [state, s](const JobControl& job) -> std::any {
+                return attnscope::gui::computeTiming(s, *state, 5, job);
+              },
+              [this, state](std::any r) {
+                if (state != state_) return;
+                timing_ = std::any_cast<std::array<TimingResult, 3>>(r);
+                rebuildFull();
+                emit extrasReady(full_);
+              });
+}
+
+void ExplorerController::startSweep(int maxN) {
+  const Session s = session_;
+  jobs_.start(QStringLiteral("sweep"), tr("scaling sweep"),
+              [s, maxN](const JobControl& job) -> std::any {
+                return runSweep(s, maxN, 1500.0, job);
+              },
+              [this](std::any r) {
+                sweep_ = std::any_cast<SweepResult>(r);
+                emit sweepReady(sweep_);
+              });
+}
+
+}  // namespace attnscope::gui

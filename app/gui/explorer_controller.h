@@ -1,0 +1,75 @@
+// The window's model: holds the session, the loaded input and the latest analysis, decides what a
+// session edit must recompute (reload the input, re-run the mechanisms whose settings changed, or
+// only redraw), and runs that work on JobRunner channels. Hover rows are computed here on the GUI
+// thread from the prepared maps (O(N·r) per mechanism and head).
+#pragma once
+
+#include <QObject>
+#include <array>
+#include <memory>
+#include <optional>
+
+#include "gui/analysis_state.h"
+#include "gui/job_runner.h"
+#include "gui/sweep.h"
+#include "session/session.h"
+
+namespace attnscope::gui {
+
+class ExplorerController : public QObject {
+  Q_OBJECT
+ public:
+  explicit ExplorerController(QObject* parent = nullptr);
+
+  const Session& session() const { return session_; }
+  /// Applies an edited session: reloads, re-analyses or only redraws as needed.
+  void setSession(const Session& session);
+  /// Results for the pinned query with spectra and timing where computed (may be null).
+  std::shared_ptr<const Results> results() const { return full_; }
+  std::shared_ptr<const AnalysisState> state() const { return state_; }
+  const SweepResult& sweep() const { return sweep_; }
+  JobRunner* jobs() { return &jobs_; }
+
+  /// Rows of the three maps for a hovered token (emits rowsReady); -1 goes back to the pinned one.
+  void hover(int token);
+  /// Pins the query token (updates results; no recompute).
+  void pin(int token);
+  void computeSpectra();
+  void computeTiming();
+  /// Scaling sweep: N = 256, 512, … up to maxN (stops early when one softmax run exceeds ~2 s).
+  void startSweep(int maxN = 65536);
+  /// Number of analysis jobs that finished and were applied (tests).
+  int analysesApplied() const { return analysesApplied_; }
+
+ signals:
+  /// A new analysis: every panel redraws.
+  void analysisReady(std::shared_ptr<const attnscope::Results> results);
+  /// Only the pinned query changed.
+  void queryChanged(std::shared_ptr<const attnscope::Results> results);
+  /// Spectra or timing arrived (results now include them).
+  void extrasReady(std::shared_ptr<const attnscope::Results> results);
+  void spectraNote(const QString& note);
+  void rowsReady(const std::array<attnscope::VectorD, 3>& rows, int query);
+  void viewChanged(const attnscope::ViewSettings& view);
+  void sweepReady(const attnscope::gui::SweepResult& sweep);
+  void inputLoaded(int numHeads);
+  void error(const QString& message);
+
+ private:
+  void loadInput();
+  void analyse();
+  void rebuildFull();
+
+  JobRunner jobs_;
+  Session session_;
+  std::shared_ptr<const Input> input_;
+  std::uint64_t inputGen_ = 0;
+  std::shared_ptr<const AnalysisState> state_;
+  std::shared_ptr<const Results> queryResults_, full_;
+  std::optional<SpectraResult> spectra_;
+  std::optional<std::array<TimingResult, 3>> timing_;
+  SweepResult sweep_;
+  int analysesApplied_ = 0;
+};
+
+}  // namespace attnscope::gui

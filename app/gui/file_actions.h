@@ -1,0 +1,36 @@
+// File operations of the window, without widgets: which session a dropped / opened file means,
+// figure export through the shared FigureComposer, and data export.
+#pragma once
+
+#include <QString>
+#include <QStringList>
+#include <vector>
+
+#include "attnscope/attention.h"
+#include "figures/figure_composer.h"
+#include "gui/sweep.h"
+#include "model/results.h"
+#include "session/session.h"
+
+namespace attnscope::gui {
+
+enum class FileKind { Session, Image, Text, Npy };
+FileKind classifyFile(const QString& path);
+
+/// The session `current` becomes when `path` is opened (a session file is loaded whole; an image
+/// or text replaces the source; .npy needs the K and V paths). Throws attnscope::Error.
+Session sessionForFile(const QString& path, const Session& current, const QString& kPath = {},
+                       const QString& vPath = {});
+
+/// Exports `panels` of `results` as PNG (at dpi), SVG or PDF by the extension. Throws FileError.
+void exportFigure(std::shared_ptr<const Results> results, const ViewSettings& view,
+                  const std::vector<Panel>& panels, const QString& path, int dpi,
+                  const FigureStyle& style = {});
+
+/// Writes into `dir`: results.json (metrics, settings), rows.npy / rows.csv (the query's rows of
+/// the three maps), mixing.csv / mixing.npy, spectra.csv, timing.csv, sweep.csv (when present),
+/// and each map as an N×N .npy when it fits `budgetBytes`. @return the files written.
+QStringList exportData(const Results& results, const SweepResult& sweep, const QString& dir,
+                       std::size_t budgetBytes, const std::vector<const PreparedAttention*>& maps);
+
+}  // namespace attnscope::gui

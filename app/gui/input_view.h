@@ -1,0 +1,58 @@
+// The input: the image with its patch grid and MHLA block boundaries (blocks tinted by the query
+// block's mixing row), or the text as wrapped tokens, or (other sources) a square of token cells.
+// Hover previews a query token, click pins it, arrow keys move the pinned token.
+#pragma once
+
+#include <QImage>
+#include <QWidget>
+#include <memory>
+#include <vector>
+
+#include "model/results.h"
+
+namespace attnscope::gui {
+
+class InputView : public QWidget {
+  Q_OBJECT
+ public:
+  explicit InputView(QWidget* parent = nullptr);
+
+  void setResults(std::shared_ptr<const Results> results);
+  void setPinned(int token);
+  int pinned() const { return pinned_; }
+  int hovered() const { return hovered_; }
+  void setShowBlocks(bool on);
+  bool showBlocks() const { return showBlocks_; }
+  /// Token under a widget position, or -1.
+  int tokenAt(const QPointF& pos) const;
+  /// Centre of a token in widget coordinates (tests).
+  QPointF tokenCentre(int token) const;
+
+  QSize sizeHint() const override { return {420, 360}; }
+
+ signals:
+  void tokenHovered(int token);  ///< -1 when the mouse leaves
+  void tokenPinned(int token);
+
+ protected:
+  void paintEvent(QPaintEvent*) override;
+  void mouseMoveEvent(QMouseEvent* e) override;
+  void mousePressEvent(QMouseEvent* e) override;
+  void leaveEvent(QEvent*) override;
+  void keyPressEvent(QKeyEvent* e) override;
+  void resizeEvent(QResizeEvent*) override;
+
+ private:
+  void layoutTokens();
+  QRectF tokenRect(int token) const;
+
+  std::shared_ptr<const Results> results_;
+  QImage image_;
+  QRectF target_;               ///< image/grid area in widget pixels
+  double scale_ = 1.0;          ///< widget px per image px
+  std::vector<QRectF> textRects_;  ///< text and cell layouts: one rect per token
+  int pinned_ = -1, hovered_ = -1;
+  bool showBlocks_ = true;
+};
+
+}  // namespace attnscope::gui

@@ -1,0 +1,118 @@
+#include "gui/job_runner.h"
+
+#include <QMetaObject>
+#include <QPointer>
+#include <QRunnable>
+#include <chrono>
+#include <exception>
+
+#include "attnscope/error.h"
+
+namespace attnscope::gui {
+
+JobRunner::JobRunner(QObject* parent) : QObject(parent) {
+  // Two workers: one long job (spectra, sweep) never blocks the analysis that a click asks for.
+  pool_.setMaxThreadCount(3);
+}
+
+JobRunner::~JobRunner() {
+  cancel();
+  pool_.waitForDone();
+}
+
+quint64 JobRunner::start(const QString& channel, const QString& title, Work work, Done done) {
+  auto it = running_.find(channel);
+  if (it != running_.end()) it->second.token.cancel();
+  Running r;
+  r.id = nextId_++;
+  running_[channel] = r;
+  emit started(channel, title);
+
+  QPointer<JobRunner> self(this);
+  const quint64 id = r.id;
+  CancelToken token = r.token;
+  auto lastReport = std::make_shared<std::chrono::steady_clock::time_point>();
+  JobControl job;
+  job.cancel = token;
+  job.progress = [self, channel, title, lastReport](double f) {
+    // At most ~30 progress events a second reach the event loop.
+    const auto now = std::chrono::steady_clock::now();
+    if (f < 1.0 && now - *lastReport < std::chrono::milliseconds(33)) return;
+    *lastReport = now;
+    QMetaObject::invokeMethod(
+        self.data(),
+        [self, channel, title, f] {
+          if (self) emit self->progress(channel, title, f);
+        },
+        Qt::QueuedConnection);
+  };
+  pool_.start([self, channel, title, id, job, work = std::move(work), done = std::move(done)] {
+    std::any result;
+    bool ok = false, cancelled = false;
+    QString message;
+    try {
+      result = work(job);
+      ok = true;
+    } catch (const Cancelled&) {
+      cancelled = true;
+      message = QStringLiteral("cancelled");
+    } catch (const std::exception& e) {
+      message = QString::fromStdString(e.what());
+    } catch (...) {
+      message = QStringLiteral("unknown error");
+    }
+    if (!self) return;
+    QMetaObject::invokeMethod(
+        self.data(),
+        [self, channel, title, id, ok, cancelled, message, result = std::move(result), done] {
+          if (self) self->deliver(channel, title, id, ok, cancelled, message, result, done);
+        },
+        Qt::QueuedConnection);
+  });
+  return id;
+}
+
+void JobRunner::deliver(const QString& channel, const QString& title, quint64 id, bool ok,
+                        bool cancelled, const QString& message, std::any result, const Done& done) {
+  auto it = running_.find(channel);
+  if (it == running_.end() || it->second.id != id) return;  // stale: a newer job replaced it
+  running_.erase(it);
+  if (ok && done) {
+    try {
+      done(std::move(result));
+    } catch (const std::exception& e) {
+      emit finished(channel, title, false, QString::fromStdString(e.what()));
+      emit failed(channel, QString::fromStdString(e.what()));
+      return;
+    }
+  }
+  emit finished(channel, title, ok, message);
+  if (!ok && !cancelled) emit failed(channel, message);
+}
+
+void JobRunner::cancel(const QString& channel) {
+  for (auto it = running_.begin(); it != running_.end();) {
+    if (channel.isEmpty() || it->first == channel) {
+      it->second.token.cancel();
+      const QString ch = it->first;
+      it = running_.erase(it);
+      emit finished(ch, QString(), false, QStringLiteral("cancelled"));
+    } else {
+      ++it;
+    }
+  }
+}
+
+bool JobRunner::busy(const QString& channel) const {
+  if (channel.isEmpty()) return !running_.empty();
+  return running_.count(channel) > 0;
+}
+
+quint64 JobRunner::currentId(const QString& channel) const {
+  auto it = running_.find(channel);
+  return it == running_.end() ? 0 : it->second.id;
+}
+
+void JobRunner::waitForAll() { pool_.waitForDone(); }
+
+}  // namespace attnscope::gui

@@ -1,0 +1,60 @@
+// Runs long work (loading, analysis, spectra, timing, sweeps) on a worker thread pool. Each job has a
+// channel ("analysis", "spectra", ...) and an id; starting a job on a channel cancels the previous
+// one there and its result is dropped when it arrives (stale). Results come back on the GUI thread.
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QThreadPool>
+#include <any>
+#include <functional>
+#include <map>
+
+#include "attnscope/progress.h"
+
+namespace attnscope::gui {
+
+class JobRunner : public QObject {
+  Q_OBJECT
+ public:
+  /// The work: runs on a worker; returns its result or throws attnscope::Error.
+  using Work = std::function<std::any(const JobControl&)>;
+  /// Called on the GUI thread with the result of a job that is still current.
+  using Done = std::function<void(std::any)>;
+
+  explicit JobRunner(QObject* parent = nullptr);
+  ~JobRunner() override;
+
+  /// Starts `work` on `channel` (cancelling and superseding the job running there).
+  /// @return the job id
+  quint64 start(const QString& channel, const QString& title, Work work, Done done);
+  /// Cancels the job on a channel (or every job when channel is empty).
+  void cancel(const QString& channel = QString());
+  bool busy(const QString& channel = QString()) const;
+  /// Blocks until every worker has finished (tests and shutdown).
+  void waitForAll();
+  quint64 currentId(const QString& channel) const;
+
+ signals:
+  /// Progress of the newest running job (fraction in [0,1]); title names the job.
+  void progress(const QString& channel, const QString& title, double fraction);
+  void started(const QString& channel, const QString& title);
+  /// A current job finished (ok, error or cancelled): message is empty when ok.
+  void finished(const QString& channel, const QString& title, bool ok, const QString& message);
+  /// A job failed with an error (not cancellation).
+  void failed(const QString& channel, const QString& message);
+
+ private:
+  struct Running {
+    quint64 id = 0;
+    CancelToken token;
+  };
+  void deliver(const QString& channel, const QString& title, quint64 id, bool ok, bool cancelled,
+               const QString& message, std::any result, const Done& done);
+
+  QThreadPool pool_;
+  std::map<QString, Running> running_;
+  quint64 nextId_ = 1;
+};
+
+}  // namespace attnscope::gui

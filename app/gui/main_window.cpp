@@ -1,0 +1,479 @@
+#include "gui/main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QVBoxLayout>
+#include <qcustomplot.h>
+
+#include "attnscope/error.h"
+#include "figures/metrics_figure.h"
+#include "figures/spectra_figure.h"
+#include "figures/timing_figure.h"
+#include "gui/controls_panel.h"
+#include "gui/figure_panel.h"
+#include "gui/file_actions.h"
+#include "gui/input_view.h"
+#include "gui/maps_panel.h"
+#include "gui/metrics_help.h"
+#include "gui/mixing_editor.h"
+#include "gui/presets.h"
+#include "gui/sweep_figure.h"
+
+namespace attnscope::gui {
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  setWindowTitle(tr("attnscope — softmax | linear | MHLA"));
+  setAcceptDrops(true);
+  input_ = new InputView(this);
+  maps_ = new MapsPanel(this);
+  mixing_ = new MixingEditor(this);
+  spectra_ = new FigurePanel([](QCustomPlot* p, const Results& r, const FigureStyle& s) {
+    buildSpectraFigure(p, r, s);
+  }, this);
+  timing_ = new FigurePanel([](QCustomPlot* p, const Results& r, const FigureStyle& s) {
+    buildTimingFigure(p, r, s);
+  }, this);
+  sweep_ = new FigurePanel({}, this);
+  metrics_ = new FigurePanel([](QCustomPlot* p, const Results& r, const FigureStyle& s) {
+    buildMetricsFigure(p, r, s);
+  }, this);
+  metrics_->plot()->setToolTip(metricsHelpHtml());
+  controls_ = new ControlsPanel(this);
+
+  auto* retime = new QPushButton(tr("Re-time"), timing_);
+  retime->setToolTip(tr("Time the three forwards again (median of 5 runs)"));
+  timing_->toolbar()->addWidget(retime);
+  timing_->toolbar()->addStretch(1);
+  connect(retime, &QPushButton::clicked, &controller_, &ExplorerController::computeTiming);
+  auto* runSweep = new QPushButton(tr("Run scaling sweep"), sweep_);
+  runSweep->setToolTip(tr("N = 256, 512, … until softmax takes over 1.5 s; cancel from the status bar"));
+  sweep_->toolbar()->addWidget(runSweep);
+  sweep_->toolbar()->addStretch(1);
+  sweep_->setNote(tr("Press 'Run scaling sweep' to time the three mechanisms as N grows."));
+  connect(runSweep, &QPushButton::clicked, this, [this] { controller_.startSweep(); });
+  timingTabs_ = new QTabWidget(this);
+  timingTabs_->addTab(timing_, tr("Timing (current N)"));
+  timingTabs_->addTab(sweep_, tr("Scaling sweep"));
+
+  caption_ = new QLabel(this);
+  caption_->setWordWrap(true);
+  caption_->setStyleSheet("background:#eef4ff; border:1px solid #b8c8e8; padding:4px;");
+  caption_->hide();
+  error_ = new QLabel(this);
+  error_->setWordWrap(true);
+  error_->setStyleSheet("background:#fde8e8; color:#8a1010; border:1px solid #e0a0a0; padding:4px;");
+  error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  error_->hide();
+
+  auto* top = new QSplitter(Qt::Horizontal, this);
+  top->setObjectName("topSplitter");
+  top->addWidget(input_);
+  top->addWidget(maps_);
+  top->setStretchFactor(0, 1);
+  top->setStretchFactor(1, 3);
+  top->setSizes({330, 980});
+  auto* right = new QSplitter(Qt::Vertical, this);
+  right->setObjectName("rightSplitter");
+  right->addWidget(timingTabs_);
+  right->addWidget(metrics_);
+  right->setSizes({300, 280});
+  auto* bottom = new QSplitter(Qt::Horizontal, this);
+  bottom->setObjectName("bottomSplitter");
+  bottom->addWidget(mixing_);
+  bottom->addWidget(spectra_);
+  bottom->addWidget(right);
+  bottom->setSizes({330, 400, 590});
+  auto* vertical = new QSplitter(Qt::Vertical, this);
+  vertical->setObjectName("mainSplitter");
+  vertical->addWidget(top);
+  vertical->addWidget(bottom);
+  vertical->setSizes({340, 560});
+  auto* central = new QWidget(this);
+  auto* lay = new QVBoxLayout(central);
+  lay->setContentsMargins(4, 4, 4, 4);
+  lay->setSpacing(3);
+  lay->addWidget(caption_);
+  lay->addWidget(error_);
+  lay->addWidget(vertical, 1);
+  setCentralWidget(central);
+
+  auto* dock = new QDockWidget(tr("Controls"), this);
+  dock->setObjectName("controlsDock");
+  auto* scroll = new QScrollArea(dock);
+  scroll->setWidget(controls_);
+  scroll->setWidgetResizable(true);
+  scroll->setMinimumWidth(240);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  dock->setWidget(scroll);
+  addDockWidget(Qt::LeftDockWidgetArea, dock);
+  resizeDocks({dock}, {250}, Qt::Horizontal);
+
+  buildMenus();
+  buildStatusBar();
+
+  // Controller → panels.
+  connect(&controller_, &ExplorerController::analysisReady, this, [this](auto res) {
+    const ViewSettings& view = controller_.session().view;
+    input_->setResults(res);
+    maps_->setResults(res, view);
+    mixing_->setResults(res, view);
+    mixing_->setInit(QString::fromStdString(controller_.session().mixing));
+    for (FigurePanel* p : {spectra_, timing_, metrics_}) p->setResults(res);
+  });
+  connect(&controller_, &ExplorerController::queryChanged, this, [this](auto res) {
+    input_->setResults(res);
+    maps_->setResults(res, controller_.session().view);
+    mixing_->setResults(res, controller_.session().view);
+  });
+  connect(&controller_, &ExplorerController::extrasReady, this, [this](auto res) {
+    for (FigurePanel* p : {spectra_, timing_, metrics_}) p->setResults(res);
+  });
+  connect(&controller_, &ExplorerController::spectraNote, spectra_, &FigurePanel::setNote);
+  connect(&controller_, &ExplorerController::rowsReady, maps_, &MapsPanel::showRows);
+  connect(&controller_, &ExplorerController::viewChanged, this, [this](const ViewSettings& v) {
+    if (!controller_.results()) return;
+    maps_->setResults(controller_.results(), v);
+    mixing_->setResults(controller_.results(), v);
+  });
+  connect(&controller_, &ExplorerController::inputLoaded, controls_, &ControlsPanel::setNumHeads);
+  connect(&controller_, &ExplorerController::error, this, &MainWindow::showError);
+  connect(&controller_, &ExplorerController::sweepReady, this, [this](const SweepResult& sw) {
+    sweep_->setBuilder([sw](QCustomPlot* p, const Results&, const FigureStyle& s) {
+      buildSweepFigure(p, sw, s);
+    });
+    sweep_->setNote(sw.stoppedEarly ? tr("Stopped where one softmax forward took over 1.5 s.")
+                                    : QString());
+    if (controller_.results()) sweep_->setResults(controller_.results());
+    timingTabs_->setCurrentWidget(sweep_);
+  });
+
+  // Panels → controller.
+  connect(input_, &InputView::tokenHovered, &controller_, &ExplorerController::hover);
+  connect(input_, &InputView::tokenPinned, &controller_, &ExplorerController::pin);
+  connect(maps_, &MapsPanel::tokenHovered, this, [this](const QString& s) {
+    statusBar()->showMessage(s, 3000);
+  });
+  connect(controls_, &ControlsPanel::sessionEdited, this, [this](Session s) {
+    const Session& cur = controller_.session();  // the pinned query lives in the controller
+    s.query = cur.query;
+    s.queryRow = cur.queryRow;
+    s.queryCol = cur.queryCol;
+    if (s.blocks != controller_.session().blocks) {
+      s.customMixing = MatrixD();
+      s.mixingFile.clear();
+    }
+    error_->hide();
+    controller_.setSession(s);
+  });
+  auto edit = [this](const std::function<void(Session&)>& f) {
+    Session s = controller_.session();
+    f(s);
+    error_->hide();
+    controller_.setSession(s);
+    controls_->setSession(s);
+  };
+  connect(mixing_, &MixingEditor::initChosen, this, [edit](const QString& name) {
+    edit([&](Session& s) {
+      s.mixing = name.toStdString();
+      s.customMixing = MatrixD();
+      s.mixingFile.clear();
+    });
+  });
+  connect(mixing_, &MixingEditor::mixingEdited, this, [edit](const MatrixD& m) {
+    edit([&](Session& s) { s.customMixing = m; });
+  });
+  connect(mixing_, &MixingEditor::resetRequested, this, [edit] {
+    edit([](Session& s) {
+      s.customMixing = MatrixD();
+      s.mixingFile.clear();
+    });
+  });
+  connect(mixing_, &MixingEditor::mixingLoaded, this, [edit](const QString& path) {
+    edit([&](Session& s) {
+      s.mixingFile = path.toStdString();
+      s.customMixing = MatrixD();
+    });
+  });
+  connect(mixing_, &MixingEditor::errorOccurred, this, &MainWindow::showError);
+
+  QSettings settings;
+  restoreGeometry(settings.value("window/geometry").toByteArray());
+  restoreState(settings.value("window/state").toByteArray());
+  for (QSplitter* s : findChildren<QSplitter*>())
+    s->restoreState(settings.value("window/" + s->objectName()).toByteArray());
+  if (!settings.contains("window/geometry")) resize(1580, 960);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::start(const Session& session) {
+  controls_->setSession(session);
+  controller_.setSession(session);
+}
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&Open…"), QKeySequence::Open, this, [this] {
+    const QString p = QFileDialog::getOpenFileName(
+        this, tr("Open"), QString(),
+        tr("All supported (*.png *.jpg *.jpeg *.bmp *.txt *.md *.npy *.json);;Images (*.png *.jpg *.jpeg *.bmp);;"
+           "Text (*.txt *.md);;Q/K/V (*.npy);;Session (*.json);;All files (*)"));
+    if (!p.isEmpty()) openFile(p);
+  });
+  recentMenu_ = file->addMenu(tr("Open &recent"));
+  refreshRecentMenu();
+  file->addSeparator();
+  file->addAction(tr("&Save session…"), QKeySequence::Save, this, [this] {
+    const QString p = QFileDialog::getSaveFileName(this, tr("Save session"), "session.json",
+                                                   tr("Session (*.json)"));
+    if (!p.isEmpty()) saveSessionTo(p);
+  });
+  file->addAction(tr("&Load session…"), this, [this] {
+    const QString p = QFileDialog::getOpenFileName(this, tr("Load session"), QString(),
+                                                   tr("Session (*.json)"));
+    if (!p.isEmpty()) loadSessionFrom(p);
+  });
+  file->addSeparator();
+  QMenu* exp = file->addMenu(tr("&Export figure"));
+  exp->addAction(tr("Whole view…"), QKeySequence(tr("Ctrl+E")), this, [this] { exportFigureDialog(allPanels()); });
+  for (Panel p : allPanels())
+    exp->addAction(tr("Panel: %1…").arg(QString::fromStdString(toString(p))), this,
+                   [this, p] { exportFigureDialog({p}); });
+  file->addAction(tr("Export &data…"), this, &MainWindow::exportDataDialog);
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  QAction* blocks = view->addAction(tr("Show MHLA &blocks on the input"));
+  blocks->setCheckable(true);
+  blocks->setChecked(true);
+  connect(blocks, &QAction::toggled, input_, &InputView::setShowBlocks);
+  QAction* pres = view->addAction(tr("&Presentation mode"));
+  pres->setCheckable(true);
+  pres->setShortcut(QKeySequence(Qt::Key_F11));
+  connect(pres, &QAction::toggled, this, &MainWindow::setPresentationMode);
+
+  QMenu* run = menuBar()->addMenu(tr("&Run"));
+  run->addAction(tr("Recompute &spectra"), &controller_, &ExplorerController::computeSpectra);
+  run->addAction(tr("Re-&time"), &controller_, &ExplorerController::computeTiming);
+  run->addAction(tr("Scaling s&weep"), this, [this] { controller_.startSweep(); });
+  run->addAction(tr("&Cancel all jobs"), QKeySequence(Qt::Key_Escape), this,
+                 [this] { controller_.jobs()->cancel(); });
+
+  QMenu* lessons = menuBar()->addMenu(tr("&Lessons"));
+  const auto presets = lessonPresets();
+  for (int i = 0; i < int(presets.size()); ++i)
+    lessons->addAction(presets[i].name, this, [this, i] { applyPreset(i); });
+  lessons->addSeparator();
+  lessons->addAction(tr("Hide caption"), this, [this] { caption_->hide(); });
+}
+
+void MainWindow::buildStatusBar() {
+  jobLabel_ = new QLabel(tr("ready"), this);
+  progress_ = new QProgressBar(this);
+  progress_->setRange(0, 1000);
+  progress_->setMaximumWidth(220);
+  progress_->hide();
+  cancel_ = new QPushButton(tr("Cancel"), this);
+  cancel_->hide();
+  statusBar()->addPermanentWidget(jobLabel_);
+  statusBar()->addPermanentWidget(progress_);
+  statusBar()->addPermanentWidget(cancel_);
+  connect(cancel_, &QPushButton::clicked, this, [this] { controller_.jobs()->cancel(); });
+  JobRunner* jobs = controller_.jobs();
+  connect(jobs, &JobRunner::started, this, [this](const QString&, const QString& title) {
+    jobLabel_->setText(title + "…");
+    progress_->setValue(0);
+    progress_->show();
+    cancel_->show();
+  });
+  connect(jobs, &JobRunner::progress, this, [this](const QString&, const QString& title, double f) {
+    jobLabel_->setText(title + "…");
+    progress_->setValue(static_cast<int>(f * 1000));
+  });
+  connect(jobs, &JobRunner::finished, this,
+          [this, jobs](const QString&, const QString& title, bool ok, const QString& msg) {
+            if (jobs->busy()) return;
+            progress_->hide();
+            cancel_->hide();
+            jobLabel_->setText(ok ? tr("ready") : (title.isEmpty() ? msg : title + ": " + msg));
+          });
+}
+
+void MainWindow::showError(const QString& message) {
+  lastError_ = message;
+  error_->setText(tr("⚠ %1").arg(message));
+  error_->show();
+  statusBar()->showMessage(message, 8000);
+}
+
+void MainWindow::openFile(const QString& path) {
+  try {
+    QString k, v;
+    if (classifyFile(path) == FileKind::Npy) {
+      k = QFileDialog::getOpenFileName(this, tr("K for %1").arg(QFileInfo(path).fileName()),
+                                       QFileInfo(path).path(), tr("NumPy (*.npy)"));
+      if (k.isEmpty()) return;
+      v = QFileDialog::getOpenFileName(this, tr("V for %1").arg(QFileInfo(path).fileName()),
+                                       QFileInfo(path).path(), tr("NumPy (*.npy)"));
+      if (v.isEmpty()) return;
+    }
+    const Session s = sessionForFile(path, controller_.session(), k, v);
+    error_->hide();
+    controls_->setSession(s);
+    controller_.setSession(s);
+    addRecent(path);
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()));
+  }
+}
+
+void MainWindow::saveSessionTo(const QString& path) {
+  try {
+    saveSession(controller_.session(), path);
+    addRecent(path);
+    statusBar()->showMessage(tr("saved %1").arg(path), 4000);
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()));
+  }
+}
+
+void MainWindow::loadSessionFrom(const QString& path) { openFile(path); }
+
+bool MainWindow::exportFigureTo(const QString& path, std::vector<Panel> panels, int dpi) {
+  if (panels.empty()) panels = allPanels();
+  try {
+    FigureStyle style;  // exports use the print style, not the presentation scale
+    exportFigure(controller_.results(), controller_.session().view, panels, path, dpi, style);
+    statusBar()->showMessage(tr("exported %1").arg(path), 4000);
+    return true;
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
+void MainWindow::exportFigureDialog(std::vector<Panel> panels) {
+  QString selected;
+  const QString p = QFileDialog::getSaveFileName(this, tr("Export figure"), "attnscope.png",
+                                                 tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"),
+                                                 &selected);
+  if (p.isEmpty()) return;
+  int dpi = 150;
+  if (p.endsWith(".png", Qt::CaseInsensitive)) {
+    bool ok = false;
+    dpi = QInputDialog::getInt(this, tr("PNG resolution"), tr("DPI:"), 150, 48, 600, 1, &ok);
+    if (!ok) return;
+  }
+  exportFigureTo(p, panels, dpi);
+}
+
+void MainWindow::exportDataDialog() {
+  const QString dir = QFileDialog::getExistingDirectory(this, tr("Export data into folder"));
+  if (dir.isEmpty() || !controller_.results()) return;
+  try {
+    std::vector<const PreparedAttention*> maps;
+    if (auto st = controller_.state())
+      for (const auto& part : st->parts)
+        maps.push_back(part->prepared.size() == 1 ? part->prepared[0].get() : nullptr);
+    const QStringList files = exportData(*controller_.results(), controller_.sweep(), dir,
+                                         std::size_t(256) << 20, maps);
+    statusBar()->showMessage(tr("wrote %1 files into %2").arg(files.size()).arg(dir), 5000);
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()));
+  }
+}
+
+void MainWindow::applyPreset(int index) {
+  const auto presets = lessonPresets();
+  if (index < 0 || index >= int(presets.size())) return;
+  Session s = controller_.session();
+  presets[index].apply(s);
+  caption_->setText(QStringLiteral("<b>%1.</b> %2").arg(presets[index].name, presets[index].caption));
+  caption_->show();
+  error_->hide();
+  controls_->setSession(s);
+  controller_.setSession(s);
+  if (presets[index].runSweep) controller_.startSweep(16384);
+}
+
+void MainWindow::applyStyle() {
+  for (MapsPanel* m : {maps_}) m->setStyle(style_);
+  mixing_->setStyle(style_);
+  for (FigurePanel* p : {spectra_, timing_, sweep_, metrics_}) {
+    p->setStyle(style_);
+    p->redraw();
+  }
+  if (auto res = controller_.results()) {
+    maps_->setResults(res, controller_.session().view);
+    mixing_->setResults(res, controller_.session().view);
+  }
+}
+
+void MainWindow::setPresentationMode(bool on) {
+  if (on == presentation_) return;
+  presentation_ = on;
+  QFont f = QApplication::font();
+  f.setPointSizeF(on ? f.pointSizeF() * 1.5 : f.pointSizeF() / 1.5);
+  QApplication::setFont(f);
+  style_.scale = on ? 1.5 : 1.0;
+  applyStyle();
+  if (on)
+    showFullScreen();
+  else
+    showNormal();
+}
+
+void MainWindow::addRecent(const QString& path) {
+  QSettings settings;
+  QStringList recent = settings.value("recentFiles").toStringList();
+  recent.removeAll(path);
+  recent.prepend(path);
+  while (recent.size() > 10) recent.removeLast();
+  settings.setValue("recentFiles", recent);
+  refreshRecentMenu();
+}
+
+void MainWindow::refreshRecentMenu() {
+  if (!recentMenu_) return;
+  recentMenu_->clear();
+  const QStringList recent = QSettings().value("recentFiles").toStringList();
+  for (const QString& p : recent) recentMenu_->addAction(p, this, [this, p] { openFile(p); });
+  recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
+  if (e->mimeData()->hasUrls()) e->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* e) {
+  const auto urls = e->mimeData()->urls();
+  if (!urls.isEmpty() && urls[0].isLocalFile()) openFile(urls[0].toLocalFile());
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+  QSettings settings;
+  settings.setValue("window/geometry", saveGeometry());
+  settings.setValue("window/state", saveState());
+  for (QSplitter* s : findChildren<QSplitter*>())
+    settings.setValue("window/" + s->objectName(), s->saveState());
+  controller_.jobs()->cancel();
+  QMainWindow::closeEvent(e);
+}
+
+}  // namespace attnscope::gui

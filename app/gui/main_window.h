@@ -1,0 +1,85 @@
+// The explorer window. It only wires panels to the controller: the input view, the three maps, the
+// mixing editor, spectra / timing / metrics panels (all drawn by the shared figure builders), the
+// controls dock, menus, the status bar with job progress, and a non-modal error line.
+#pragma once
+
+#include <QMainWindow>
+#include <memory>
+
+#include "figures/figure_composer.h"
+#include "figures/figure_style.h"
+#include "gui/explorer_controller.h"
+
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QMenu;
+class QTabWidget;
+
+namespace attnscope::gui {
+
+class InputView;
+class MapsPanel;
+class MixingEditor;
+class FigurePanel;
+class ControlsPanel;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  /// Starts on `session` (what runGui and the tests call).
+  void start(const Session& session);
+  /// Opens an image, text, .npy (asks for K and V) or session file; errors go to the error line.
+  void openFile(const QString& path);
+  void saveSessionTo(const QString& path);
+  void loadSessionFrom(const QString& path);
+  /// Exports the whole view (empty `panels`) or the given panels. Errors go to the error line.
+  bool exportFigureTo(const QString& path, std::vector<Panel> panels = {}, int dpi = 150);
+  void applyPreset(int index);
+  void setPresentationMode(bool on);
+
+  ExplorerController* controller() { return &controller_; }
+  InputView* inputView() const { return input_; }
+  MapsPanel* mapsPanel() const { return maps_; }
+  MixingEditor* mixingEditor() const { return mixing_; }
+  FigurePanel* spectraPanel() const { return spectra_; }
+  FigurePanel* timingPanel() const { return timing_; }
+  FigurePanel* metricsPanel() const { return metrics_; }
+  ControlsPanel* controls() const { return controls_; }
+  QString lastError() const { return lastError_; }
+
+ protected:
+  void dragEnterEvent(QDragEnterEvent* e) override;
+  void dropEvent(QDropEvent* e) override;
+  void closeEvent(QCloseEvent* e) override;
+
+ private:
+  void buildMenus();
+  void buildStatusBar();
+  void showError(const QString& message);
+  void applyStyle();
+  void addRecent(const QString& path);
+  void refreshRecentMenu();
+  void exportFigureDialog(std::vector<Panel> panels);
+  void exportDataDialog();
+
+  ExplorerController controller_;
+  FigureStyle style_;
+  InputView* input_;
+  MapsPanel* maps_;
+  MixingEditor* mixing_;
+  FigurePanel *spectra_, *timing_, *sweep_, *metrics_;
+  QTabWidget* timingTabs_;
+  ControlsPanel* controls_;
+  QLabel *caption_, *error_, *jobLabel_, *hoverLabel_;
+  QProgressBar* progress_;
+  QPushButton* cancel_;
+  QMenu* recentMenu_ = nullptr;
+  QString lastError_;
+  bool presentation_ = false;
+};
+
+}  // namespace attnscope::gui

@@ -1,0 +1,52 @@
+// The three attention maps (softmax | linear | MHLA) drawn by the shared maps figure builder. A new
+// Results rebuilds the figure; hovering a query only swaps the rows in (maps_update.h). Hovering a
+// map shows the token and weight under the cursor.
+#pragma once
+
+#include <QWidget>
+#include <array>
+#include <memory>
+
+#include "figures/figure_style.h"
+#include "model/results.h"
+
+class QCustomPlot;
+class QLabel;
+
+namespace attnscope::gui {
+
+class MapsPanel : public QWidget {
+  Q_OBJECT
+ public:
+  explicit MapsPanel(QWidget* parent = nullptr);
+
+  void setStyle(const FigureStyle& style) { style_ = style; }
+  /// Rebuilds the figure from `results` (its shownRow and query).
+  void setResults(std::shared_ptr<const Results> results, const ViewSettings& view);
+  /// Shows these rows (averaged over the selected heads) for `query` without rebuilding.
+  void showRows(const std::array<VectorD, 3>& rows, int query);
+  QCustomPlot* plot() const { return plot_; }
+  const std::array<VectorD, 3>& rows() const { return rows_; }
+  int query() const { return query_; }
+
+ signals:
+  void tokenHovered(const QString& text);
+
+ protected:
+  void resizeEvent(QResizeEvent* e) override;
+  bool eventFilter(QObject* obj, QEvent* e) override;
+
+ private:
+  void rebuild();
+  QString describeAt(const QPoint& pos) const;
+
+  QCustomPlot* plot_;
+  QLabel* hoverLabel_;
+  FigureStyle style_;
+  ViewSettings view_;
+  std::shared_ptr<const Results> results_;
+  std::array<VectorD, 3> rows_;
+  int query_ = -1;
+};
+
+}  // namespace attnscope::gui

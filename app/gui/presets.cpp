@@ -1,0 +1,61 @@
+#include "gui/presets.h"
+
+#include <QObject>
+
+namespace attnscope::gui {
+
+Session startSession() {
+  Session s;
+  s.view.sharedScale = false;
+  return s;
+}
+
+std::vector<Preset> lessonPresets() {
+  std::vector<Preset> p;
+  p.push_back({QObject::tr("Global context collapse"),
+               QObject::tr("Linear attention spreads each query's weight over almost every token: its map "
+                           "is nearly flat (normalised entropy near 1) while softmax stays local and "
+                           "content-driven. The sweep shows why people still want linear cost: O(N) "
+                           "against softmax's O(N²). Raise the image tokens and watch the gap grow."),
+               [](Session& s) {
+                 s.source.kind = SourceKind::SampleImage;
+                 s.input.imageTokenBudget = 4096;
+                 s.mixing = "cos";
+                 s.customMixing = MatrixD();
+                 s.mixingFile.clear();
+                 s.blocks = 0;
+                 s.windowRows = s.windowCols = 0;
+                 s.head = 0;
+               },
+               true});
+  p.push_back({QObject::tr("Locality through mixing"),
+               QObject::tr("MHLA with an identity mixing matrix: each block attends only to itself "
+                           "(block-diagonal). Now pick 'cos' in the mixing panel: nearby blocks join in. "
+                           "Then 'uniform': MHLA becomes plain linear attention again."),
+               [](Session& s) {
+                 s.source.kind = SourceKind::SampleImage;
+                 s.input.imageTokenBudget = 1024;
+                 s.mixing = "identity";
+                 s.customMixing = MatrixD();
+                 s.mixingFile.clear();
+                 s.blocks = 16;
+                 s.windowRows = s.windowCols = 0;
+               }});
+  p.push_back({QObject::tr("Rank grows with M"),
+               QObject::tr("Linear attention's map has rank ≤ r = d_k. MHLA's bound is Σ_b min(|B_b|, r): "
+                           "with M = 64 blocks its spectrum stays high far beyond r. Compare the spectra "
+                           "panel, then lower M and watch the MHLA curve fall back toward linear."),
+               [](Session& s) {
+                 s.source.kind = SourceKind::SampleImage;
+                 s.input.imageTokenBudget = 1024;
+                 s.input.dHead = 16;
+                 s.mixing = "cos";
+                 s.customMixing = MatrixD();
+                 s.mixingFile.clear();
+                 s.blocks = 64;
+                 s.windowRows = s.windowCols = 0;
+               }});
+  return p;
+}
+
+}  // namespace attnscope::gui

@@ -1,0 +1,358 @@
+// The desktop window: constructs on the sample, every panel draws, hover / pin change the maps,
+// controls recompute the right mechanisms, long jobs cancel without stalling the event loop,
+// exports write valid files, sessions round-trip. Timings (hover at N = 16384, event-loop stall)
+// are printed with qInfo for docs/gui.md.
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QImage>
+#include <QSettings>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QtTest>
+#include <qcustomplot.h>
+
+#include "gui/controls_panel.h"
+#include "gui/figure_panel.h"
+#include "gui/input_view.h"
+#include "gui/main_window.h"
+#include "gui/maps_panel.h"
+#include "gui/mixing_editor.h"
+#include "gui/presets.h"
+
+using namespace attnscope;
+using namespace attnscope::gui;
+
+namespace {
+
+/// Records the longest gap between ticks of a 10 ms timer.
+class StallMeter {
+ public:
+  StallMeter() {
+    timer_.setInterval(10);
+    QObject::connect(&timer_, &QTimer::timeout, [this] {
+      const qint64 now = clock_.elapsed();
+      maxGap_ = std::max(maxGap_, now - last_);
+      last_ = now;
+    });
+    clock_.start();
+    last_ = 0;
+    timer_.start();
+  }
+  qint64 maxGapMs() const { return maxGap_; }
+
+ private:
+  QTimer timer_;
+  QElapsedTimer clock_;
+  qint64 last_ = 0, maxGap_ = 0;
+};
+
+int colourMaps(QCustomPlot* plot) {
+  int n = 0;
+  for (int i = 0; i < plot->plottableCount(); ++i)
+    if (qobject_cast<QCPColorMap*>(plot->plottable(i))) ++n;
+  return n;
+}
+
+bool waitForAnalysis(MainWindow& w, int count, int timeoutMs = 120000) {
+  QElapsedTimer t;
+  t.start();
+  while (w.controller()->analysesApplied() < count || w.controller()->jobs()->busy("analysis") ||
+         w.controller()->jobs()->busy("input")) {
+    if (t.elapsed() > timeoutMs) return false;
+    QTest::qWait(20);
+  }
+  return true;
+}
+
+bool waitIdle(MainWindow& w, int timeoutMs = 180000) {
+  QElapsedTimer t;
+  t.start();
+  while (w.controller()->jobs()->busy()) {
+    if (t.elapsed() > timeoutMs) return false;
+    QTest::qWait(20);
+  }
+  return true;
+}
+
+QByteArray head(const QString& path, int n) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  return f.read(n);
+}
+
+}  // namespace
+
+class GuiTests : public QObject {
+  Q_OBJECT
+ private slots:
+  void initTestCase() {
+    QCoreApplication::setOrganizationName("attnscope-tests");
+    QSettings().clear();
+  }
+
+  void constructsAndShowsAllPanels() {
+    MainWindow w;
+    w.resize(1580, 960);
+    w.show();
+    w.start(startSession());
+    QVERIFY(waitForAnalysis(w, 1));
+    QVERIFY(waitIdle(w));
+    QCOMPARE(colourMaps(w.mapsPanel()->plot()), 3);
+    QVERIFY(w.mixingEditor()->plot()->plottableCount() >= 1);
+    QVERIFY(w.spectraPanel()->plot()->plottableCount() >= 3);
+    QVERIFY(w.timingPanel()->plot()->plottableCount() >= 1);
+    QVERIFY(w.metricsPanel()->plot()->plotLayout()->elementCount() >= 1);
+    for (QWidget* p : {static_cast<QWidget*>(w.inputView()), static_cast<QWidget*>(w.mapsPanel()),
+                       static_cast<QWidget*>(w.mixingEditor()), static_cast<QWidget*>(w.spectraPanel()),
+                       static_cast<QWidget*>(w.metricsPanel())})
+      QVERIFY(p->isVisible() && p->width() > 100 && p->height() > 100);
+    // The three maps differ on the sample image.
+    const auto& rows = w.mapsPanel()->rows();
+    QVERIFY((rows[0] - rows[1]).norm() > 1e-3 * rows[0].norm());
+    QVERIFY((rows[2] - rows[1]).norm() > 1e-6);
+    QVERIFY(w.lastError().isEmpty());
+
+    // Screenshot: non-blank (many colours, not mostly one colour).
+    const QImage shot = w.grab().toImage();
+    QVERIFY(!shot.isNull());
+    QSet<QRgb> colours;
+    for (int y = 0; y < shot.height(); y += 3)
+      for (int x = 0; x < shot.width(); x += 3) colours.insert(shot.pixel(x, y));
+    QVERIFY2(colours.size() > 200, qPrintable(QString::number(colours.size())));
+    const QByteArray dir = qgetenv("ATTNSCOPE_SCREENSHOT_DIR");
+    if (!dir.isEmpty()) {
+      w.inputView()->setFocus();
+      // Hover a token near the query so the hover state shows too.
+      const int t = w.controller()->results()->query - 2;
+      QTest::mouseMove(w.inputView(), w.inputView()->tokenCentre(t).toPoint());
+      QTest::qWait(300);
+      w.grab().save(QString::fromLocal8Bit(dir) + "/explorer-sample-image.png");
+      QTest::mouseMove(w.inputView(), QPoint(1, 1));
+      w.applyPreset(1);  // locality through mixing: identity mixing, log colour scale
+      {
+        Session ls = w.controller()->session();
+        ls.view.logScale = true;
+        w.controls()->setSession(ls);
+        w.controller()->setSession(ls);
+      }
+      QVERIFY(waitForAnalysis(w, 2));
+      QVERIFY(waitIdle(w));
+      QTest::qWait(300);
+      w.grab().save(QString::fromLocal8Bit(dir) + "/explorer-identity-mixing.png");
+      Session s = w.controller()->session();
+      s.source.kind = SourceKind::SampleText;
+      s.mixing = "cos";
+      s.blocks = 0;
+      w.controls()->setSession(s);
+      w.controller()->setSession(s);
+      QVERIFY(waitForAnalysis(w, 3));
+      QVERIFY(waitIdle(w));
+      QTest::qWait(300);
+      w.grab().save(QString::fromLocal8Bit(dir) + "/explorer-sample-text.png");
+    }
+  }
+
+  void hoverPinAndKeysChangeMaps() {
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    w.start(Session{});
+    QVERIFY(waitForAnalysis(w, 1));
+    const int q0 = w.controller()->results()->query;
+    const auto before = w.mapsPanel()->rows();
+    const int target = 3;  // a corner patch, far from the centre query
+    QTest::mouseMove(w.inputView(), w.inputView()->tokenCentre(target).toPoint());
+    QTRY_COMPARE(w.mapsPanel()->query(), target);
+    const auto hovered = w.mapsPanel()->rows();
+    for (int k = 0; k < 3; ++k) QVERIFY((hovered[k] - before[k]).norm() > 1e-9);
+    QCOMPARE(w.controller()->results()->query, q0);  // hovering does not pin
+    QTest::mouseClick(w.inputView(), Qt::LeftButton, {}, w.inputView()->tokenCentre(target).toPoint());
+    QTRY_COMPARE(w.controller()->results()->query, target);
+    QCOMPARE(w.inputView()->pinned(), target);
+    QTest::keyClick(w.inputView(), Qt::Key_Right);
+    QTRY_COMPARE(w.controller()->results()->query, target + 1);
+    QCOMPARE(w.mapsPanel()->query(), target + 1);
+    w.controller()->jobs()->cancel();
+  }
+
+  void changingMRecomputesMhlaOnly() {
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    w.start(Session{});
+    QVERIFY(waitForAnalysis(w, 1));
+    auto st0 = w.controller()->state();
+    const auto rows0 = w.mapsPanel()->rows();
+    w.controls()->blocksBox()->setValue(4);
+    QVERIFY(waitForAnalysis(w, 2));
+    auto st1 = w.controller()->state();
+    QCOMPARE(st1->results->layout->m(), 4);
+    QVERIFY(!st1->recomputed[0] && !st1->recomputed[1] && st1->recomputed[2]);
+    QVERIFY(st1->parts[0] == st0->parts[0]);  // softmax reused
+    const auto rows1 = w.mapsPanel()->rows();
+    QCOMPARE((rows1[0] - rows0[0]).norm(), 0.0);
+    QVERIFY((rows1[2] - rows0[2]).norm() > 1e-9);
+
+    // Mixing init: MHLA only.
+    emit w.mixingEditor()->initChosen("identity");
+    QVERIFY(waitForAnalysis(w, 3));
+    auto st2 = w.controller()->state();
+    QVERIFY(!st2->recomputed[0] && !st2->recomputed[1] && st2->recomputed[2]);
+    QCOMPARE(st2->results->mixingName, std::string("identity"));
+    // Painting a cell: custom mixing, MHLA only.
+    w.mixingEditor()->editCell(0, 1, 0.5);
+    QVERIFY(waitForAnalysis(w, 4));
+    auto st3 = w.controller()->state();
+    QVERIFY(st3->recomputed[2] && !st3->recomputed[0]);
+    QCOMPARE(st3->results->mixing(0, 1), 0.5);
+    QCOMPARE(w.controller()->session().customMixing(0, 1), 0.5);
+
+    // Temperature changes softmax (and the others' KL): everything recomputes.
+    w.controls()->temperatureBox()->setValue(2.0);
+    QVERIFY(waitForAnalysis(w, 5));
+    QVERIFY(w.controller()->state()->recomputed[0]);
+    // A view control recomputes nothing.
+    const int applied = w.controller()->analysesApplied();
+    w.controls()->colormapBox()->setCurrentText("magma");
+    QTest::qWait(200);
+    QCOMPARE(w.controller()->analysesApplied(), applied);
+    QVERIFY(!w.controller()->jobs()->busy("analysis"));
+    // The image budget reloads the input.
+    w.controls()->imageBudgetBox()->setValue(256);
+    QVERIFY(waitForAnalysis(w, applied + 1));
+    QVERIFY(w.controller()->state()->n() <= 256);
+    w.controller()->jobs()->cancel();
+  }
+
+  void longJobCancelsWithoutStalling() {
+    MainWindow w;
+    w.resize(1200, 800);
+    w.show();
+    w.start(Session{});
+    QVERIFY(waitForAnalysis(w, 1));
+    QVERIFY(waitIdle(w));
+    StallMeter meter;
+    w.controller()->startSweep(65536);
+    QVERIFY(w.controller()->jobs()->busy("sweep"));
+    QElapsedTimer t;
+    t.start();
+    // Hover while the sweep runs: the GUI keeps answering.
+    int i = 0;
+    while (t.elapsed() < 2500) {
+      w.controller()->hover(i++ % w.controller()->state()->n());
+      QTest::qWait(30);
+    }
+    QVERIFY(w.controller()->jobs()->busy("sweep"));
+    w.controller()->jobs()->cancel("sweep");
+    QVERIFY(!w.controller()->jobs()->busy("sweep"));
+    QVERIFY(waitIdle(w));
+    QTest::qWait(300);
+    QVERIFY(w.controller()->sweep().points.empty());  // the cancelled sweep delivered nothing
+    qInfo("max event-loop gap while the sweep ran: %lld ms", meter.maxGapMs());
+    QVERIFY2(meter.maxGapMs() < 100, qPrintable(QString::number(meter.maxGapMs())));
+  }
+
+  void hoverRepaintAt16384Tokens() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("grid.png");
+    QImage img(512, 512, QImage::Format_RGB32);
+    for (int y = 0; y < 512; ++y)
+      for (int x = 0; x < 512; ++x)
+        img.setPixel(x, y, qRgb((x * 7) % 256, (y * 3) % 256, ((x + y) / 4) % 256));
+    QVERIFY(img.save(path));
+    MainWindow w;
+    w.resize(1580, 960);
+    w.show();
+    Session s;
+    s.source.kind = SourceKind::Image;
+    s.source.path = path.toStdString();
+    s.input.imageTokenBudget = 16384;
+    s.input.patchSize = 4;
+    StallMeter meter;
+    w.start(s);
+    QVERIFY(waitForAnalysis(w, 1, 300000));
+    QCOMPARE(w.controller()->state()->n(), 16384);
+    const qint64 analysisGap = meter.maxGapMs();
+    // Hover-to-repaint: three rows (O(N·r) each) + in-place update + immediate replot.
+    std::vector<double> ms;
+    for (int i = 0; i < 30; ++i) {
+      QElapsedTimer t;
+      t.start();
+      w.controller()->hover((i * 997) % 16384);
+      QCoreApplication::processEvents();
+      ms.push_back(t.nsecsElapsed() / 1e6);
+    }
+    std::sort(ms.begin(), ms.end());
+    qInfo("hover-to-repaint at N = 16384: median %.2f ms, max %.2f ms (30 hovers)", ms[15], ms.back());
+    qInfo("max event-loop gap while the N = 16384 analysis ran: %lld ms", analysisGap);
+    QVERIFY2(ms[15] < 60, "hover far too slow");
+    w.controller()->jobs()->cancel();
+  }
+
+  void exportWritesValidFiles() {
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    w.start(Session{});
+    QVERIFY(waitForAnalysis(w, 1));
+    QVERIFY(waitIdle(w));
+    QTemporaryDir dir;
+    QVERIFY(w.exportFigureTo(dir.filePath("all.png"), {}, 96));
+    QVERIFY(w.exportFigureTo(dir.filePath("all.svg")));
+    QVERIFY(w.exportFigureTo(dir.filePath("all.pdf")));
+    QVERIFY(w.exportFigureTo(dir.filePath("maps.png"), {Panel::Maps}, 150));
+    QCOMPARE(head(dir.filePath("all.png"), 8), QByteArray("\x89PNG\r\n\x1a\n", 8));
+    QCOMPARE(head(dir.filePath("maps.png"), 4), QByteArray("\x89PNG", 4));
+    QVERIFY(head(dir.filePath("all.svg"), 4096).contains("<svg"));
+    QCOMPARE(head(dir.filePath("all.pdf"), 5), QByteArray("%PDF-"));
+    QImage png(dir.filePath("all.png"));
+    QVERIFY(!png.isNull() && png.width() > 500);
+    // Export without results reports an error instead of crashing.
+    MainWindow empty;
+    QVERIFY(!empty.exportFigureTo(dir.filePath("none.png")));
+    QVERIFY(!empty.lastError().isEmpty());
+  }
+
+  void sessionRoundTripThroughWindow() {
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    Session s;
+    s.temperature = 0.7;
+    s.blocks = 9;
+    s.mixing = "gaussian";
+    s.view.colormap = "cividis";
+    w.start(s);
+    QVERIFY(waitForAnalysis(w, 1));
+    QTemporaryDir dir;
+    const QString path = dir.filePath("s.json");
+    w.saveSessionTo(path);
+    const QJsonObject saved = w.controller()->session().toJson();
+    w.controls()->temperatureBox()->setValue(3.0);
+    w.controls()->blocksBox()->setValue(4);
+    QCOMPARE(w.controller()->session().temperature, 3.0);
+    w.loadSessionFrom(path);
+    QCOMPARE(w.controls()->temperatureBox()->value(), 0.7);
+    QCOMPARE(w.controls()->blocksBox()->value(), 9);
+    QCOMPARE(w.controls()->colormapBox()->currentText(), QString("cividis"));
+    QCOMPARE(w.controller()->session().toJson(), saved);
+    QVERIFY(waitForAnalysis(w, 2));
+    QCOMPARE(w.controller()->state()->results->mixingName, std::string("gaussian"));
+    // A broken session file is reported, the window keeps its session.
+    QFile bad(dir.filePath("bad.json"));
+    QVERIFY(bad.open(QIODevice::WriteOnly));
+    bad.write("{ not json");
+    bad.close();
+    w.loadSessionFrom(dir.filePath("bad.json"));
+    QVERIFY(!w.lastError().isEmpty());
+    QCOMPARE(w.controller()->session().toJson(), saved);
+    w.controller()->jobs()->cancel();
+  }
+};
+
+QTEST_MAIN(GuiTests)
+#include "gui_tests.moc"
