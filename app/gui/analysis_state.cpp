@@ -11,7 +11,6 @@ namespace attnscope::gui {
 
 namespace {
 
-const char* kNames[3] = {"softmax", "linear", "mhla"};
 
 std::string headsKey(const std::vector<int>& heads) {
   std::ostringstream os;
@@ -61,24 +60,10 @@ std::shared_ptr<const AnalysisState> computeAnalysis(
   state->input = input;
   state->inputGeneration = inputGen;
 
-  auto res = std::make_shared<Results>();
-  res->session = s;
-  res->input = input;
-  res->n = qkv.n();
-  res->dk = qkv.dk();
-  res->dv = qkv.dv();
-  res->numHeads = qkv.numHeads();
-  res->heads = selectedHeads(s, qkv.numHeads());
-  res->query = resolveQuery(s, input->tokens);
-  ResolvedMechanisms mech = resolveMechanisms(s, *input);
-  res->layout = mech.layout;
-  res->mixing = mech.mixing;
-  res->mixingName = mech.mixingName;
-  res->queryBlock = mech.layout->blockOf(res->query);
-
-  std::unique_ptr<Backend> backend = makeBackend(s.backend, s.threads);
-  backend->setMatrixBudget(s.matrixBudgetBytes);
-  res->backend = backend->name();
+  AnalysisFrame frame = beginAnalysis(s, input);
+  std::shared_ptr<Results> res = frame.results;
+  const ResolvedMechanisms& mech = frame.mechanisms;
+  Backend* backend = frame.backend.get();
   MetricsOptions mopts;
   mopts.seed = s.seed;
 
@@ -92,12 +77,7 @@ std::shared_ptr<const AnalysisState> computeAnalysis(
     auto part = std::make_shared<MechanismPart>();
     part->key = key;
     MechanismResult& mr = part->result;
-    mr.spec = mech.specs[k];
-    mr.name = kNames[k];
-    mr.label = mr.spec.label();
-    mr.rankBound = rankBound(mr.spec, res->n, res->dk);
-    mr.r = k == 0 ? res->dk : featureDim(mr.spec, res->dk);
-    mr.m = mr.spec.blocks();
+    describeMechanism(mr, mech.specs[k], k, res->n, res->dk);
     for (int i = 0; i < nh; ++i) {
       const int h = res->heads[i];
       job.check();

@@ -162,11 +162,10 @@ std::string Results::headLabel() const {
   return "mean of " + std::to_string(heads.size()) + " heads";
 }
 
-std::shared_ptr<const Results> analyse(const Session& s, std::shared_ptr<const Input> input,
-                                       const AnalysisOptions& options, const JobControl& job) {
+AnalysisFrame beginAnalysis(const Session& s, std::shared_ptr<const Input> input) {
   if (!input) throw InvalidArgument("analyse: no input");
   const Qkv& qkv = input->qkv;
-  qkv.validate();
+  AnalysisFrame f;
   auto res = std::make_shared<Results>();
   res->session = s;
   res->input = input;
@@ -176,16 +175,36 @@ std::shared_ptr<const Results> analyse(const Session& s, std::shared_ptr<const I
   res->numHeads = qkv.numHeads();
   res->heads = selectedHeads(s, qkv.numHeads());
   res->query = resolveQuery(s, input->tokens);
+  f.mechanisms = resolveMechanisms(s, *input);
+  res->layout = f.mechanisms.layout;
+  res->mixing = f.mechanisms.mixing;
+  res->mixingName = f.mechanisms.mixingName;
+  res->queryBlock = f.mechanisms.layout->blockOf(res->query);
+  f.backend = makeBackend(s.backend, s.threads);
+  f.backend->setMatrixBudget(s.matrixBudgetBytes);
+  res->backend = f.backend->name();
+  f.results = std::move(res);
+  return f;
+}
 
-  ResolvedMechanisms mech = resolveMechanisms(s, *input);
-  res->layout = mech.layout;
-  res->mixing = mech.mixing;
-  res->mixingName = mech.mixingName;
-  res->queryBlock = mech.layout->blockOf(res->query);
+void describeMechanism(MechanismResult& mr, const MechanismSpec& spec, int k, int n, int dk) {
+  mr.spec = spec;
+  mr.name = kNames[k];
+  mr.label = spec.label();
+  mr.rankBound = rankBound(spec, n, dk);
+  mr.r = spec.kind == MechanismKind::Softmax ? dk : featureDim(spec, dk);
+  mr.m = spec.blocks();
+}
 
-  std::unique_ptr<Backend> backend = makeBackend(s.backend, s.threads);
-  backend->setMatrixBudget(s.matrixBudgetBytes);
-  res->backend = backend->name();
+std::shared_ptr<const Results> analyse(const Session& s, std::shared_ptr<const Input> input,
+                                       const AnalysisOptions& options, const JobControl& job) {
+  if (!input) throw InvalidArgument("analyse: no input");
+  const Qkv& qkv = input->qkv;
+  qkv.validate();
+  AnalysisFrame frame = beginAnalysis(s, input);
+  std::shared_ptr<Results> res = frame.results;
+  const ResolvedMechanisms& mech = frame.mechanisms;
+  Backend* backend = frame.backend.get();
 
   MetricsOptions mopts;
   mopts.seed = s.seed;
@@ -204,12 +223,7 @@ std::shared_ptr<const Results> analyse(const Session& s, std::shared_ptr<const I
   std::vector<std::unique_ptr<PreparedAttention>> softmaxPrepared(nh);
   for (int k = 0; k < 3; ++k) {
     MechanismResult& mr = res->mechanisms[k];
-    mr.spec = mech.specs[k];
-    mr.name = kNames[k];
-    mr.label = mr.spec.label();
-    mr.rankBound = rankBound(mr.spec, res->n, res->dk);
-    mr.r = k == 0 ? res->dk : featureDim(mr.spec, res->dk);
-    mr.m = mr.spec.blocks();
+    describeMechanism(mr, mech.specs[k], k, res->n, res->dk);
     mr.shownRow = VectorD::Zero(res->n);
     for (int i = 0; i < nh; ++i) {
       const int h = res->heads[i];

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "attnscope/backend.h"
 #include "attnscope/input/input.h"
 #include "attnscope/mechanism.h"
 #include "attnscope/progress.h"
@@ -38,6 +39,19 @@ int resolveQuery(const Session& session, const TokenSet& tokens);
 
 /// The heads a session selects for this many heads (throws InvalidArgument when out of range).
 std::vector<int> selectedHeads(const Session& session, int numHeads);
+
+/// What every analysis starts from: a Results with the settings, sizes, heads, query, layout and
+/// mixing filled in (no mechanism numbers yet), the resolved mechanisms and the backend to use.
+struct AnalysisFrame {
+  std::shared_ptr<Results> results;
+  ResolvedMechanisms mechanisms;
+  std::unique_ptr<Backend> backend;
+};
+/// Throws InvalidArgument / FileError for settings that do not fit the input.
+AnalysisFrame beginAnalysis(const Session& session, std::shared_ptr<const Input> input);
+/// Fills the descriptive fields of mechanism k's result (name, label, rank bound, r, M) from its
+/// spec; the numbers are left to the caller.
+void describeMechanism(MechanismResult& result, const MechanismSpec& spec, int k, int n, int dk);
 
 struct AnalysisOptions {
   bool spectra = true;
