@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 #include "attnscope/error.h"
 #include "attnscope/mixing.h"
@@ -98,7 +99,20 @@ int runBench(const Args& args) {
   std::vector<TimingResult> rows;
   std::printf("%-9s %-7s %7s %5s %5s %6s %11s %11s %11s %9s\n", "mechanism", "backend", "N", "d",
               "heads", "M", "median ms", "min ms", "max ms", "GFLOP/s");
+  int refused = 0;
   for (int n : ns) {
+    // Q, K and V in float: refuse (with a message) rather than allocate past the memory budget.
+    const double qkvBytes = 3.0 * n * double(d) * heads * sizeof(float);
+    if (qkvBytes > double(backend->matrixBudget())) {
+      std::ostringstream os;
+      os.precision(3);
+      os << "N=" << n << ": skipped: Q, K and V (" << heads << " heads, d=" << d << ") would need "
+         << qkvBytes / (1 << 20) << " MiB, above the memory budget of "
+         << double(backend->matrixBudget()) / (1 << 20) << " MiB";
+      std::cerr << "attnscope: " << os.str() << "\n";
+      refused += static_cast<int>(mechs.size());
+      continue;
+    }
     const Qkv qkv = syntheticQkv(n, d, heads, seed);
     for (MechanismKind k : mechs) {
       MechanismSpec spec;
@@ -110,8 +124,21 @@ int runBench(const Args& args) {
         spec = MechanismSpec::mhla(BlockLayout::oneD(n, m), causal ? MixingInit::Causal : init, phi,
                                    causal);
       }
-      const TimingResult t =
-          timeForward(*backend, spec, qkv, repeats, terminalProgress(toString(k) + " N=" + std::to_string(n)));
+      TimingResult t;
+      try {
+        t = timeForward(*backend, spec, qkv, repeats,
+                        terminalProgress(toString(k) + " N=" + std::to_string(n)));
+      } catch (const BudgetExceeded& e) {
+        // One mechanism over the budget (dense softmax at large N) does not stop the others.
+        endProgress();
+        std::printf("%-9s %-7s %7d %5d %5d %6s %11s %11s %11s %9s\n", toString(k).c_str(),
+                    backend->name().c_str(), n, d, heads, "-", "refused", "-", "-", "-");
+        std::fflush(stdout);
+        std::cerr << "attnscope: " << toString(k) << " N=" << n << ": refused: " << e.what()
+                  << "\n";
+        ++refused;
+        continue;
+      }
       endProgress();
       std::printf("%-9s %-7s %7d %5d %5d %6d %11.3f %11.3f %11.3f %9.2f\n", t.mechanism.c_str(),
                   t.backend.c_str(), t.n, t.d, t.heads, t.blocks, t.medianMs, t.minMs, t.maxMs,
@@ -120,6 +147,8 @@ int runBench(const Args& args) {
       rows.push_back(t);
     }
   }
+  if (rows.empty() && refused > 0)
+    throw BudgetExceeded("every requested run was refused by the memory budget (see above)");
   if (a.has("json")) {
     QJsonArray list;
     for (const TimingResult& t : rows) list.append(timingToJson(t));

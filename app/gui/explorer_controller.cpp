@@ -37,9 +37,34 @@ bool analysisChanged(const Session& a, const Session& b) {
 }  // namespace
 
 ExplorerController::ExplorerController(QObject* parent) : QObject(parent) {
-  connect(&jobs_, &JobRunner::failed, this, [this](const QString&, const QString& m) {
-    emit error(m);
+  connect(&jobs_, &JobRunner::failed, this, [this](const QString& channel, const QString& m) {
+    if (channel != QStringLiteral("input") || !loadPending_) {
+      emit error(m);
+      return;
+    }
+    loadPending_ = false;
+    if (!input_) {
+      emit error(m);
+      return;
+    }
+    // A failed load keeps what the user had: the previous input, results and session.
+    session_ = beforeLoad_;
+    emit error(m + tr(" (kept the previous input)"));
+    emit sessionReverted(session_);
+    resumeAfterRevert();
   });
+  // A cancelled load (Esc, Cancel) also keeps the previous input and its session.
+  connect(&jobs_, &JobRunner::finished, this,
+          [this](const QString& channel, const QString&, bool ok, const QString& message) {
+            if (ok || channel != QStringLiteral("input") || !loadPending_ ||
+                message != QStringLiteral("cancelled"))
+              return;
+            loadPending_ = false;
+            if (!input_) return;
+            session_ = beforeLoad_;
+            emit sessionReverted(session_);
+            resumeAfterRevert();
+          });
 }
 
 void ExplorerController::setSession(const Session& s) {
@@ -47,6 +72,8 @@ void ExplorerController::setSession(const Session& s) {
   const bool first = !input_;
   session_ = s;
   if (first || inputChanged(old, s)) {
+    if (!loadPending_) beforeLoad_ = old;  // the session of the input on screen
+    loadPending_ = true;
     loadInput();
   } else if (analysisChanged(old, s)) {
     analyse();
@@ -70,6 +97,7 @@ void ExplorerController::loadInput() {
   jobs_.start(QStringLiteral("input"), tr("loading input"),
               [s](const JobControl&) -> std::any { return attnscope::gui::loadInput(s); },
               [this](std::any r) {
+                loadPending_ = false;
                 input_ = std::any_cast<std::shared_ptr<const Input>>(r);
                 ++inputGen_;
                 const TokenSet& t = input_->tokens;
@@ -97,8 +125,9 @@ void ExplorerController::analyse() {
               [s, input, gen, previous](const JobControl& job) -> std::any {
                 return computeAnalysis(s, input, gen, previous, job);
               },
-              [this](std::any r) {
+              [this, s](std::any r) {
                 state_ = std::any_cast<std::shared_ptr<const AnalysisState>>(r);
+                analysedSession_ = s;
                 queryResults_ = state_->results;
                 spectra_.reset();
                 timing_.reset();
@@ -107,6 +136,17 @@ void ExplorerController::analyse() {
                 emit analysisReady(full_);
                 computeSpectra();  // timing follows the spectra so the two do not contend
               });
+}
+
+void ExplorerController::resumeAfterRevert() {
+  // Starting the load cancelled the analysis and spectra jobs; redo only what is missing.
+  if (!state_ || analysisChanged(analysedSession_, session_)) {
+    analyse();
+  } else if (!spectra_) {
+    computeSpectra();
+  } else if (!timing_) {
+    computeTiming();
+  }
 }
 
 void ExplorerController::rebuildFull() {

@@ -53,15 +53,25 @@ class ExplorerController : public QObject {
   void viewChanged(const attnscope::ViewSettings& view);
   void sweepReady(const attnscope::gui::SweepResult& sweep);
   void inputLoaded(int numHeads);
+  /// Loading a new input failed: the controller went back to `session`, the one whose input is
+  /// still shown (the window puts its controls back to it).
+  void sessionReverted(const attnscope::Session& session);
   void error(const QString& message);
 
  private:
   void loadInput();
   void analyse();
   void rebuildFull();
+  /// After a failed load: finish the work the load cancelled for the session we went back to.
+  void resumeAfterRevert();
 
   JobRunner jobs_;
   Session session_;
+  /// The session to go back to if the pending input load fails (the one whose input is shown).
+  Session beforeLoad_;
+  bool loadPending_ = false;
+  /// The session the current state_ was computed for.
+  Session analysedSession_;
   std::shared_ptr<const Input> input_;
   std::uint64_t inputGen_ = 0;
   std::shared_ptr<const AnalysisState> state_;

@@ -8,6 +8,7 @@
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QLabel>
+#include <QMessageBox>
 #include <QMenuBar>
 #include <QMimeData>
 #include <QProgressBar>
@@ -37,7 +38,7 @@
 namespace attnscope::gui {
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
-  setWindowTitle(tr("attnscope — softmax | linear | MHLA"));
+  setWindowTitle(tr("attnscope — softmax | linear | MHLA[*]"));
   setAcceptDrops(true);
   input_ = new InputView(this);
   maps_ = new MapsPanel(this);
@@ -152,6 +153,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
   connect(&controller_, &ExplorerController::inputLoaded, controls_, &ControlsPanel::setNumHeads);
   connect(&controller_, &ExplorerController::error, this, &MainWindow::showError);
+  // A failed (or cancelled) load: the controller kept the previous input and session; so do the
+  // controls, the modified flag and the session file name.
+  connect(&controller_, &ExplorerController::sessionReverted, this, [this](const Session& s) {
+    controls_->setSession(s);
+    if (beforeOpen_) {
+      sessionPath_ = beforeOpen_->sessionPath;
+      setModified(beforeOpen_->modified);
+      beforeOpen_.reset();
+    }
+  });
+  connect(&controller_, &ExplorerController::inputLoaded, this, [this] { beforeOpen_.reset(); });
   connect(&controller_, &ExplorerController::sweepReady, this, [this](const SweepResult& sw) {
     sweep_->setBuilder([sw](QCustomPlot* p, const Results&, const FigureStyle& s) {
       buildSweepFigure(p, sw, s);
@@ -178,12 +190,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
       s.mixingFile.clear();
     }
     error_->hide();
+    setModified(true);
     controller_.setSession(s);
   });
   auto edit = [this](const std::function<void(Session&)>& f) {
     Session s = controller_.session();
     f(s);
     error_->hide();
+    setModified(true);
     controller_.setSession(s);
     controls_->setSession(s);
   };
@@ -224,6 +238,13 @@ MainWindow::~MainWindow() = default;
 void MainWindow::start(const Session& session) {
   controls_->setSession(session);
   controller_.setSession(session);
+  beforeOpen_.reset();
+  setModified(false);
+}
+
+void MainWindow::setModified(bool on) {
+  modified_ = on;
+  setWindowModified(on);
 }
 
 void MainWindow::buildMenus() {
@@ -335,6 +356,13 @@ void MainWindow::openFile(const QString& path) {
     }
     const Session s = sessionForFile(path, controller_.session(), k, v);
     error_->hide();
+    if (classifyFile(path) == FileKind::Session) {
+      // Opening a session file makes it the clean state; an image or text keeps the settings
+      // (and whether they were saved).
+      if (!beforeOpen_) beforeOpen_ = BeforeOpen{modified_, sessionPath_};
+      sessionPath_ = path;
+      setModified(false);
+    }
     controls_->setSession(s);
     controller_.setSession(s);
     addRecent(path);
@@ -346,6 +374,8 @@ void MainWindow::openFile(const QString& path) {
 void MainWindow::saveSessionTo(const QString& path) {
   try {
     saveSession(controller_.session(), path);
+    sessionPath_ = path;
+    setModified(false);
     addRecent(path);
     statusBar()->showMessage(tr("saved %1").arg(path), 4000);
   } catch (const std::exception& e) {
@@ -407,6 +437,7 @@ void MainWindow::applyPreset(int index) {
   caption_->setText(QStringLiteral("<b>%1.</b> %2").arg(presets[index].name, presets[index].caption));
   caption_->show();
   error_->hide();
+  setModified(true);
   controls_->setSession(s);
   controller_.setSession(s);
   if (presets[index].runSweep) controller_.startSweep(16384);
@@ -466,7 +497,37 @@ void MainWindow::dropEvent(QDropEvent* e) {
   if (!urls.isEmpty() && urls[0].isLocalFile()) openFile(urls[0].toLocalFile());
 }
 
+bool MainWindow::saveBeforeClose() {
+  QString path = sessionPath_;
+  if (path.isEmpty()) {
+    path = savePathChooser_ ? savePathChooser_()
+                            : QFileDialog::getSaveFileName(this, tr("Save session"), "session.json",
+                                                           tr("Session (*.json)"));
+    if (path.isEmpty()) return false;
+  }
+  saveSessionTo(path);
+  return !modified_;  // saveSessionTo clears it only when the file was written
+}
+
 void MainWindow::closeEvent(QCloseEvent* e) {
+  if (modified_) {
+    UnsavedChoice choice = UnsavedChoice::Cancel;
+    if (unsavedPrompt_) {
+      choice = unsavedPrompt_();
+    } else {
+      const auto b = QMessageBox::warning(
+          this, tr("Unsaved session"),
+          tr("The session has changes that are not saved. Save them before closing?"),
+          QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+      choice = b == QMessageBox::Save      ? UnsavedChoice::Save
+               : b == QMessageBox::Discard ? UnsavedChoice::Discard
+                                           : UnsavedChoice::Cancel;
+    }
+    if (choice == UnsavedChoice::Cancel || (choice == UnsavedChoice::Save && !saveBeforeClose())) {
+      e->ignore();
+      return;
+    }
+  }
   QSettings settings;
   settings.setValue("window/geometry", saveGeometry());
   settings.setValue("window/state", saveState());

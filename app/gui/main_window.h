@@ -4,7 +4,9 @@
 #pragma once
 
 #include <QMainWindow>
+#include <functional>
 #include <memory>
+#include <optional>
 
 #include "figures/figure_composer.h"
 #include "figures/figure_style.h"
@@ -24,9 +26,17 @@ class MixingEditor;
 class FigurePanel;
 class ControlsPanel;
 
+/// What to do with unsaved session changes when the window closes.
+enum class UnsavedChoice { Save, Discard, Cancel };
+
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
+  /// Asks what to do with unsaved changes (default: a Save / Discard / Cancel message box).
+  using UnsavedPrompt = std::function<UnsavedChoice()>;
+  /// Chooses where to save a session that has no file yet ("" = the user cancelled).
+  using SavePathChooser = std::function<QString()>;
+
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
@@ -50,6 +60,14 @@ class MainWindow : public QMainWindow {
   FigurePanel* metricsPanel() const { return metrics_; }
   ControlsPanel* controls() const { return controls_; }
   QString lastError() const { return lastError_; }
+  /// True when the session changed (controls, mixing edits, lessons) since it was last started,
+  /// opened, loaded or saved; closing then asks first.
+  bool isSessionModified() const { return modified_; }
+  /// The session file last saved or loaded ("" if none).
+  QString sessionPath() const { return sessionPath_; }
+  /// Replace the dialogs used when closing with unsaved changes (tests).
+  void setUnsavedPrompt(UnsavedPrompt prompt) { unsavedPrompt_ = std::move(prompt); }
+  void setSavePathChooser(SavePathChooser chooser) { savePathChooser_ = std::move(chooser); }
 
  protected:
   void dragEnterEvent(QDragEnterEvent* e) override;
@@ -65,6 +83,9 @@ class MainWindow : public QMainWindow {
   void refreshRecentMenu();
   void exportFigureDialog(std::vector<Panel> panels);
   void exportDataDialog();
+  void setModified(bool on);
+  /// Saves to sessionPath_ (or a chosen path); false when cancelled or the save failed.
+  bool saveBeforeClose();
 
   ExplorerController controller_;
   FigureStyle style_;
@@ -80,6 +101,17 @@ class MainWindow : public QMainWindow {
   QMenu* recentMenu_ = nullptr;
   QString lastError_;
   bool presentation_ = false;
+  bool modified_ = false;
+  /// modified_ and sessionPath_ as they were before opening a session file whose input is still
+  /// loading (restored if the load fails).
+  struct BeforeOpen {
+    bool modified;
+    QString sessionPath;
+  };
+  std::optional<BeforeOpen> beforeOpen_;
+  QString sessionPath_;
+  UnsavedPrompt unsavedPrompt_;
+  SavePathChooser savePathChooser_;
 };
 
 }  // namespace attnscope::gui

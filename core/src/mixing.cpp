@@ -148,7 +148,8 @@ MatrixD parseMixingCsv(const std::string& text, const std::string& name) {
     while (ls >> tok) {
       char* end = nullptr;
       const double v = std::strtod(tok.c_str(), &end);
-      if (end == tok.c_str() || *end != '\0') {
+      // A NUL byte inside the token must not end it early ("1\0x" is not the number 1).
+      if (end == tok.c_str() || end != tok.c_str() + tok.size()) {
         std::ostringstream os;
         os << name << ", line " << lineNo << ": '" << tok << "' is not a number";
         throw FileError(os.str());
@@ -172,26 +173,41 @@ MatrixD parseMixingCsv(const std::string& text, const std::string& name) {
   return out;
 }
 
-MatrixD loadMixing(const std::string& path) {
-  MatrixD mix;
-  if (endsWith(path, ".npy")) {
-    const NpyArray a = readNpy(path);
-    if (a.shape.size() != 2 || a.shape[0] != a.shape[1])
-      throw FileError(path + ": a mixing matrix must be a square 2D array");
-    mix = toMatrix(a, path);
-  } else {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw FileError(path + ": cannot open the file");
-    std::ostringstream ss;
-    ss << f.rdbuf();
-    mix = parseMixingCsv(ss.str(), path);
-  }
+namespace {
+
+MatrixD squareFromNpy(const NpyArray& a, const std::string& name) {
+  if (a.shape.size() != 2 || a.shape[0] != a.shape[1])
+    throw FileError(name + ": a mixing matrix must be a square 2D array");
+  return toMatrix(a, name);
+}
+
+MatrixD validatedMixing(MatrixD mix, const std::string& name) {
+  // validateMixing(mix, 0) accepts a 0×0 matrix, but no layout has M = 0 blocks.
+  if (mix.rows() == 0 || mix.cols() == 0)
+    throw FileError(name + ": the mixing matrix is empty (" + std::to_string(mix.rows()) + "×" +
+                    std::to_string(mix.cols()) + "); expected M×M with M ≥ 1");
   try {
     validateMixing(mix, static_cast<int>(mix.rows()));
   } catch (const InvalidArgument& e) {
-    throw FileError(path + ": " + e.what());
+    throw FileError(name + ": " + e.what());
   }
   return mix;
+}
+
+}  // namespace
+
+MatrixD parseMixing(const std::string& bytes, const std::string& name) {
+  if (endsWith(name, ".npy")) return validatedMixing(squareFromNpy(parseNpy(bytes, name), name), name);
+  return validatedMixing(parseMixingCsv(bytes, name), name);
+}
+
+MatrixD loadMixing(const std::string& path) {
+  if (endsWith(path, ".npy")) return validatedMixing(squareFromNpy(readNpy(path), path), path);
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw FileError(path + ": cannot open the file");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return validatedMixing(parseMixingCsv(ss.str(), path), path);
 }
 
 void saveMixing(const std::string& path, const MatrixD& mix) {

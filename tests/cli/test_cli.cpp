@@ -304,6 +304,30 @@ class CliTest : public QObject {
     REQUIRE_RUN(r, 1);
     QVERIFY2(r.err.contains("the cuda backend is not available"), qPrintable(r.err));
   }
+  // Issue #7: huge requests get rows and timings, or a clear refusal, never an out-of-memory kill.
+  void hugeRequestsGetRowsOrAClearRefusal() {
+    // A million tokens: the O(N) mechanisms run and print their timings.
+    Run r = run({"bench", "--n", "1048576", "--mechanisms", "linear,mhla", "--d", "8", "--blocks",
+                 "sqrt", "--repeats", "1"});
+    REQUIRE_RUN(r, 0);
+    QVERIFY2(r.out.contains("linear") && r.out.contains("mhla") && r.out.contains("1048576"),
+             qPrintable(r.out));
+    // Q, K and V that would not fit the memory budget are refused before anything is allocated;
+    // the N that fits still runs.
+    r = run({"bench", "--n", "64,4194304", "--d", "4096", "--heads", "1", "--mechanisms", "linear",
+             "--repeats", "1"});
+    REQUIRE_RUN(r, 0);
+    QVERIFY2(r.err.contains("N=4194304: skipped") && r.err.contains("memory budget"),
+             qPrintable(r.err));
+    QVERIFY2(r.out.contains("linear"), qPrintable(r.out));
+    r = run({"bench", "--n", "4194304", "--d", "4096", "--repeats", "1"});
+    REQUIRE_RUN(r, 1);
+    QVERIFY2(r.err.contains("memory budget"), qPrintable(r.err));
+    // A million text tokens: the token budget's range is named.
+    r = run({"compute", "--sample", "text", "--tokens", "1000000", "--out-dir", dir_.filePath("x")});
+    REQUIRE_RUN(r, 2);
+    QVERIFY2(r.err.contains("--tokens") && r.err.contains("1..65536"), qPrintable(r.err));
+  }
 };
 
 QTEST_GUILESS_MAIN(CliTest)

@@ -7,6 +7,7 @@
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QSettings>
 #include <QSpinBox>
@@ -351,6 +352,139 @@ class GuiTests : public QObject {
     QVERIFY(!w.lastError().isEmpty());
     QCOMPARE(w.controller()->session().toJson(), saved);
     w.controller()->jobs()->cancel();
+  }
+  // Issue #7: a failed load leaves the current session, input and results as they were.
+  void failedLoadsKeepTheCurrentSession() {
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    Session s;
+    s.temperature = 0.8;
+    w.start(s);
+    QVERIFY(waitForAnalysis(w, 1));
+    w.controls()->temperatureBox()->setValue(1.7);  // unsaved work
+    QVERIFY(waitForAnalysis(w, 2));
+    QVERIFY(w.isSessionModified());
+    const QJsonObject before = w.controller()->session().toJson();
+    const auto state = w.controller()->state();
+    const int applied = w.controller()->analysesApplied();
+    QTemporaryDir dir;
+    auto write = [&](const QString& name, const QByteArray& bytes) {
+      QFile f(dir.filePath(name));
+      if (!f.open(QIODevice::WriteOnly)) return QString();
+      f.write(bytes);
+      return dir.filePath(name);
+    };
+    // `expect`: what the error must say besides the file's name.
+    auto check = [&](const QString& path, const char* expect, QString named = QString()) {
+      if (named.isEmpty()) named = QFileInfo(path).fileName();
+      w.openFile(path);
+      QVERIFY(waitIdle(w));
+      QVERIFY2(w.lastError().contains(named), qPrintable(w.lastError()));
+      QVERIFY2(w.lastError().contains(QLatin1String(expect)), qPrintable(w.lastError()));
+      QCOMPARE(w.controller()->session().toJson(), before);
+      QCOMPARE(w.controls()->sourceBox()->currentText(), QString("sample-image"));
+      QCOMPARE(w.controls()->temperatureBox()->value(), 1.7);
+      QCOMPARE(w.controller()->state(), state);  // the same input and maps, not recomputed
+      QVERIFY(w.controller()->results() != nullptr);
+      QCOMPARE(w.controller()->analysesApplied(), applied);
+      QVERIFY(w.isSessionModified());
+      QVERIFY(w.sessionPath().isEmpty());
+    };
+    // An image that does not decode, a text with no tokens, an empty file, a missing file.
+    check(write("broken.png", QByteArray("\x89PNG\r\n\x1a\n not really a png")), "broken.png");
+    check(write("blank.txt", QByteArray(" \n\t \n")), "no tokens");
+    check(write("empty.txt", QByteArray()), "empty");
+    check(dir.filePath("missing.png"), "no such file");
+    // A valid session file whose input fails to load: the previous session and its state return.
+    Session other;
+    other.source.kind = SourceKind::Image;
+    other.source.path = dir.filePath("gone.png").toStdString();
+    saveSession(other, dir.filePath("other.json"));
+    check(dir.filePath("other.json"), "kept the previous input", "gone.png");
+    // A corrupt session file names the bad field.
+    check(write("badfield.json", QByteArray(R"({"mhla": {"blocks": -3}})")), "mhla.blocks");
+    // The window still works: a good file loads.
+    const QString good = write("good.txt", QByteArray("attention is all you need, they said"));
+    w.openFile(good);
+    QVERIFY(waitForAnalysis(w, applied + 1));
+    QVERIFY(w.controller()->session().source.kind == SourceKind::Text);
+    w.controller()->jobs()->cancel();
+  }
+
+  // Issue #7: closing with unsaved session changes asks Save / Discard / Cancel.
+  void closingWithUnsavedChangesAsks() {
+    QTemporaryDir dir;
+    int asked = 0;
+    {
+      MainWindow w;
+      w.show();
+      w.start(Session{});
+      QVERIFY(waitForAnalysis(w, 1));
+      QVERIFY(!w.isSessionModified());
+      w.setUnsavedPrompt([&] {
+        ++asked;
+        return UnsavedChoice::Cancel;
+      });
+      QVERIFY(w.close());  // nothing changed: closes without asking
+      QCOMPARE(asked, 0);
+      w.show();
+      w.controls()->temperatureBox()->setValue(2.5);
+      QVERIFY(w.isSessionModified());
+      QVERIFY(w.isWindowModified());
+      QVERIFY(!w.close());  // Cancel keeps the window open
+      QCOMPARE(asked, 1);
+      QVERIFY(w.isVisible());
+      // Save, but the user cancels the file dialog: still open, still modified.
+      w.setUnsavedPrompt([&] {
+        ++asked;
+        return UnsavedChoice::Save;
+      });
+      w.setSavePathChooser([] { return QString(); });
+      QVERIFY(!w.close());
+      QVERIFY(w.isSessionModified());
+      // Save to a chosen file: written, then the window closes.
+      w.setSavePathChooser([&] { return dir.filePath("kept.json"); });
+      QVERIFY(w.close());
+      QCOMPARE(asked, 3);
+      QCOMPARE(loadSession(dir.filePath("kept.json")).temperature, 2.5);
+      QVERIFY(!w.isSessionModified());
+      QCOMPARE(w.sessionPath(), dir.filePath("kept.json"));
+      // A later edit saves straight to that file.
+      w.show();
+      w.controls()->temperatureBox()->setValue(3.5);
+      QVERIFY(w.close());
+      QCOMPARE(asked, 4);
+      QCOMPARE(loadSession(dir.filePath("kept.json")).temperature, 3.5);
+      // Discard closes without writing.
+      w.show();
+      w.controls()->temperatureBox()->setValue(4.5);
+      w.setUnsavedPrompt([&] {
+        ++asked;
+        return UnsavedChoice::Discard;
+      });
+      QVERIFY(w.close());
+      QCOMPARE(asked, 5);
+      QCOMPARE(loadSession(dir.filePath("kept.json")).temperature, 3.5);
+      w.controller()->jobs()->cancel();
+    }
+    {
+      // Loading a session file is a clean state; so is saving.
+      MainWindow w;
+      w.show();
+      w.start(Session{});
+      w.controls()->temperatureBox()->setValue(1.5);
+      QVERIFY(w.isSessionModified());
+      w.loadSessionFrom(dir.filePath("kept.json"));
+      QVERIFY(!w.isSessionModified());
+      QCOMPARE(w.controller()->session().temperature, 3.5);
+      w.controls()->temperatureBox()->setValue(0.5);
+      QVERIFY(w.isSessionModified());
+      w.saveSessionTo(dir.filePath("again.json"));
+      QVERIFY(!w.isSessionModified());
+      QVERIFY(waitIdle(w));
+      w.controller()->jobs()->cancel();
+    }
   }
 };
 

@@ -27,6 +27,8 @@ void validateMixing(const MatrixD& mix, int m);
 /// Reads an M×M mixing matrix from CSV (commas, semicolons, tabs or spaces; '#' comments) or .npy
 /// (chosen by extension). Throws FileError / InvalidArgument naming the file and the problem.
 MatrixD loadMixing(const std::string& path);
+/// loadMixing on bytes already in memory: .npy when `name` ends in ".npy", CSV otherwise.
+MatrixD parseMixing(const std::string& bytes, const std::string& name);
 /// Writes CSV (full precision) or .npy, chosen by extension.
 void saveMixing(const std::string& path, const MatrixD& mix);
 /// Parses CSV text; `name` appears in error messages.

@@ -45,53 +45,68 @@ CharClass classifyChar(char32_t c) {
 }
 
 namespace {
-Token makeToken(const std::vector<CodePoint>& cps, std::size_t first, std::size_t last) {
+
+/// The token covering bytes [begin, end): its decoded (U+FFFD-substituted) text and span.
+Token makeToken(std::string_view utf8, std::size_t begin, std::size_t end) {
   Token t;
-  for (std::size_t k = first; k < last; ++k) appendUtf8(t.label, cps[k].value);
-  t.byteBegin = cps[first].begin;
-  t.byteEnd = cps[last - 1].end;
+  for (std::size_t p = begin; p < end;) {
+    const CodePoint cp = decodeUtf8At(utf8, p);
+    appendUtf8(t.label, cp.value);
+    p = cp.end;
+  }
+  t.byteBegin = begin;
+  t.byteEnd = end;
   return t;
 }
+
 }  // namespace
 
 TokenSet tokenizeText(std::string_view utf8, int tokenBudget, const std::string& sourceName) {
   TokenSet set;
   set.kind = InputKind::Text;
   set.sourceName = sourceName;
-  const std::vector<CodePoint> cps = decodeUtf8(utf8);
-
+  // Decoded on the fly (never the whole text at once): memory stays O(token budget) even for the
+  // largest text file the loader accepts.
+  const std::size_t n = utf8.size();
   std::size_t replaced = 0, firstBad = 0;
-  for (const CodePoint& cp : cps)
+  for (std::size_t p = 0; p < n;) {
+    const CodePoint cp = decodeUtf8At(utf8, p);
     if (cp.replaced && replaced++ == 0) firstBad = cp.begin;
+    p = cp.end;
+  }
 
   std::size_t total = 0;
-  std::size_t i = 0;
-  const std::size_t n = cps.size();
-  auto cls = [&](std::size_t k) { return classifyChar(cps[k].value); };
-  while (i < n) {
-    const CharClass c = cls(i);
+  const std::size_t budget = tokenBudget > 0 ? static_cast<std::size_t>(tokenBudget) : 0;
+  for (std::size_t p = 0; p < n;) {
+    const CodePoint first = decodeUtf8At(utf8, p);
+    const CharClass c = classifyChar(first.value);
     if (c == CharClass::Space) {
-      ++i;
+      p = first.end;
       continue;
     }
-    std::size_t j = i + 1;
+    std::size_t end = first.end;
     if (c == CharClass::Letter) {
       // A word: letters, with an apostrophe allowed only between two letters.
-      while (j < n) {
-        const CharClass cj = cls(j);
-        if (cj == CharClass::Letter) {
-          ++j;
-        } else if (cj == CharClass::Apostrophe && j + 1 < n && cls(j + 1) == CharClass::Letter) {
-          j += 2;
-        } else {
-          break;
+      while (end < n) {
+        const CodePoint next = decodeUtf8At(utf8, end);
+        const CharClass cn = classifyChar(next.value);
+        if (cn == CharClass::Letter) {
+          end = next.end;
+          continue;
         }
+        if (cn == CharClass::Apostrophe && next.end < n) {
+          const CodePoint after = decodeUtf8At(utf8, next.end);
+          if (classifyChar(after.value) == CharClass::Letter) {
+            end = after.end;
+            continue;
+          }
+        }
+        break;
       }
     }
     ++total;
-    if (static_cast<int>(set.tokens.size()) < tokenBudget)
-      set.tokens.push_back(makeToken(cps, i, j));
-    i = j;
+    if (set.tokens.size() < budget) set.tokens.push_back(makeToken(utf8, p, end));
+    p = end;
   }
   set.tokensBeforeBudget = total;
 

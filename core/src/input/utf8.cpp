@@ -26,46 +26,31 @@ Lead leadInfo(unsigned char b) {
 }
 }  // namespace
 
+CodePoint decodeUtf8At(std::string_view bytes, std::size_t i) {
+  const std::size_t n = bytes.size();
+  if (i >= n) return {0, n, n, false};
+  const auto b0 = static_cast<unsigned char>(bytes[i]);
+  if (b0 < 0x80) return {b0, i, i + 1, false};
+  const Lead lead = leadInfo(b0);
+  if (lead.length == 0) return {kReplacementChar, i, i + 1, true};
+  char32_t cp = b0 & (lead.length == 2 ? 0x1F : lead.length == 3 ? 0x0F : 0x07);
+  std::size_t j = i + 1;
+  for (int k = 1; k < lead.length; ++k, ++j) {
+    if (j >= n) return {kReplacementChar, i, j, true};
+    const auto b = static_cast<unsigned char>(bytes[j]);
+    const bool inRange = (k == 1) ? (b >= lead.lo && b <= lead.hi) : isCont(b);
+    if (!inRange) return {kReplacementChar, i, j, true};  // the maximal ill-formed subpart [i, j)
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  return {cp, i, j, false};
+}
+
 std::vector<CodePoint> decodeUtf8(std::string_view bytes) {
   std::vector<CodePoint> out;
   out.reserve(bytes.size());
-  std::size_t i = 0;
-  const std::size_t n = bytes.size();
-  while (i < n) {
-    const auto b0 = static_cast<unsigned char>(bytes[i]);
-    if (b0 < 0x80) {
-      out.push_back({b0, i, i + 1, false});
-      ++i;
-      continue;
-    }
-    const Lead lead = leadInfo(b0);
-    if (lead.length == 0) {
-      out.push_back({kReplacementChar, i, i + 1, true});
-      ++i;
-      continue;
-    }
-    char32_t cp = b0 & (lead.length == 2 ? 0x1F : lead.length == 3 ? 0x0F : 0x07);
-    std::size_t j = i + 1;
-    bool ok = true;
-    for (int k = 1; k < lead.length; ++k, ++j) {
-      if (j >= n) {
-        ok = false;
-        break;
-      }
-      const auto b = static_cast<unsigned char>(bytes[j]);
-      const bool inRange = (k == 1) ? (b >= lead.lo && b <= lead.hi) : isCont(b);
-      if (!inRange) {
-        ok = false;
-        break;
-      }
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    if (ok) {
-      out.push_back({cp, i, j, false});
-    } else {
-      out.push_back({kReplacementChar, i, j, true});  // the maximal ill-formed subpart [i, j)
-    }
-    i = j;
+  for (std::size_t i = 0; i < bytes.size();) {
+    out.push_back(decodeUtf8At(bytes, i));
+    i = out.back().end;
   }
   return out;
 }

@@ -19,7 +19,11 @@ struct CodePoint {
   bool replaced = false;  ///< true when value is U+FFFD standing in for ill-formed bytes
 };
 
-/// Decodes all of `bytes`. The spans tile the input exactly, in order.
+/// Decodes the one code point starting at byte `i` (i < bytes.size()); its span ends where the
+/// next one starts. Past the end it returns an empty span {0, size, size}.
+CodePoint decodeUtf8At(std::string_view bytes, std::size_t i);
+
+/// Decodes all of `bytes` (32 bytes of memory per input byte: prefer decodeUtf8At for big texts). The spans tile the input exactly, in order.
 std::vector<CodePoint> decodeUtf8(std::string_view bytes);
 
 /// Appends the UTF-8 encoding of `cp` (a valid scalar value) to `out`.
