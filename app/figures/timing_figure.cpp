@@ -49,7 +49,7 @@ void buildTimingFigure(QCustomPlot* plot, const Results& res, const FigureStyle&
     err->setData(QVector<double>{t.medianMs - t.minMs}, QVector<double>{t.maxMs - t.medianMs});
     err->setPen(QPen(QColor(40, 40, 40), style.px(1.3)));
     err->setWhiskerWidth(style.px(14));
-    ticker->addTick(k + 1, QStringLiteral("%1\n%2 ms · %3 GFLOP/s")
+    ticker->addTick(k + 1, QStringLiteral("%1\n%2 ms\n%3 GFLOP/s")
                                .arg(QString::fromStdString(m.name))
                                .arg(t.medianMs, 0, 'g', 3)
                                .arg(t.gflops, 0, 'f', 1));

@@ -344,6 +344,7 @@ void MainWindow::showError(const QString& message) {
 }
 
 void MainWindow::openFile(const QString& path) {
+  caption_->hide();  // a lesson's caption belongs to the lesson's input, not to the next one
   try {
     QString k, v;
     if (classifyFile(path) == FileKind::Npy) {
