@@ -1,5 +1,7 @@
 #include "attnscope/backend.h"
 
+#include <chrono>
+
 #include "attnscope/error.h"
 
 namespace attnscope {
@@ -14,7 +16,11 @@ void Backend::check(const MechanismSpec& spec, const Qkv& qkv) const {
 std::vector<MatrixF> Backend::forward(const MechanismSpec& spec, const Qkv& qkv, HeadSel heads,
                                       const JobControl& job) {
   check(spec, qkv);
-  const auto sel = qkv.select(heads);
+  return forwardHeads(spec, qkv, qkv.select(heads), job);
+}
+
+std::vector<MatrixF> Backend::forwardHeads(const MechanismSpec& spec, const Qkv& qkv,
+                                           const std::vector<int>& sel, const JobControl& job) {
   std::vector<MatrixF> out;
   for (size_t i = 0; i < sel.size(); ++i) {
     job.check();
@@ -22,6 +28,27 @@ std::vector<MatrixF> Backend::forward(const MechanismSpec& spec, const Qkv& qkv,
     job.report(double(i + 1) / sel.size());
   }
   return out;
+}
+
+std::vector<double> Backend::timeRuns(const MechanismSpec& spec, const Qkv& qkv, int repeats,
+                                      const JobControl& job) {
+  auto runAll = [&] {
+    for (const auto& h : qkv.heads) {
+      MatrixF o = forwardHead(spec, h);
+      if (o.rows() != qkv.n()) throw Error("timing: the backend returned a wrong shape");
+    }
+  };
+  runAll();  // warm-up
+  std::vector<double> ms;
+  for (int i = 0; i < repeats; ++i) {
+    job.check();
+    const auto t0 = std::chrono::steady_clock::now();
+    runAll();
+    const auto t1 = std::chrono::steady_clock::now();
+    ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    job.report(double(i + 1) / repeats);
+  }
+  return ms;
 }
 
 std::vector<VectorD> Backend::attentionRow(const MechanismSpec& spec, const Qkv& qkv,

@@ -1,7 +1,6 @@
 #include "attnscope/timing.h"
 
 #include <algorithm>
-#include <chrono>
 #include <vector>
 
 #include "attnscope/error.h"
@@ -15,22 +14,8 @@ TimingResult timeForward(Backend& backend, const MechanismSpec& spec, const Qkv&
   if (!av.ok) throw Error("the " + backend.name() + " backend is not available: " + av.reason);
   qkv.validate();
   spec.validate(qkv.n(), qkv.dk());
-  auto runAll = [&] {
-    for (const auto& h : qkv.heads) {
-      MatrixF o = backend.forwardHead(spec, h);
-      if (o.rows() != qkv.n()) throw Error("timing: the backend returned a wrong shape");
-    }
-  };
-  runAll();  // warm-up
-  std::vector<double> ms;
-  for (int i = 0; i < repeats; ++i) {
-    job.check();
-    const auto t0 = std::chrono::steady_clock::now();
-    runAll();
-    const auto t1 = std::chrono::steady_clock::now();
-    ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-    job.report(double(i + 1) / repeats);
-  }
+  std::vector<double> ms = backend.timeRuns(spec, qkv, repeats, job);
+  if (static_cast<int>(ms.size()) != repeats) throw Error("timing: the backend returned no times");
   std::sort(ms.begin(), ms.end());
   TimingResult r;
   r.mechanism = toString(spec.kind);
@@ -40,6 +25,7 @@ TimingResult timeForward(Backend& backend, const MechanismSpec& spec, const Qkv&
   r.heads = qkv.numHeads();
   r.blocks = spec.blocks();
   r.repeats = repeats;
+  r.includesTransfers = backend.timesIncludeTransfers();
   r.minMs = ms.front();
   r.maxMs = ms.back();
   const size_t k = ms.size();

@@ -54,8 +54,20 @@ class Backend {
   std::vector<Spectrum> spectrum(const MechanismSpec& spec, const Qkv& qkv, HeadSel heads,
                                  const SpectrumOptions& opts = {}, const JobControl& job = {});
 
+  /// Milliseconds of `repeats` forwards over all heads of `qkv`, each after one untimed warm-up
+  /// run. Inputs must already be validated. The default times forwardHead() per head with the
+  /// wall clock; a device backend times its resident data (see timesIncludeTransfers()).
+  virtual std::vector<double> timeRuns(const MechanismSpec& spec, const Qkv& qkv, int repeats,
+                                       const JobControl& job);
+  /// Whether timeRuns() counts copying inputs and outputs between host and device.
+  virtual bool timesIncludeTransfers() const { return true; }
+
  protected:
   void check(const MechanismSpec& spec, const Qkv& qkv) const;
+  /// Forward of the heads `sel` (validated). The default calls forwardHead() for each; a device
+  /// backend overrides it to run all heads in one batched launch.
+  virtual std::vector<MatrixF> forwardHeads(const MechanismSpec& spec, const Qkv& qkv,
+                                            const std::vector<int>& sel, const JobControl& job);
 
  private:
   std::size_t matrixBudget_ = kDefaultMatrixBudgetBytes;

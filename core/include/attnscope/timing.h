@@ -14,9 +14,12 @@ struct TimingResult {
   int repeats = 0;
   double medianMs = 0, minMs = 0, maxMs = 0;
   double gflops = 0;  ///< MATH.md FLOP count over all heads / median time
+  /// False when the backend timed data already on its device (CUDA: no host↔device copies).
+  bool includesTransfers = true;
 };
 
-/// Times the efficient forward over all heads of `qkv`: one warm-up, then `repeats` runs.
+/// Times the efficient forward over all heads of `qkv` (Backend::timeRuns): one warm-up, then
+/// `repeats` runs.
 /// Inputs are validated once, outside the timed region.
 TimingResult timeForward(Backend& backend, const MechanismSpec& spec, const Qkv& qkv, int repeats,
                          const JobControl& job = {});

@@ -1,0 +1,33 @@
+#include "context.h"
+
+namespace attnscope::gpu {
+
+Context::Context(int device) : device_(device) {
+  ATTN_CUDA(cudaSetDevice(device_));
+  ATTN_CUDA(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  ATTN_CUBLAS(cublasCreate(&blas_));
+  ATTN_CUBLAS(cublasSetStream(blas_, stream_));
+  ATTN_CUDA(cudaDeviceGetAttribute(&maxSmem_, cudaDevAttrMaxSharedMemoryPerBlockOptin, device_));
+}
+
+Context::~Context() {
+  cudaSetDevice(device_);
+  if (solver_) cusolverDnDestroy(solver_);
+  if (blas_) cublasDestroy(blas_);
+  if (stream_) cudaStreamDestroy(stream_);
+}
+
+cusolverDnHandle_t Context::solver() {
+  if (!solver_) {
+    activate();
+    ATTN_CUSOLVER(cusolverDnCreate(&solver_));
+    ATTN_CUSOLVER(cusolverDnSetStream(solver_, stream_));
+  }
+  return solver_;
+}
+
+void Context::activate() const { ATTN_CUDA(cudaSetDevice(device_)); }
+
+void Context::synchronize() const { ATTN_CUDA(cudaStreamSynchronize(stream_)); }
+
+}  // namespace attnscope::gpu

@@ -1,0 +1,199 @@
+#include "prepared.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "attnscope/cuda_backend.h"
+#include "attnscope/eigen_backend.h"
+#include "attnscope/error.h"
+#include "attnscope/feature_map.h"
+#include "device_buffer.h"
+#include "softmax_kernels.h"
+
+namespace attnscope::gpu {
+
+namespace {
+
+/// Rows as raw dot products X[i]·Y[j] on the device; subclasses turn them into attention rows.
+class DevicePrepared : public PreparedAttention {
+ protected:
+  DevicePrepared(std::shared_ptr<Context> ctx, const MechanismSpec& spec, const HeadQKV& head,
+                 const MatrixF& X, const MatrixF& Y)
+      : PreparedAttention(spec, static_cast<int>(head.Q.rows())), ctx_(std::move(ctx)),
+        width_(static_cast<int>(X.cols())) {
+    dk_ = static_cast<int>(head.Q.cols());
+    ctx_->activate();
+    X_.resize(X.size());
+    Y_.resize(Y.size());
+    X_.upload(X.data(), X.size(), 0, ctx_->stream());
+    Y_.upload(Y.data(), Y.size(), 0, ctx_->stream());
+    ctx_->synchronize();
+  }
+
+  /// #idx by N raw dots, in double.
+  MatrixD dots(const std::vector<int>& idx) const {
+    for (int i : idx) checkRow(i);
+    const int k = static_cast<int>(idx.size());
+    MatrixF out(k, n_);
+    if (k == 0) return MatrixD(0, n_);
+    ctx_->activate();
+    DeviceBuffer<int> dIdx(idx.size());
+    DeviceBuffer<float> dOut(std::size_t(k) * n_);
+    dIdx.upload(idx.data(), idx.size(), 0, ctx_->stream());
+    launchRowDots(X_.get(), Y_.get(), dIdx.get(), k, n_, width_, dOut.get(), ctx_->stream());
+    dOut.download(out.data(), out.size(), 0, ctx_->stream());
+    ctx_->synchronize();
+    return out.cast<double>();
+  }
+
+  /// Dense spectrum with the SVD on the device (the map itself comes from rows()).
+  Spectrum deviceDenseSpectrum(const SpectrumOptions& opts, const JobControl& job) const {
+    if (n_ > opts.maxDenseN) return denseSpectrum(opts, job);  // throws the usual message
+    JobControl sub{[&](double f) { job.report(0.5 * f); }, job.cancel};
+    const MatrixD a = matrixD(std::size_t(-1), sub);
+    job.check();
+    VectorD s = deviceSingularValues(*ctx_, a);
+    job.report(1.0);
+    return makeSpectrum(std::move(s), opts.relTol, rankBound(spec_, n_, dk_), false);
+  }
+
+  std::shared_ptr<Context> ctx_;
+
+ private:
+  int width_;
+  DeviceBuffer<float> X_, Y_;
+};
+
+class SoftmaxPrepared final : public DevicePrepared {
+ public:
+  SoftmaxPrepared(std::shared_ptr<Context> ctx, const MechanismSpec& spec, const HeadQKV& head)
+      : DevicePrepared(std::move(ctx), spec, head, scaled(head.Q, spec), head.K) {}
+
+  MatrixD rows(const std::vector<int>& idx) const override {
+    MatrixD s = dots(idx);
+    for (int r = 0; r < s.rows(); ++r) {
+      const int allowed = spec_.causal ? idx[r] + 1 : n_;
+      auto row = s.row(r);
+      const double mx = row.head(allowed).maxCoeff();
+      row.head(allowed) = (row.head(allowed).array() - mx).exp().matrix();
+      row.tail(n_ - allowed).setZero();
+      row /= row.sum();
+    }
+    return s;
+  }
+  Spectrum spectrum(const SpectrumOptions& opts, const JobControl& job) const override {
+    return deviceDenseSpectrum(opts, job);
+  }
+
+ private:
+  static MatrixF scaled(const MatrixF& Q, const MechanismSpec& spec) {
+    const double s = 1.0 / (spec.temperature * std::sqrt(static_cast<double>(Q.cols())));
+    return Q * static_cast<float>(s);
+  }
+};
+
+/// Linear attention / MHLA. Rows: m_{a(t)b(j)} φq_t·φk_j normalised by the row's sum over allowed
+/// keys (the paper normaliser, which is exactly the sum); the official normaliser's n_t and the
+/// factored spectra come from the Eigen backend's prepared form, built on first use.
+class LinearPrepared final : public DevicePrepared {
+ public:
+  LinearPrepared(std::shared_ptr<Context> ctx, const MechanismSpec& spec, const HeadQKV& head,
+                 int hostThreads, const FeatureMap& fm)
+      : DevicePrepared(std::move(ctx), spec, head,
+                       fm.apply(head.Q, official(spec) ? FavorShift::Global : FavorShift::PerRow),
+                       fm.apply(head.K, FavorShift::Global)),
+        head_(head), hostThreads_(hostThreads) {
+    if (spec.kind == MechanismKind::Mhla) {
+      blockOf_ = spec.layout->blockOfAll();
+      mix_ = spec.mixing;
+    } else {
+      blockOf_.assign(n_, 0);
+      mix_ = MatrixD::Ones(1, 1);
+    }
+  }
+
+  MatrixD rows(const std::vector<int>& idx) const override {
+    if (official(spec_)) return host().rows(idx);
+    MatrixD s = dots(idx);
+    for (int r = 0; r < s.rows(); ++r) {
+      auto row = s.row(r);
+      const auto w = mix_.row(blockOf_[idx[r]]);
+      for (int j = 0; j < n_; ++j) row[j] *= w[blockOf_[j]];
+      if (spec_.causal) row.tail(n_ - idx[r] - 1).setZero();
+      const double d = row.sum();
+      if (!(d > 0) || !std::isfinite(d)) {
+        std::ostringstream os;
+        os << "the normaliser of query " << idx[r] << " is " << d
+           << ": it attends to nothing (check the mixing matrix and the feature map)";
+        throw InvalidArgument(os.str());
+      }
+      row /= d;
+    }
+    return s;
+  }
+
+  Spectrum spectrum(const SpectrumOptions& opts, const JobControl& job) const override {
+    if (spec_.causal || opts.forceDense) return deviceDenseSpectrum(opts, job);
+    return host().spectrum(opts, job);  // factored: thin QRs and a small core SVD, O(N·r²)
+  }
+
+ private:
+  static bool official(const MechanismSpec& s) {
+    return s.kind == MechanismKind::Mhla && s.normaliser == Normaliser::Official;
+  }
+  const PreparedAttention& host() const {
+    if (!host_) {
+      EigenBackend cpu(hostThreads_);
+      host_ = cpu.prepare(spec_, head_);
+    }
+    return *host_;
+  }
+
+  HeadQKV head_;
+  int hostThreads_;
+  std::vector<int> blockOf_;
+  MatrixD mix_;
+  mutable std::unique_ptr<PreparedAttention> host_;
+};
+
+}  // namespace
+
+std::unique_ptr<PreparedAttention> prepareOnDevice(std::shared_ptr<Context> ctx,
+                                                   const MechanismSpec& spec, const HeadQKV& head,
+                                                   int hostThreads) {
+  if (spec.kind == MechanismKind::Softmax)
+    return std::make_unique<SoftmaxPrepared>(std::move(ctx), spec, head);
+  const FeatureMap fm(spec.featureMap, static_cast<int>(head.Q.cols()));
+  return std::make_unique<LinearPrepared>(std::move(ctx), spec, head, hostThreads, fm);
+}
+
+VectorD deviceSingularValues(Context& ctx, const MatrixD& a) {
+  const int n = static_cast<int>(a.rows());
+  if (n == 0) return VectorD();
+  if (a.cols() != n) throw InvalidArgument("deviceSingularValues: the matrix must be square");
+  ctx.activate();
+  cusolverDnHandle_t h = ctx.solver();
+  const cudaStream_t s = ctx.stream();
+  // Row-major A is column-major Aᵀ: the same singular values.
+  DeviceBuffer<double> dA(std::size_t(n) * n), dS(n);
+  DeviceBuffer<int> info(1);
+  dA.upload(a.data(), a.size(), 0, s);
+  int lwork = 0;
+  ATTN_CUSOLVER(cusolverDnDgesvd_bufferSize(h, n, n, &lwork));
+  DeviceBuffer<double> work(static_cast<std::size_t>(lwork > 0 ? lwork : 1));
+  ATTN_CUSOLVER(cusolverDnDgesvd(h, 'N', 'N', n, n, dA.get(), n, dS.get(), nullptr, 1, nullptr, 1,
+                                 work.get(), lwork, nullptr, info.get()));
+  VectorD sigma(n);
+  int status = 0;
+  dS.download(sigma.data(), n, 0, s);
+  info.download(&status, 1, 0, s);
+  ctx.synchronize();
+  if (status != 0) {
+    std::ostringstream os;
+    os << "cusolverDnDgesvd did not converge (info = " << status << ")";
+    throw CudaError(os.str());
+  }
+  return sigma;
+}
+
+}  // namespace attnscope::gpu
