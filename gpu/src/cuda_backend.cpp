@@ -82,11 +82,21 @@ CudaDeviceInfo cudaDeviceInfo(int device) {
   info.computeMinor = prop.minor;
   info.totalBytes = prop.totalGlobalMem;
   int previous = 0;
-  cudaGetDevice(&previous);
-  cudaSetDevice(device);
+  if (cudaGetDevice(&previous) != cudaSuccess || cudaSetDevice(device) != cudaSuccess) {
+    cudaGetLastError();
+    info.reason = info.name + " cannot be made current (busy, or in exclusive mode elsewhere?)";
+    return info;
+  }
   const cudaError_t image = gpu::probeKernelImage();
   const cudaError_t mem = cudaMemGetInfo(&info.freeBytes, &info.totalBytes);
   cudaSetDevice(previous);
+  if (image != cudaSuccess && image != cudaErrorNoKernelImageForDevice &&
+      image != cudaErrorInvalidDeviceFunction) {
+    cudaGetLastError();
+    info.reason = info.name + " cannot be used: " + cudaGetErrorName(image) + ": " +
+                  cudaGetErrorString(image);
+    return info;
+  }
   if (image != cudaSuccess) {
     cudaGetLastError();
     std::ostringstream os;
@@ -219,7 +229,18 @@ MatrixF CudaBackend::forwardHead(const MechanismSpec& spec, const HeadQKV& head)
 
 std::vector<double> CudaBackend::timeRuns(const MechanismSpec& spec, const Qkv& qkv, int repeats,
                                           const JobControl& job) {
+  check(spec, qkv);
   if (!impl_) impl_ = std::make_unique<Impl>(device_);
+  try {
+    return timeResident(spec, qkv, repeats, job);
+  } catch (const CudaError&) {
+    impl_->ws.clear();
+    throw;
+  }
+}
+
+std::vector<double> CudaBackend::timeResident(const MechanismSpec& spec, const Qkv& qkv,
+                                              int repeats, const JobControl& job) {
   Impl& im = *impl_;
   im.ctx->activate();
   std::vector<const HeadQKV*> heads;

@@ -34,6 +34,8 @@ LinearFamilyRunner::LinearFamilyRunner(Context& ctx, Workspace& ws, const Mechan
     : ctx_(ctx), ws_(ws), plan_(makeLinearPlan(spec, n, dk, dv)), heads_(heads), n_(n), dk_(dk),
       dv_(dv) {
   phi_ = phiOf(spec.featureMap.kind);
+  oneChunkPerBlock_ = !plan_.causal;
+  for (int b = 0; b <= plan_.m; ++b) oneChunkPerBlock_ &= plan_.blockChunkOffsets[b] == b;
   favor_ = spec.featureMap.kind == FeatureMapKind::Favor;
   const cudaStream_t s = ctx_.stream();
 
@@ -86,6 +88,7 @@ LinearFamilyRunner::LinearFamilyRunner(Context& ctx, Workspace& ws, const Mechan
   mixGemm_ = F + oMixGemm;
   mixFull_ = F + oMixFull;
   favorW_ = favor_ ? F + oW : nullptr;
+  ctx_.synchronize();  // the tables above were copied from vectors that die here
 }
 
 void LinearFamilyRunner::run(const float* Q, const float* K, const float* V, float* O,
@@ -134,9 +137,13 @@ void LinearFamilyRunner::run(const float* Q, const float* K, const float* V, flo
     ATTN_CUDA(cudaMemsetAsync(St, 0xFF, H * M * L * sizeof(float), s));
     ATTN_CUDA(cudaMemsetAsync(O, 0xFF, H * N * dv_ * sizeof(float), s));
   }
-  // 2–3. Chunk partial summaries, block sums (causal: in-block exclusive prefixes).
+  // 2–3. Chunk partial summaries, block sums (causal: in-block exclusive prefixes). When every
+  // block is one chunk (bidirectional), the partials already are the block sums.
   launchChunkSummaries(phi_, args_, K, V, P, s);
-  launchBlockSums(args_, P, S, s);
+  if (!oneChunkPerBlock_)
+    launchBlockSums(args_, P, S, s);
+  else
+    S = P;
   // 3. Mixing: S̃ = 𝓜·S, one batched GEMM (causal: strictly lower 𝓜; the diagonal is applied to the
   // in-block prefix inside the output kernel).
   mixHeads(ctx_.blas(), mixGemm_, plan_.m, S, St, static_cast<int>(L), heads_);

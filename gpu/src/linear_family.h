@@ -30,6 +30,7 @@ class LinearFamilyRunner {
   LinearArgs args_;
   Phi phi_ = Phi::Relu;
   bool favor_ = false;
+  bool oneChunkPerBlock_ = false;  ///< bidirectional, every block a single chunk: P is S
   DeviceBuffer<int> planInts_;
   DeviceBuffer<float> planFloats_;  // mixGemm, mixDiag, full mix (official), favor W
   const float* mixGemm_ = nullptr;

@@ -1,6 +1,7 @@
 #include "plan.h"
 
 #include <algorithm>
+#include <string>
 
 #include "attnscope/error.h"
 
@@ -32,6 +33,13 @@ LinearPlan makeLinearPlan(const MechanismSpec& spec, int n, int dk, int dv) {
     if (!L.contiguous()) p.order = L.order();
     p.mix.assign(spec.mixing.data(), spec.mixing.data() + spec.mixing.size());  // row-major
   }
+  // Kernel limits: summary rows are indexed with int, and the summary kernel's grid has
+  // ⌈r/64⌉·⌈d_v/64⌉ ≤ 65535 tiles in y.
+  const long long width = static_cast<long long>(p.r) * dv + p.r;
+  const long long tiles = static_cast<long long>((p.r + 63) / 64) * ((dv + 63) / 64);
+  if (width >= (1LL << 31) || tiles > 65535)
+    throw InvalidArgument("the CUDA backend cannot run r = " + std::to_string(p.r) + " features " +
+                          "with d_v = " + std::to_string(dv) + " (r·d_v is too large)");
   const int m = p.m;
   p.mixGemm.resize(std::size_t(m) * m);
   p.mixDiag.assign(m, 0.0f);

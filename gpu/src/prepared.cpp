@@ -1,5 +1,6 @@
 #include "prepared.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -37,11 +38,19 @@ class DevicePrepared : public PreparedAttention {
     MatrixF out(k, n_);
     if (k == 0) return MatrixD(0, n_);
     ctx_->activate();
-    DeviceBuffer<int> dIdx(idx.size());
-    DeviceBuffer<float> dOut(std::size_t(k) * n_);
-    dIdx.upload(idx.data(), idx.size(), 0, ctx_->stream());
-    launchRowDots(X_.get(), Y_.get(), dIdx.get(), k, n_, width_, dOut.get(), ctx_->stream());
-    dOut.download(out.data(), out.size(), 0, ctx_->stream());
+    // Pieces of at most kMaxRows rows (the kernel's grid y limit); buffers kept between calls so
+    // hovering never waits on cudaFree.
+    constexpr int kMaxRows = 4096;
+    const int piece = std::min(k, kMaxRows);
+    if (idxBuf_.size() < std::size_t(piece)) idxBuf_.resize(piece);
+    if (outBuf_.size() < std::size_t(piece) * n_) outBuf_.resize(std::size_t(piece) * n_);
+    for (int r0 = 0; r0 < k; r0 += piece) {
+      const int cnt = std::min(piece, k - r0);
+      idxBuf_.upload(idx.data() + r0, cnt, 0, ctx_->stream());
+      launchRowDots(X_.get(), Y_.get(), idxBuf_.get(), cnt, n_, width_, outBuf_.get(),
+                    ctx_->stream());
+      outBuf_.download(out.data() + std::size_t(r0) * n_, std::size_t(cnt) * n_, 0, ctx_->stream());
+    }
     ctx_->synchronize();
     return out.cast<double>();
   }
@@ -62,6 +71,8 @@ class DevicePrepared : public PreparedAttention {
  private:
   int width_;
   DeviceBuffer<float> X_, Y_;
+  mutable DeviceBuffer<int> idxBuf_;
+  mutable DeviceBuffer<float> outBuf_;
 };
 
 class SoftmaxPrepared final : public DevicePrepared {
@@ -181,7 +192,8 @@ VectorD deviceSingularValues(Context& ctx, const MatrixD& a) {
   int lwork = 0;
   ATTN_CUSOLVER(cusolverDnDgesvd_bufferSize(h, n, n, &lwork));
   DeviceBuffer<double> work(static_cast<std::size_t>(lwork > 0 ? lwork : 1));
-  ATTN_CUSOLVER(cusolverDnDgesvd(h, 'N', 'N', n, n, dA.get(), n, dS.get(), nullptr, 1, nullptr, 1,
+  // ldu/ldvt must be ≥ n even though no vectors are asked for (cuSOLVER checks them).
+  ATTN_CUSOLVER(cusolverDnDgesvd(h, 'N', 'N', n, n, dA.get(), n, dS.get(), nullptr, n, nullptr, n,
                                  work.get(), lwork, nullptr, info.get()));
   VectorD sigma(n);
   int status = 0;

@@ -3,6 +3,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
 
 #include "check.h"
 #include "softmax_kernels.h"
@@ -214,6 +215,7 @@ void launchFlashForward(const float* Q, const float* K, const float* V, float* O
                         int dk, int dv, float scale, bool causal, cudaStream_t s) {
   const float scaleLog2 = scale * 1.4426950408889634f;
   const int d = dk > dv ? dk : dv;
+  if (d > 128) throw std::invalid_argument("launchFlashForward: head width above 128");
   if (d <= 64)
     flashLaunch<64>(Q, K, V, O, heads, n, dk, dv, scaleLog2, causal, s);
   else

@@ -91,6 +91,8 @@ class CudaBackend final : public Backend {
                                     const std::vector<int>& sel, const JobControl& job) override;
 
  private:
+  std::vector<double> timeResident(const MechanismSpec& spec, const Qkv& qkv, int repeats,
+                                   const JobControl& job);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   int device_ = 0;
