@@ -14,6 +14,8 @@ target_sources(attnscope_app PRIVATE
   model/backend_registry.cpp
   model/pipeline.h
   model/pipeline.cpp
+  model/timing_comparison.h
+  model/timing_comparison.cpp
   figures/colormaps.h
   figures/colormaps.cpp
   figures/figure_style.h
@@ -41,6 +43,8 @@ target_sources(attnscope_app PRIVATE
   cli/session_options.h
   cli/session_options.cpp
   cli/commands.h
+  cli/cuda_report.h
+  cli/cuda_report.cpp
   cli/cli.cpp
   cli/cmd_compute.cpp
   cli/cmd_render.cpp
@@ -50,6 +54,10 @@ target_sources(attnscope_app PRIVATE
 )
 target_link_libraries(attnscope_app PUBLIC
   Qt6::Widgets Qt6::PrintSupport Qt6::Svg QCustomPlotQt6::QCustomPlotQt6)
+# The CUDA backend, when gpu/ was built (the top level adds gpu/ before app/).
+if(TARGET attnscope_gpu)
+  target_link_libraries(attnscope_app PUBLIC attnscope_gpu)
+endif()
 target_compile_definitions(attnscope_app PRIVATE
   ATTNSCOPE_VERSION="${PROJECT_VERSION}"
   $<$<BOOL:${ATTNSCOPE_NATIVE}>:ATTNSCOPE_NATIVE_BUILD>

@@ -2,6 +2,7 @@
 // harness (timeForward) as the GUI's timing panel.
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QSaveFile>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "attnscope/timing.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/cuda_report.h"
 #include "cli/progress.h"
 #include "model/backend_registry.h"
 #include "model/results_json.h"
@@ -36,6 +38,8 @@ std::vector<OptionSpec> benchSpecs() {
       {"repeats", 1, "R", "timed runs after one warm-up (default 5)"},
       {"threads", 1, "T", "worker threads (default: all cores)"},
       {"seed", 1, "S", "seed of the synthetic Q/K/V (default 0)"},
+      {"softmax-precision", 1, "P", "cuda only: fp32 (default), tf32 or fp32-blocked"},
+      {"calibrate", 0, "", "cuda only: first measure the GPU's copy bandwidth and GEMM TFLOP/s"},
       {"json", 1, "FILE", "also write the table as a JSON list of objects"},
       {"help", 0, "", "show this help"},
   };
@@ -57,7 +61,8 @@ int runBench(const Args& args) {
   if (a.has("help")) {
     std::cout << "usage: attnscope bench [OPTIONS]\n\nTimes the efficient forward pass of each "
                  "mechanism on seeded N(0,1) Q/K/V and prints\nmedian, min and max milliseconds "
-                 "and GFLOP/s (MATH.md FLOP counts).\n\noptions:\n"
+                 "and GFLOP/s (MATH.md FLOP counts). CPU times include\neverything; cuda times are "
+                 "device time on data already on the GPU (no host<->device\ncopies).\n\noptions:\n"
               << formatOptions(specs);
     return 0;
   }
@@ -94,8 +99,20 @@ int runBench(const Args& args) {
     throw UsageError(e.what());
   }
   phi.seed = seed;
+  const std::string precision = a.value("softmax-precision");
+  if (a.has("softmax-precision") && !isSoftmaxPrecision(precision))
+    throw UsageError("--softmax-precision: expected fp32, tf32 or fp32-blocked, not '" + precision +
+                     "'");
+  for (const char* cudaOnly : {"softmax-precision", "calibrate"})
+    if (a.has(cudaOnly) && backendName != "cuda")
+      throw UsageError(std::string("--") + cudaOnly + " needs --backend cuda");
 
   std::unique_ptr<Backend> backend = makeBackend(backendName, threads);
+  if (a.has("softmax-precision")) applySoftmaxPrecision(*backend, precision);
+  if (a.has("calibrate")) {
+    printCudaCalibration(std::cout);
+    std::cout << "\n";
+  }
   std::vector<TimingResult> rows;
   std::printf("%-9s %-7s %7s %5s %5s %6s %11s %11s %11s %9s\n", "mechanism", "backend", "N", "d",
               "heads", "M", "median ms", "min ms", "max ms", "GFLOP/s");
@@ -149,9 +166,20 @@ int runBench(const Args& args) {
   }
   if (rows.empty() && refused > 0)
     throw BudgetExceeded("every requested run was refused by the memory budget (see above)");
+  if (!backend->timesIncludeTransfers())
+    std::printf(
+        "note: %s times are device time (CUDA events) on Q/K/V already on the device; "
+        "host<->device copies are not included\n",
+        backend->name().c_str());
+  if (a.has("softmax-precision")) std::printf("softmax precision: %s\n", precision.c_str());
   if (a.has("json")) {
     QJsonArray list;
-    for (const TimingResult& t : rows) list.append(timingToJson(t));
+    for (const TimingResult& t : rows) {
+      QJsonObject o = timingToJson(t);
+      if (a.has("softmax-precision") && t.mechanism == "softmax")
+        o["softmax_precision"] = QString::fromStdString(precision);
+      list.append(o);
+    }
     const QString path = QString::fromStdString(a.value("json"));
     QSaveFile f(path);
     if (!f.open(QIODevice::WriteOnly))

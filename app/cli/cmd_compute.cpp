@@ -22,7 +22,8 @@ std::vector<OptionSpec> computeSpecs() {
   std::vector<OptionSpec> s = sessionOptionSpecs();
   s.insert(s.begin(), {"out-dir", 1, "DIR", "folder for the files (created if needed; required)"});
   s.push_back({"matrices", 0, "", "also write the dense N×N maps (refused above --matrix-budget)"});
-  s.push_back({"timing", 0, "", "also time each forward pass (in metrics.json)"});
+  s.push_back({"timing", 0, "",
+               "also time each forward, on the CPU and the GPU if available (metrics.json)"});
   s.push_back({"repeats", 1, "R", "timed runs with --timing (default 5)"});
   s.push_back({"help", 0, "", "show this help"});
   return s;

@@ -1,4 +1,5 @@
-// attnscope info: version, backends (and why one is unavailable), threads, build options.
+// attnscope info: version, backends (and why one is unavailable), the CUDA device, threads, build
+// options.
 #include <QtGlobal>
 #include <Eigen/Core>
 #include <iostream>
@@ -7,6 +8,7 @@
 #include "attnscope/eigen_backend.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/cuda_report.h"
 #include "model/backend_registry.h"
 
 #ifndef ATTNSCOPE_VERSION
@@ -38,7 +40,7 @@ int runInfo(const Args& args) {
   const ParsedArgs a = parseArgs(args, specs, "info");
   if (a.has("help")) {
     std::cout << "usage: attnscope info\n\nPrints the version, the compute backends (and why one "
-                 "is unavailable), threads and build options.\n\noptions:\n"
+                 "is unavailable), the CUDA device, threads and build options.\n\noptions:\n"
               << formatOptions(specs);
     return 0;
   }
@@ -51,6 +53,7 @@ int runInfo(const Args& args) {
     if (!b.availability.ok) std::cout << "\n" << std::string(23, ' ') << "why: " << b.availability.reason;
     std::cout << "\n";
   }
+  printCudaDevice(std::cout);
   std::cout << "\nthreads:\n"
             << "  hardware threads       " << std::thread::hardware_concurrency() << "\n"
             << "  OpenMP threads         " << hardwareThreads() << "\n"

@@ -43,6 +43,23 @@ void styleAxes(QCPAxisRect* rect, const FigureStyle& style) {
   }
 }
 
+QCPLegend* addLegendRow(QCustomPlot* plot, QCPLayoutGrid* grid, int row, const FigureStyle& style) {
+  auto* line = new QCPLayoutGrid;
+  grid->addElement(row, 0, line);
+  auto* legend = new QCPLegend;
+  line->addElement(0, 0, new QCPLayoutElement(plot));
+  line->addElement(0, 1, legend);
+  line->addElement(0, 2, new QCPLayoutElement(plot));
+  line->setColumnStretchFactor(1, 0.001);
+  legend->setLayer(QStringLiteral("legend"));
+  legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+  legend->setFont(style.font(0.85));
+  legend->setBorderPen(Qt::NoPen);
+  legend->setBrush(Qt::NoBrush);
+  legend->setMargins(QMargins(0, 0, 0, 0));  // a row of keys, not a box: keep it low
+  return legend;
+}
+
 void requestAspect(QCPAxisRect* rect, double ratio) {
   rect->setProperty("attnscopeAspect", ratio);
 }

@@ -7,6 +7,8 @@
 
 class QCustomPlot;
 class QCPAxisRect;
+class QCPLayoutGrid;
+class QCPLegend;
 
 namespace attnscope {
 
@@ -27,6 +29,9 @@ struct FigureStyle {
 void resetPlot(QCustomPlot* plot, const FigureStyle& style);
 /// Applies fonts and pens to the four axes of a rect.
 void styleAxes(QCPAxisRect* rect, const FigureStyle& style);
+/// A borderless legend whose entries sit side by side, centred in row `row` of `grid` (a legend
+/// alone in a cell spreads its entries over the whole width).
+QCPLegend* addLegendRow(QCustomPlot* plot, QCPLayoutGrid* grid, int row, const FigureStyle& style);
 /// Marks an axis rect whose x and y units must be drawn with this pixel ratio (x px per unit /
 /// y px per unit); fitAspect() honours it once the plot has its final size.
 void requestAspect(QCPAxisRect* rect, double ratio);

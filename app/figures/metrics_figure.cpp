@@ -66,8 +66,11 @@ void buildMetricsFigure(QCustomPlot* plot, const Results& res, const FigureStyle
        [](const MechanismResult& m) { return num(meanOver(m.klToSoftmax, [](double v) { return v; })); }},
       {QStringLiteral("output relative error vs softmax"),
        [](const MechanismResult& m) { return num(meanOver(m.outputRelError, [](double v) { return v; })); }},
-      {QStringLiteral("forward median (ms)"),
-       [](const MechanismResult& m) { return m.timing ? num(m.timing->medianMs) : QStringLiteral("–"); }},
+      {QStringLiteral("forward median (ms, %1)").arg(QString::fromStdString(res.backend)),
+       [&res](const MechanismResult& m) {
+         const TimingResult* t = m.timingFor(res.backend);
+         return t ? num(t->medianMs) : QStringLiteral("–");
+       }},
   };
   std::vector<QStringList> cells;
   for (const auto& [name, get] : rows) {

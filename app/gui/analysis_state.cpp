@@ -4,8 +4,6 @@
 
 #include "attnscope/error.h"
 #include "attnscope/metrics.h"
-#include "attnscope/timing.h"
-#include "model/backend_registry.h"
 
 namespace attnscope::gui {
 
@@ -150,27 +148,21 @@ SpectraResult computeSpectra(const AnalysisState& state, const SpectrumOptions& 
   return out;
 }
 
-std::array<TimingResult, 3> computeTiming(const Session& s, const AnalysisState& state,
-                                          int repeats, const JobControl& job) {
-  std::unique_ptr<Backend> backend = makeBackend(s.backend, s.threads);
+TimingComparison computeTiming(const Session& s, const AnalysisState& state, int repeats,
+                               const JobControl& job) {
   Qkv timed;
   for (int h : state.results->heads) timed.heads.push_back(state.input->qkv.heads[h]);
-  std::array<TimingResult, 3> out;
-  for (int k = 0; k < 3; ++k) {
-    job.check();
-    out[k] = timeForward(*backend, state.parts[k]->result.spec, timed, repeats, job);
-    job.report((k + 1) / 3.0);
-  }
-  return out;
+  std::array<MechanismSpec, 3> specs;
+  for (int k = 0; k < 3; ++k) specs[k] = state.parts[k]->result.spec;
+  return compareTimings(s, specs, timed, repeats, job);
 }
 
 std::shared_ptr<const Results> withExtras(const Results& base, const SpectraResult* spectra,
-                                          const std::array<TimingResult, 3>* timing) {
+                                          const TimingComparison* timing) {
   auto res = std::make_shared<Results>(base);
-  for (int k = 0; k < 3; ++k) {
-    if (spectra) res->mechanisms[k].spectra = spectra->spectra[k];
-    if (timing) res->mechanisms[k].timing = (*timing)[k];
-  }
+  if (spectra)
+    for (int k = 0; k < 3; ++k) res->mechanisms[k].spectra = spectra->spectra[k];
+  if (timing) setTimings(*res, *timing);
   return res;
 }
 

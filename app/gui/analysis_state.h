@@ -13,6 +13,7 @@
 #include "attnscope/progress.h"
 #include "model/pipeline.h"
 #include "model/results.h"
+#include "model/timing_comparison.h"
 #include "session/session.h"
 
 namespace attnscope::gui {
@@ -57,12 +58,13 @@ struct SpectraResult {
 SpectraResult computeSpectra(const AnalysisState& state, const SpectrumOptions& opts,
                              const JobControl& job);
 
-/// Timing of the three mechanisms' forward on the selected heads.
-std::array<TimingResult, 3> computeTiming(const Session& session, const AnalysisState& state,
-                                          int repeats, const JobControl& job);
+/// Timing of the three mechanisms' forward on the selected heads, on the CPU and (when available)
+/// the GPU, whatever backend the session computes on.
+TimingComparison computeTiming(const Session& session, const AnalysisState& state, int repeats,
+                               const JobControl& job);
 
 /// Copies `base` and fills spectra and/or timing.
 std::shared_ptr<const Results> withExtras(const Results& base, const SpectraResult* spectra,
-                                          const std::array<TimingResult, 3>* timing);
+                                          const TimingComparison* timing);
 
 }  // namespace attnscope::gui

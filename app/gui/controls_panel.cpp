@@ -61,18 +61,22 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   normaliser_->setToolTip(tr("MHLA normaliser: the paper's, or the official code's (equal blocks only)"));
   causal_ = new QCheckBox(tr("causal (text)"), this);
   backend_ = new QComboBox(this);
+  QStringList backendTips{
+      tr("Backend of the maps, outputs and spectra (timings compare every available backend)")};
   for (const BackendEntry& b : listBackends()) {
-    backend_->addItem(QString::fromStdString(b.name));
+    const QString name = QString::fromStdString(b.name);
+    const QString why = QString::fromStdString(b.availability.reason);
+    // The reason goes in tooltips, not the item text: it can be long and would widen the dock.
+    backend_->addItem(b.availability.ok ? name : tr("%1 (unavailable)").arg(name));
     const int i = backend_->count() - 1;
-    backend_->setItemData(i, QString::fromStdString(b.availability.ok ? b.description
-                                                                       : b.availability.reason),
+    backend_->setItemData(i, b.availability.ok ? QString::fromStdString(b.description) : why,
                           Qt::ToolTipRole);
     if (!b.availability.ok) {
-      backend_->setItemText(i, QString::fromStdString(b.name + " (unavailable: " +
-                                                      b.availability.reason + ")"));
       backend_->setItemData(i, 0, Qt::UserRole - 1);  // disabled
+      backendTips << tr("%1: unavailable — %2").arg(name, why);
     }
   }
+  backend_->setToolTip(backendTips.join(QLatin1Char('\n')));
   threads_ = spin(this, 0, 256, tr("CPU threads (0 = all cores)"));
   threads_->setSpecialValueText(tr("all (%1)").arg(hardwareThreads()));
   colormap_ = new QComboBox(this);

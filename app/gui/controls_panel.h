@@ -33,6 +33,7 @@ class ControlsPanel : public QWidget {
   QComboBox* sourceBox() const { return source_; }
   QComboBox* colormapBox() const { return colormap_; }
   QSpinBox* imageBudgetBox() const { return imageBudget_; }
+  QComboBox* backendBox() const { return backend_; }
 
  signals:
   void sessionEdited(const attnscope::Session& session);

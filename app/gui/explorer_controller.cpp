@@ -1,6 +1,7 @@
 #include "gui/explorer_controller.h"
 
 #include "attnscope/error.h"
+#include "model/backend_registry.h"
 
 namespace attnscope::gui {
 
@@ -67,7 +68,10 @@ ExplorerController::ExplorerController(QObject* parent) : QObject(parent) {
           });
 }
 
-void ExplorerController::setSession(const Session& s) {
+void ExplorerController::setSession(const Session& requested) {
+  Session s = requested;
+  const BackendChoice backend = chooseBackend(s.backend);
+  if (!backend.notice.empty()) s.backend = backend.name;
   const Session old = session_;
   const bool first = !input_;
   session_ = s;
@@ -88,6 +92,7 @@ void ExplorerController::setSession(const Session& s) {
   } else {
     emit viewChanged(s.view);
   }
+  if (!backend.notice.empty()) emit backendFellBack(QString::fromStdString(backend.notice));
 }
 
 void ExplorerController::loadInput() {
@@ -204,7 +209,7 @@ void ExplorerController::computeTiming() {
               },
               [this, state](std::any r) {
                 if (state != state_) return;
-                timing_ = std::any_cast<std::array<TimingResult, 3>>(r);
+                timing_ = std::any_cast<TimingComparison>(r);
                 rebuildFull();
                 emit extrasReady(full_);
               });

@@ -22,7 +22,8 @@ class ExplorerController : public QObject {
   explicit ExplorerController(QObject* parent = nullptr);
 
   const Session& session() const { return session_; }
-  /// Applies an edited session: reloads, re-analyses or only redraws as needed.
+  /// Applies an edited session: reloads, re-analyses or only redraws as needed. A backend that
+  /// cannot run here is replaced by eigen (emits backendFellBack).
   void setSession(const Session& session);
   /// Results for the pinned query with spectra and timing where computed (may be null).
   std::shared_ptr<const Results> results() const { return full_; }
@@ -57,6 +58,9 @@ class ExplorerController : public QObject {
   /// still shown (the window puts its controls back to it).
   void sessionReverted(const attnscope::Session& session);
   void error(const QString& message);
+  /// The session asked for a backend that is unavailable here; the controller's session now uses
+  /// eigen instead. `message` says which and why.
+  void backendFellBack(const QString& message);
 
  private:
   void loadInput();
@@ -77,7 +81,7 @@ class ExplorerController : public QObject {
   std::shared_ptr<const AnalysisState> state_;
   std::shared_ptr<const Results> queryResults_, full_;
   std::optional<SpectraResult> spectra_;
-  std::optional<std::array<TimingResult, 3>> timing_;
+  std::optional<TimingComparison> timing_;
   SweepResult sweep_;
   int analysesApplied_ = 0;
 };

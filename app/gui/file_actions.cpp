@@ -98,17 +98,34 @@ QStringList exportData(const Results& res, const SweepResult& sweep, const QStri
       for (int k = 0; k < m.spectra[h].sigma.size(); ++k)
         spec += QString("%1,%2,%3,%4\n").arg(QString::fromStdString(m.name)).arg(res.heads[h]).arg(k + 1).arg(m.spectra[h].sigma[k], 0, 'g', 17);
   writeText(path("spectra.csv"), spec);
-  QString tim = "mechanism,backend,n,heads,median_ms,min_ms,max_ms,gflops\n";
+  // One row per mechanism and backend; includes_transfers = 0 for device-resident GPU times.
+  QString tim = "mechanism,backend,n,heads,median_ms,min_ms,max_ms,gflops,includes_transfers\n";
   for (const MechanismResult& m : res.mechanisms)
-    if (m.timing)
-      tim += QString("%1,%2,%3,%4,%5,%6,%7,%8\n").arg(QString::fromStdString(m.name), QString::fromStdString(m.timing->backend)).arg(m.timing->n).arg(m.timing->heads).arg(m.timing->medianMs).arg(m.timing->minMs).arg(m.timing->maxMs).arg(m.timing->gflops);
+    for (const TimingResult& t : m.timings)
+      tim += QString("%1,%2,%3,%4,%5,%6,%7,%8,%9\n")
+                 .arg(QString::fromStdString(m.name), QString::fromStdString(t.backend))
+                 .arg(t.n)
+                 .arg(t.heads)
+                 .arg(t.medianMs)
+                 .arg(t.minMs)
+                 .arg(t.maxMs)
+                 .arg(t.gflops)
+                 .arg(t.includesTransfers ? 1 : 0);
   writeText(path("timing.csv"), tim);
-  if (!sweep.points.empty()) {
-    QString sw = "n,mechanism,median_ms,min_ms,max_ms,gflops\n";
+  if (!sweep.empty()) {
+    QString sw = "backend,n,mechanism,median_ms,min_ms,max_ms,gflops\n";
     const char* names[3] = {"softmax", "linear", "mhla"};
-    for (const SweepPoint& p : sweep.points)
-      for (int k = 0; k < 3; ++k)
-        sw += QString("%1,%2,%3,%4,%5,%6\n").arg(p.n).arg(names[k]).arg(p.timing[k].medianMs).arg(p.timing[k].minMs).arg(p.timing[k].maxMs).arg(p.timing[k].gflops);
+    for (const SweepSeries& ser : sweep.series)
+      for (const SweepPoint& p : ser.points)
+        for (int k = 0; k < 3; ++k)
+          sw += QString("%1,%2,%3,%4,%5,%6,%7\n")
+                    .arg(QString::fromStdString(ser.backend))
+                    .arg(p.n)
+                    .arg(names[k])
+                    .arg(p.timing[k].medianMs)
+                    .arg(p.timing[k].minMs)
+                    .arg(p.timing[k].maxMs)
+                    .arg(p.timing[k].gflops);
     writeText(path("sweep.csv"), sw);
   }
   const char* names[3] = {"softmax", "linear", "mhla"};

@@ -57,7 +57,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   controls_ = new ControlsPanel(this);
 
   auto* retime = new QPushButton(tr("Re-time"), timing_);
-  retime->setToolTip(tr("Time the three forwards again (median of 5 runs)"));
+  retime->setToolTip(tr(
+      "Time the three forwards again (median of 5 runs) on the CPU and, when available, the GPU"));
   timing_->toolbar()->addWidget(retime);
   timing_->toolbar()->addStretch(1);
   connect(retime, &QPushButton::clicked, &controller_, &ExplorerController::computeTiming);
@@ -153,6 +154,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
   connect(&controller_, &ExplorerController::inputLoaded, controls_, &ControlsPanel::setNumHeads);
   connect(&controller_, &ExplorerController::error, this, &MainWindow::showError);
+  // The session asked for a backend that cannot run here (a session file from a GPU machine): the
+  // controller computes on eigen; the controls show that, and the status bar says why.
+  connect(&controller_, &ExplorerController::backendFellBack, this, [this](const QString& why) {
+    controls_->setSession(controller_.session());
+    statusBar()->showMessage(why, 20000);
+  });
   // A failed (or cancelled) load: the controller kept the previous input and session; so do the
   // controls, the modified flag and the session file name.
   connect(&controller_, &ExplorerController::sessionReverted, this, [this](const Session& s) {
@@ -168,8 +175,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     sweep_->setBuilder([sw](QCustomPlot* p, const Results&, const FigureStyle& s) {
       buildSweepFigure(p, sw, s);
     });
-    sweep_->setNote(sw.stoppedEarly ? tr("Stopped where one softmax forward took over 1.5 s.")
-                                    : QString());
+    QStringList stopped;
+    for (const SweepSeries& ser : sw.series)
+      if (ser.stoppedEarly) stopped << (ser.backend == "cuda" ? tr("the GPU") : tr("the CPU"));
+    sweep_->setNote(stopped.isEmpty() ? QString()
+                    : sw.series.size() == 1
+                        ? tr("Stopped where one softmax forward took over 1.5 s.")
+                        : tr("Stopped %1 where one softmax forward took over 1.5 s.")
+                              .arg(stopped.join(tr(" and "))));
     if (controller_.results()) sweep_->setResults(controller_.results());
     timingTabs_->setCurrentWidget(sweep_);
   });

@@ -1,6 +1,7 @@
 // The scaling-sweep figure: median forward time against N on log-log axes for softmax, linear and
-// MHLA with min–max whiskers, and O(N) and O(N²) guide lines. (The shared figure builders have no
-// sweep figure; this one follows their style.)
+// MHLA with min–max whiskers, per backend (CPU solid, GPU dashed), and O(N) and O(N²) guide lines;
+// a note says why the GPU is missing when it is. (The shared figure builders have no sweep figure;
+// this one follows their style.)
 #pragma once
 
 #include "figures/figure_style.h"

@@ -2,21 +2,54 @@
 
 #include "attnscope/eigen_backend.h"
 #include "attnscope/error.h"
+#ifdef ATTNSCOPE_HAVE_CUDA
+#include "attnscope/cuda_backend.h"
+#endif
 
 namespace attnscope {
 
 namespace {
-Availability cudaAvailability() {
-  // No CUDA backend is compiled into this build yet (gpu/ registers itself here when it is).
-  return {false, "this build has no CUDA backend (configure with -DATTNSCOPE_CUDA=ON on a machine "
-                 "with the CUDA toolkit, once gpu/ exists)"};
+
+struct CudaStatus {
+  Availability availability;
+  std::string device;
+};
+
+CudaStatus probeCuda() {
+#ifdef ATTNSCOPE_HAVE_CUDA
+  CudaStatus s;
+  try {
+    s.availability = CudaBackend().available();
+    if (s.availability.ok) s.device = cudaDeviceInfo().name;
+  } catch (const std::exception& e) {
+    s.availability = {false, e.what()};
+  }
+  if (!s.availability.ok && s.availability.reason.empty())
+    s.availability.reason = "the CUDA runtime gave no reason";
+  return s;
+#else
+  return {{false,
+           "this build has no CUDA backend: no CUDA compiler was found at configure time "
+           "(or it was configured with -DATTNSCOPE_CUDA=OFF)"},
+          {}};
+#endif
 }
+
+/// Asked once: the first CUDA runtime call initialises the driver (slow), and whether a device
+/// exists does not change while the program runs. Thread-safe (static initialisation).
+const CudaStatus& cudaStatus() {
+  static const CudaStatus status = probeCuda();
+  return status;
+}
+
 }  // namespace
 
 std::vector<BackendEntry> listBackends() {
+  const CudaStatus& cuda = cudaStatus();
+  const std::string gpu = cuda.device.empty() ? std::string("NVIDIA GPU") : cuda.device;
   return {
-      {"eigen", "CPU reference (Eigen, OpenMP)", Availability{true, {}}},
-      {"cuda", "NVIDIA GPU (CUDA, cuBLAS)", cudaAvailability()},
+      {"eigen", "CPU reference (Eigen, OpenMP)", Availability{true, {}}, {}},
+      {"cuda", gpu + " (CUDA, cuBLAS)", cuda.availability, cuda.device},
   };
 }
 
@@ -33,8 +66,29 @@ std::unique_ptr<Backend> makeBackend(const std::string& name, int threads) {
     if (!e.availability.ok)
       throw Error("the " + e.name + " backend is not available: " + e.availability.reason);
     if (canonical == "eigen") return std::make_unique<EigenBackend>(threads);
+#ifdef ATTNSCOPE_HAVE_CUDA
+    if (canonical == "cuda") {
+      auto cuda = std::make_unique<CudaBackend>();
+      cuda->setThreads(threads);
+      return cuda;
+    }
+#endif
   }
   throw Error("the " + canonical + " backend is not available: not built");
+}
+
+BackendChoice chooseBackend(const std::string& requested) {
+  std::string canonical;
+  try {
+    canonical = canonicalBackendName(requested);
+  } catch (const InvalidArgument&) {
+    return {requested, {}};
+  }
+  for (const BackendEntry& e : listBackends())
+    if (e.name == canonical && !e.availability.ok)
+      return {"eigen", "the " + canonical + " backend is not available (" + e.availability.reason +
+                           "); computing on eigen (CPU) instead"};
+  return {canonical, {}};
 }
 
 }  // namespace attnscope

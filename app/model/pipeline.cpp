@@ -7,6 +7,7 @@
 #include "attnscope/mixing.h"
 #include "io/input_loader.h"
 #include "model/backend_registry.h"
+#include "model/timing_comparison.h"
 
 namespace attnscope {
 
@@ -212,6 +213,7 @@ std::shared_ptr<const Results> analyse(const Session& s, std::shared_ptr<const I
   sopts.relTol = s.spectrumRelTol;
 
   const int nh = static_cast<int>(res->heads.size());
+  // Timing counts as three steps, however many backends it compares.
   const double steps = 3.0 * nh * (1 + options.metrics + options.spectra) + (options.timing ? 3 : 0);
   double done = 0;
   auto step = [&] {
@@ -250,12 +252,13 @@ std::shared_ptr<const Results> analyse(const Session& s, std::shared_ptr<const I
     }
   }
   if (options.timing) {
+    // Every backend that can run here, as the window's timing panel does (one figure builder).
     Qkv timed;
     for (int h : res->heads) timed.heads.push_back(qkv.heads[h]);
-    for (MechanismResult& mr : res->mechanisms) {
-      mr.timing = timeForward(*backend, mr.spec, timed, options.timingRepeats, {});
-      step();
-    }
+    JobControl sub;
+    sub.cancel = job.cancel;
+    sub.progress = [&](double f) { job.report(std::min(1.0, (done + 3 * f) / steps)); };
+    setTimings(*res, compareTimings(s, mech.specs, timed, options.timingRepeats, sub));
   }
   job.report(1.0);
   return res;

@@ -4,7 +4,6 @@
 
 #include <array>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,7 +31,15 @@ struct MechanismResult {
   int rankBound = 0;  ///< theoretical bound (MATH.md)
   int r = 0;          ///< feature dimension (d_k for softmax)
   int m = 1;          ///< blocks
-  std::optional<TimingResult> timing;
+  /// Forward timings, one per backend timed (CPU first, then the GPU when available).
+  std::vector<TimingResult> timings;
+
+  /// The timing on `backend`, else the first one; null when not timed. (Tables show one number.)
+  const TimingResult* timingFor(const std::string& backend) const {
+    for (const TimingResult& t : timings)
+      if (t.backend == backend) return &t;
+    return timings.empty() ? nullptr : &timings.front();
+  }
 };
 
 struct Results {
@@ -45,7 +52,9 @@ struct Results {
   std::shared_ptr<const BlockLayout> layout;
   MatrixD mixing;  ///< M by M
   std::string mixingName;  ///< init name, file name or "custom"
-  std::string backend;
+  std::string backend;     ///< what the maps, outputs and spectra were computed on
+  std::string gpuName;     ///< the GPU's name when timings include it (legend text)
+  std::string timingNote;  ///< "GPU: not available — <reason>" when only the CPU was timed
   std::array<MechanismResult, 3> mechanisms;  ///< softmax, linear, mhla (MechanismKind order)
 
   const MechanismResult& get(MechanismKind k) const { return mechanisms[static_cast<int>(k)]; }

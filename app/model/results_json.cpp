@@ -24,7 +24,8 @@ QJsonObject timingToJson(const TimingResult& t) {
                      {"median_ms", jsonNumber(t.medianMs)},
                      {"min_ms", jsonNumber(t.minMs)},
                      {"max_ms", jsonNumber(t.maxMs)},
-                     {"gflops", jsonNumber(t.gflops)}};
+                     {"gflops", jsonNumber(t.gflops)},
+                     {"includes_transfers", t.includesTransfers}};
 }
 
 namespace {
@@ -84,7 +85,13 @@ QJsonObject mechanismToJson(const Results& res, const MechanismResult& m) {
   }
   avg["output_relative_error"] = jsonNumber(mean(err));
   o["mean"] = avg;
-  if (m.timing) o["timing"] = timingToJson(*m.timing);
+  // "timing": the session's backend (as before); "timings": every backend timed.
+  if (const TimingResult* t = m.timingFor(res.backend)) o["timing"] = timingToJson(*t);
+  if (!m.timings.empty()) {
+    QJsonArray all;
+    for (const TimingResult& t : m.timings) all.append(timingToJson(t));
+    o["timings"] = all;
+  }
   return o;
 }
 
@@ -107,21 +114,23 @@ QJsonObject resultsToJson(const Results& res) {
   QJsonObject mechs;
   for (const MechanismResult& m : res.mechanisms)
     mechs[QString::fromStdString(m.name)] = mechanismToJson(res, m);
-  return QJsonObject{{"N", res.n},
-                     {"M", res.layout->m()},
-                     {"r", res.get(MechanismKind::Linear).r},
-                     {"layout", QString::fromStdString(res.layout->describe())},
-                     {"mixing", QString::fromStdString(res.mixingName)},
-                     {"query", res.query},
-                     {"query_block", res.queryBlock},
-                     {"heads", heads},
-                     {"backend", QString::fromStdString(res.backend)},
-                     {"input", input},
-                     {"bounds", QJsonObject{{"softmax", res.get(MechanismKind::Softmax).rankBound},
-                                            {"linear", res.get(MechanismKind::Linear).rankBound},
-                                            {"mhla", res.get(MechanismKind::Mhla).rankBound}}},
-                     {"mechanisms", mechs},
-                     {"settings", res.session.toJson()}};
+  QJsonObject out{{"N", res.n},
+                  {"M", res.layout->m()},
+                  {"r", res.get(MechanismKind::Linear).r},
+                  {"layout", QString::fromStdString(res.layout->describe())},
+                  {"mixing", QString::fromStdString(res.mixingName)},
+                  {"query", res.query},
+                  {"query_block", res.queryBlock},
+                  {"heads", heads},
+                  {"backend", QString::fromStdString(res.backend)},
+                  {"input", input},
+                  {"bounds", QJsonObject{{"softmax", res.get(MechanismKind::Softmax).rankBound},
+                                         {"linear", res.get(MechanismKind::Linear).rankBound},
+                                         {"mhla", res.get(MechanismKind::Mhla).rankBound}}},
+                  {"mechanisms", mechs},
+                  {"settings", res.session.toJson()}};
+  if (!res.timingNote.empty()) out["timing_note"] = QString::fromStdString(res.timingNote);
+  return out;
 }
 
 }  // namespace attnscope

@@ -12,18 +12,8 @@ Context::Context(int device) : device_(device) {
 
 Context::~Context() {
   cudaSetDevice(device_);
-  if (solver_) cusolverDnDestroy(solver_);
   if (blas_) cublasDestroy(blas_);
   if (stream_) cudaStreamDestroy(stream_);
-}
-
-cusolverDnHandle_t Context::solver() {
-  if (!solver_) {
-    activate();
-    ATTN_CUSOLVER(cusolverDnCreate(&solver_));
-    ATTN_CUSOLVER(cusolverDnSetStream(solver_, stream_));
-  }
-  return solver_;
 }
 
 void Context::activate() const { ATTN_CUDA(cudaSetDevice(device_)); }

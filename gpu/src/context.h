@@ -1,6 +1,5 @@
-// One device, one stream, one cuBLAS handle and (on first use) one cuSOLVER handle. Created the first
-// time a CudaBackend computes; every call sets the device first, so backends on different devices
-// can share a thread.
+// One device, one stream and one cuBLAS handle. Created the first time a CudaBackend computes;
+// every call sets the device first, so backends on different devices can share a thread.
 #pragma once
 
 #include "check.h"
@@ -17,7 +16,6 @@ class Context {
   int device() const { return device_; }
   cudaStream_t stream() const { return stream_; }
   cublasHandle_t blas() const { return blas_; }
-  cusolverDnHandle_t solver();
   /// Makes this context's device current on the calling thread.
   void activate() const;
   void synchronize() const;
@@ -28,7 +26,6 @@ class Context {
   int device_;
   cudaStream_t stream_ = nullptr;
   cublasHandle_t blas_ = nullptr;
-  cusolverDnHandle_t solver_ = nullptr;
   int maxSmem_ = 48 * 1024;
 };
 

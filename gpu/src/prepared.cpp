@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <sstream>
 
 #include "attnscope/cuda_backend.h"
@@ -37,6 +38,8 @@ class DevicePrepared : public PreparedAttention {
     const int k = static_cast<int>(idx.size());
     MatrixF out(k, n_);
     if (k == 0) return MatrixD(0, n_);
+    // The window hovers (GUI thread) while a worker fills a dense map from the same object.
+    const std::lock_guard<std::mutex> lock(mu_);
     ctx_->activate();
     // Pieces of at most kMaxRows rows (the kernel's grid y limit); buffers kept between calls so
     // hovering never waits on cudaFree.
@@ -71,6 +74,7 @@ class DevicePrepared : public PreparedAttention {
  private:
   int width_;
   DeviceBuffer<float> X_, Y_;
+  mutable std::mutex mu_;  // guards the buffers below and the order of work on the stream
   mutable DeviceBuffer<int> idxBuf_;
   mutable DeviceBuffer<float> outBuf_;
 };
@@ -153,10 +157,10 @@ class LinearPrepared final : public DevicePrepared {
     return s.kind == MechanismKind::Mhla && s.normaliser == Normaliser::Official;
   }
   const PreparedAttention& host() const {
-    if (!host_) {
+    std::call_once(hostOnce_, [this] {
       EigenBackend cpu(hostThreads_);
       host_ = cpu.prepare(spec_, head_);
-    }
+    });
     return *host_;
   }
 
@@ -164,7 +168,28 @@ class LinearPrepared final : public DevicePrepared {
   int hostThreads_;
   std::vector<int> blockOf_;
   MatrixD mix_;
+  mutable std::once_flag hostOnce_;
   mutable std::unique_ptr<PreparedAttention> host_;
+};
+
+struct SolverStream {
+  SolverStream() {
+    ATTN_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+    if (cusolverDnCreate(&handle) != CUSOLVER_STATUS_SUCCESS) {
+      cudaStreamDestroy(stream);
+      throw CudaError("CUDA error in cusolverDnCreate: cannot create a cuSOLVER handle");
+    }
+    cusolverDnSetStream(handle, stream);
+  }
+  ~SolverStream() {
+    cudaStreamSynchronize(stream);
+    cusolverDnDestroy(handle);
+    cudaStreamDestroy(stream);
+  }
+  SolverStream(const SolverStream&) = delete;
+  SolverStream& operator=(const SolverStream&) = delete;
+  cudaStream_t stream = nullptr;
+  cusolverDnHandle_t handle = nullptr;
 };
 
 }  // namespace
@@ -183,8 +208,10 @@ VectorD deviceSingularValues(Context& ctx, const MatrixD& a) {
   if (n == 0) return VectorD();
   if (a.cols() != n) throw InvalidArgument("deviceSingularValues: the matrix must be square");
   ctx.activate();
-  cusolverDnHandle_t h = ctx.solver();
-  const cudaStream_t s = ctx.stream();
+  // Its own stream and handle: a long SVD must not hold up hover rows on the context's stream.
+  SolverStream solver;
+  cusolverDnHandle_t h = solver.handle;
+  const cudaStream_t s = solver.stream;
   // Row-major A is column-major Aᵀ: the same singular values.
   DeviceBuffer<double> dA(std::size_t(n) * n), dS(n);
   DeviceBuffer<int> info(1);
@@ -199,7 +226,7 @@ VectorD deviceSingularValues(Context& ctx, const MatrixD& a) {
   int status = 0;
   dS.download(sigma.data(), n, 0, s);
   info.download(&status, 1, 0, s);
-  ctx.synchronize();
+  ATTN_CUDA(cudaStreamSynchronize(s));
   if (status != 0) {
     std::ostringstream os;
     os << "cusolverDnDgesvd did not converge (info = " << status << ")";

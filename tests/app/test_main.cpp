@@ -1,13 +1,15 @@
 // Runs every QtTest class of the app layer in one binary (each file contributes one run function).
-#include <QGuiApplication>
+#include <QApplication>
 
 int runImageLoaderTests(int argc, char** argv);
 int runInputLoaderTests(int argc, char** argv);
+int runBackendTests(int argc, char** argv);
 
 int main(int argc, char** argv) {
-  QGuiApplication app(argc, argv);
+  QApplication app(argc, argv);  // widgets: the figure builders draw into QCustomPlot
   int failures = 0;
   failures += runImageLoaderTests(argc, argv);
   failures += runInputLoaderTests(argc, argv);
+  failures += runBackendTests(argc, argv);
   return failures == 0 ? 0 : 1;
 }

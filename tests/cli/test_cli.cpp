@@ -12,6 +12,7 @@
 #include "attnscope/mixing.h"
 #include "attnscope/npy.h"
 #include "attnscope/rng.h"
+#include "model/backend_registry.h"
 
 using namespace attnscope;
 
@@ -58,6 +59,13 @@ QJsonObject readJson(const QString& path) {
 
 MatrixD load(const QString& path) { return toMatrix(readNpy(path.toStdString()), path.toStdString()); }
 
+/// What this build and machine say about CUDA (the binary under test uses the same registry).
+BackendEntry cudaEntry() {
+  for (const BackendEntry& e : listBackends())
+    if (e.name == "cuda") return e;
+  return {};
+}
+
 }  // namespace
 
 class CliTest : public QObject {
@@ -98,6 +106,80 @@ class CliTest : public QObject {
     QVERIFY(r.out.contains("eigen"));
     QVERIFY(r.out.contains("cuda"));
     QVERIFY(r.out.contains("hardware threads"));
+    // The CUDA device: its details, or why there is none.
+    const BackendEntry cuda = cudaEntry();
+    QVERIFY2(r.out.contains("cuda device:"), qPrintable(r.out));
+    if (cuda.availability.ok) {
+      QVERIFY2(r.out.contains("compute capability") && r.out.contains("CUDA driver"),
+               qPrintable(r.out));
+      QVERIFY(r.out.contains(QString::fromStdString(cuda.device)));
+    } else {
+      QVERIFY2(r.out.contains(QString::fromStdString(cuda.availability.reason)), qPrintable(r.out));
+    }
+  }
+
+  // Without a usable GPU, every command asked for cuda stops with one clear line and exit 1; with
+  // one, bench says its times are device time and the JSON says they leave out the copies.
+  void cudaOnTheCommandLine() {
+    const BackendEntry cuda = cudaEntry();
+    const QString json = dir_.filePath("bench_cuda.json");
+    Run r = run(
+        {"bench", "--backend", "cuda", "--n", "64", "--d", "16", "--repeats", "2", "--json", json});
+    if (cuda.availability.ok) {
+      REQUIRE_RUN(r, 0);
+      QVERIFY2(r.out.contains("device time"), qPrintable(r.out));
+      QFile f(json);
+      QVERIFY(f.open(QIODevice::ReadOnly));
+      const QJsonArray list = QJsonDocument::fromJson(f.readAll()).array();
+      QCOMPARE(list.size(), 3);
+      for (const QJsonValue& v : list) {
+        QCOMPARE(v.toObject()["backend"].toString(), QString("cuda"));
+        QCOMPARE(v.toObject()["includes_transfers"].toBool(true), false);
+      }
+      REQUIRE_RUN(run({"bench", "--backend", "cuda", "--n", "64", "--repeats", "1",
+                       "--softmax-precision", "tf32", "--mechanisms", "softmax"}),
+                  0);
+      return;
+    }
+    const QString why = QString::fromStdString(cuda.availability.reason);
+    QVERIFY(!why.isEmpty());
+    REQUIRE_RUN(r, 1);
+    QCOMPARE(r.err, "attnscope: error: the cuda backend is not available: " + why + "\n");
+    QVERIFY(!QFile::exists(json));
+    r = run({"bench", "--backend", "gpu", "--calibrate", "--n", "16"});
+    REQUIRE_RUN(r, 1);
+    QVERIFY2(r.err.contains(why), qPrintable(r.err));
+    r = run({"render", "--sample", "text", "--backend", "cuda", "--out", dir_.filePath("c.png")});
+    REQUIRE_RUN(r, 1);
+    QVERIFY2(r.err.contains("the cuda backend is not available"), qPrintable(r.err));
+    QVERIFY(!QFile::exists(dir_.filePath("c.png")));
+    r = run({"compute", "--sample", "text", "--backend", "cuda", "--out-dir", dir_.filePath("c")});
+    REQUIRE_RUN(r, 1);
+    QVERIFY2(r.err.contains("the cuda backend is not available"), qPrintable(r.err));
+  }
+
+  // --timing times every available backend: metrics.json lists them, and says why the GPU is
+  // missing when it is.
+  void computeTimingListsEveryBackend() {
+    const QString out = dir_.filePath("timed");
+    REQUIRE_RUN(run({"compute", "--synthetic", "--synthetic-n", "64", "--timing", "--repeats", "1",
+                     "--out-dir", out}),
+                0);
+    const QJsonObject metrics = readJson(out + "/metrics.json");
+    const bool gpu = cudaEntry().availability.ok;
+    for (const char* mech : {"softmax", "linear", "mhla"}) {
+      const QJsonObject m = metrics["mechanisms"].toObject()[mech].toObject();
+      QCOMPARE(m["timing"].toObject()["backend"].toString(), QString("eigen"));
+      const QJsonArray all = m["timings"].toArray();
+      QCOMPARE(all.size(), gpu ? 2 : 1);
+      QCOMPARE(all[0].toObject()["backend"].toString(), QString("eigen"));
+      QCOMPARE(all[0].toObject()["includes_transfers"].toBool(), true);
+      QVERIFY(all[0].toObject()["median_ms"].toDouble() > 0);
+      if (gpu) QCOMPARE(all[1].toObject()["includes_transfers"].toBool(true), false);
+    }
+    if (!gpu)
+      QVERIFY2(metrics["timing_note"].toString().startsWith("GPU: not available — "),
+               qPrintable(metrics["timing_note"].toString()));
   }
 
   void guiWithoutDisplaySaysSoAndBadUsageIsExit2() {
@@ -258,6 +340,13 @@ class CliTest : public QObject {
     QTest::newRow("panels") << QStringList{"render", "--panels", "maps,pie", "--out", "f.png"} << "pie";
     QTest::newRow("bench n") << QStringList{"bench", "--n", "12,,3"} << "--n";
     QTest::newRow("bench backend") << QStringList{"bench", "--backend", "tpu"} << "tpu";
+    QTest::newRow("calibrate needs cuda") << QStringList{"bench", "--calibrate"} << "--calibrate";
+    QTest::newRow("calibrate on cpu")
+        << QStringList{"bench", "--backend", "cpu", "--calibrate"} << "--backend cuda";
+    QTest::newRow("precision needs cuda")
+        << QStringList{"bench", "--softmax-precision", "tf32"} << "--softmax-precision";
+    QTest::newRow("precision name")
+        << QStringList{"bench", "--backend", "cuda", "--softmax-precision", "fp16"} << "fp16";
   }
   void usageErrorsExitTwo() {
     QFETCH(QStringList, args);
@@ -299,10 +388,6 @@ class CliTest : public QObject {
     r = run({"compute", "--sample", "text", "--query", "5000", "--out-dir", dir_.filePath("x")});
     REQUIRE_RUN(r, 1);
     QVERIFY2(r.err.contains("query"), qPrintable(r.err));
-
-    r = run({"bench", "--backend", "cuda", "--n", "16"});
-    REQUIRE_RUN(r, 1);
-    QVERIFY2(r.err.contains("the cuda backend is not available"), qPrintable(r.err));
   }
   // Issue #7: huge requests get rows and timings, or a clear refusal, never an out-of-memory kill.
   void hugeRequestsGetRowsOrAClearRefusal() {

@@ -11,6 +11,8 @@
 #include <QImage>
 #include <QSettings>
 #include <QSpinBox>
+#include <QStandardItemModel>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QtTest>
@@ -18,11 +20,14 @@
 
 #include "gui/controls_panel.h"
 #include "gui/figure_panel.h"
+#include "gui/file_actions.h"
 #include "gui/input_view.h"
 #include "gui/main_window.h"
 #include "gui/maps_panel.h"
 #include "gui/mixing_editor.h"
 #include "gui/presets.h"
+#include "gui/sweep_figure.h"
+#include "model/backend_registry.h"
 
 using namespace attnscope;
 using namespace attnscope::gui;
@@ -252,7 +257,7 @@ class GuiTests : public QObject {
     QVERIFY(!w.controller()->jobs()->busy("sweep"));
     QVERIFY(waitIdle(w));
     QTest::qWait(300);
-    QVERIFY(w.controller()->sweep().points.empty());  // the cancelled sweep delivered nothing
+    QVERIFY(w.controller()->sweep().empty());  // the cancelled sweep delivered nothing
     qInfo("max event-loop gap while the sweep ran: %lld ms", meter.maxGapMs());
     QVERIFY2(meter.maxGapMs() < 100, qPrintable(QString::number(meter.maxGapMs())));
   }
@@ -410,6 +415,140 @@ class GuiTests : public QObject {
     QVERIFY(waitForAnalysis(w, applied + 1));
     QVERIFY(w.controller()->session().source.kind == SourceKind::Text);
     w.controller()->jobs()->cancel();
+  }
+
+  // A session that asks for cuda where it cannot run (a session file from a GPU machine): the
+  // window computes on eigen and says so, without a dialog or an error; the timing panel shows the
+  // CPU and a note about the GPU. Where the GPU runs, the session keeps cuda and both are timed.
+  void sessionAskingForCudaFallsBackToEigen() {
+    BackendEntry cuda;
+    for (const BackendEntry& e : listBackends())
+      if (e.name == "cuda") cuda = e;
+    const bool gpu = cuda.availability.ok;
+    QTemporaryDir dir;
+    Session s;
+    s.source.kind = SourceKind::SampleText;
+    s.backend = "cuda";
+    saveSession(s, dir.filePath("cuda.json"));
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    w.start(s);
+    QComboBox* box = w.controls()->backendBox();
+    const int cudaItem = box->findText("cuda", Qt::MatchStartsWith);
+    QVERIFY(cudaItem >= 0);
+    if (!gpu) {
+      const QString why = QString::fromStdString(cuda.availability.reason);
+      QCOMPARE(QString::fromStdString(w.controller()->session().backend), QString("eigen"));
+      QCOMPARE(box->currentText(), QString("eigen"));
+      const auto* model = qobject_cast<QStandardItemModel*>(box->model());
+      QVERIFY(model && !model->item(cudaItem)->isEnabled());
+      QCOMPARE(box->itemData(cudaItem, Qt::ToolTipRole).toString(), why);
+      QVERIFY(box->toolTip().contains(why));
+      const QString message = w.statusBar()->currentMessage();
+      QVERIFY2(message.contains("the cuda backend is not available") && message.contains(why),
+               qPrintable(message));
+      QVERIFY(!w.isSessionModified());
+    }
+    QVERIFY(waitForAnalysis(w, 1));
+    QVERIFY(waitIdle(w));
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    const auto res = w.controller()->results();
+    QCOMPARE(QString::fromStdString(res->backend), QString(gpu ? "cuda" : "eigen"));
+    for (const MechanismResult& m : res->mechanisms) {
+      QCOMPARE(int(m.timings.size()), gpu ? 2 : 1);
+      QCOMPARE(QString::fromStdString(m.timings[0].backend), QString("eigen"));
+    }
+    // The timing panel: a legend entry per backend (or the one backend in the title); the note
+    // when the GPU is missing.
+    QCPLegend* legend = nullptr;
+    QStringList texts;
+    for (QCPLayoutElement* e : w.timingPanel()->plot()->plotLayout()->elements(true)) {
+      if (auto* l = qobject_cast<QCPLegend*>(e)) legend = l;
+      if (auto* t = qobject_cast<QCPTextElement*>(e)) texts << t->text();
+    }
+    if (gpu)
+      QCOMPARE(legend ? legend->itemCount() : 0, 2);
+    else
+      QCOMPARE(texts.filter("forward time on CPU (Eigen)").size(), 1);
+    QCOMPARE(texts.filter("GPU: not available — ").size(), gpu ? 0 : 1);
+    // Exported timings name the backend of each row.
+    exportData(*res, w.controller()->sweep(), dir.filePath("data"), 0, {});
+    QFile csv(dir.filePath("data/timing.csv"));
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+    QVERIFY(lines[0].startsWith("mechanism,backend,"));
+    QCOMPARE(lines.size(), 1 + 3 * (gpu ? 2 : 1));
+    QVERIFY(lines[1].startsWith("softmax,eigen,"));
+    // Loading the same session from a file falls back again, still without an error.
+    w.statusBar()->clearMessage();
+    w.loadSessionFrom(dir.filePath("cuda.json"));
+    QCOMPARE(QString::fromStdString(w.controller()->session().backend),
+             QString(gpu ? "cuda" : "eigen"));
+    if (!gpu) QVERIFY(w.statusBar()->currentMessage().contains("cuda backend is not available"));
+    QVERIFY(w.lastError().isEmpty());
+    w.controller()->jobs()->cancel();
+  }
+
+  // The sweep figure: each mechanism's curve per backend, a legend entry per backend when there
+  // are two, and the note when the GPU was not timed.
+  void sweepFigureDrawsEachBackend() {
+    auto series = [](const char* backend, double scale) {
+      SweepSeries ser;
+      ser.backend = backend;
+      for (int n : {256, 512, 1024}) {
+        SweepPoint p;
+        p.n = n;
+        for (int k = 0; k < 3; ++k) {
+          TimingResult& t = p.timing[k];
+          t.backend = backend;
+          t.includesTransfers = ser.backend != "cuda";
+          t.medianMs = scale * (k + 1) * n / 256.0;
+          t.minMs = t.medianMs * 0.9;
+          t.maxMs = t.medianMs * 1.1;
+        }
+        ser.points.push_back(p);
+      }
+      return ser;
+    };
+    auto drawn = [](QCustomPlot* plot, QStringList* legendNames, QStringList* texts) {
+      int curves = 0;
+      for (int i = 0; i < plot->graphCount(); ++i) curves += plot->graph(i)->dataCount() == 3;
+      for (QCPLayoutElement* e : plot->plotLayout()->elements(true)) {
+        if (auto* l = qobject_cast<QCPLegend*>(e))
+          for (int i = 0; i < l->itemCount(); ++i)
+            if (auto* it = qobject_cast<QCPPlottableLegendItem*>(l->item(i)))
+              *legendNames << it->plottable()->name();
+        if (auto* t = qobject_cast<QCPTextElement*>(e)) *texts << t->text();
+      }
+      return curves;
+    };
+    QCustomPlot plot;
+    plot.resize(600, 320);
+    SweepResult both;
+    both.series = {series("eigen", 1.0), series("cuda", 0.01)};
+    both.gpuName = "Test GPU";
+    buildSweepFigure(&plot, both, FigureStyle{});
+    QStringList names, texts;
+    QCOMPARE(drawn(&plot, &names, &texts), 6);
+    QVERIFY2(names.contains("CPU (Eigen)") && names.contains("GPU (Test GPU, device time)"),
+             qPrintable(names.join(" | ")));
+    QVERIFY(texts.filter("not available").isEmpty());
+    plot.replot();
+    const QString shots = qEnvironmentVariable("ATTNSCOPE_SCREENSHOT_DIR");
+    if (!shots.isEmpty()) plot.savePng(shots + "/sweep-cpu-gpu.png", 600, 320);
+
+    SweepResult cpu;
+    cpu.series = {series("eigen", 1.0)};
+    cpu.note = "GPU: not available — no CUDA driver";
+    buildSweepFigure(&plot, cpu, FigureStyle{});
+    names.clear();
+    texts.clear();
+    QCOMPARE(drawn(&plot, &names, &texts), 3);
+    QVERIFY(names.contains("CPU (Eigen)") && names.filter("GPU").isEmpty());
+    QVERIFY(texts.contains("GPU: not available — no CUDA driver"));
+    plot.replot();
+    if (!shots.isEmpty()) plot.savePng(shots + "/sweep-cpu-only.png", 600, 320);
   }
 
   // Issue #7: closing with unsaved session changes asks Save / Discard / Cancel.
