@@ -1,5 +1,6 @@
 #include "attnscope/attention.h"
 
+#include <cmath>
 #include <numeric>
 #include <sstream>
 
@@ -25,6 +26,42 @@ void PreparedAttention::checkRow(int i) const {
     std::ostringstream os;
     os << "query " << i << " is out of range (N = " << n_ << ")";
     throw InvalidArgument(os.str());
+  }
+}
+
+void softmaxRowsInPlace(MatrixD& logits, const std::vector<int>& idx, bool causal) {
+  const Eigen::Index n = logits.cols();
+  for (Eigen::Index r = 0; r < logits.rows(); ++r) {
+    const Eigen::Index allowed = causal ? idx[r] + 1 : n;
+    auto row = logits.row(r);
+    const double mx = row.head(allowed).maxCoeff();
+    row.head(allowed) = (row.head(allowed).array() - mx).exp().matrix();
+    row.tail(n - allowed).setZero();
+    row /= row.sum();
+  }
+}
+
+void linearRowsInPlace(MatrixD& dots, const std::vector<int>& idx, const std::vector<int>& blockOf,
+                       const MatrixD& mix, bool causal, const VectorD& den) {
+  const Eigen::Index n = dots.cols();
+  const bool mixed = mix.size() > 1;
+  for (Eigen::Index r = 0; r < dots.rows(); ++r) {
+    auto row = dots.row(r);
+    if (mixed) {
+      const auto w = mix.row(blockOf[idx[r]]);
+      for (Eigen::Index j = 0; j < n; ++j) row[j] *= w[blockOf[j]];
+    } else {
+      row *= mix(0, 0);
+    }
+    if (causal) row.tail(n - idx[r] - 1).setZero();
+    const double d = den.size() ? den[idx[r]] : row.sum();
+    if (!(d > 0) || !std::isfinite(d)) {
+      std::ostringstream os;
+      os << "the normaliser of query " << idx[r] << " is " << d
+         << ": it attends to nothing (check the mixing matrix and the feature map)";
+      throw InvalidArgument(os.str());
+    }
+    row /= d;
   }
 }
 

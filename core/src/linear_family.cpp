@@ -273,20 +273,9 @@ class PreparedLinearFamily final : public PreparedAttention {
       q.row(r) = phiQ_.row(idx[r]);
     }
     MatrixD s = (q * phiK_.transpose()).cast<double>();
-    const bool mixed = mix_.size() > 1;
-    for (int r = 0; r < k; ++r) {
-      auto row = s.row(r);
-      if (mixed) {
-        const auto w = mix_.row(blockOf_[idx[r]]);
-        for (int j = 0; j < n_; ++j) row[j] *= w[blockOf_[j]];
-      } else {
-        row *= mix_(0, 0);
-      }
-      if (spec_.causal) row.tail(n_ - idx[r] - 1).setZero();
-      const double d = (official_ || !spec_.causal) ? den_[idx[r]] : row.sum();
-      requirePositive(d, idx[r]);
-      row /= d;
-    }
+    // Bidirectional and official rows divide by the precomputed n_t; causal rows by their sum.
+    linearRowsInPlace(s, idx, blockOf_, mix_, spec_.causal,
+                      (official_ || !spec_.causal) ? den_ : VectorD());
     return s;
   }
 

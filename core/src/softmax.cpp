@@ -85,14 +85,7 @@ class PreparedSoftmax final : public PreparedAttention {
       q.row(r) = Qs_.row(idx[r]);
     }
     MatrixD s = (q * K_.transpose()).cast<double>();
-    for (int r = 0; r < k; ++r) {
-      const int allowed = spec_.causal ? idx[r] + 1 : n_;
-      auto row = s.row(r);
-      const double mx = row.head(allowed).maxCoeff();
-      row.head(allowed) = (row.head(allowed).array() - mx).exp().matrix();
-      row.tail(n_ - allowed).setZero();
-      row /= row.sum();
-    }
+    softmaxRowsInPlace(s, idx, spec_.causal);
     return s;
   }
 

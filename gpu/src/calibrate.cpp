@@ -6,6 +6,7 @@
 #include "attnscope/cuda_backend.h"
 #include "context.h"
 #include "device_buffer.h"
+#include "event_timer.h"
 
 namespace attnscope {
 
@@ -13,28 +14,10 @@ namespace {
 /// Median milliseconds of `reps` runs of f() on the context's stream, after one warm-up.
 template <typename F>
 double medianMs(gpu::Context& ctx, int reps, F f) {
-  cudaEvent_t a, b;
-  ATTN_CUDA(cudaEventCreate(&a));
-  ATTN_CUDA(cudaEventCreate(&b));
+  gpu::EventTimer timer(ctx.stream());
+  f();
   std::vector<double> ms;
-  try {
-    f();
-    for (int i = 0; i < reps; ++i) {
-      ATTN_CUDA(cudaEventRecord(a, ctx.stream()));
-      f();
-      ATTN_CUDA(cudaEventRecord(b, ctx.stream()));
-      ATTN_CUDA(cudaEventSynchronize(b));
-      float t = 0;
-      ATTN_CUDA(cudaEventElapsedTime(&t, a, b));
-      ms.push_back(t);
-    }
-  } catch (...) {
-    cudaEventDestroy(a);
-    cudaEventDestroy(b);
-    throw;
-  }
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
+  for (int i = 0; i < reps; ++i) ms.push_back(timer.time(f));
   std::sort(ms.begin(), ms.end());
   return ms[ms.size() / 2];
 }

@@ -7,6 +7,7 @@
 
 #include "context.h"
 #include "device_buffer.h"
+#include "event_timer.h"
 #include "linear_family.h"
 #include "linear_kernels.h"
 #include "prepared.h"
@@ -250,30 +251,15 @@ std::vector<double> CudaBackend::timeResident(const MechanismSpec& spec, const Q
                  qkv.dv());
   run.enqueue(im.Q.get(), im.K.get(), im.V.get(), im.O.get(), false);  // warm-up
   run.finish();
-  cudaEvent_t a, b;
-  ATTN_CUDA(cudaEventCreate(&a));
-  ATTN_CUDA(cudaEventCreate(&b));
+  gpu::EventTimer timer(im.ctx->stream());
   std::vector<double> ms;
-  try {
-    for (int i = 0; i < repeats; ++i) {
-      job.check();
-      ATTN_CUDA(cudaEventRecord(a, im.ctx->stream()));
-      run.enqueue(im.Q.get(), im.K.get(), im.V.get(), im.O.get(), false);
-      ATTN_CUDA(cudaEventRecord(b, im.ctx->stream()));
-      ATTN_CUDA(cudaEventSynchronize(b));
-      float t = 0;
-      ATTN_CUDA(cudaEventElapsedTime(&t, a, b));
-      ms.push_back(t);
-      job.report(double(i + 1) / repeats);
-    }
-    run.finish();
-  } catch (...) {
-    cudaEventDestroy(a);
-    cudaEventDestroy(b);
-    throw;
+  for (int i = 0; i < repeats; ++i) {
+    job.check();
+    ms.push_back(timer.time(
+        [&] { run.enqueue(im.Q.get(), im.K.get(), im.V.get(), im.O.get(), false); }));
+    job.report(double(i + 1) / repeats);
   }
-  cudaEventDestroy(a);
-  cudaEventDestroy(b);
+  run.finish();
   return ms;
 }
 

@@ -86,14 +86,7 @@ class SoftmaxPrepared final : public DevicePrepared {
 
   MatrixD rows(const std::vector<int>& idx) const override {
     MatrixD s = dots(idx);
-    for (int r = 0; r < s.rows(); ++r) {
-      const int allowed = spec_.causal ? idx[r] + 1 : n_;
-      auto row = s.row(r);
-      const double mx = row.head(allowed).maxCoeff();
-      row.head(allowed) = (row.head(allowed).array() - mx).exp().matrix();
-      row.tail(n_ - allowed).setZero();
-      row /= row.sum();
-    }
+    softmaxRowsInPlace(s, idx, spec_.causal);
     return s;
   }
   Spectrum spectrum(const SpectrumOptions& opts, const JobControl& job) const override {
@@ -130,20 +123,7 @@ class LinearPrepared final : public DevicePrepared {
   MatrixD rows(const std::vector<int>& idx) const override {
     if (official(spec_)) return host().rows(idx);
     MatrixD s = dots(idx);
-    for (int r = 0; r < s.rows(); ++r) {
-      auto row = s.row(r);
-      const auto w = mix_.row(blockOf_[idx[r]]);
-      for (int j = 0; j < n_; ++j) row[j] *= w[blockOf_[j]];
-      if (spec_.causal) row.tail(n_ - idx[r] - 1).setZero();
-      const double d = row.sum();
-      if (!(d > 0) || !std::isfinite(d)) {
-        std::ostringstream os;
-        os << "the normaliser of query " << idx[r] << " is " << d
-           << ": it attends to nothing (check the mixing matrix and the feature map)";
-        throw InvalidArgument(os.str());
-      }
-      row /= d;
-    }
+    linearRowsInPlace(s, idx, blockOf_, mix_, spec_.causal);  // paper normaliser: the row sum
     return s;
   }
 

@@ -45,6 +45,16 @@ class PreparedAttention {
   int dk_ = 0;
 };
 
+/// Rows of the softmax map from raw logits, in place: `logits` row r holds s·q_{idx[r]}·k_j; it
+/// becomes the softmax over the allowed keys (causal: j ≤ idx[r]), zero elsewhere. Shared by every
+/// backend so hover rows are normalised identically.
+void softmaxRowsInPlace(MatrixD& logits, const std::vector<int>& idx, bool causal);
+/// Rows of a linear-attention / MHLA map from raw dots φq_{idx[r]}·φk_j, in place: weights
+/// m_{a(i)b(j)}, causal zeros after i, then divides by `den[idx[r]]` (den non-empty) or by the row's
+/// sum (the paper normaliser). Throws InvalidArgument for a normaliser that is not positive.
+void linearRowsInPlace(MatrixD& dots, const std::vector<int>& idx, const std::vector<int>& blockOf,
+                       const MatrixD& mix, bool causal, const VectorD& den = {});
+
 /// Throws BudgetExceeded with a message giving the size asked for and the budget.
 void requireBudget(std::size_t n, std::size_t bytesPerEntry, std::size_t budgetBytes,
                    const char* what);
