@@ -233,13 +233,8 @@ class PreparedLinearFamily final : public PreparedAttention {
     official_ = spec.kind == MechanismKind::Mhla && spec.normaliser == Normaliser::Official;
     phiQ_ = fm.apply(x.Q, official_ ? FavorShift::Global : FavorShift::PerRow);
     phiK_ = fm.apply(x.K, FavorShift::Global);
-    if (spec.kind == MechanismKind::Mhla) {
-      blockOf_ = spec.layout->blockOfAll();
-      mix_ = spec.mixing;
-    } else {
-      blockOf_.assign(n_, 0);
-      mix_ = MatrixD::Ones(1, 1);
-    }
+    blockOf_ = tokenBlocks(spec, n_);
+    mix_ = blockMixing(spec);
     const int m = static_cast<int>(mix_.rows());
     // z_b and the per-query normalisers n_t.
     MatrixD Z = MatrixD::Zero(m, phiK_.cols());

@@ -117,6 +117,15 @@ int featureDim(const MechanismSpec& spec, int dk) {
   return spec.featureMap.kind == FeatureMapKind::Favor ? spec.featureMap.favorFeatures : dk;
 }
 
+std::vector<int> tokenBlocks(const MechanismSpec& spec, int n) {
+  if (spec.kind == MechanismKind::Mhla) return spec.layout->blockOfAll();
+  return std::vector<int>(n, 0);
+}
+
+MatrixD blockMixing(const MechanismSpec& spec) {
+  return spec.kind == MechanismKind::Mhla ? spec.mixing : MatrixD::Ones(1, 1);
+}
+
 int rankBound(const MechanismSpec& spec, int n, int dk) {
   if (spec.kind == MechanismKind::Softmax || spec.causal) return n;
   const int r = featureDim(spec, dk);

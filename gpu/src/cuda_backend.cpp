@@ -149,8 +149,11 @@ CudaBackend::CudaBackend(int device) : device_(device) { setThreads(0); }
 CudaBackend::~CudaBackend() = default;
 
 Availability CudaBackend::available() const {
-  const CudaDeviceInfo info = cudaDeviceInfo(device_);
-  return {info.ok, info.reason};
+  std::call_once(availableOnce_, [this] {
+    const CudaDeviceInfo info = cudaDeviceInfo(device_);
+    available_ = {info.ok, info.reason};
+  });
+  return available_;
 }
 
 void CudaBackend::setThreads(int threads) { threads_ = threads < 1 ? omp_get_num_procs() : threads; }

@@ -111,13 +111,8 @@ class LinearPrepared final : public DevicePrepared {
                        fm.apply(head.Q, official(spec) ? FavorShift::Global : FavorShift::PerRow),
                        fm.apply(head.K, FavorShift::Global)),
         head_(head), hostThreads_(hostThreads) {
-    if (spec.kind == MechanismKind::Mhla) {
-      blockOf_ = spec.layout->blockOfAll();
-      mix_ = spec.mixing;
-    } else {
-      blockOf_.assign(n_, 0);
-      mix_ = MatrixD::Ones(1, 1);
-    }
+    blockOf_ = tokenBlocks(spec, n_);
+    mix_ = blockMixing(spec);
   }
 
   MatrixD rows(const std::vector<int>& idx) const override {

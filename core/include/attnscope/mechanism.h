@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "attnscope/blocks.h"
 #include "attnscope/feature_map.h"
@@ -55,6 +56,11 @@ struct MechanismSpec {
   /// "softmax", "linear (relu)", "MHLA (M=16, cos)" style label.
   std::string label() const;
 };
+
+/// Block of each of the n tokens (all 0 for linear attention) and the M×M mixing matrix ([1] for
+/// linear attention): the one-block view of linear attention that rows and spectra share.
+std::vector<int> tokenBlocks(const MechanismSpec& spec, int n);
+MatrixD blockMixing(const MechanismSpec& spec);
 
 /// Feature dimension r used by linear and MHLA (d_k, or the favor feature count).
 int featureDim(const MechanismSpec& spec, int dk);

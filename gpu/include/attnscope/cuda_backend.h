@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,7 @@ class CudaBackend final : public Backend {
   CudaBackend& operator=(const CudaBackend&) = delete;
 
   std::string name() const override { return "cuda"; }
+  /// Asked of the driver once per backend (every Backend call checks it, hover rows included).
   Availability available() const override;
   /// Host threads for the parts that run on the host (factored spectra); < 1 means all cores.
   void setThreads(int threads) override;
@@ -99,6 +101,8 @@ class CudaBackend final : public Backend {
   int threads_ = 1;
   SoftmaxPrecision softmaxPrecision_ = SoftmaxPrecision::Fp32;
   bool poison_ = false;
+  mutable std::once_flag availableOnce_;
+  mutable Availability available_;
 };
 
 }  // namespace attnscope
