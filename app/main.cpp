@@ -6,6 +6,9 @@
 #include <vector>
 
 #include "cli/commands.h"
+#ifdef ATTNSCOPE_HAVE_GUI
+#include "gui/gui_main.h"
+#endif
 
 namespace {
 // Offscreen runs without a session bus or runtime dir make Qt print setup chatter on stderr; keep
@@ -19,7 +22,10 @@ void headlessMessages(QtMsgType type, const QMessageLogContext& ctx, const QStri
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
-  const bool headless = attnscope::cli::isHeadless(args);
+#ifdef ATTNSCOPE_HAVE_GUI
+  attnscope::cli::setWindowEntry([](const QString& file) { return attnscope::runGui(file); });
+#endif
+  const bool headless = attnscope::cli::isHeadless(args) || !attnscope::cli::hasWindow();
   // Headless commands must work without a display: choose the offscreen platform before the
   // application exists, unless the user picked a platform.
   if (headless && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))

@@ -17,8 +17,10 @@
 #include "cli/commands.h"
 #include "cli/cuda_report.h"
 #include "cli/progress.h"
+#include "cli/session_options.h"
 #include "model/backend_registry.h"
 #include "model/results_json.h"
+#include "model/sweep.h"
 
 namespace attnscope::cli {
 
@@ -41,8 +43,58 @@ std::vector<OptionSpec> benchSpecs() {
       {"softmax-precision", 1, "P", "cuda only: fp32 (default), tf32 or fp32-blocked"},
       {"calibrate", 0, "", "cuda only: first measure the GPU's copy bandwidth and GEMM TFLOP/s"},
       {"json", 1, "FILE", "also write the table as a JSON list of objects"},
+      {"sweep", 0, "",
+       "instead: the scaling sweep of every mechanism (N = 256, 512, … on CPU and GPU), as in "
+       "the window"},
+      {"sweep-max-n", 1, "N", "largest N of --sweep (default 65536; stops past 1.5 s)"},
       {"help", 0, "", "show this help"},
   };
+}
+
+void writeJsonList(const ParsedArgs& a, const QJsonArray& list) {
+  const QString path = QString::fromStdString(a.value("json"));
+  QSaveFile f(path);
+  if (!f.open(QIODevice::WriteOnly))
+    throw FileError(a.value("json") + ": cannot write: " + f.errorString().toStdString());
+  f.write(QJsonDocument(list).toJson(QJsonDocument::Indented));
+  if (!f.commit())
+    throw FileError(a.value("json") + ": cannot write: " + f.errorString().toStdString());
+}
+
+/// bench --sweep: the window's scaling sweep (model/sweep.h), printed as a table.
+int runBenchSweep(const ParsedArgs& a) {
+  for (const char* other : {"mechanisms", "n", "heads", "mixing", "causal", "repeats",
+                            "softmax-precision", "calibrate", "backend"})
+    if (a.has(other))
+      throw UsageError(std::string("--") + other +
+                       " does not apply to --sweep (it times every mechanism on every backend)");
+  Session s;
+  s.input.dHead = parseInt("d", a.value("d", "64"), 1, 4096);
+  if (a.has("threads")) s.threads = parseInt("threads", a.value("threads"), 1, 4096);
+  if (a.has("seed")) s.seed = static_cast<std::uint64_t>(parseInt("seed", a.value("seed"), 0, 1 << 30));
+  if (a.has("blocks")) s.blocks = parseInt("blocks", a.value("blocks"), 1, 1 << 22);
+  try {
+    if (a.has("feature-map")) s.featureMap = parseFeatureMap(a.value("feature-map"));
+  } catch (const InvalidArgument& e) {
+    throw UsageError(e.what());
+  }
+  SweepRequest req = sweepFromArgs(a);
+  const SweepResult sw = runSweep(s, req.maxN, kSweepDefaultLimitMs, terminalProgress("sweep"));
+  endProgress();
+  std::printf("%-9s %-7s %7s %11s %11s %11s %9s\n", "mechanism", "backend", "N", "median ms",
+              "min ms", "max ms", "GFLOP/s");
+  QJsonArray list;
+  for (const SweepSeries& ser : sw.series)
+    for (const SweepPoint& p : ser.points)
+      for (std::size_t k = 0; k < p.timing.size(); ++k) {
+        const TimingResult& t = p.timing[k];
+        std::printf("%-9s %-7s %7d %11.3f %11.3f %11.3f %9.2f\n", sw.mechanisms[k].c_str(),
+                    ser.backend.c_str(), p.n, t.medianMs, t.minMs, t.maxMs, t.gflops);
+        list.append(timingToJson(t));
+      }
+  if (!sw.note.empty()) std::printf("note: %s\n", sw.note.c_str());
+  if (a.has("json")) writeJsonList(a, list);
+  return 0;
 }
 
 Qkv syntheticQkv(int n, int d, int heads, std::uint64_t seed) {
@@ -67,6 +119,7 @@ int runBench(const Args& args) {
     return 0;
   }
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
+  if (a.has("sweep")) return runBenchSweep(a);
 
   std::vector<MechanismKind> mechs;
   for (const std::string& m : splitList("mechanisms", a.value("mechanisms", "softmax,linear,mhla"))) {
@@ -180,13 +233,7 @@ int runBench(const Args& args) {
         o["softmax_precision"] = QString::fromStdString(precision);
       list.append(o);
     }
-    const QString path = QString::fromStdString(a.value("json"));
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly))
-      throw FileError(a.value("json") + ": cannot write: " + f.errorString().toStdString());
-    f.write(QJsonDocument(list).toJson(QJsonDocument::Indented));
-    if (!f.commit())
-      throw FileError(a.value("json") + ": cannot write: " + f.errorString().toStdString());
+    writeJsonList(a, list);
   }
   return 0;
 }

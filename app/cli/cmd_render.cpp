@@ -9,7 +9,7 @@
 #include "cli/progress.h"
 #include "cli/session_options.h"
 #include "figures/figure_composer.h"
-#include "model/pipeline.h"
+#include "model/analysis.h"
 
 namespace attnscope::cli {
 
@@ -20,7 +20,9 @@ std::vector<OptionSpec> renderSpecs() {
   s.insert(s.begin(), {
       {"out", 1, "FILE", "FILE.png, FILE.svg or FILE.pdf (required)"},
       {"dpi", 1, "N", "PNG pixel density (default 150; 96 = one pixel per point)"},
-      {"panels", 1, "LIST", "maps,mixing,spectra,timing,metrics (default: all)"},
+      {"panels", 1, "LIST",
+       "maps,mixing,spectra,timing,metrics (default: all), and sweep (runs the scaling sweep)"},
+      {"sweep-max-n", 1, "N", "largest N of the sweep panel (default 65536; stops past 1.5 s)"},
       {"width", 1, "PX", "figure width in logical pixels at 96 dpi (default 1500)"},
       {"repeats", 1, "R", "timed runs for the timing panel (default 5)"},
   });
@@ -32,9 +34,10 @@ std::vector<OptionSpec> renderSpecs() {
 const char* kHelp =
     "usage: attnscope render [OPTIONS] --out FILE.png|FILE.svg|FILE.pdf\n"
     "\n"
-    "Draws softmax, linear and MHLA attention of one query side by side, with the MHLA mixing\n"
-    "matrix, the singular-value spectra, timings and a metrics table, with the same figure\n"
-    "builders as the desktop window. Needs no display.\n"
+    "Draws every attention mechanism's map of one query side by side (softmax, linear, MHLA),\n"
+    "with the MHLA mixing matrix, the singular-value spectra, timings, a metrics table and,\n"
+    "when asked for, the scaling sweep, with the same figure builders as the desktop window.\n"
+    "Needs no display.\n"
     "\noptions:\n";
 
 }  // namespace
@@ -72,10 +75,20 @@ int runRender(const Args& args) {
   opts.spectra = has(Panel::Spectra) || has(Panel::Metrics) || has(Panel::Maps);
   opts.metrics = has(Panel::Metrics) || has(Panel::Maps);
 
+  SweepRequest sweep;
+  sweep.run = has(Panel::Sweep);
+  sweep.maxN = kSweepDefaultMaxN;
+  if (a.has("sweep-max-n")) {
+    if (!sweep.run) throw UsageError("--sweep-max-n needs the sweep panel (--panels ...,sweep)");
+    sweep.maxN = parseInt("sweep-max-n", a.value("sweep-max-n"), 256, 1 << 22);
+  }
+
   auto input = std::make_shared<const Input>(loadSessionInput(session));
-  for (const std::string& notice : input->tokens.notices) std::cerr << "attnscope: note: " << notice << "\n";
-  const std::shared_ptr<const Results> res = analyse(session, input, opts, terminalProgress("render"));
+  printNotices(*input);
+  std::shared_ptr<const Results> res = analyse(session, input, opts, terminalProgress("render"));
   endProgress();
+  res = withSweep(res, session, sweep);
+  printSpectrumNotes(*res);
   FigureComposer composer(res, session.view, panels, FigureStyle{}, width);
   composer.exportTo(out, dpi);
   std::cerr << "attnscope: wrote " << a.value("out") << "\n";

@@ -3,6 +3,8 @@
 // (UsageError → 2, attnscope::Error → 1) and are reported by runCli.
 #pragma once
 
+#include <QString>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,8 +16,13 @@ int runCompute(const Args& args);
 int runRender(const Args& args);
 int runBench(const Args& args);
 int runInfo(const Args& args);
-/// The desktop window (the GUI issue replaces this function).
+/// The desktop window through the entry point set with setWindowEntry (an error without one).
 int runGui(const Args& args);
+/// The window's entry point: opens `fileToOpen` (or the sample) and runs the event loop.
+using WindowEntry = std::function<int(const QString& fileToOpen)>;
+/// Called by the executable when it is built with the window (ATTNSCOPE_GUI=ON).
+void setWindowEntry(WindowEntry entry);
+bool hasWindow();
 
 /// True for the subcommands that never open a window (main sets the offscreen platform for them).
 bool isHeadless(const std::vector<std::string>& argv);

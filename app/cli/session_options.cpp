@@ -6,7 +6,10 @@
 #include "attnscope/feature_map.h"
 #include "attnscope/mixing.h"
 #include "attnscope/npy.h"
+#include "cli/progress.h"
 #include "model/backend_registry.h"
+#include "model/sweep.h"
+#include <iostream>
 
 namespace attnscope::cli {
 
@@ -227,6 +230,45 @@ void applyViewArgs(const ParsedArgs& a, ViewSettings& view) {
   if (a.has("independent-scales")) view.sharedScale = false;
   if (a.has("opacity")) view.overlayOpacity = parseDouble("opacity", a.value("opacity"), 0, 1);
   if (a.has("no-image")) view.showImage = false;
+}
+
+std::vector<OptionSpec> sweepOptionSpecs() {
+  return {
+      {"sweep", 0, "", "also run the scaling sweep: every mechanism at N = 256, 512, … (synthetic)"},
+      {"sweep-max-n", 1, "N", "largest N of the sweep (default 65536; stops early past 1.5 s)"},
+  };
+}
+
+SweepRequest sweepFromArgs(const ParsedArgs& a) {
+  SweepRequest r;
+  r.run = a.has("sweep");
+  r.maxN = kSweepDefaultMaxN;
+  if (a.has("sweep-max-n")) {
+    if (!r.run) throw UsageError("--sweep-max-n needs --sweep");
+    r.maxN = parseInt("sweep-max-n", a.value("sweep-max-n"), 256, 1 << 22);
+  }
+  return r;
+}
+
+std::shared_ptr<const Results> withSweep(std::shared_ptr<const Results> results,
+                                         const Session& session, const SweepRequest& sweep) {
+  if (!sweep.run) return results;
+  auto out = std::make_shared<Results>(*results);
+  out->sweep = std::make_shared<const SweepResult>(
+      runSweep(session, sweep.maxN, kSweepDefaultLimitMs, terminalProgress("sweep")));
+  endProgress();
+  return out;
+}
+
+void printNotices(const Input& input) {
+  for (const std::string& notice : input.tokens.notices)
+    std::cerr << "attnscope: note: " << notice << "\n";
+}
+
+void printSpectrumNotes(const Results& results) {
+  for (const MechanismResult& m : results.mechanisms)
+    if (!m.spectrumNote.empty())
+      std::cerr << "attnscope: note: no " << m.name << " spectrum: " << m.spectrumNote << "\n";
 }
 
 }  // namespace attnscope::cli

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/args.h"
+#include "model/results.h"
 #include "session/session.h"
 
 namespace attnscope::cli {
@@ -19,5 +20,21 @@ std::vector<OptionSpec> viewOptionSpecs();
 Session sessionFromArgs(const ParsedArgs& args);
 /// Applies the view flags (--colormap, --log-scale, ...) to `view`.
 void applyViewArgs(const ParsedArgs& args, ViewSettings& view);
+
+/// --sweep / --sweep-max-n (compute, render, bench).
+std::vector<OptionSpec> sweepOptionSpecs();
+struct SweepRequest {
+  bool run = false;
+  int maxN = 0;
+};
+SweepRequest sweepFromArgs(const ParsedArgs& args);
+/// Runs the sweep when asked (terminal progress) and returns results that carry it.
+std::shared_ptr<const Results> withSweep(std::shared_ptr<const Results> results,
+                                         const Session& session, const SweepRequest& sweep);
+
+/// "attnscope: note: …" on stderr for the input's notices and for spectra that could not be
+/// computed.
+void printNotices(const Input& input);
+void printSpectrumNotes(const Results& results);
 
 }  // namespace attnscope::cli

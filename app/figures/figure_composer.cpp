@@ -14,6 +14,7 @@
 #include "figures/metrics_figure.h"
 #include "figures/mixing_figure.h"
 #include "figures/spectra_figure.h"
+#include "figures/sweep_figure.h"
 #include "figures/timing_figure.h"
 
 namespace attnscope {
@@ -25,6 +26,7 @@ std::string toString(Panel p) {
     case Panel::Spectra: return "spectra";
     case Panel::Timing: return "timing";
     case Panel::Metrics: return "metrics";
+    case Panel::Sweep: return "sweep";
   }
   return "?";
 }
@@ -39,14 +41,15 @@ std::vector<Panel> parsePanels(const std::string& list) {
   std::string item;
   while (std::getline(ss, item, ',')) {
     bool found = false;
-    for (Panel p : allPanels())
+    for (Panel p : {Panel::Maps, Panel::Mixing, Panel::Spectra, Panel::Timing, Panel::Metrics,
+                    Panel::Sweep})
       if (toString(p) == item) {
         found = true;
         if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
       }
     if (!found)
       throw InvalidArgument("unknown panel '" + item +
-                            "' (expected maps, mixing, spectra, timing, metrics)");
+                            "' (expected maps, mixing, spectra, timing, metrics, sweep)");
   }
   if (out.empty()) throw InvalidArgument("no panels given");
   return out;
@@ -98,6 +101,7 @@ FigureComposer::FigureComposer(std::shared_ptr<const Results> results, ViewSetti
       case Panel::Spectra: buildSpectraFigure(plot, r, style_); break;
       case Panel::Timing: buildTimingFigure(plot, r, style_); break;
       case Panel::Metrics: buildMetricsFigure(plot, r, style_); break;
+      case Panel::Sweep: buildSweepFigure(plot, r.sweep ? *r.sweep : SweepResult{}, style_); break;
     }
     // Lay the plot out at its final size, then fix the aspect of maps.
     plot->setViewport(QRect(QPoint(0, 0), rect.size()));
@@ -117,7 +121,8 @@ FigureComposer::FigureComposer(std::shared_ptr<const Results> results, ViewSetti
   // The middle row: mixing, spectra, timing side by side (in the order asked for).
   std::vector<Panel> middle;
   for (Panel p : panels)
-    if (p == Panel::Mixing || p == Panel::Spectra || p == Panel::Timing) middle.push_back(p);
+    if (p == Panel::Mixing || p == Panel::Spectra || p == Panel::Timing || p == Panel::Sweep)
+      middle.push_back(p);
   if (!middle.empty()) {
     const int n = static_cast<int>(middle.size());
     const int w = (inner - (n - 1) * gap) / n;

@@ -15,10 +15,11 @@ class QCPPainter;
 
 namespace attnscope {
 
-enum class Panel { Maps, Mixing, Spectra, Timing, Metrics };
+enum class Panel { Maps, Mixing, Spectra, Timing, Metrics, Sweep };
 std::string toString(Panel p);
-/// "maps,mixing,spectra,timing,metrics" (any subset, any order); throws InvalidArgument.
+/// "maps,mixing,spectra,timing,metrics,sweep" (any subset, any order); throws InvalidArgument.
 std::vector<Panel> parsePanels(const std::string& list);
+/// The default panels: every one but the sweep (which runs many forwards of its own).
 std::vector<Panel> allPanels();
 
 class FigureComposer {

@@ -11,14 +11,6 @@ QFont FigureStyle::font(double rel, bool bold) const {
   return f;
 }
 
-QColor FigureStyle::mechanismColor(int kind) {
-  switch (kind) {
-    case 0: return QColor(214, 96, 40);   // softmax: orange
-    case 1: return QColor(60, 110, 200);  // linear: blue
-    default: return QColor(40, 150, 80);  // MHLA: green
-  }
-}
-
 void resetPlot(QCustomPlot* plot, const FigureStyle& style) {
   plot->clearItems();
   plot->clearPlottables();
@@ -65,21 +57,43 @@ void requestAspect(QCPAxisRect* rect, double ratio) {
 }
 
 void fitAspect(QCustomPlot* plot) {
-  for (QCPAxisRect* rect : plot->axisRects()) {
-    const QVariant v = rect->property("attnscopeAspect");
-    if (!v.isValid()) continue;
-    const double ratio = v.toDouble();
-    QCPAxis* x = rect->axis(QCPAxis::atBottom);
-    QCPAxis* y = rect->axis(QCPAxis::atLeft);
-    if (rect->width() <= 0 || rect->height() <= 0) continue;
-    const double xPerUnit = rect->width() / x->range().size();
-    const double yPerUnit = rect->height() / y->range().size();
-    // Widen the axis whose units are drawn too large (never crop the data).
-    if (xPerUnit > yPerUnit * ratio)
-      x->setScaleRatio(y, ratio);
-    else
-      y->setScaleRatio(x, 1.0 / ratio);
+  std::vector<QCPAxisRect*> rects;
+  for (QCPAxisRect* rect : plot->axisRects())
+    if (rect->property("attnscopeAspect").isValid()) rects.push_back(rect);
+  if (rects.empty()) return;
+  // Back to the builder's own margins (automatic ones are recomputed by the layout), then pad.
+  for (QCPAxisRect* rect : rects) {
+    if (!rect->property("attnscopeAutoMargins").isValid()) {
+      rect->setProperty("attnscopeAutoMargins", int(rect->autoMargins()));
+      rect->setProperty("attnscopeMargins", QVariant::fromValue(rect->margins()));
+    }
+    rect->setAutoMargins(QCP::MarginSides(rect->property("attnscopeAutoMargins").toInt()));
+    rect->setMargins(rect->property("attnscopeMargins").value<QMargins>());
   }
+  plot->replot(QCustomPlot::rpImmediateRefresh);
+  for (QCPAxisRect* rect : rects) {
+    const double ratio = rect->property("attnscopeAspect").toDouble();
+    const QCPRange xr = rect->axis(QCPAxis::atBottom)->range();
+    const QCPRange yr = rect->axis(QCPAxis::atLeft)->range();
+    const double w = rect->width(), h = rect->height();
+    if (w <= 0 || h <= 0 || xr.size() <= 0 || yr.size() <= 0) continue;
+    // Width the x range needs at this height (x px per unit = ratio · y px per unit).
+    const double wantW = h / yr.size() * ratio * xr.size();
+    QMargins m = rect->margins();
+    if (w > wantW + 0.5) {
+      const int extra = static_cast<int>(std::floor(w - wantW));
+      m.setLeft(m.left() + extra / 2);
+      m.setRight(m.right() + extra - extra / 2);
+    } else if (w < wantW - 0.5) {
+      const double wantH = w / xr.size() / ratio * yr.size();
+      const int extra = static_cast<int>(std::floor(h - wantH));
+      m.setTop(m.top() + extra / 2);
+      m.setBottom(m.bottom() + extra - extra / 2);
+    }
+    rect->setAutoMargins(QCP::msNone);
+    rect->setMargins(m);
+  }
+  plot->replot(QCustomPlot::rpImmediateRefresh);
 }
 
 }  // namespace attnscope

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QColor>
+#include <cstdint>
 #include <QFont>
 #include <QString>
 
@@ -21,7 +22,8 @@ struct FigureStyle {
   QFont font(double rel = 1.0, bool bold = false) const;
   int px(double logical) const { return static_cast<int>(logical * scale + 0.5); }
   /// Line colour of softmax, linear, MHLA (MechanismKind order).
-  static QColor mechanismColor(int kind);
+  /// A registry colour (0xRRGGBB) as a QColor.
+  static QColor colour(std::uint32_t rgb) { return QColor::fromRgb(rgb); }
   static QColor queryColor() { return QColor(230, 30, 60); }
 };
 
@@ -35,8 +37,10 @@ QCPLegend* addLegendRow(QCustomPlot* plot, QCPLayoutGrid* grid, int row, const F
 /// Marks an axis rect whose x and y units must be drawn with this pixel ratio (x px per unit /
 /// y px per unit); fitAspect() honours it once the plot has its final size.
 void requestAspect(QCPAxisRect* rect, double ratio);
-/// Widens the x or y range of every marked axis rect so its units keep their ratio. Call after the
-/// plot's layout has its final size (FigureComposer and the GUI's resize handler do).
+/// Pads every marked axis rect (left/right or top/bottom margins, equally) so its units keep their
+/// ratio while its axes keep exactly the ranges the builder set: a heatmap's axes match its cells.
+/// Replots to lay the plot out; call after the plot has its final size (FigureComposer and the
+/// GUI's resize handlers do), as often as the size changes.
 void fitAspect(QCustomPlot* plot);
 
 }  // namespace attnscope

@@ -77,13 +77,13 @@ double meanOf(const std::vector<MapMetrics>& m, double MapMetrics::*f) {
   return m.empty() ? std::nan("") : s / m.size();
 }
 
-QString subtitle(const MechanismResult& m) {
+QString subtitle(const MechanismResult& m, const VectorD& row) {
   QStringList parts;
   if (!m.metrics.empty())
     parts << QStringLiteral("norm. entropy %1").arg(meanOf(m.metrics, &MapMetrics::meanNormalisedEntropy), 0, 'f', 3);
   if (!m.spectra.empty())
     parts << QStringLiteral("eff. rank %1").arg(m.spectra[0].effectiveRank, 0, 'f', 1);
-  parts << QStringLiteral("max %1").arg(rowMax(m.shownRow), 0, 'g', 3);
+  parts << QStringLiteral("max %1").arg(rowMax(row), 0, 'g', 3);
   return parts.join(QStringLiteral("  ·  "));
 }
 
@@ -112,6 +112,61 @@ void hideAxes(QCPAxisRect* rect) {
   rect->setMargins(QMargins(2, 2, 2, 2));
 }
 
+// Object names that the hover path finds the parts of a built figure by.
+QString mapName(int k) { return QStringLiteral("attnscope-map-%1").arg(k); }
+QString subtitleName(int k) { return QStringLiteral("attnscope-subtitle-%1").arg(k); }
+QString scaleName(int k) { return QStringLiteral("attnscope-scale-%1").arg(k); }
+QString markName(int k) { return QStringLiteral("attnscope-query-%1").arg(k); }
+const QString kSharedScaleName = QStringLiteral("attnscope-scale-shared");
+
+/// Whether grid maps are drawn over the (dimmed) image.
+bool drawsImage(const Results& res, const ViewSettings& view) {
+  return view.showImage && !res.input->image.empty() && gridExtent(res.input->tokens).width > 0;
+}
+
+/// The colour range of each map: one shared range, or each map's own.
+std::vector<QCPRange> mapRanges(const std::vector<const VectorD*>& rows, const ViewSettings& view) {
+  double shared = 0;
+  for (const VectorD* r : rows) shared = std::max(shared, rowMax(*r));
+  std::vector<QCPRange> out;
+  for (const VectorD* r : rows)
+    out.push_back(colourRange(view.sharedScale ? shared : rowMax(*r), view.logScale));
+  return out;
+}
+QCPRange sharedRange(const std::vector<const VectorD*>& rows, const ViewSettings& view) {
+  double shared = 0;
+  for (const VectorD* r : rows) shared = std::max(shared, rowMax(*r));
+  return colourRange(shared, view.logScale);
+}
+
+/// Cell values and, over the image, each cell's opacity (low weights more transparent so the
+/// picture shows through). Both the build and the hover path fill cells here.
+void fillGridCells(QCPColorMapData* data, const TokenSet& t, const VectorD& row,
+                   const ViewSettings& view, QCPRange range, bool withImage) {
+  const int rows = t.gridRows, cols = t.gridCols;
+  const bool log = view.logScale;
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) {
+      const double w = row[t.gridFirstToken + r * cols + c];
+      data->setCell(c, r, w);
+      if (withImage) {
+        double f = log ? (std::log(std::max(w, range.lower)) - std::log(range.lower)) /
+                             (std::log(range.upper) - std::log(range.lower))
+                       : w / range.upper;
+        f = std::clamp(f, 0.0, 1.0);
+        const double a = view.overlayOpacity * (0.45 + 0.55 * f);
+        data->setAlpha(c, r, static_cast<unsigned char>(std::lround(255.0 * a)));
+      }
+    }
+}
+
+/// The query marker's position on the grid (none when the query is off the grid).
+void placeMark(QCPGraph* mark, const TokenSet& t, int query) {
+  mark->data()->clear();
+  const int q = query - t.gridFirstToken;
+  if (q >= 0 && q < t.gridRows * t.gridCols) mark->addData(q % t.gridCols + 0.5, q / t.gridCols + 0.5);
+}
+
 /// One map over the patch grid.
 void gridMap(QCustomPlot* plot, QCPLayoutGrid* cell, int column, const Results& res,
              const MechanismResult& m, const ViewSettings& view, const QCPColorGradient& g,
@@ -129,7 +184,7 @@ void gridMap(QCustomPlot* plot, QCPLayoutGrid* cell, int column, const Results& 
   requestAspect(rect, 1.0);
 
   const GridExtent e = gridExtent(t);
-  const bool withImage = view.showImage && !res.input->image.empty() && e.width > 0;
+  const bool withImage = drawsImage(res, view);
   if (withImage) {
     auto* pix = new QCPItemPixmap(plot);
     pix->setClipAxisRect(rect);
@@ -143,23 +198,10 @@ void gridMap(QCustomPlot* plot, QCPLayoutGrid* cell, int column, const Results& 
   }
 
   auto* map = new QCPColorMap(x, y);
+  map->setObjectName(mapName(column));
   map->data()->setSize(cols, rows);
   map->data()->setRange(QCPRange(0.5, cols - 0.5), QCPRange(0.5, rows - 0.5));
-  // Over the image, low weights are more transparent so the picture shows through.
-  const bool log = view.logScale;
-  for (int r = 0; r < rows; ++r)
-    for (int c = 0; c < cols; ++c) {
-      const double w = m.shownRow[t.gridFirstToken + r * cols + c];
-      map->data()->setCell(c, r, w);
-      if (withImage) {
-        double f = log ? (std::log(std::max(w, range.lower)) - std::log(range.lower)) /
-                             (std::log(range.upper) - std::log(range.lower))
-                       : w / range.upper;
-        f = std::clamp(f, 0.0, 1.0);
-        const double a = view.overlayOpacity * (0.45 + 0.55 * f);
-        map->data()->setAlpha(c, r, static_cast<unsigned char>(std::lround(255.0 * a)));
-      }
-    }
+  fillGridCells(map->data(), t, m.shownRow, view, range, withImage);
   map->setInterpolate(false);
   map->setGradient(g);
   map->setDataScaleType(view.logScale ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
@@ -187,20 +229,18 @@ void gridMap(QCustomPlot* plot, QCPLayoutGrid* cell, int column, const Results& 
     }
   }
 
-  const int q = res.query - t.gridFirstToken;
-  if (q >= 0 && q < rows * cols) {
-    QCPGraph* mark = plot->addGraph(x, y);
-    mark->setLineStyle(QCPGraph::lsNone);
-    mark->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle,
-                                          QPen(FigureStyle::queryColor(), style.px(2.5)),
-                                          Qt::NoBrush, style.px(14)));
-    mark->addData(q % cols + 0.5, q / cols + 0.5);
-  }
+  QCPGraph* mark = plot->addGraph(x, y);
+  mark->setObjectName(markName(column));
+  mark->setLineStyle(QCPGraph::lsNone);
+  mark->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle,
+                                        QPen(FigureStyle::queryColor(), style.px(2.5)),
+                                        Qt::NoBrush, style.px(14)));
+  placeMark(mark, t, res.query);
 }
 
 /// One map as a curve over token index (tokens without geometry or labels).
 void curveMap(QCustomPlot* plot, QCPLayoutGrid* cell, int column, const Results& res,
-              const MechanismResult& m, int kind, double yMax, const FigureStyle& style) {
+              const MechanismResult& m, double yMax, const FigureStyle& style) {
   auto* rect = new QCPAxisRect(plot);
   cell->addElement(2, column, rect);
   styleAxes(rect, style);
@@ -209,7 +249,7 @@ void curveMap(QCustomPlot* plot, QCPLayoutGrid* cell, int column, const Results&
   x->setLabel(QStringLiteral("key token j"));
   y->setLabel(QStringLiteral("A[query, j]"));
   QCPGraph* g = plot->addGraph(x, y);
-  const QColor c = FigureStyle::mechanismColor(kind);
+  const QColor c = FigureStyle::colour(m.rgb);
   g->setPen(QPen(c, style.px(1.2)));
   QColor fill = c;
   fill.setAlpha(60);
@@ -232,8 +272,9 @@ void curveMap(QCustomPlot* plot, QCPLayoutGrid* cell, int column, const Results&
   line->setPen(QPen(FigureStyle::queryColor(), style.px(1.5), Qt::DashLine));
 }
 
-int mapWidth(int width, bool colourColumn, const FigureStyle& style) {
-  return (width - (colourColumn ? style.px(kColorScaleW) : 0) - 4 * style.px(6)) / 3 - 4;
+int mapWidth(int width, int maps, bool colourColumn, const FigureStyle& style) {
+  maps = std::max(1, maps);
+  return (width - (colourColumn ? style.px(kColorScaleW) : 0) - (maps + 1) * style.px(6)) / maps - 4;
 }
 
 }  // namespace
@@ -251,7 +292,7 @@ int mapsFigureHeight(const Results& res, const ViewSettings& view, const FigureS
   const TokenSet& t = res.input->tokens;
   const MapDisplay d = mapDisplayFor(t);
   const bool colourColumn = d != MapDisplay::Curve && view.sharedScale;
-  const int w = mapWidth(width, colourColumn, style);
+  const int w = mapWidth(width, static_cast<int>(res.mechanisms.size()), colourColumn, style);
   const int titles = QFontMetrics(style.font(1.15, true)).height() +
                      QFontMetrics(style.font(0.85)).height() + style.px(14);
   int body = 0;
@@ -274,53 +315,103 @@ void buildMapsFigure(QCustomPlot* plot, const Results& res, const ViewSettings& 
   const TokenSet& t = res.input->tokens;
   const MapDisplay display = mapDisplayFor(t);
   const QCPColorGradient gradient = makeGradient(view.colormap);
-
-  double sharedHi = 0;
-  for (const MechanismResult& m : res.mechanisms) sharedHi = std::max(sharedHi, rowMax(m.shownRow));
+  const int nm = static_cast<int>(res.mechanisms.size());
+  std::vector<const VectorD*> rows;
+  for (const MechanismResult& m : res.mechanisms) rows.push_back(&m.shownRow);
+  const std::vector<QCPRange> ranges = mapRanges(rows, view);
 
   const bool colourColumn = display != MapDisplay::Curve && view.sharedScale;
-  for (int k = 0; k < 3; ++k) {
+  for (int k = 0; k < nm; ++k) {
     const MechanismResult& m = res.mechanisms[k];
     auto* title = new QCPTextElement(plot, QString::fromStdString(m.label), style.font(1.15, true));
-    title->setTextColor(FigureStyle::mechanismColor(k).darker(120));
+    title->setTextColor(FigureStyle::colour(m.rgb).darker(120));
     grid->addElement(0, k, title);
-    auto* sub = new QCPTextElement(plot, subtitle(m), style.font(0.85));
+    auto* sub = new QCPTextElement(plot, subtitle(m, m.shownRow), style.font(0.85));
+    sub->setObjectName(subtitleName(k));
     sub->setTextColor(QColor(80, 80, 80));
     grid->addElement(1, k, sub);
 
-    const double hi = view.sharedScale ? sharedHi : rowMax(m.shownRow);
-    const QCPRange range = colourRange(hi, view.logScale);
     switch (display) {
       case MapDisplay::Grid:
-        gridMap(plot, grid, k, res, m, view, gradient, range, style, k == 2);
+        gridMap(plot, grid, k, res, m, view, gradient, ranges[k], style, m.showsBlocks);
         break;
       case MapDisplay::Text: {
         std::vector<double> w(m.shownRow.data(), m.shownRow.data() + m.shownRow.size());
         grid->addElement(2, k, new TokenTextElement(plot, tokenLabels(t), std::move(w), res.query,
-                                                    gradient, range, view.logScale,
+                                                    gradient, ranges[k], view.logScale,
                                                     style.font(0.9)));
         break;
       }
       case MapDisplay::Curve:
-        curveMap(plot, grid, k, res, m, k, hi, style);
+        curveMap(plot, grid, k, res, m, ranges[k].upper, style);
         break;
     }
-    if (display != MapDisplay::Curve && !view.sharedScale)
-      grid->addElement(3, k, addColourScale(plot, QCPAxis::atBottom, gradient, range, view.logScale, style));
+    if (display != MapDisplay::Curve && !view.sharedScale) {
+      QCPColorScale* scale =
+          addColourScale(plot, QCPAxis::atBottom, gradient, ranges[k], view.logScale, style);
+      scale->setObjectName(scaleName(k));
+      grid->addElement(3, k, scale);
+    }
   }
   if (colourColumn) {
     QCPColorScale* scale = addColourScale(plot, QCPAxis::atRight, gradient,
-                                          colourRange(sharedHi, view.logScale), view.logScale, style);
+                                          sharedRange(rows, view), view.logScale, style);
+    scale->setObjectName(kSharedScaleName);
     scale->setMinimumSize(style.px(kColorScaleW), 10);
     scale->setMaximumSize(style.px(kColorScaleW), QWIDGETSIZE_MAX);
-    grid->addElement(2, 3, scale);
+    grid->addElement(2, nm, scale);
   }
-  for (int c = 0; c < 3; ++c) grid->setColumnStretchFactor(c, 1.0);
-  if (colourColumn) grid->setColumnStretchFactor(3, 0.01);
+  for (int c = 0; c < nm; ++c) grid->setColumnStretchFactor(c, 1.0);
+  if (colourColumn) grid->setColumnStretchFactor(nm, 0.01);
   grid->setRowStretchFactor(0, 0.001);
   grid->setRowStretchFactor(1, 0.001);
   grid->setRowStretchFactor(2, 1.0);
   if (grid->rowCount() > 3) grid->setRowStretchFactor(3, 0.001);
+}
+
+bool updateMapsRows(QCustomPlot* plot, const Results& res, const std::vector<VectorD>& rows,
+                    int query, const ViewSettings& view) {
+  const TokenSet& t = res.input->tokens;
+  const int nm = static_cast<int>(res.mechanisms.size());
+  if (mapDisplayFor(t) != MapDisplay::Grid || int(rows.size()) != nm) return false;
+  std::vector<QCPColorMap*> maps;
+  std::vector<QCPGraph*> marks;
+  std::vector<QCPTextElement*> subs;
+  for (int k = 0; k < nm; ++k) {
+    QCPColorMap* map = nullptr;
+    QCPGraph* mark = nullptr;
+    for (int i = 0; i < plot->plottableCount(); ++i) {
+      QCPAbstractPlottable* p = plot->plottable(i);
+      if (p->objectName() == mapName(k)) map = qobject_cast<QCPColorMap*>(p);
+      if (p->objectName() == markName(k)) mark = qobject_cast<QCPGraph*>(p);
+    }
+    if (!map || !mark || rows[k].size() != res.n) return false;
+    if (map->data()->keySize() != t.gridCols || map->data()->valueSize() != t.gridRows) return false;
+    maps.push_back(map);
+    marks.push_back(mark);
+    QCPTextElement* sub = nullptr;
+    for (QCPLayoutElement* e : plot->plotLayout()->elements(true))
+      if (e && e->objectName() == subtitleName(k)) sub = qobject_cast<QCPTextElement*>(e);
+    subs.push_back(sub);
+  }
+  std::vector<const VectorD*> rowPtrs;
+  for (const VectorD& r : rows) rowPtrs.push_back(&r);
+  const std::vector<QCPRange> ranges = mapRanges(rowPtrs, view);
+  const bool withImage = drawsImage(res, view);
+  for (int k = 0; k < nm; ++k) {
+    fillGridCells(maps[k]->data(), t, rows[k], view, ranges[k], withImage);
+    maps[k]->setDataRange(ranges[k]);
+    placeMark(marks[k], t, query);
+    if (subs[k]) subs[k]->setText(subtitle(res.mechanisms[k], rows[k]));
+  }
+  for (QCPLayoutElement* e : plot->plotLayout()->elements(true)) {
+    auto* scale = qobject_cast<QCPColorScale*>(e);
+    if (!scale) continue;
+    if (scale->objectName() == kSharedScaleName) scale->setDataRange(sharedRange(rowPtrs, view));
+    for (int k = 0; k < nm; ++k)
+      if (scale->objectName() == scaleName(k)) scale->setDataRange(ranges[k]);
+  }
+  return true;
 }
 
 }  // namespace attnscope

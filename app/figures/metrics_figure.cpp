@@ -41,13 +41,13 @@ void buildMetricsFigure(QCustomPlot* plot, const Results& res, const FigureStyle
                                                       .arg(heads)
                                                       .arg(res.n)
                                                       .arg(res.layout->m())
-                                                      .arg(res.get(MechanismKind::Linear).r),
+                                                      .arg(res.featureDimension()),
                                             style.font(1.05, true)));
   QStringList header{QStringLiteral("metric")};
   std::vector<QColor> colours{Qt::black};
-  for (int k = 0; k < 3; ++k) {
-    header << QString::fromStdString(res.mechanisms[k].label);
-    colours.push_back(FigureStyle::mechanismColor(k).darker(120));
+  for (const MechanismResult& m : res.mechanisms) {
+    header << QString::fromStdString(m.label);
+    colours.push_back(FigureStyle::colour(m.rgb).darker(120));
   }
   using Getter = std::function<QString(const MechanismResult&)>;
   const std::vector<std::pair<QString, Getter>> rows = {

@@ -34,7 +34,7 @@ void buildSpectraFigure(QCustomPlot* plot, const Results& res, const FigureStyle
   double lo = 1e300, hi = 0;
   int kMax = 1;
   bool any = false;
-  for (int k = 0; k < 3; ++k) {
+  for (std::size_t k = 0; k < res.mechanisms.size(); ++k) {
     const MechanismResult& m = res.mechanisms[k];
     if (m.spectra.empty()) continue;
     const Spectrum& s = m.spectra[0];
@@ -49,7 +49,7 @@ void buildSpectraFigure(QCustomPlot* plot, const Results& res, const FigureStyle
     if (vals.isEmpty()) continue;
     any = true;
     QCPGraph* g = plot->addGraph(x, y);
-    g->setPen(QPen(FigureStyle::mechanismColor(k), style.px(1.8)));
+    g->setPen(QPen(FigureStyle::colour(m.rgb), style.px(1.8)));
     g->setData(keys, vals, true);
     g->setName(QStringLiteral("%1: rank %2, eff. %3, bound %4")
                    .arg(QString::fromStdString(m.name))
@@ -62,7 +62,7 @@ void buildSpectraFigure(QCustomPlot* plot, const Results& res, const FigureStyle
     kMax = std::max(kMax, static_cast<int>(keys.back()));
   }
   int xMax = kMax;
-  for (int k = 0; k < 3; ++k) {
+  for (std::size_t k = 0; k < res.mechanisms.size(); ++k) {
     const MechanismResult& m = res.mechanisms[k];
     if (m.spectra.empty()) continue;
     xMax = std::max(xMax, std::min(m.rankBound, res.n));
@@ -72,7 +72,7 @@ void buildSpectraFigure(QCustomPlot* plot, const Results& res, const FigureStyle
     line->point2->setAxes(x, y);
     line->point1->setCoords(m.rankBound, 1);
     line->point2->setCoords(m.rankBound, 2);
-    line->setPen(QPen(FigureStyle::mechanismColor(k), style.px(1.3), Qt::DashLine));
+    line->setPen(QPen(FigureStyle::colour(m.rgb), style.px(1.3), Qt::DashLine));
   }
   if (!any) {
     lo = 0.1;

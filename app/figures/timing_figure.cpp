@@ -81,7 +81,7 @@ void buildTimingFigure(QCustomPlot* plot, const Results& res, const FigureStyle&
   QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
   const double groupWidth = 0.7, barWidth = groupWidth / std::max(1, nb);
   double lo = 1e300, hi = 0;
-  for (int k = 0; k < 3; ++k) {
+  for (std::size_t k = 0; k < res.mechanisms.size(); ++k) {
     const MechanismResult& m = res.mechanisms[k];
     QString tick = QString::fromStdString(m.name);
     if (m.timings.empty()) tick += QStringLiteral("\nnot timed");
@@ -91,7 +91,7 @@ void buildTimingFigure(QCustomPlot* plot, const Results& res, const FigureStyle&
       const double at = k + 1 - groupWidth / 2 + barWidth * (b + 0.5);
       auto* bars = new QCPBars(x, y);
       bars->setWidth(barWidth * 0.9);
-      const QColor c = FigureStyle::mechanismColor(k);
+      const QColor c = FigureStyle::colour(m.rgb);
       bars->setPen(QPen(c.darker(130), 1));
       bars->setBrush(barBrush(c, b));
       bars->addData(at, t->medianMs);
@@ -114,7 +114,7 @@ void buildTimingFigure(QCustomPlot* plot, const Results& res, const FigureStyle&
     ticker->addTick(k + 1, tick);
   }
   x->setTicker(ticker);
-  x->setRange(0.4, 3.6);
+  x->setRange(0.4, res.mechanisms.size() + 0.6);
   x->setTickLength(0, 0);
   x->setSubTicks(false);
   if (hi <= 0) {

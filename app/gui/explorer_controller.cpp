@@ -100,10 +100,12 @@ void ExplorerController::loadInput() {
   jobs_.cancel(QStringLiteral("analysis"));
   jobs_.cancel(QStringLiteral("spectra"));
   jobs_.start(QStringLiteral("input"), tr("loading input"),
-              [s](const JobControl&) -> std::any { return attnscope::gui::loadInput(s); },
-              [this](std::any r) {
+              [s](const JobControl&) {
+                return std::make_shared<const Input>(loadSessionInput(s));
+              },
+              [this](std::shared_ptr<const Input> loaded) {
                 loadPending_ = false;
-                input_ = std::any_cast<std::shared_ptr<const Input>>(r);
+                input_ = std::move(loaded);
                 ++inputGen_;
                 const TokenSet& t = input_->tokens;
                 if (session_.query >= t.size() || session_.queryRow >= t.gridRows ||
@@ -127,11 +129,11 @@ void ExplorerController::analyse() {
   jobs_.cancel(QStringLiteral("spectra"));
   jobs_.cancel(QStringLiteral("timing"));
   jobs_.start(QStringLiteral("analysis"), tr("computing attention"),
-              [s, input, gen, previous](const JobControl& job) -> std::any {
+              [s, input, gen, previous](const JobControl& job) {
                 return computeAnalysis(s, input, gen, previous, job);
               },
-              [this, s](std::any r) {
-                state_ = std::any_cast<std::shared_ptr<const AnalysisState>>(r);
+              [this, s](std::shared_ptr<const Analysis> analysis) {
+                state_ = std::move(analysis);
                 analysedSession_ = s;
                 queryResults_ = state_->results;
                 spectra_.reset();
@@ -156,7 +158,10 @@ void ExplorerController::resumeAfterRevert() {
 
 void ExplorerController::rebuildFull() {
   if (!queryResults_) return;
-  full_ = withExtras(*queryResults_, spectra_ ? &*spectra_ : nullptr, timing_ ? &*timing_ : nullptr);
+  auto full = withExtras(*queryResults_, spectra_ ? &*spectra_ : nullptr,
+                         timing_ ? &*timing_ : nullptr);
+  full->sweep = sweep_;
+  full_ = std::move(full);
 }
 
 void ExplorerController::hover(int token) {
@@ -182,16 +187,15 @@ void ExplorerController::computeSpectra() {
   opts.relTol = session_.spectrumRelTol;
   emit spectraNote(tr("computing spectra…"));
   jobs_.start(QStringLiteral("spectra"), tr("rank spectra"),
-              [state, opts](const JobControl& job) -> std::any {
-                return attnscope::gui::computeSpectra(*state, opts, job);
+              [state, opts](const JobControl& job) {
+                return attnscope::computeSpectra(*state, opts, job);
               },
-              [this, state](std::any r) {
+              [this, state](SpectraResult spectra) {
                 if (state != state_) return;
-                spectra_ = std::any_cast<SpectraResult>(r);
+                spectra_ = std::move(spectra);
                 QStringList notes;
-                for (int k = 0; k < 3; ++k)
-                  if (!spectra_->notes[k].empty())
-                    notes << QString::fromStdString(spectra_->notes[k]);
+                for (const std::string& note : spectra_->notes)
+                  if (!note.empty()) notes << QString::fromStdString(note);
                 emit spectraNote(notes.join(QLatin1Char('\n')));
                 rebuildFull();
                 emit extrasReady(full_);
@@ -204,12 +208,12 @@ void ExplorerController::computeTiming() {
   auto state = state_;
   const Session s = session_;
   jobs_.start(QStringLiteral("timing"), tr("timing"),
-              [state, s](const JobControl& job) -> std::any {
-                return attnscope::gui::computeTiming(s, *state, 5, job);
+              [state, s](const JobControl& job) {
+                return attnscope::computeTiming(s, *state, 5, job);
               },
-              [this, state](std::any r) {
+              [this, state](TimingComparison timing) {
                 if (state != state_) return;
-                timing_ = std::any_cast<TimingComparison>(r);
+                timing_ = std::move(timing);
                 rebuildFull();
                 emit extrasReady(full_);
               });
@@ -218,11 +222,13 @@ void ExplorerController::computeTiming() {
 void ExplorerController::startSweep(int maxN) {
   const Session s = session_;
   jobs_.start(QStringLiteral("sweep"), tr("scaling sweep"),
-              [s, maxN](const JobControl& job) -> std::any {
-                return runSweep(s, maxN, 1500.0, job);
+              [s, maxN](const JobControl& job) {
+                return std::make_shared<const SweepResult>(
+                    runSweep(s, maxN, kSweepDefaultLimitMs, job));
               },
-              [this](std::any r) {
-                sweep_ = std::any_cast<SweepResult>(r);
+              [this](std::shared_ptr<const SweepResult> sweep) {
+                sweep_ = std::move(sweep);
+                rebuildFull();
                 emit sweepReady(sweep_);
               });
 }

@@ -5,13 +5,13 @@
 #pragma once
 
 #include <QObject>
-#include <array>
 #include <memory>
 #include <optional>
+#include <vector>
 
-#include "gui/analysis_state.h"
 #include "gui/job_runner.h"
-#include "gui/sweep.h"
+#include "model/analysis.h"
+#include "model/sweep.h"
 #include "session/session.h"
 
 namespace attnscope::gui {
@@ -27,18 +27,20 @@ class ExplorerController : public QObject {
   void setSession(const Session& session);
   /// Results for the pinned query with spectra and timing where computed (may be null).
   std::shared_ptr<const Results> results() const { return full_; }
-  std::shared_ptr<const AnalysisState> state() const { return state_; }
-  const SweepResult& sweep() const { return sweep_; }
+  std::shared_ptr<const Analysis> state() const { return state_; }
+  /// The last scaling sweep (null before one ran).
+  std::shared_ptr<const SweepResult> sweep() const { return sweep_; }
   JobRunner* jobs() { return &jobs_; }
 
-  /// Rows of the three maps for a hovered token (emits rowsReady); -1 goes back to the pinned one.
+  /// Rows of every mechanism's map for a hovered token (emits rowsReady); -1 goes back to the
+  /// pinned one.
   void hover(int token);
   /// Pins the query token (updates results; no recompute).
   void pin(int token);
   void computeSpectra();
   void computeTiming();
   /// Scaling sweep: N = 256, 512, … up to maxN (stops early when one softmax run exceeds ~2 s).
-  void startSweep(int maxN = 65536);
+  void startSweep(int maxN = kSweepDefaultMaxN);
   /// Number of analysis jobs that finished and were applied (tests).
   int analysesApplied() const { return analysesApplied_; }
 
@@ -50,9 +52,9 @@ class ExplorerController : public QObject {
   /// Spectra or timing arrived (results now include them).
   void extrasReady(std::shared_ptr<const attnscope::Results> results);
   void spectraNote(const QString& note);
-  void rowsReady(const std::array<attnscope::VectorD, 3>& rows, int query);
+  void rowsReady(const std::vector<attnscope::VectorD>& rows, int query);
   void viewChanged(const attnscope::ViewSettings& view);
-  void sweepReady(const attnscope::gui::SweepResult& sweep);
+  void sweepReady(std::shared_ptr<const attnscope::SweepResult> sweep);
   void inputLoaded(int numHeads);
   /// Loading a new input failed: the controller went back to `session`, the one whose input is
   /// still shown (the window puts its controls back to it).
@@ -78,11 +80,11 @@ class ExplorerController : public QObject {
   Session analysedSession_;
   std::shared_ptr<const Input> input_;
   std::uint64_t inputGen_ = 0;
-  std::shared_ptr<const AnalysisState> state_;
+  std::shared_ptr<const Analysis> state_;
   std::shared_ptr<const Results> queryResults_, full_;
   std::optional<SpectraResult> spectra_;
   std::optional<TimingComparison> timing_;
-  SweepResult sweep_;
+  std::shared_ptr<const SweepResult> sweep_;
   int analysesApplied_ = 0;
 };
 

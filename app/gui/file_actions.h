@@ -8,7 +8,7 @@
 
 #include "attnscope/attention.h"
 #include "figures/figure_composer.h"
-#include "gui/sweep.h"
+#include "model/export.h"
 #include "model/results.h"
 #include "session/session.h"
 
@@ -27,10 +27,9 @@ void exportFigure(std::shared_ptr<const Results> results, const ViewSettings& vi
                   const std::vector<Panel>& panels, const QString& path, int dpi,
                   const FigureStyle& style = {});
 
-/// Writes into `dir`: results.json (metrics, settings), rows.npy / rows.csv (the query's rows of
-/// the three maps), mixing.csv / mixing.npy, spectra.csv, timing.csv, sweep.csv (when present),
-/// and each map as an N×N .npy when it fits `budgetBytes`. @return the files written.
-QStringList exportData(const Results& results, const SweepResult& sweep, const QString& dir,
-                       std::size_t budgetBytes, const std::vector<const PreparedAttention*>& maps);
+/// What File ▸ Export data writes (exportResults in model/export.h, the files of `attnscope
+/// compute`): the dense maps too when those of one mechanism fit in kDataExportMatrixBytes.
+inline constexpr std::size_t kDataExportMatrixBytes = std::size_t(256) << 20;
+ExportOptions dataExportOptions(const Results& results);
 
 }  // namespace attnscope::gui

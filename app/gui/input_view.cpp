@@ -136,10 +136,14 @@ void InputView::paintEvent(QPaintEvent*) {
   const int qb = (pinned_ >= 0 && layout) ? layout->blockOf(pinned_) : -1;
   double rowMax = 0;
   if (qb >= 0 && mix.rows() > qb) rowMax = mix.row(qb).maxCoeff();
+  // The colour of the mechanism whose maps show the blocks (MHLA).
+  QColor blockColour(40, 150, 80);
+  for (const MechanismResult& m : results_->mechanisms)
+    if (m.showsBlocks) blockColour = FigureStyle::colour(m.rgb);
   auto blockTint = [&](int token) -> QColor {
     if (!showBlocks_ || qb < 0 || rowMax <= 0) return QColor(0, 0, 0, 0);
     const double w = mix(qb, layout->blockOf(token)) / rowMax;
-    QColor c = FigureStyle::mechanismColor(2);
+    QColor c = blockColour;
     c.setAlphaF(0.45 * w);
     return c;
   };

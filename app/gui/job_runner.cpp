@@ -20,7 +20,9 @@ JobRunner::~JobRunner() {
   pool_.waitForDone();
 }
 
-quint64 JobRunner::start(const QString& channel, const QString& title, Work work, Done done) {
+quint64 JobRunner::startErased(const QString& channel, const QString& title,
+                               std::function<void(const JobControl&)> work,
+                               std::function<void()> done) {
   auto it = running_.find(channel);
   if (it != running_.end()) it->second.token.cancel();
   Running r;
@@ -47,11 +49,10 @@ quint64 JobRunner::start(const QString& channel, const QString& title, Work work
         Qt::QueuedConnection);
   };
   pool_.start([self, channel, title, id, job, work = std::move(work), done = std::move(done)] {
-    std::any result;
     bool ok = false, cancelled = false;
     QString message;
     try {
-      result = work(job);
+      work(job);
       ok = true;
     } catch (const Cancelled&) {
       cancelled = true;
@@ -64,8 +65,8 @@ quint64 JobRunner::start(const QString& channel, const QString& title, Work work
     if (!self) return;
     QMetaObject::invokeMethod(
         self.data(),
-        [self, channel, title, id, ok, cancelled, message, result = std::move(result), done] {
-          if (self) self->deliver(channel, title, id, ok, cancelled, message, result, done);
+        [self, channel, title, id, ok, cancelled, message, done] {
+          if (self) self->deliver(channel, title, id, ok, cancelled, message, done);
         },
         Qt::QueuedConnection);
   });
@@ -73,13 +74,14 @@ quint64 JobRunner::start(const QString& channel, const QString& title, Work work
 }
 
 void JobRunner::deliver(const QString& channel, const QString& title, quint64 id, bool ok,
-                        bool cancelled, const QString& message, std::any result, const Done& done) {
+                        bool cancelled, const QString& message,
+                        const std::function<void()>& done) {
   auto it = running_.find(channel);
   if (it == running_.end() || it->second.id != id) return;  // stale: a newer job replaced it
   running_.erase(it);
   if (ok && done) {
     try {
-      done(std::move(result));
+      done();
     } catch (const std::exception& e) {
       emit finished(channel, title, false, QString::fromStdString(e.what()));
       emit failed(channel, QString::fromStdString(e.what()));

@@ -6,9 +6,12 @@
 #include <QObject>
 #include <QString>
 #include <QThreadPool>
-#include <any>
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
 
 #include "attnscope/progress.h"
 
@@ -17,17 +20,22 @@ namespace attnscope::gui {
 class JobRunner : public QObject {
   Q_OBJECT
  public:
-  /// The work: runs on a worker; returns its result or throws attnscope::Error.
-  using Work = std::function<std::any(const JobControl&)>;
-  /// Called on the GUI thread with the result of a job that is still current.
-  using Done = std::function<void(std::any)>;
-
   explicit JobRunner(QObject* parent = nullptr);
   ~JobRunner() override;
 
-  /// Starts `work` on `channel` (cancelling and superseding the job running there).
+  /// Starts `work` on `channel` (cancelling and superseding the job running there). `work` runs on
+  /// a worker: `T work(const JobControl&)`, returning its result or throwing attnscope::Error;
+  /// `done(T)` is called on the GUI thread with the result of a job that is still current.
   /// @return the job id
-  quint64 start(const QString& channel, const QString& title, Work work, Done done);
+  template <class Work, class Done>
+  quint64 start(const QString& channel, const QString& title, Work work, Done done) {
+    using T = std::decay_t<std::invoke_result_t<Work&, const JobControl&>>;
+    auto box = std::make_shared<std::optional<T>>();
+    return startErased(
+        channel, title,
+        [box, work = std::move(work)](const JobControl& job) mutable { box->emplace(work(job)); },
+        [box, done = std::move(done)]() mutable { done(std::move(**box)); });
+  }
   /// Cancels the job on a channel (or every job when channel is empty).
   void cancel(const QString& channel = QString());
   bool busy(const QString& channel = QString()) const;
@@ -49,8 +57,11 @@ class JobRunner : public QObject {
     quint64 id = 0;
     CancelToken token;
   };
+  /// The type-free core of start(): `work` stores its result where `done` finds it.
+  quint64 startErased(const QString& channel, const QString& title,
+                      std::function<void(const JobControl&)> work, std::function<void()> done);
   void deliver(const QString& channel, const QString& title, quint64 id, bool ok, bool cancelled,
-               const QString& message, std::any result, const Done& done);
+               const QString& message, const std::function<void()>& done);
 
   QThreadPool pool_;
   std::map<QString, Running> running_;

@@ -33,7 +33,8 @@
 #include "gui/metrics_help.h"
 #include "gui/mixing_editor.h"
 #include "gui/presets.h"
-#include "gui/sweep_figure.h"
+#include "figures/sweep_figure.h"
+#include "model/export.h"
 
 namespace attnscope::gui {
 
@@ -171,9 +172,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     }
   });
   connect(&controller_, &ExplorerController::inputLoaded, this, [this] { beforeOpen_.reset(); });
-  connect(&controller_, &ExplorerController::sweepReady, this, [this](const SweepResult& sw) {
-    sweep_->setBuilder([sw](QCustomPlot* p, const Results&, const FigureStyle& s) {
-      buildSweepFigure(p, sw, s);
+  connect(&controller_, &ExplorerController::sweepReady, this, [this](auto sweep) {
+    const SweepResult& sw = *sweep;
+    sweep_->setBuilder([sweep](QCustomPlot* p, const Results&, const FigureStyle& s) {
+      buildSweepFigure(p, *sweep, s);
     });
     QStringList stopped;
     for (const SweepSeries& ser : sw.series)
@@ -431,12 +433,8 @@ void MainWindow::exportDataDialog() {
   const QString dir = QFileDialog::getExistingDirectory(this, tr("Export data into folder"));
   if (dir.isEmpty() || !controller_.results()) return;
   try {
-    std::vector<const PreparedAttention*> maps;
-    if (auto st = controller_.state())
-      for (const auto& part : st->parts)
-        maps.push_back(part->prepared.size() == 1 ? part->prepared[0].get() : nullptr);
-    const QStringList files = exportData(*controller_.results(), controller_.sweep(), dir,
-                                         std::size_t(256) << 20, maps);
+    const QStringList files = exportResults(*controller_.results(), dir,
+                                            dataExportOptions(*controller_.results()));
     statusBar()->showMessage(tr("wrote %1 files into %2").arg(files.size()).arg(dir), 5000);
   } catch (const std::exception& e) {
     showError(QString::fromStdString(e.what()));

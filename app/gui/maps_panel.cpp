@@ -7,7 +7,6 @@
 #include <qcustomplot.h>
 
 #include "figures/maps_figure.h"
-#include "gui/maps_update.h"
 
 namespace attnscope::gui {
 
@@ -29,7 +28,8 @@ void MapsPanel::setResults(std::shared_ptr<const Results> results, const ViewSet
   results_ = std::move(results);
   view_ = view;
   if (!results_) return;
-  for (int k = 0; k < 3; ++k) rows_[k] = results_->mechanisms[k].shownRow;
+  rows_.clear();
+  for (const MechanismResult& m : results_->mechanisms) rows_.push_back(m.shownRow);
   query_ = results_->query;
   rebuild();
 }
@@ -37,7 +37,8 @@ void MapsPanel::setResults(std::shared_ptr<const Results> results, const ViewSet
 void MapsPanel::rebuild() {
   if (!results_) return;
   auto shown = std::make_shared<Results>(*results_);
-  for (int k = 0; k < 3; ++k) shown->mechanisms[k].shownRow = rows_[k];
+  for (std::size_t k = 0; k < shown->mechanisms.size() && k < rows_.size(); ++k)
+    shown->mechanisms[k].shownRow = rows_[k];
   shown->query = query_;
   buildMapsFigure(plot_, *shown, view_, style_);
   plot_->plotLayout()->simplify();
@@ -46,11 +47,11 @@ void MapsPanel::rebuild() {
   plot_->replot(QCustomPlot::rpImmediateRefresh);
 }
 
-void MapsPanel::showRows(const std::array<VectorD, 3>& rows, int query) {
+void MapsPanel::showRows(const std::vector<VectorD>& rows, int query) {
   if (!results_) return;
   rows_ = rows;
   query_ = query;
-  if (updateGridMaps(plot_, *results_, rows_, query_, view_))
+  if (updateMapsRows(plot_, *results_, rows_, query_, view_))
     plot_->replot(QCustomPlot::rpImmediateRefresh);
   else
     rebuild();

@@ -1,10 +1,10 @@
-// The three attention maps (softmax | linear | MHLA) drawn by the shared maps figure builder. A new
-// Results rebuilds the figure; hovering a query only swaps the rows in (maps_update.h). Hovering a
-// map shows the token and weight under the cursor.
+// The attention maps of every mechanism drawn by the shared maps figure builder. A new Results
+// rebuilds the figure; hovering a query only swaps the rows in (updateMapsRows in maps_figure.h).
+// Hovering a map shows the token and weight under the cursor.
 #pragma once
 
 #include <QWidget>
-#include <array>
+#include <vector>
 #include <memory>
 
 #include "figures/figure_style.h"
@@ -24,9 +24,9 @@ class MapsPanel : public QWidget {
   /// Rebuilds the figure from `results` (its shownRow and query).
   void setResults(std::shared_ptr<const Results> results, const ViewSettings& view);
   /// Shows these rows (averaged over the selected heads) for `query` without rebuilding.
-  void showRows(const std::array<VectorD, 3>& rows, int query);
+  void showRows(const std::vector<VectorD>& rows, int query);
   QCustomPlot* plot() const { return plot_; }
-  const std::array<VectorD, 3>& rows() const { return rows_; }
+  const std::vector<VectorD>& rows() const { return rows_; }
   int query() const { return query_; }
 
  signals:
@@ -45,7 +45,7 @@ class MapsPanel : public QWidget {
   FigureStyle style_;
   ViewSettings view_;
   std::shared_ptr<const Results> results_;
-  std::array<VectorD, 3> rows_;
+  std::vector<VectorD> rows_;
   int query_ = -1;
 };
 

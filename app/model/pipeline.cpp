@@ -26,8 +26,6 @@ EmbeddingSettings embeddingOf(const Session& s) {
   return e;
 }
 
-const char* kNames[3] = {"softmax", "linear", "mhla"};
-
 }  // namespace
 
 Input loadSessionInput(const Session& s) {
@@ -115,11 +113,12 @@ ResolvedMechanisms resolveMechanisms(const Session& s, const Input& input) {
   }
   validateMixing(r.mixing, m);
 
-  r.specs[0] = MechanismSpec::softmax(s.causal, s.temperature);
-  r.specs[1] = MechanismSpec::linear(phi, s.causal);
-  r.specs[2] = MechanismSpec::mhla(layout, r.mixing, phi, s.causal, s.normaliser);
-  r.layout = r.specs[2].layout;
-  for (const MechanismSpec& spec : r.specs) spec.validate(n, input.qkv.dk());
+  r.layout = std::make_shared<const BlockLayout>(std::move(layout));
+  const MechanismContext ctx{s, input, r.layout, r.mixing, phi};
+  for (const MechanismEntry& e : mechanismRegistry()) {
+    r.specs.push_back(e.build(ctx));
+    r.specs.back().validate(n, input.qkv.dk());
+  }
   return r;
 }
 
@@ -188,80 +187,18 @@ AnalysisFrame beginAnalysis(const Session& s, std::shared_ptr<const Input> input
   return f;
 }
 
-void describeMechanism(MechanismResult& mr, const MechanismSpec& spec, int k, int n, int dk) {
+void describeMechanism(MechanismResult& mr, const MechanismSpec& spec, const MechanismEntry& entry,
+                       int n, int dk) {
   mr.spec = spec;
-  mr.name = kNames[k];
+  mr.name = entry.id;
+  mr.displayName = entry.displayName;
+  mr.rgb = entry.rgb;
+  mr.reference = entry.reference;
+  mr.showsBlocks = entry.showsBlocks;
   mr.label = spec.label();
   mr.rankBound = rankBound(spec, n, dk);
   mr.r = spec.kind == MechanismKind::Softmax ? dk : featureDim(spec, dk);
   mr.m = spec.blocks();
-}
-
-std::shared_ptr<const Results> analyse(const Session& s, std::shared_ptr<const Input> input,
-                                       const AnalysisOptions& options, const JobControl& job) {
-  if (!input) throw InvalidArgument("analyse: no input");
-  const Qkv& qkv = input->qkv;
-  qkv.validate();
-  AnalysisFrame frame = beginAnalysis(s, input);
-  std::shared_ptr<Results> res = frame.results;
-  const ResolvedMechanisms& mech = frame.mechanisms;
-  Backend* backend = frame.backend.get();
-
-  MetricsOptions mopts;
-  mopts.seed = s.seed;
-  SpectrumOptions sopts;
-  sopts.relTol = s.spectrumRelTol;
-
-  const int nh = static_cast<int>(res->heads.size());
-  // Timing counts as three steps, however many backends it compares.
-  const double steps = 3.0 * nh * (1 + options.metrics + options.spectra) + (options.timing ? 3 : 0);
-  double done = 0;
-  auto step = [&] {
-    done += 1;
-    job.report(std::min(1.0, done / steps));
-    job.check();
-  };
-
-  std::vector<std::unique_ptr<PreparedAttention>> softmaxPrepared(nh);
-  for (int k = 0; k < 3; ++k) {
-    MechanismResult& mr = res->mechanisms[k];
-    describeMechanism(mr, mech.specs[k], k, res->n, res->dk);
-    mr.shownRow = VectorD::Zero(res->n);
-    for (int i = 0; i < nh; ++i) {
-      const int h = res->heads[i];
-      job.check();
-      mr.outputs.push_back(backend->forward(mr.spec, qkv, HeadSel::one(h))[0]);
-      std::unique_ptr<PreparedAttention> prep = backend->prepare(mr.spec, qkv.heads[h]);
-      mr.rows.push_back(prep->row(res->query));
-      mr.shownRow += mr.rows.back() / double(nh);
-      const MechanismResult& soft = res->mechanisms[0];
-      mr.outputRelError.push_back(k == 0 ? 0.0
-                                         : outputRelativeError(mr.outputs.back(), soft.outputs[i]));
-      step();
-      if (options.metrics) {
-        mr.metrics.push_back(mapMetrics(*prep, mopts, job));
-        mr.klToSoftmax.push_back(k == 0 ? 0.0
-                                        : meanKlFromSoftmax(*softmaxPrepared[i], *prep, mopts, job));
-        step();
-      }
-      if (options.spectra) {
-        mr.spectra.push_back(prep->spectrum(sopts, job));
-        step();
-      }
-      if (k == 0) softmaxPrepared[i] = std::move(prep);
-    }
-  }
-  if (options.timing) {
-    // Every backend that can run here, as the window's timing panel does (one figure builder).
-    Qkv timed;
-    for (int h : res->heads) timed.heads.push_back(qkv.heads[h]);
-    JobControl sub;
-    sub.cancel = job.cancel;
-    sub.progress = [&](double f) { job.report(std::min(1.0, (done + 3 * f) / steps)); };
-    setTimings(*res, compareTimings(s, mech.specs, timed, options.timingRepeats, sub));
-  }
-  job.report(1.0);
-  return res;
 }
 
 }  // namespace attnscope

@@ -1,8 +1,7 @@
-// Session → Input → resolved mechanisms → Results. No widgets: the command line calls these
-// directly and the GUI on a worker thread (JobControl gives progress and cancellation).
+// Session → Input → resolved mechanisms: the first steps of every analysis (model/analysis.h runs
+// the mechanisms). No widgets.
 #pragma once
 
-#include <array>
 #include <memory>
 #include <string>
 
@@ -10,6 +9,7 @@
 #include "attnscope/input/input.h"
 #include "attnscope/mechanism.h"
 #include "attnscope/progress.h"
+#include "model/mechanism_registry.h"
 #include "model/results.h"
 #include "session/session.h"
 
@@ -19,9 +19,9 @@ namespace attnscope {
 /// FileError / InvalidArgument naming the file.
 Input loadSessionInput(const Session& session);
 
-/// The three mechanisms resolved for these tokens.
+/// The registered mechanisms resolved for these tokens.
 struct ResolvedMechanisms {
-  std::array<MechanismSpec, 3> specs;  ///< softmax, linear, mhla
+  std::vector<MechanismSpec> specs;  ///< one per mechanismRegistry() entry, in its order
   std::shared_ptr<const BlockLayout> layout;
   MatrixD mixing;          ///< M by M
   std::string mixingName;  ///< init name, file name or "custom"
@@ -49,21 +49,9 @@ struct AnalysisFrame {
 };
 /// Throws InvalidArgument / FileError for settings that do not fit the input.
 AnalysisFrame beginAnalysis(const Session& session, std::shared_ptr<const Input> input);
-/// Fills the descriptive fields of mechanism k's result (name, label, rank bound, r, M) from its
-/// spec; the numbers are left to the caller.
-void describeMechanism(MechanismResult& result, const MechanismSpec& spec, int k, int n, int dk);
-
-struct AnalysisOptions {
-  bool spectra = true;
-  bool metrics = true;
-  bool timing = false;
-  int timingRepeats = 5;
-};
-
-/// Runs all three mechanisms on the selected heads. Throws attnscope::Error (Cancelled when the
-/// job's token is set).
-std::shared_ptr<const Results> analyse(const Session& session, std::shared_ptr<const Input> input,
-                                       const AnalysisOptions& options = {},
-                                       const JobControl& job = {});
+/// Fills the descriptive fields of a mechanism's result (id, names, colour, label, rank bound, r,
+/// M) from its registry entry and spec; the numbers are left to the caller.
+void describeMechanism(MechanismResult& result, const MechanismSpec& spec,
+                       const MechanismEntry& entry, int n, int dk);
 
 }  // namespace attnscope

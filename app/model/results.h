@@ -2,7 +2,6 @@
 // every view / exporter as std::shared_ptr<const Results>.
 #pragma once
 
-#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +11,7 @@
 #include "attnscope/metrics.h"
 #include "attnscope/spectrum.h"
 #include "attnscope/timing.h"
+#include "model/sweep.h"
 #include "session/session.h"
 
 namespace attnscope {
@@ -19,12 +19,17 @@ namespace attnscope {
 /// The results of one mechanism. Per-head vectors follow Results::heads.
 struct MechanismResult {
   MechanismSpec spec;
-  std::string name;   ///< softmax | linear | mhla (file names, JSON keys)
+  std::string name;   ///< the registry id: softmax | linear | mhla | … (file names, JSON keys)
+  std::string displayName;  ///< the registry's display name (legends)
   std::string label;  ///< MechanismSpec::label()
+  std::uint32_t rgb = 0x808080;  ///< the registry's colour
+  bool reference = false;        ///< the mechanism KL and output error are measured against
+  bool showsBlocks = false;      ///< maps show the MHLA block boundaries
   std::vector<MatrixF> outputs;  ///< O per head, N by d_v
   std::vector<VectorD> rows;     ///< the query's row of A per head, length N
   VectorD shownRow;              ///< the selected head's row, or the mean over heads
   std::vector<Spectrum> spectra;    ///< per head (empty when spectra were not asked for)
+  std::string spectrumNote;  ///< why `spectra` is empty although spectra were asked for
   std::vector<MapMetrics> metrics;  ///< per head (empty when metrics were not asked for)
   std::vector<double> klToSoftmax;  ///< per head; 0 for softmax, +inf where undefined
   std::vector<double> outputRelError;  ///< per head, ‖O − O_soft‖_F / ‖O_soft‖_F
@@ -55,9 +60,23 @@ struct Results {
   std::string backend;     ///< what the maps, outputs and spectra were computed on
   std::string gpuName;     ///< the GPU's name when timings include it (legend text)
   std::string timingNote;  ///< "GPU: not available — <reason>" when only the CPU was timed
-  std::array<MechanismResult, 3> mechanisms;  ///< softmax, linear, mhla (MechanismKind order)
+  /// One per registered mechanism, in registry order (the reference, softmax, first).
+  std::vector<MechanismResult> mechanisms;
+  /// The scaling sweep, when one was run for these results (render's sweep panel, sweep.csv).
+  std::shared_ptr<const SweepResult> sweep;
 
-  const MechanismResult& get(MechanismKind k) const { return mechanisms[static_cast<int>(k)]; }
+  /// The mechanism with this registry id, or null.
+  const MechanismResult* find(const std::string& id) const {
+    for (const MechanismResult& m : mechanisms)
+      if (m.name == id) return &m;
+    return nullptr;
+  }
+  /// The feature dimension r of the linear-family mechanisms (d_k when there is none).
+  int featureDimension() const {
+    for (const MechanismResult& m : mechanisms)
+      if (m.spec.kind != MechanismKind::Softmax) return m.r;
+    return dk;
+  }
   /// "head 2", "mean of 4 heads" — what the rows show.
   std::string headLabel() const;
 };

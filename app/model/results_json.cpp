@@ -85,6 +85,8 @@ QJsonObject mechanismToJson(const Results& res, const MechanismResult& m) {
   }
   avg["output_relative_error"] = jsonNumber(mean(err));
   o["mean"] = avg;
+  o["display_name"] = QString::fromStdString(m.displayName);
+  if (!m.spectrumNote.empty()) o["spectrum_note"] = QString::fromStdString(m.spectrumNote);
   // "timing": the session's backend (as before); "timings": every backend timed.
   if (const TimingResult* t = m.timingFor(res.backend)) o["timing"] = timingToJson(*t);
   if (!m.timings.empty()) {
@@ -111,12 +113,16 @@ QJsonObject resultsToJson(const Results& res) {
   input["notices"] = notices;
   QJsonArray heads;
   for (int h : res.heads) heads.append(h);
-  QJsonObject mechs;
-  for (const MechanismResult& m : res.mechanisms)
+  QJsonObject mechs, bounds;
+  QJsonArray order;
+  for (const MechanismResult& m : res.mechanisms) {
     mechs[QString::fromStdString(m.name)] = mechanismToJson(res, m);
+    bounds[QString::fromStdString(m.name)] = m.rankBound;
+    order.append(QString::fromStdString(m.name));
+  }
   QJsonObject out{{"N", res.n},
                   {"M", res.layout->m()},
-                  {"r", res.get(MechanismKind::Linear).r},
+                  {"r", res.featureDimension()},
                   {"layout", QString::fromStdString(res.layout->describe())},
                   {"mixing", QString::fromStdString(res.mixingName)},
                   {"query", res.query},
@@ -124,10 +130,9 @@ QJsonObject resultsToJson(const Results& res) {
                   {"heads", heads},
                   {"backend", QString::fromStdString(res.backend)},
                   {"input", input},
-                  {"bounds", QJsonObject{{"softmax", res.get(MechanismKind::Softmax).rankBound},
-                                         {"linear", res.get(MechanismKind::Linear).rankBound},
-                                         {"mhla", res.get(MechanismKind::Mhla).rankBound}}},
+                  {"bounds", bounds},
                   {"mechanisms", mechs},
+                  {"mechanism_order", order},
                   {"settings", res.session.toJson()}};
   if (!res.timingNote.empty()) out["timing_note"] = QString::fromStdString(res.timingNote);
   return out;

@@ -33,16 +33,18 @@ TimingBackends timingBackends(const Session& s) {
   return out;
 }
 
-TimingComparison compareTimings(const Session& s, const std::array<MechanismSpec, 3>& specs,
+TimingComparison compareTimings(const Session& s, const std::vector<MechanismSpec>& specs,
                                 const Qkv& qkv, int repeats, const JobControl& job) {
   TimingBackends tb = timingBackends(s);
   TimingComparison out;
   out.gpuName = tb.gpuName;
   out.note = tb.note;
-  const double total = 3.0 * tb.backends.size();
+  const int nm = static_cast<int>(specs.size());
+  out.timings.resize(nm);
+  const double total = double(nm) * tb.backends.size();
   int done = 0;
   for (auto& backend : tb.backends) {
-    for (int k = 0; k < 3; ++k, ++done) {
+    for (int k = 0; k < nm; ++k, ++done) {
       job.check();
       JobControl sub;
       sub.cancel = job.cancel;
@@ -55,7 +57,8 @@ TimingComparison compareTimings(const Session& s, const std::array<MechanismSpec
 }
 
 void setTimings(Results& r, const TimingComparison& t) {
-  for (int k = 0; k < 3; ++k) r.mechanisms[k].timings = t.timings[k];
+  for (std::size_t k = 0; k < r.mechanisms.size() && k < t.timings.size(); ++k)
+    r.mechanisms[k].timings = t.timings[k];
   r.gpuName = t.gpuName;
   r.timingNote = t.note;
 }

@@ -3,7 +3,6 @@
 // the session computes the maps on.
 #pragma once
 
-#include <array>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,16 +27,17 @@ struct TimingBackends {
 /// Backends with the session's threads and matrix budget.
 TimingBackends timingBackends(const Session& session);
 
-/// The three mechanisms timed on every timing backend.
+/// The mechanisms timed on every timing backend.
 struct TimingComparison {
-  std::array<std::vector<TimingResult>, 3> timings;  ///< softmax, linear, mhla; one per backend
+  std::vector<std::vector<TimingResult>> timings;  ///< per spec given; one per backend
   std::string gpuName, note;                         ///< as TimingBackends
 };
-/// Times specs[k] on all heads of `qkv`, `repeats` runs after a warm-up, on each timing backend.
+/// Times each of `specs` on all heads of `qkv`, `repeats` runs after a warm-up, on each timing backend.
 /// Progress runs over all of it. Throws attnscope::Error (Cancelled on cancel).
-TimingComparison compareTimings(const Session& session, const std::array<MechanismSpec, 3>& specs,
+TimingComparison compareTimings(const Session& session, const std::vector<MechanismSpec>& specs,
                                 const Qkv& qkv, int repeats, const JobControl& job);
-/// Copies the timings, GPU name and note into `results`.
+/// Copies the timings (timing.timings[k] → results.mechanisms[k]), GPU name and note into
+/// `results`.
 void setTimings(Results& results, const TimingComparison& timing);
 
 /// Legend text of one backend's timings: "CPU (Eigen)", "GPU (NVIDIA H100, device time)".

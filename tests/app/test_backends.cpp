@@ -40,6 +40,7 @@ TimingResult timing(const char* mechanism, const char* backend, double medianMs)
 Results timedResults(const std::vector<const char*>& backends) {
   Results r;
   const char* names[3] = {"softmax", "linear", "mhla"};
+  r.mechanisms.resize(3);
   for (int k = 0; k < 3; ++k) {
     r.mechanisms[k].name = names[k];
     for (const char* b : backends)

@@ -26,8 +26,10 @@
 #include "gui/maps_panel.h"
 #include "gui/mixing_editor.h"
 #include "gui/presets.h"
-#include "gui/sweep_figure.h"
+#include "figures/sweep_figure.h"
 #include "model/backend_registry.h"
+#include "model/export.h"
+#include "model/mechanism_registry.h"
 
 using namespace attnscope;
 using namespace attnscope::gui;
@@ -257,7 +259,7 @@ class GuiTests : public QObject {
     QVERIFY(!w.controller()->jobs()->busy("sweep"));
     QVERIFY(waitIdle(w));
     QTest::qWait(300);
-    QVERIFY(w.controller()->sweep().empty());  // the cancelled sweep delivered nothing
+    QVERIFY(!w.controller()->sweep());  // the cancelled sweep delivered nothing
     qInfo("max event-loop gap while the sweep ran: %lld ms", meter.maxGapMs());
     QVERIFY2(meter.maxGapMs() < 100, qPrintable(QString::number(meter.maxGapMs())));
   }
@@ -473,7 +475,7 @@ class GuiTests : public QObject {
       QCOMPARE(texts.filter("forward time on CPU (Eigen)").size(), 1);
     QCOMPARE(texts.filter("GPU: not available — ").size(), gpu ? 0 : 1);
     // Exported timings name the backend of each row.
-    exportData(*res, w.controller()->sweep(), dir.filePath("data"), 0, {});
+    exportResults(*res, dir.filePath("data"));
     QFile csv(dir.filePath("data/timing.csv"));
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
@@ -499,6 +501,7 @@ class GuiTests : public QObject {
       for (int n : {256, 512, 1024}) {
         SweepPoint p;
         p.n = n;
+        p.timing.resize(3);
         for (int k = 0; k < 3; ++k) {
           TimingResult& t = p.timing[k];
           t.backend = backend;
@@ -525,7 +528,16 @@ class GuiTests : public QObject {
     };
     QCustomPlot plot;
     plot.resize(600, 320);
-    SweepResult both;
+    auto withMechanisms = [] {
+      SweepResult r;
+      for (const MechanismEntry& e : mechanismRegistry()) {
+        r.mechanisms.push_back(e.id);
+        r.displayNames.push_back(e.displayName);
+        r.colours.push_back(e.rgb);
+      }
+      return r;
+    };
+    SweepResult both = withMechanisms();
     both.series = {series("eigen", 1.0), series("cuda", 0.01)};
     both.gpuName = "Test GPU";
     buildSweepFigure(&plot, both, FigureStyle{});
@@ -538,7 +550,7 @@ class GuiTests : public QObject {
     const QString shots = qEnvironmentVariable("ATTNSCOPE_SCREENSHOT_DIR");
     if (!shots.isEmpty()) plot.savePng(shots + "/sweep-cpu-gpu.png", 600, 320);
 
-    SweepResult cpu;
+    SweepResult cpu = withMechanisms();
     cpu.series = {series("eigen", 1.0)};
     cpu.note = "GPU: not available — no CUDA driver";
     buildSweepFigure(&plot, cpu, FigureStyle{});

@@ -1,11 +1,11 @@
-#include "gui/sweep_figure.h"
+#include "figures/sweep_figure.h"
 
 #include <cmath>
 #include <qcustomplot.h>
 
 #include "model/timing_comparison.h"
 
-namespace attnscope::gui {
+namespace attnscope {
 
 namespace {
 
@@ -49,15 +49,15 @@ void buildSweepFigure(QCustomPlot* plot, const SweepResult& sweep, const FigureS
   if (sweep.empty()) return;
 
   const int nb = static_cast<int>(sweep.series.size());
-  const char* names[3] = {"softmax", "linear", "MHLA"};
+  const int nm = static_cast<int>(sweep.mechanisms.size());
   double lo = 1e300, hi = 0, n0 = 1e300, n1 = 0;
-  std::vector<QCPGraph*> first(3, nullptr);
+  std::vector<QCPGraph*> first(nm, nullptr);
   for (int b = 0; b < nb; ++b) {
     const SweepSeries& ser = sweep.series[b];
-    for (int k = 0; k < 3; ++k) {
+    for (int k = 0; k < nm; ++k) {
       QCPGraph* g = plot->addGraph(x, y);
-      g->setName(names[k]);
-      const QColor c = FigureStyle::mechanismColor(k);
+      g->setName(QString::fromStdString(sweep.displayNames[k]));
+      const QColor c = FigureStyle::colour(sweep.colours[k]);
       g->setPen(QPen(c, style.px(2), lineStyle(b)));
       g->setScatterStyle(QCPScatterStyle(marker(b), style.px(6)));
       auto* bars = new QCPErrorBars(x, y);
@@ -101,7 +101,8 @@ void buildSweepFigure(QCustomPlot* plot, const SweepResult& sweep, const FigureS
     g->addData(n1, t0 * std::pow(n1 / p0.n, power));
     legend->addItem(new QCPPlottableLegendItem(legend, g));
   };
-  guide(p0.timing[1].medianMs, 1.0, QStringLiteral("O(N)"));
+  const int linear = std::max(0, sweep.indexOf("linear"));
+  guide(p0.timing[linear].medianMs, 1.0, QStringLiteral("O(N)"));
   guide(p0.timing[0].medianMs, 2.0, QStringLiteral("O(N²)"));
   x->setRange(n0 / 1.4, n1 * 1.4);
   y->setRange(std::max(1e-4, lo / 2), hi * 2);
@@ -113,4 +114,4 @@ void buildSweepFigure(QCustomPlot* plot, const SweepResult& sweep, const FigureS
   }
 }
 
-}  // namespace attnscope::gui
+}  // namespace attnscope

@@ -1,0 +1,214 @@
+#include "model/analysis.h"
+
+#include <optional>
+#include <sstream>
+
+#include "attnscope/error.h"
+#include "attnscope/metrics.h"
+
+namespace attnscope {
+
+std::string partKey(const MechanismSpec& spec, const Session& s, std::uint64_t inputGen,
+                    const std::vector<int>& heads, bool metrics) {
+  std::ostringstream os;
+  os.precision(17);
+  os << "in" << inputGen << "|h";
+  for (int h : heads) os << h << ',';
+  os << "|be" << s.backend << "|budget" << s.matrixBudgetBytes << "|metrics" << metrics << "|k"
+     << int(spec.kind) << "|c" << spec.causal << "|t" << spec.temperature << "|sp"
+     << int(spec.softmaxPath);
+  if (spec.kind != MechanismKind::Softmax)
+    os << "|phi" << int(spec.featureMap.kind) << ',' << spec.featureMap.favorFeatures << ','
+       << spec.featureMap.seed;
+  if (spec.layout) {
+    os << "|L" << spec.layout->describe() << "|B";
+    for (int o : spec.layout->offsets()) os << o << ',';
+    os << "|O";
+    if (!spec.layout->contiguous())
+      for (int t : spec.layout->order()) os << t << ',';
+  }
+  os << "|N" << int(spec.normaliser) << "|M" << spec.mixing.rows() << 'x' << spec.mixing.cols()
+     << ':';
+  for (Eigen::Index i = 0; i < spec.mixing.size(); ++i) os << spec.mixing.data()[i] << ',';
+  return os.str();
+}
+
+std::vector<VectorD> Analysis::rowsFor(int query) const {
+  std::vector<VectorD> out;
+  for (const auto& part : parts) {
+    VectorD row = VectorD::Zero(n());
+    for (const auto& p : part->prepared) row += p->row(query);
+    if (!part->prepared.empty()) row /= double(part->prepared.size());
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::shared_ptr<const Analysis> computeAnalysis(const Session& s,
+                                                std::shared_ptr<const Input> input,
+                                                std::uint64_t inputGen,
+                                                std::shared_ptr<const Analysis> previous,
+                                                const JobControl& job, bool metrics) {
+  if (!input) throw InvalidArgument("no input loaded");
+  const Qkv& qkv = input->qkv;
+  qkv.validate();
+  auto state = std::make_shared<Analysis>();
+  state->input = input;
+  state->inputGeneration = inputGen;
+
+  AnalysisFrame frame = beginAnalysis(s, input);
+  std::shared_ptr<Results> res = frame.results;
+  const ResolvedMechanisms& mech = frame.mechanisms;
+  Backend* backend = frame.backend.get();
+  MetricsOptions mopts;
+  mopts.seed = s.seed;
+
+  const std::vector<MechanismEntry>& entries = mechanismRegistry();
+  const int nm = static_cast<int>(entries.size());
+  const int nh = static_cast<int>(res->heads.size());
+  std::string referenceKey;
+  for (int k = 0; k < nm; ++k) {
+    // Every mechanism but the reference is measured against it (KL, output error).
+    const std::string own = partKey(mech.specs[k], s, inputGen, res->heads, metrics);
+    const std::string key = k == 0 ? own : own + "|ref" + referenceKey;
+    if (k == 0) referenceKey = own;
+    state->recomputed.push_back(false);
+    if (previous && k < int(previous->parts.size()) && previous->parts[k] &&
+        previous->parts[k]->key == key) {
+      state->parts.push_back(previous->parts[k]);
+      continue;
+    }
+    auto part = std::make_shared<MechanismPart>();
+    part->key = key;
+    MechanismResult& mr = part->result;
+    describeMechanism(mr, mech.specs[k], entries[k], res->n, res->dk);
+    for (int i = 0; i < nh; ++i) {
+      const int h = res->heads[i];
+      job.check();
+      mr.outputs.push_back(backend->forward(mr.spec, qkv, HeadSel::one(h))[0]);
+      std::shared_ptr<const PreparedAttention> prep = backend->prepare(mr.spec, qkv.heads[h]);
+      part->prepared.push_back(prep);
+      if (k == 0) {
+        mr.outputRelError.push_back(0.0);
+        if (metrics) mr.klToSoftmax.push_back(0.0);
+      } else {
+        const MechanismPart& ref = *state->parts[0];
+        mr.outputRelError.push_back(outputRelativeError(mr.outputs.back(), ref.result.outputs[i]));
+        if (metrics) mr.klToSoftmax.push_back(meanKlFromSoftmax(*ref.prepared[i], *prep, mopts, job));
+      }
+      if (metrics) mr.metrics.push_back(mapMetrics(*prep, mopts, job));
+      job.report((k * nh + i + 1) / double(nm * nh));
+    }
+    state->parts.push_back(part);
+    state->recomputed.back() = true;
+  }
+  for (int k = 0; k < nm; ++k) res->mechanisms.push_back(state->parts[k]->result);
+  state->results = res;
+  state->results = withQuery(*state, res->query);
+  return state;
+}
+
+std::shared_ptr<const Results> withQuery(const Analysis& state, int query) {
+  auto res = std::make_shared<Results>(*state.results);
+  if (query != res->query) {
+    // A pinned token: the session now names it (an automatic query stays automatic).
+    res->session.query = query;
+    res->session.queryRow = res->session.queryCol = -1;
+  }
+  res->query = query;
+  res->queryBlock = res->layout ? res->layout->blockOf(query) : 0;
+  for (std::size_t k = 0; k < res->mechanisms.size(); ++k) {
+    MechanismResult& mr = res->mechanisms[k];
+    const auto& prep = state.parts[k]->prepared;
+    mr.rows.clear();
+    mr.shownRow = VectorD::Zero(state.n());
+    for (const auto& p : prep) {
+      mr.rows.push_back(p->row(query));
+      mr.shownRow += mr.rows.back() / double(prep.size());
+    }
+  }
+  return res;
+}
+
+SpectraResult computeSpectra(const Analysis& state, const SpectrumOptions& opts,
+                             const JobControl& job) {
+  SpectraResult out;
+  const std::size_t nm = state.parts.size();
+  out.spectra.resize(nm);
+  out.notes.resize(nm);
+  int total = 0, done = 0;
+  for (const auto& p : state.parts) total += static_cast<int>(p->prepared.size());
+  for (std::size_t k = 0; k < nm; ++k) {
+    for (const auto& prep : state.parts[k]->prepared) {
+      JobControl sub;
+      sub.cancel = job.cancel;
+      const double base = done / double(total);
+      sub.progress = [&job, base, total](double f) { job.report(base + f / total); };
+      try {
+        out.spectra[k].push_back(prep->spectrum(opts, sub));
+      } catch (const Cancelled&) {
+        throw;
+      } catch (const Error& e) {
+        out.spectra[k].clear();
+        out.notes[k] = e.what();
+        done += static_cast<int>(state.parts[k]->prepared.size());
+        break;
+      }
+      job.report(++done / double(total));
+    }
+  }
+  return out;
+}
+
+TimingComparison computeTiming(const Session& s, const Analysis& state, int repeats,
+                               const JobControl& job) {
+  Qkv timed;
+  for (int h : state.results->heads) timed.heads.push_back(state.input->qkv.heads[h]);
+  std::vector<MechanismSpec> specs;
+  for (const auto& part : state.parts) specs.push_back(part->result.spec);
+  return compareTimings(s, specs, timed, repeats, job);
+}
+
+std::shared_ptr<Results> withExtras(const Results& base, const SpectraResult* spectra,
+                                          const TimingComparison* timing) {
+  auto res = std::make_shared<Results>(base);
+  if (spectra)
+    for (std::size_t k = 0; k < res->mechanisms.size() && k < spectra->spectra.size(); ++k) {
+      res->mechanisms[k].spectra = spectra->spectra[k];
+      res->mechanisms[k].spectrumNote = spectra->notes[k];
+    }
+  if (timing) setTimings(*res, *timing);
+  return res;
+}
+
+std::shared_ptr<const Results> analyse(const Session& s, std::shared_ptr<const Input> input,
+                                       const AnalysisOptions& options, const JobControl& job) {
+  // Progress: the forwards and metrics, then the spectra, then the timing.
+  const double wForward = 1.0, wSpectra = options.spectra ? 1.0 : 0.0,
+               wTiming = options.timing ? 0.5 : 0.0;
+  const double total = wForward + wSpectra + wTiming;
+  auto stage = [&job, total](double from, double weight) {
+    JobControl sub;
+    sub.cancel = job.cancel;
+    sub.progress = [&job, from, weight, total](double f) {
+      job.report(std::min(1.0, (from + weight * f) / total));
+    };
+    return sub;
+  };
+  const std::shared_ptr<const Analysis> analysis =
+      computeAnalysis(s, input, 0, nullptr, stage(0, wForward), options.metrics);
+  std::optional<SpectraResult> spectra;
+  std::optional<TimingComparison> timing;
+  if (options.spectra) {
+    SpectrumOptions sopts;
+    sopts.relTol = s.spectrumRelTol;
+    spectra = computeSpectra(*analysis, sopts, stage(wForward, wSpectra));
+  }
+  if (options.timing)
+    timing = computeTiming(s, *analysis, options.timingRepeats,
+                           stage(wForward + wSpectra, wTiming));
+  job.report(1.0);
+  return withExtras(*analysis->results, spectra ? &*spectra : nullptr, timing ? &*timing : nullptr);
+}
+
+}  // namespace attnscope

@@ -1,0 +1,41 @@
+// The one data exporter: `attnscope compute` and the window's File ▸ Export data write the same
+// files, with the same names and contents, through exportResults(). The layout (README "Exported
+// files"), with <id> each registered mechanism (softmax, linear, mhla, …):
+//   metrics.json         resultsToJson: metrics per mechanism and head, N, M, r, bounds, settings
+//   session.json         the session the numbers came from (load it to reproduce them)
+//   output_<id>.npy      O = A·V, [N, d_v] for one head, [H, N, d_v] for several
+//   row_<id>.npy         the query's row of A, length N (mean over the selected heads)
+//   rows.csv             token, then one column per mechanism: the same rows as text
+//   spectrum_<id>.npy    singular values of A, [K] for one head, [H, K] zero-padded for several
+//   spectra.csv          mechanism, head, k, sigma
+//   mixing.npy, mixing.csv   the MHLA M×M mixing matrix
+//   timing.csv           mechanism, backend, n, heads, median/min/max ms, GFLOP/s, transfers
+//   sweep.csv            backend, n, mechanism, median/min/max ms, GFLOP/s (when a sweep ran)
+//   matrix_<id>.npy      the dense N×N map ([H, N, N] for several heads), when asked for
+// Files whose numbers were not computed (spectra, timing, sweep) are left out.
+#pragma once
+
+#include <QString>
+#include <QStringList>
+#include <cstddef>
+
+#include "model/results.h"
+
+namespace attnscope {
+
+struct ExportOptions {
+  /// Also write matrix_<id>.npy (computed afresh on the session's backend).
+  bool matrices = false;
+  /// Largest total size of the dense maps of one mechanism (all selected heads, float32).
+  std::size_t matrixBudgetBytes = kDefaultMatrixBudgetBytes;
+};
+
+/// Bytes of one mechanism's dense maps for these results (N·N·heads·4).
+std::size_t denseMapBytes(const Results& results);
+
+/// Writes the files above into `dir` (created if needed). Throws FileError naming the file, or
+/// BudgetExceeded when matrices were asked for and do not fit. @return the paths written.
+QStringList exportResults(const Results& results, const QString& dir,
+                          const ExportOptions& options = {});
+
+}  // namespace attnscope
