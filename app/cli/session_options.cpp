@@ -7,6 +7,7 @@
 #include "attnscope/mixing.h"
 #include "attnscope/npy.h"
 #include "cli/progress.h"
+#include "io/file_kind.h"
 #include "model/backend_registry.h"
 #include "model/sweep.h"
 #include <iostream>
@@ -41,7 +42,7 @@ auto parseChoice(const std::string& flag, const std::string& value, Parse parse)
 
 std::vector<OptionSpec> sessionOptionSpecs() {
   return {
-      {"input", 1, "FILE", "image file, UTF-8 text (.txt), or a session (.json)"},
+      {"input", 1, "FILE", "image, UTF-8 text or saved session, told apart by content"},
       {"sample", 1, "image|text", "a built-in sample (default: image)"},
       {"synthetic", 0, "", "seeded clustered Gaussian Q/K/V"},
       {"synthetic-n", 1, "N", "tokens of --synthetic (default 256)"},
@@ -94,19 +95,21 @@ Session sessionFromArgs(const ParsedArgs& a) {
 
   std::string sessionPath = a.value("session");
   const std::string input = a.value("input");
-  if (!input.empty() && endsWith(lower(input), ".json")) {
+  // What --input is, by its content (io/file_kind.h): the same rule as the window's.
+  const FileKind inputKind = input.empty() ? FileKind::Text
+                                           : sniffFileKind(QString::fromStdString(input));
+  if (!input.empty() && inputKind == FileKind::Npy)
+    throw UsageError("--input " + input +
+                     ": this is a NumPy array (.npy); pass Q, K and V with --qkv Q.npy K.npy V.npy");
+  if (!input.empty() && inputKind == FileKind::Session) {
     if (!sessionPath.empty()) throw UsageError("give the session either as --input or --session");
     sessionPath = input;
   }
   if (!sessionPath.empty()) s = loadSession(QString::fromStdString(sessionPath));
 
-  if (!input.empty() && sessionPath != input) {
-    const std::string ext = lower(input);
-    if (endsWith(ext, ".npy"))
-      throw UsageError("--input " + input + ": .npy inputs need --qkv Q.npy K.npy V.npy");
-    const bool text = endsWith(ext, ".txt") || endsWith(ext, ".text") || endsWith(ext, ".md");
+  if (!input.empty() && inputKind != FileKind::Session) {
     s.source = SessionSource{};
-    s.source.kind = text ? SourceKind::Text : SourceKind::Image;
+    s.source.kind = inputKind == FileKind::Text ? SourceKind::Text : SourceKind::Image;
     s.source.path = absolute(input);
   }
   if (a.has("sample")) {

@@ -12,20 +12,12 @@
 
 namespace attnscope::gui {
 
-FileKind classifyFile(const QString& path) {
-  const QString ext = QFileInfo(path).suffix().toLower();
-  if (ext == "json") return FileKind::Session;
-  if (ext == "npy") return FileKind::Npy;
-  static const QStringList images = {"png", "jpg", "jpeg", "bmp", "gif", "webp", "tif", "tiff", "ppm", "pgm"};
-  if (images.contains(ext)) return FileKind::Image;
-  return FileKind::Text;
-}
+FileKind classifyFile(const QString& path) { return sniffFileKind(path); }
 
 Session sessionForFile(const QString& path, const Session& current, const QString& kPath,
                        const QString& vPath) {
-  if (!QFileInfo::exists(path)) throw FileError(path.toStdString() + ": no such file");
   Session s = current;
-  switch (classifyFile(path)) {
+  switch (classifyFile(path)) {  // throws FileError naming a missing file
     case FileKind::Session: return loadSession(path);
     case FileKind::Image:
       s.source = SessionSource{};

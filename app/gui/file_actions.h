@@ -8,13 +8,16 @@
 
 #include "attnscope/attention.h"
 #include "figures/figure_composer.h"
+#include "io/file_kind.h"
 #include "model/export.h"
 #include "model/results.h"
 #include "session/session.h"
 
 namespace attnscope::gui {
 
-enum class FileKind { Session, Image, Text, Npy };
+using attnscope::FileKind;
+
+/// What `path` holds, by its content (io/file_kind.h). Throws FileError for a missing file.
 FileKind classifyFile(const QString& path);
 
 /// The session `current` becomes when `path` is opened (a session file is loaded whole; an image

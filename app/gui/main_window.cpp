@@ -362,7 +362,8 @@ void MainWindow::openFile(const QString& path) {
   caption_->hide();  // a lesson's caption belongs to the lesson's input, not to the next one
   try {
     QString k, v;
-    if (classifyFile(path) == FileKind::Npy) {
+    const FileKind kind = classifyFile(path);  // by content; throws FileError naming a missing file
+    if (kind == FileKind::Npy) {
       k = QFileDialog::getOpenFileName(this, tr("K for %1").arg(QFileInfo(path).fileName()),
                                        QFileInfo(path).path(), tr("NumPy (*.npy)"));
       if (k.isEmpty()) return;
@@ -372,7 +373,7 @@ void MainWindow::openFile(const QString& path) {
     }
     const Session s = sessionForFile(path, controller_.session(), k, v);
     error_->hide();
-    if (classifyFile(path) == FileKind::Session) {
+    if (kind == FileKind::Session) {
       // Opening a session file makes it the clean state; an image or text keeps the settings
       // (and whether they were saved).
       if (!beforeOpen_) beforeOpen_ = BeforeOpen{modified_, sessionPath_};

@@ -118,6 +118,7 @@ LoadedImage loadImageFile(const QString& path, const ImageLoadOptions& options) 
     file.unmap(const_cast<uchar*>(mapped));
   }
   QImageReader reader(&file);
+  reader.setDecideFormatFromContent(true);  // the bytes decide, never the suffix (picture.txt)
   return readWith(reader, path, options);
 }
 

@@ -3,6 +3,7 @@
 
 int runImageLoaderTests(int argc, char** argv);
 int runInputLoaderTests(int argc, char** argv);
+int runFileKindTests(int argc, char** argv);
 int runBackendTests(int argc, char** argv);
 
 int main(int argc, char** argv) {
@@ -10,6 +11,7 @@ int main(int argc, char** argv) {
   int failures = 0;
   failures += runImageLoaderTests(argc, argv);
   failures += runInputLoaderTests(argc, argv);
+  failures += runFileKindTests(argc, argv);
   failures += runBackendTests(argc, argv);
   return failures == 0 ? 0 : 1;
 }

@@ -223,6 +223,68 @@ class CliTest : public QObject {
     QVERIFY(!readJson(out + "/session.json").isEmpty());
   }
 
+  // Inputs are told apart by content (io/file_kind.h), not by their names.
+  void inputsAreSniffedByContent() {
+    auto write = [&](const QString& name, const QByteArray& bytes) {
+      QFile f(dir_.filePath(name));
+      if (f.open(QIODevice::WriteOnly)) f.write(bytes);
+      return dir_.filePath(name);
+    };
+    // An extensionless GPL-like text is text (it was "not a readable image").
+    const QString license = write(
+        "LICENSE",
+        "                    GNU GENERAL PUBLIC LICENSE\n"
+        "                       Version 3, 29 June 2007\n\n"
+        " Everyone is permitted to copy and distribute verbatim copies of this license\n"
+        " document, but changing it is not allowed.\n\f\n"
+        "                            Preamble\n\n"
+        "  The GNU General Public License is a free, copyleft license for software and\n"
+        "other kinds of works.\n");
+    QString out = dir_.filePath("sniff_license");
+    Run r = run({"compute", "--input", license, "--out-dir", out});
+    REQUIRE_RUN(r, 0);
+    QJsonObject input = readJson(out + "/metrics.json")["input"].toObject();
+    QCOMPARE(input["kind"].toString(), QString("text"));
+    QVERIFY(input["N"].toInt() > 20);
+
+    // A PNG named picture.txt is an image.
+    QImage img(96, 64, QImage::Format_RGB32);
+    for (int y = 0; y < img.height(); ++y)
+      for (int x = 0; x < img.width(); ++x) img.setPixel(x, y, qRgb(x * 2, y * 3, (x + y) % 256));
+    const QString picture = dir_.filePath("picture.txt");
+    QVERIFY(img.save(picture, "PNG"));
+    out = dir_.filePath("sniff_picture");
+    r = run({"compute", "--input", picture, "--tokens", "24", "--out-dir", out});
+    REQUIRE_RUN(r, 0);
+    input = readJson(out + "/metrics.json")["input"].toObject();
+    QCOMPARE(input["kind"].toString(), QString("image"));
+    QCOMPARE(input["grid"].toArray().size(), 2);
+
+    // An .npy named q.png: --input says to pass it with --qkv, and --qkv reads it by content.
+    const QString qPng = dir_.filePath("q.png"), kPng = dir_.filePath("k.png"),
+                  vPng = dir_.filePath("v.png");
+    writeNpy(qPng.toStdString(), qkv_.heads[0].Q);
+    writeNpy(kPng.toStdString(), qkv_.heads[0].K);
+    writeNpy(vPng.toStdString(), qkv_.heads[0].V);
+    r = run({"compute", "--input", qPng, "--out-dir", dir_.filePath("sniff_x")});
+    REQUIRE_RUN(r, 2);
+    QVERIFY2(r.err.contains("q.png") && r.err.contains("NumPy") && r.err.contains("--qkv"),
+             qPrintable(r.err));
+    out = dir_.filePath("sniff_qkv");
+    r = run({"compute", "--qkv", qPng, kPng, vPng, "--out-dir", out});
+    REQUIRE_RUN(r, 0);
+    input = readJson(out + "/metrics.json")["input"].toObject();
+    QCOMPARE(input["kind"].toString(), QString("npy"));
+    QCOMPARE(input["N"].toInt(), 48);
+
+    // A session saved under another name is still a session.
+    const QString session = write("saved_session.txt", "\xEF\xBB\xBF\n  {\"version\": 1, \"query\": 3}");
+    out = dir_.filePath("sniff_session");
+    r = run({"compute", "--input", session, "--tokens", "64", "--out-dir", out});
+    REQUIRE_RUN(r, 0);
+    QCOMPARE(readJson(out + "/metrics.json")["query"].toInt(), 3);
+  }
+
   void computeAgreesWithTheCoreLibrary() {
     const QString out = dir_.filePath("npy");
     const Run r = run({"compute", "--qkv", q_, k_, v_, "--blocks", "4", "--mixing", "exp",

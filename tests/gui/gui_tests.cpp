@@ -416,6 +416,17 @@ class GuiTests : public QObject {
     w.openFile(good);
     QVERIFY(waitForAnalysis(w, applied + 1));
     QVERIFY(w.controller()->session().source.kind == SourceKind::Text);
+    // Files are told apart by content: an extensionless text is text, a PNG named .txt an image.
+    w.openFile(write("NOTES", QByteArray("linear attention keeps the rank low, they said")));
+    QVERIFY(waitForAnalysis(w, applied + 2));
+    QVERIFY(w.controller()->session().source.kind == SourceKind::Text);
+    QCOMPARE(QString::fromStdString(w.controller()->session().source.path), dir.filePath("NOTES"));
+    QImage pic(48, 32, QImage::Format_RGB32);
+    pic.fill(qRgb(10, 200, 90));
+    QVERIFY(pic.save(dir.filePath("picture.txt"), "PNG"));
+    w.openFile(dir.filePath("picture.txt"));
+    QVERIFY(waitForAnalysis(w, applied + 3));
+    QVERIFY(w.controller()->session().source.kind == SourceKind::Image);
     w.controller()->jobs()->cancel();
   }
 
