@@ -7,6 +7,7 @@ set_package_properties(QCustomPlotQt6 PROPERTIES TYPE REQUIRED PURPOSE "Plots an
 target_sources(attnscope_app PRIVATE
   session/session.h
   session/session.cpp
+  session/session_rules.cpp
   model/results.h
   model/results_json.h
   model/results_json.cpp
