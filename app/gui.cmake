@@ -14,6 +14,8 @@ target_sources(attnscope_app PRIVATE
   ${_gui}/input_view.h ${_gui}/input_view.cpp
   ${_gui}/figure_panel.h ${_gui}/figure_panel.cpp
   ${_gui}/mixing_editor.h ${_gui}/mixing_editor.cpp
+  ${_gui}/float_spin_box.h ${_gui}/float_spin_box.cpp
+  ${_gui}/uint64_spin_box.h ${_gui}/uint64_spin_box.cpp
   ${_gui}/controls_panel.h ${_gui}/controls_panel.cpp
   ${_gui}/metrics_help.h ${_gui}/metrics_help.cpp
   ${_gui}/presets.h ${_gui}/presets.cpp
