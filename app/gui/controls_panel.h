@@ -30,8 +30,6 @@ class ControlsPanel : public QWidget {
   /// Shows `session`; emits nothing. Every control's range is the range Session::fromJson
   /// accepts, so whatever a session file holds is shown as it is.
   void setSession(const Session& session);
-  /// The session shown (the last one set, with the edits made here since).
-  const Session& shownSession() const { return shown_; }
   /// Sets the number of heads the loaded input has (the head choice lists them).
   void setNumHeads(int heads);
 
@@ -59,7 +57,7 @@ class ControlsPanel : public QWidget {
   void onEdit(Control* control, Signal signal, Set set);
   void emitEdit(const SessionEdit& edit);
 
-  Session shown_;
+  Session shown_;  ///< the last session set, with the edits made here since
   bool updating_ = false;
   QComboBox *source_, *head_, *featureMap_, *normaliser_, *backend_, *colormap_;
   QSpinBox *imageBudget_, *textBudget_, *syntheticN_, *heads_, *dHead_, *blocks_, *threads_;
