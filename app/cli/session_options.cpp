@@ -107,42 +107,45 @@ Session sessionFromArgs(const ParsedArgs& a) {
   }
   if (!sessionPath.empty()) s = loadSession(QString::fromStdString(sessionPath));
 
+  // Every source flag edits one SessionSource; the session applies the new-input rule once.
+  SessionSource src = s.source;
   if (!input.empty() && inputKind != FileKind::Session) {
-    s.source = SessionSource{};
-    s.source.kind = inputKind == FileKind::Text ? SourceKind::Text : SourceKind::Image;
-    s.source.path = absolute(input);
+    src = SessionSource{};
+    src.kind = inputKind == FileKind::Text ? SourceKind::Text : SourceKind::Image;
+    src.path = absolute(input);
   }
   if (a.has("sample")) {
     const std::string v = a.value("sample");
     if (v != "image" && v != "text")
       throw UsageError("--sample: expected image or text, got '" + v + "'");
-    s.source = SessionSource{};
-    s.source.kind = v == "image" ? SourceKind::SampleImage : SourceKind::SampleText;
+    src = SessionSource{};
+    src.kind = v == "image" ? SourceKind::SampleImage : SourceKind::SampleText;
   }
   if (a.has("synthetic")) {
-    s.source = SessionSource{};
-    s.source.kind = SourceKind::Synthetic;
+    src = SessionSource{};
+    src.kind = SourceKind::Synthetic;
   }
   if (a.has("qkv")) {
     const auto& v = a.values("qkv");
-    s.source = SessionSource{};
-    s.source.kind = SourceKind::Npy;
-    s.source.qPath = absolute(v[0]);
-    s.source.kPath = absolute(v[1]);
-    s.source.vPath = absolute(v[2]);
+    src = SessionSource{};
+    src.kind = SourceKind::Npy;
+    src.qPath = absolute(v[0]);
+    src.kPath = absolute(v[1]);
+    src.vPath = absolute(v[2]);
   }
   for (const char* f : {"grid", "grid-first-token", "labels", "background"})
-    if (a.has(f) && s.source.kind != SourceKind::Npy)
+    if (a.has(f) && src.kind != SourceKind::Npy)
       throw UsageError(std::string("--") + f + " applies to --qkv inputs only");
   if (a.has("grid")) {
     auto [r, c] = parsePair("grid", a.value("grid"));
-    s.source.gridRows = r;
-    s.source.gridCols = c;
+    src.gridRows = r;
+    src.gridCols = c;
   }
   if (a.has("grid-first-token"))
-    s.source.gridFirstToken = parseInt("grid-first-token", a.value("grid-first-token"), 0, 1 << 20);
-  if (a.has("labels")) s.source.labelsPath = absolute(a.value("labels"));
-  if (a.has("background")) s.source.backgroundPath = absolute(a.value("background"));
+    src.gridFirstToken = parseInt("grid-first-token", a.value("grid-first-token"), 0, 1 << 20);
+  if (a.has("labels")) src.labelsPath = absolute(a.value("labels"));
+  if (a.has("background")) src.backgroundPath = absolute(a.value("background"));
+  s.setSource(src);
   if (a.has("synthetic-n"))
     s.input.syntheticN = parseInt("synthetic-n", a.value("synthetic-n"), 1, kMaxTokenBudget);
 
@@ -172,12 +175,10 @@ Session sessionFromArgs(const ParsedArgs& a) {
     const std::string v = a.value("query");
     if (v.find(',') != std::string::npos) {
       const size_t at = v.find(',');
-      s.queryRow = parseInt("query", v.substr(0, at), 0, 1 << 20);
-      s.queryCol = parseInt("query", v.substr(at + 1), 0, 1 << 20);
-      s.query = -1;
+      s.pinQueryCell(parseInt("query", v.substr(0, at), 0, 1 << 20),
+                     parseInt("query", v.substr(at + 1), 0, 1 << 20));
     } else {
-      s.query = parseInt("query", v, 0, kMaxTokenBudget);
-      s.queryRow = s.queryCol = -1;
+      s.pinQuery(parseInt("query", v, 0, kMaxTokenBudget));
     }
   }
   if (a.has("feature-map"))
@@ -185,28 +186,21 @@ Session sessionFromArgs(const ParsedArgs& a) {
   if (a.has("favor-features"))
     s.favorFeatures = parseInt("favor-features", a.value("favor-features"), 1, 65536);
   if (a.has("temperature"))
-    s.temperature = parseDouble("temperature", a.value("temperature"), 1e-6, 1e6);
+    s.temperature = parseDouble("temperature", a.value("temperature"), 1e-12, 1e12);
   if (a.has("blocks") && a.has("window")) throw UsageError("give either --blocks or --window");
-  if (a.has("blocks")) {
-    s.blocks = parseInt("blocks", a.value("blocks"), 1, kMaxTokenBudget);
-    s.windowRows = s.windowCols = 0;
-  }
+  if (a.has("blocks")) s.setBlocks(parseInt("blocks", a.value("blocks"), 1, kMaxTokenBudget));
   if (a.has("window")) {
     auto [r, c] = parsePair("window", a.value("window"));
-    s.windowRows = r;
-    s.windowCols = c;
-    s.blocks = 0;
+    s.setWindows(r, c);
   }
   if (a.has("mixing")) {
     const std::string v = a.value("mixing");
     const std::string ext = lower(v);
-    s.customMixing = MatrixD();
     if (endsWith(ext, ".npy") || endsWith(ext, ".csv")) {
-      s.mixingFile = absolute(v);
+      s.setMixingFile(absolute(v));
     } else {
       parseChoice("mixing", v, parseMixingInit);
-      s.mixing = v;
-      s.mixingFile.clear();
+      s.setMixingInit(v);
     }
   }
   if (a.has("normaliser"))

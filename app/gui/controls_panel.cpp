@@ -7,9 +7,12 @@
 #include <QGroupBox>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <type_traits>
 
 #include "attnscope/eigen_backend.h"
 #include "figures/colormaps.h"
+#include "gui/float_spin_box.h"
+#include "gui/uint64_spin_box.h"
 #include "model/backend_registry.h"
 
 namespace attnscope::gui {
@@ -23,37 +26,47 @@ QSpinBox* spin(QWidget* parent, int lo, int hi, const QString& tip) {
   return s;
 }
 QDoubleSpinBox* dspin(QWidget* parent, double lo, double hi, double step, const QString& tip) {
-  auto* s = new QDoubleSpinBox(parent);
+  auto* s = new FloatSpinBox(parent);
   s->setRange(lo, hi);
   s->setSingleStep(step);
-  s->setDecimals(2);
   s->setToolTip(tip);
   s->setKeyboardTracking(false);
   return s;
 }
 }  // namespace
 
+template <class Control, class Signal, class Set>
+void ControlsPanel::onEdit(Control* control, Signal signal, Set set) {
+  connect(control, signal, this, [this, set](const auto& value) {
+    if (updating_) return;
+    std::decay_t<decltype(value)> v = value;
+    emitEdit([set, v](Session& s) { set(s, v); });
+  });
+}
+
+// The ranges below are those Session::fromJson accepts, so a loaded session shows unclamped.
 ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   source_ = new QComboBox(this);
   for (const char* s : {"sample-image", "sample-text", "synthetic", "image", "text", "npy"})
     source_->addItem(QString::fromLatin1(s));
   source_->setToolTip(tr("Where the tokens come from (File ▸ Open loads an image, text, .npy or session)"));
-  imageBudget_ = spin(this, 16, kMaxTokenBudget, tr("Most patches an image becomes"));
+  imageBudget_ = spin(this, 1, kMaxTokenBudget, tr("Most patches an image becomes"));
   imageBudget_->setSingleStep(256);
   textBudget_ = spin(this, 1, kMaxTokenBudget, tr("Most tokens a text becomes"));
   syntheticN_ = spin(this, 1, kMaxTokenBudget, tr("Synthetic source: number of tokens"));
-  positionWeight_ = dspin(this, 0, 10, 0.1, tr("λ: 0 = pure content, larger = more locality"));
+  positionWeight_ = dspin(this, 0, 1e6, 0.1, tr("λ: 0 = pure content, larger = more locality"));
   heads_ = spin(this, 1, 64, tr("Heads H of the embedding"));
   dHead_ = spin(this, 1, 1024, tr("d_k = d_v per head"));
   tieQK_ = new QCheckBox(tr("tied Q/K (W_K = W_Q)"), this);
-  seed_ = spin(this, 0, 1 << 30, tr("Seed of the embedding, synthetic data and favor features"));
+  seed_ = new UInt64SpinBox(this);
+  seed_->setToolTip(tr("Seed of the embedding, synthetic data and favor features"));
   head_ = new QComboBox(this);
   head_->setToolTip(tr("Head whose maps are shown, or the mean over heads"));
   featureMap_ = new QComboBox(this);
   for (const char* s : {"relu", "elu1", "softplus", "favor"}) featureMap_->addItem(s);
   featureMap_->setToolTip(tr("φ of linear attention and MHLA (MATH.md)"));
-  temperature_ = dspin(this, 0.01, 100, 0.1, tr("Softmax temperature τ: s = 1/(τ·√d_k)"));
-  blocks_ = spin(this, 0, 4096, tr("MHLA blocks M (0 = automatic: about 16 windows on images, 8 chunks on text)"));
+  temperature_ = dspin(this, 1e-12, 1e12, 0.1, tr("Softmax temperature τ: s = 1/(τ·√d_k)"));
+  blocks_ = spin(this, 0, kMaxTokenBudget, tr("MHLA blocks M (0 = automatic: about 16 windows on images, 8 chunks on text)"));
   blocks_->setSpecialValueText(tr("auto"));
   normaliser_ = new QComboBox(this);
   normaliser_->addItem("paper");
@@ -77,7 +90,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
     }
   }
   backend_->setToolTip(backendTips.join(QLatin1Char('\n')));
-  threads_ = spin(this, 0, 256, tr("CPU threads (0 = all cores)"));
+  threads_ = spin(this, 0, 4096, tr("CPU threads (0 = all cores)"));
   threads_->setSpecialValueText(tr("all (%1)").arg(hardwareThreads()));
   colormap_ = new QComboBox(this);
   for (const std::string& c : colormapNames()) colormap_->addItem(QString::fromStdString(c));
@@ -125,14 +138,52 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   lay->addWidget(gV);
   lay->addStretch(1);
 
-  for (QComboBox* c : {source_, head_, featureMap_, normaliser_, backend_, colormap_})
-    connect(c, &QComboBox::currentIndexChanged, this, &ControlsPanel::emitEdited);
-  for (QSpinBox* s : {imageBudget_, textBudget_, syntheticN_, heads_, dHead_, seed_, blocks_, threads_})
-    connect(s, &QSpinBox::valueChanged, this, &ControlsPanel::emitEdited);
-  for (QDoubleSpinBox* s : {positionWeight_, temperature_, opacity_})
-    connect(s, &QDoubleSpinBox::valueChanged, this, &ControlsPanel::emitEdited);
-  for (QCheckBox* c : {tieQK_, causal_, logScale_, sharedScale_, showImage_})
-    connect(c, &QCheckBox::toggled, this, &ControlsPanel::emitEdited);
+  // Each control writes its own field and nothing else.
+  onEdit(source_, &QComboBox::currentTextChanged, [](Session& s, const QString& t) {
+    SessionSource src = s.source;
+    src.kind = parseSourceKind(t.toStdString());
+    s.setSource(src);
+  });
+  onEdit(imageBudget_, &QSpinBox::valueChanged,
+         [](Session& s, int v) { s.input.imageTokenBudget = v; });
+  onEdit(textBudget_, &QSpinBox::valueChanged,
+         [](Session& s, int v) { s.input.textTokenBudget = v; });
+  onEdit(syntheticN_, &QSpinBox::valueChanged, [](Session& s, int v) { s.input.syntheticN = v; });
+  onEdit(positionWeight_, &QDoubleSpinBox::valueChanged,
+         [](Session& s, double v) { s.input.positionWeight = v; });
+  onEdit(heads_, &QSpinBox::valueChanged, [](Session& s, int v) { s.input.heads = v; });
+  onEdit(dHead_, &QSpinBox::valueChanged, [](Session& s, int v) { s.input.dHead = v; });
+  onEdit(tieQK_, &QCheckBox::toggled, [](Session& s, bool v) { s.input.tieQK = v; });
+  onEdit(seed_, &UInt64SpinBox::valueChanged, [](Session& s, std::uint64_t v) { s.seed = v; });
+  connect(head_, &QComboBox::currentIndexChanged, this, [this](int i) {
+    if (updating_ || i < 0) return;
+    const int h = head_->itemData(i).toInt();
+    emitEdit([h](Session& s) { s.head = h; });
+  });
+  onEdit(featureMap_, &QComboBox::currentTextChanged,
+         [](Session& s, const QString& t) { s.featureMap = parseFeatureMap(t.toStdString()); });
+  onEdit(temperature_, &QDoubleSpinBox::valueChanged,
+         [](Session& s, double v) { s.temperature = v; });
+  onEdit(blocks_, &QSpinBox::valueChanged, [](Session& s, int v) { s.setBlocks(v); });
+  onEdit(normaliser_, &QComboBox::currentTextChanged,
+         [](Session& s, const QString& t) { s.normaliser = parseNormaliser(t.toStdString()); });
+  onEdit(causal_, &QCheckBox::toggled, [](Session& s, bool v) { s.causal = v; });
+  onEdit(backend_, &QComboBox::currentTextChanged, [](Session& s, const QString& t) {
+    s.backend = t.section(' ', 0, 0).toStdString();  // "cuda (unavailable)" → cuda
+  });
+  onEdit(threads_, &QSpinBox::valueChanged, [](Session& s, int v) { s.threads = v; });
+  onEdit(colormap_, &QComboBox::currentTextChanged,
+         [](Session& s, const QString& t) { s.view.colormap = t.toStdString(); });
+  onEdit(logScale_, &QCheckBox::toggled, [](Session& s, bool v) { s.view.logScale = v; });
+  onEdit(sharedScale_, &QCheckBox::toggled, [](Session& s, bool v) { s.view.sharedScale = v; });
+  onEdit(showImage_, &QCheckBox::toggled, [](Session& s, bool v) { s.view.showImage = v; });
+  onEdit(opacity_, &QDoubleSpinBox::valueChanged,
+         [](Session& s, double v) { s.view.overlayOpacity = v; });
+}
+
+void ControlsPanel::emitEdit(const SessionEdit& edit) {
+  edit(shown_);
+  emit edited(edit);
 }
 
 void ControlsPanel::setNumHeads(int heads) {
@@ -142,14 +193,15 @@ void ControlsPanel::setNumHeads(int heads) {
   head_->clear();
   head_->addItem(tr("mean over heads"), Session::kHeadMean);
   for (int h = 0; h < heads; ++h) head_->addItem(tr("head %1").arg(h), h);
-  const int i = head_->findData(base_.head);
+  const int i = head_->findData(shown_.head);
   head_->setCurrentIndex(i >= 0 ? i : 1);
   updating_ = was;
 }
 
 void ControlsPanel::setSession(const Session& s) {
+  const bool was = updating_;
   updating_ = true;
-  base_ = s;
+  shown_ = s;
   source_->setCurrentText(QString::fromStdString(toString(s.source.kind)));
   imageBudget_->setValue(s.input.imageTokenBudget);
   textBudget_->setValue(s.input.textTokenBudget);
@@ -158,7 +210,7 @@ void ControlsPanel::setSession(const Session& s) {
   heads_->setValue(s.input.heads);
   dHead_->setValue(s.input.dHead);
   tieQK_->setChecked(s.input.tieQK);
-  seed_->setValue(static_cast<int>(s.seed));
+  seed_->setValue(s.seed);
   if (head_->count() == 0) setNumHeads(s.input.heads);
   const int hi = head_->findData(s.head == Session::kHeadAll ? Session::kHeadMean : s.head);
   if (hi >= 0) head_->setCurrentIndex(hi);
@@ -175,42 +227,7 @@ void ControlsPanel::setSession(const Session& s) {
   sharedScale_->setChecked(s.view.sharedScale);
   showImage_->setChecked(s.view.showImage);
   opacity_->setValue(s.view.overlayOpacity);
-  updating_ = false;
-}
-
-Session ControlsPanel::session() const {
-  Session s = base_;
-  s.source.kind = parseSourceKind(source_->currentText().toStdString());
-  s.input.imageTokenBudget = imageBudget_->value();
-  s.input.textTokenBudget = textBudget_->value();
-  s.input.syntheticN = syntheticN_->value();
-  s.input.positionWeight = positionWeight_->value();
-  s.input.heads = heads_->value();
-  s.input.dHead = dHead_->value();
-  s.input.tieQK = tieQK_->isChecked();
-  s.seed = static_cast<std::uint64_t>(seed_->value());
-  if (head_->currentIndex() >= 0) s.head = head_->currentData().toInt();
-  s.featureMap = parseFeatureMap(featureMap_->currentText().toStdString());
-  s.temperature = temperature_->value();
-  s.blocks = blocks_->value();
-  if (s.blocks != base_.blocks) s.windowRows = s.windowCols = 0;
-  s.normaliser = parseNormaliser(normaliser_->currentText().toStdString());
-  s.causal = causal_->isChecked();
-  s.backend = backend_->currentText().section(' ', 0, 0).toStdString();
-  s.threads = threads_->value();
-  s.view.colormap = colormap_->currentText().toStdString();
-  s.view.logScale = logScale_->isChecked();
-  s.view.sharedScale = sharedScale_->isChecked();
-  s.view.showImage = showImage_->isChecked();
-  s.view.overlayOpacity = opacity_->value();
-  return s;
-}
-
-void ControlsPanel::emitEdited() {
-  if (updating_) return;
-  const Session s = session();
-  base_ = s;
-  emit sessionEdited(s);
+  updating_ = was;
 }
 
 }  // namespace attnscope::gui

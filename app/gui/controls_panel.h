@@ -1,9 +1,12 @@
-// Every session parameter as a control. setSession() shows a session; editing a control emits
-// sessionEdited with the edited copy (fields without a control — file paths, hand-edited
-// mixing — are carried over unchanged).
+// Every session parameter as a control. setSession() shows a session (emits nothing, changes
+// nothing); editing a control emits `edited` with a function that sets only that control's field
+// (through the Session rules where one applies, e.g. a new M clears the 2D windows). The window
+// applies it to its current session, so fields without a control, the pinned query and values a
+// control could not show are never written back.
 #pragma once
 
 #include <QWidget>
+#include <functional>
 
 #include "session/session.h"
 
@@ -11,18 +14,22 @@ class QComboBox;
 class QSpinBox;
 class QDoubleSpinBox;
 class QCheckBox;
-class QFormLayout;
 
 namespace attnscope::gui {
+
+class UInt64SpinBox;
+
+/// One control's edit of a session.
+using SessionEdit = std::function<void(attnscope::Session&)>;
 
 class ControlsPanel : public QWidget {
   Q_OBJECT
  public:
   explicit ControlsPanel(QWidget* parent = nullptr);
 
+  /// Shows `session`; emits nothing. Every control's range is the range Session::fromJson
+  /// accepts, so whatever a session file holds is shown as it is.
   void setSession(const Session& session);
-  /// The shown session with the controls' values.
-  Session session() const;
   /// Sets the number of heads the loaded input has (the head choice lists them).
   void setNumHeads(int heads);
 
@@ -34,18 +41,27 @@ class ControlsPanel : public QWidget {
   QComboBox* colormapBox() const { return colormap_; }
   QSpinBox* imageBudgetBox() const { return imageBudget_; }
   QComboBox* backendBox() const { return backend_; }
+  UInt64SpinBox* seedBox() const { return seed_; }
+  QSpinBox* threadsBox() const { return threads_; }
+  QDoubleSpinBox* positionWeightBox() const { return positionWeight_; }
+  QDoubleSpinBox* opacityBox() const { return opacity_; }
+  QCheckBox* logScaleBox() const { return logScale_; }
+  QComboBox* featureMapBox() const { return featureMap_; }
 
  signals:
-  void sessionEdited(const attnscope::Session& session);
+  void edited(const attnscope::gui::SessionEdit& edit);
 
  private:
-  void emitEdited();
+  /// Connects `signal` of `control` so that its new value is written by `set` (and only there).
+  template <class Control, class Signal, class Set>
+  void onEdit(Control* control, Signal signal, Set set);
+  void emitEdit(const SessionEdit& edit);
 
-  Session base_;
+  Session shown_;  ///< the last session set, with the edits made here since
   bool updating_ = false;
   QComboBox *source_, *head_, *featureMap_, *normaliser_, *backend_, *colormap_;
-  QSpinBox *imageBudget_, *textBudget_, *syntheticN_, *heads_, *dHead_, *seed_, *blocks_,
-      *threads_;
+  QSpinBox *imageBudget_, *textBudget_, *syntheticN_, *heads_, *dHead_, *blocks_, *threads_;
+  UInt64SpinBox* seed_;
   QDoubleSpinBox *positionWeight_, *temperature_, *opacity_;
   QCheckBox *tieQK_, *causal_, *logScale_, *sharedScale_, *showImage_;
 };

@@ -7,32 +7,9 @@ namespace attnscope::gui {
 
 namespace {
 
-/// True when the input (tokens or Q/K/V) must be loaded again.
-bool inputChanged(const Session& a, const Session& b) {
-  return a.source.kind != b.source.kind || a.source.path != b.source.path ||
-         a.source.qPath != b.source.qPath || a.source.kPath != b.source.kPath ||
-         a.source.vPath != b.source.vPath || a.source.labelsPath != b.source.labelsPath ||
-         a.source.backgroundPath != b.source.backgroundPath ||
-         a.source.gridRows != b.source.gridRows || a.source.gridCols != b.source.gridCols ||
-         a.source.gridFirstToken != b.source.gridFirstToken ||
-         a.input.imageTokenBudget != b.input.imageTokenBudget ||
-         a.input.patchSize != b.input.patchSize ||
-         a.input.textTokenBudget != b.input.textTokenBudget || a.input.heads != b.input.heads ||
-         a.input.dHead != b.input.dHead || a.input.dModel != b.input.dModel ||
-         a.input.positionWeight != b.input.positionWeight || a.input.tieQK != b.input.tieQK ||
-         a.input.syntheticN != b.input.syntheticN ||
-         a.input.syntheticClusters != b.input.syntheticClusters ||
-         a.input.syntheticSpread != b.input.syntheticSpread ||
-         a.input.syntheticTieQK != b.input.syntheticTieQK || a.seed != b.seed;
-}
-
 /// True when some number (not only the view or the query) changes.
 bool analysisChanged(const Session& a, const Session& b) {
-  Session x = a, y = b;
-  x.view = y.view = ViewSettings{};
-  x.query = y.query = -1;
-  x.queryRow = y.queryRow = x.queryCol = y.queryCol = -1;
-  return x.toJson() != y.toJson();
+  return Session::changes(a, b).analysis;
 }
 
 }  // namespace
@@ -75,14 +52,14 @@ void ExplorerController::setSession(const Session& requested) {
   const Session old = session_;
   const bool first = !input_;
   session_ = s;
-  if (first || inputChanged(old, s)) {
+  const SessionChanges changed = Session::changes(old, s);
+  if (first || changed.input) {
     if (!loadPending_) beforeLoad_ = old;  // the session of the input on screen
     loadPending_ = true;
     loadInput();
-  } else if (analysisChanged(old, s)) {
+  } else if (changed.analysis) {
     analyse();
-  } else if (state_ && (old.query != s.query || old.queryRow != s.queryRow ||
-                        old.queryCol != s.queryCol)) {
+  } else if (state_ && changed.query) {
     try {
       pin(resolveQuery(s, input_->tokens));
     } catch (const Error& e) {
@@ -108,12 +85,7 @@ void ExplorerController::loadInput() {
                 input_ = std::move(loaded);
                 ++inputGen_;
                 const TokenSet& t = input_->tokens;
-                if (session_.query >= t.size() || session_.queryRow >= t.gridRows ||
-                    session_.queryCol >= t.gridCols) {
-                  session_.query = -1;  // the pinned token is gone: back to the centre
-                  session_.queryRow = session_.queryCol = -1;
-                }
-                if (session_.head >= input_->qkv.numHeads()) session_.head = 0;
+                session_.fitToInput(t.size(), t.gridRows, t.gridCols, input_->qkv.numHeads());
                 state_.reset();
                 emit inputLoaded(input_->qkv.numHeads());
                 analyse();

@@ -16,31 +16,28 @@ FileKind classifyFile(const QString& path) { return sniffFileKind(path); }
 
 Session sessionForFile(const QString& path, const Session& current, const QString& kPath,
                        const QString& vPath) {
-  Session s = current;
+  SessionSource src;
   switch (classifyFile(path)) {  // throws FileError naming a missing file
     case FileKind::Session: return loadSession(path);
     case FileKind::Image:
-      s.source = SessionSource{};
-      s.source.kind = SourceKind::Image;
-      s.source.path = path.toStdString();
+      src.kind = SourceKind::Image;
+      src.path = path.toStdString();
       break;
     case FileKind::Text:
-      s.source = SessionSource{};
-      s.source.kind = SourceKind::Text;
-      s.source.path = path.toStdString();
+      src.kind = SourceKind::Text;
+      src.path = path.toStdString();
       break;
     case FileKind::Npy:
       if (kPath.isEmpty() || vPath.isEmpty())
         throw InvalidArgument(path.toStdString() + ": a .npy Q needs its K and V files too");
-      s.source = SessionSource{};
-      s.source.kind = SourceKind::Npy;
-      s.source.qPath = path.toStdString();
-      s.source.kPath = kPath.toStdString();
-      s.source.vPath = vPath.toStdString();
+      src.kind = SourceKind::Npy;
+      src.qPath = path.toStdString();
+      src.kPath = kPath.toStdString();
+      src.vPath = vPath.toStdString();
       break;
   }
-  s.query = s.queryRow = s.queryCol = -1;
-  s.customMixing = MatrixD();
+  Session s = current;
+  s.setSource(src);
   return s;
 }
 

@@ -153,7 +153,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     maps_->setResults(controller_.results(), v);
     mixing_->setResults(controller_.results(), v);
   });
-  connect(&controller_, &ExplorerController::inputLoaded, controls_, &ControlsPanel::setNumHeads);
+  // A load may have reset a query or head the new input lacks (Session::fitToInput).
+  connect(&controller_, &ExplorerController::inputLoaded, this, [this](int heads) {
+    controls_->setSession(controller_.session());
+    controls_->setNumHeads(heads);
+  });
   connect(&controller_, &ExplorerController::error, this, &MainWindow::showError);
   // The session asked for a backend that cannot run here (a session file from a GPU machine): the
   // controller computes on eigen; the controls show that, and the status bar says why.
@@ -195,48 +199,28 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(maps_, &MapsPanel::tokenHovered, this, [this](const QString& s) {
     statusBar()->showMessage(s, 3000);
   });
-  connect(controls_, &ControlsPanel::sessionEdited, this, [this](Session s) {
-    const Session& cur = controller_.session();  // the pinned query lives in the controller
-    s.query = cur.query;
-    s.queryRow = cur.queryRow;
-    s.queryCol = cur.queryCol;
-    if (s.blocks != controller_.session().blocks) {
-      s.customMixing = MatrixD();
-      s.mixingFile.clear();
-    }
-    error_->hide();
-    setModified(true);
-    controller_.setSession(s);
-  });
-  auto edit = [this](const std::function<void(Session&)>& f) {
+  // An edit (one control's field, a mixing change) applies to the controller's session, which
+  // holds the pinned query and what the last load fitted to the input; the controls then show
+  // the result.
+  auto edit = [this](const SessionEdit& f) {
     Session s = controller_.session();
     f(s);
     error_->hide();
     setModified(true);
     controller_.setSession(s);
-    controls_->setSession(s);
+    controls_->setSession(controller_.session());
   };
+  connect(controls_, &ControlsPanel::edited, this, edit);
   connect(mixing_, &MixingEditor::initChosen, this, [edit](const QString& name) {
-    edit([&](Session& s) {
-      s.mixing = name.toStdString();
-      s.customMixing = MatrixD();
-      s.mixingFile.clear();
-    });
+    edit([&](Session& s) { s.setMixingInit(name.toStdString()); });
   });
   connect(mixing_, &MixingEditor::mixingEdited, this, [edit](const MatrixD& m) {
-    edit([&](Session& s) { s.customMixing = m; });
+    edit([&](Session& s) { s.setCustomMixing(m); });
   });
-  connect(mixing_, &MixingEditor::resetRequested, this, [edit] {
-    edit([](Session& s) {
-      s.customMixing = MatrixD();
-      s.mixingFile.clear();
-    });
-  });
+  connect(mixing_, &MixingEditor::resetRequested, this,
+          [edit] { edit([](Session& s) { s.resetMixing(); }); });
   connect(mixing_, &MixingEditor::mixingLoaded, this, [edit](const QString& path) {
-    edit([&](Session& s) {
-      s.mixingFile = path.toStdString();
-      s.customMixing = MatrixD();
-    });
+    edit([&](Session& s) { s.setMixingFile(path.toStdString()); });
   });
   connect(mixing_, &MixingEditor::errorOccurred, this, &MainWindow::showError);
 

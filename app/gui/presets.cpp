@@ -18,13 +18,10 @@ std::vector<Preset> lessonPresets() {
                            "content-driven. The sweep shows why people still want linear cost: O(N) "
                            "against softmax's O(N²). Raise the image tokens and watch the gap grow."),
                [](Session& s) {
-                 s.source.kind = SourceKind::SampleImage;
+                 s.setSource(SessionSource{});  // the sample image
                  s.input.imageTokenBudget = 4096;
-                 s.mixing = "cos";
-                 s.customMixing = MatrixD();
-                 s.mixingFile.clear();
-                 s.blocks = 0;
-                 s.windowRows = s.windowCols = 0;
+                 s.setMixingInit("cos");
+                 s.setBlocks(0);
                  s.head = 0;
                },
                true});
@@ -33,27 +30,21 @@ std::vector<Preset> lessonPresets() {
                            "(block-diagonal). Now pick 'cos' in the mixing panel: nearby blocks join in. "
                            "Then 'uniform': MHLA becomes plain linear attention again."),
                [](Session& s) {
-                 s.source.kind = SourceKind::SampleImage;
+                 s.setSource(SessionSource{});
                  s.input.imageTokenBudget = 1024;
-                 s.mixing = "identity";
-                 s.customMixing = MatrixD();
-                 s.mixingFile.clear();
-                 s.blocks = 16;
-                 s.windowRows = s.windowCols = 0;
+                 s.setMixingInit("identity");
+                 s.setBlocks(16);
                }});
   p.push_back({QObject::tr("Rank grows with M"),
                QObject::tr("Linear attention's map has rank ≤ r = d_k. MHLA's bound is Σ_b min(|B_b|, r): "
                            "with M = 64 blocks its spectrum stays high far beyond r. Compare the spectra "
                            "panel, then lower M and watch the MHLA curve fall back toward linear."),
                [](Session& s) {
-                 s.source.kind = SourceKind::SampleImage;
+                 s.setSource(SessionSource{});
                  s.input.imageTokenBudget = 1024;
                  s.input.dHead = 16;
-                 s.mixing = "cos";
-                 s.customMixing = MatrixD();
-                 s.mixingFile.clear();
-                 s.blocks = 64;
-                 s.windowRows = s.windowCols = 0;
+                 s.setMixingInit("cos");
+                 s.setBlocks(64);
                }});
   return p;
 }

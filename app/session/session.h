@@ -27,6 +27,9 @@ struct SessionSource {
   /// Npy: the three arrays, optional labels, optional background image and grid.
   std::string qPath, kPath, vPath, labelsPath, backgroundPath;
   int gridRows = 0, gridCols = 0, gridFirstToken = 0;
+
+  bool operator==(const SessionSource& o) const;
+  bool operator!=(const SessionSource& o) const { return !(*this == o); }
 };
 
 /// Input and embedding settings of settings.h (seeds come from Session::seed).
@@ -53,6 +56,16 @@ struct ViewSettings {
   bool sharedScale = true;           ///< one colour scale for the three maps
   double overlayOpacity = 0.75;      ///< heatmap opacity over the image, 0..1
   bool showImage = true;             ///< draw the (dimmed) image under image maps
+};
+
+/// Which work a session edit makes stale (Session::changes). Derived from the JSON, so a setting
+/// added to Session::toJson is covered without being listed anywhere.
+struct SessionChanges {
+  bool input = false;     ///< tokens or Q/K/V must be loaded again ("source", "input", "seed")
+  bool analysis = false;  ///< the mechanisms must run again (every other key; true with `input`)
+  bool query = false;     ///< the pinned query changed ("query")
+  bool view = false;      ///< only how figures look changed ("view")
+  bool any() const { return input || analysis || query || view; }
 };
 
 struct Session {
@@ -91,6 +104,44 @@ struct Session {
   ViewSettings view;
 
   bool allHeads() const { return head == kHeadAll || head == kHeadMean; }
+
+  // The rules that keep a session consistent when one setting changes (session_rules.cpp). Every
+  // editor (window, controls, presets, file actions, CLI) goes through these instead of copying
+  // the clearing by hand.
+
+  /// A different input: the pinned query and the hand-edited mixing belong to the old tokens and
+  /// are cleared. The same source again changes nothing.
+  void setSource(const SessionSource& src);
+  /// MHLA with about `m` blocks (0 = automatic): clears the 2D windows; a changed layout also
+  /// drops the hand-edited mixing and the mixing file (both are M×M for the old M).
+  void setBlocks(int m);
+  /// MHLA with rows×cols 2D windows and blocks = 0 (both > 0; anything else clears the windows and
+  /// keeps `blocks`); a changed layout drops the hand-edited mixing and the mixing file.
+  void setWindows(int rows, int cols);
+  /// Mixing from an initialisation (mixing.h): clears the hand-edited mixing and the mixing file.
+  void setMixingInit(const std::string& name);
+  /// Mixing read from a CSV or .npy file: clears the hand-edited mixing.
+  void setMixingFile(const std::string& path);
+  /// A hand-edited M×M mixing matrix (overrides the file and the initialisation).
+  void setCustomMixing(const MatrixD& m);
+  /// Back to the mixing initialisation: clears the hand-edited mixing and the mixing file.
+  void resetMixing();
+  /// The automatic query (grid centre / middle token).
+  void clearQuery();
+  /// Pins the query to a token index (clears a pinned grid cell).
+  void pinQuery(int index);
+  /// Pins the query to a grid cell (image-like tokens).
+  void pinQueryCell(int row, int col);
+  /// After an input loaded: a pinned token or cell it no longer has goes back to automatic; a
+  /// head it does not have goes back to 0.
+  void fitToInput(int numTokens, int gridRows, int gridCols, int numHeads);
+
+  /// What going from `before` to `after` makes stale, from the top-level keys of toJson():
+  /// "source", "input", "seed" → input (and analysis); "query" → query; "view" → view; any other
+  /// key, including ones added later → analysis.
+  static SessionChanges changes(const Session& before, const Session& after);
+  /// The same on two toJson() objects.
+  static SessionChanges changes(const QJsonObject& before, const QJsonObject& after);
 
   QJsonObject toJson() const;
   /// Throws FileError "<name>: field 'mhla.blocks' must be ..." naming the bad field. Unknown keys

@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QJsonDocument>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardItemModel>
@@ -18,6 +19,7 @@
 #include <QtTest>
 #include <qcustomplot.h>
 
+#include "attnscope/mixing.h"
 #include "gui/controls_panel.h"
 #include "gui/figure_panel.h"
 #include "gui/file_actions.h"
@@ -27,6 +29,7 @@
 #include "gui/mixing_editor.h"
 #include "gui/presets.h"
 #include "figures/sweep_figure.h"
+#include "gui/uint64_spin_box.h"
 #include "model/backend_registry.h"
 #include "model/export.h"
 #include "model/mechanism_registry.h"
@@ -90,6 +93,102 @@ QByteArray head(const QString& path, int n) {
   QFile f(path);
   if (!f.open(QIODevice::ReadOnly)) return {};
   return f.read(n);
+}
+
+/// Dotted paths of the JSON leaves where `a` and `b` differ (a key on one side only counts), or,
+/// with `equal`, of the leaves both have with the same value. Sorted.
+QStringList jsonLeaves(const QJsonObject& a, const QJsonObject& b, bool equal,
+                       const QString& prefix = QString()) {
+  QStringList keys = a.keys() + b.keys();
+  keys.removeDuplicates();
+  QStringList out;
+  for (const QString& k : keys) {
+    const QString path = prefix.isEmpty() ? k : prefix + '.' + k;
+    const QJsonValue x = a.value(k), y = b.value(k);
+    if (x.isObject() && y.isObject())
+      out += jsonLeaves(x.toObject(), y.toObject(), equal, path);
+    else if (equal ? (a.contains(k) && b.contains(k) && x == y) : x != y)
+      out << path;
+  }
+  out.sort();
+  return out;
+}
+QStringList differingLeaves(const QJsonObject& a, const QJsonObject& b) {
+  return jsonLeaves(a, b, false);
+}
+
+QJsonObject readJson(const QString& path) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+/// A session with a value other than the default in every field a file can hold (the few that
+/// must keep their default for the input to analyse are listed by the test). Variant 0: an image
+/// with 2D windows and the official normaliser; 1: a text, causal, with 1D blocks. Both hold
+/// seed 5000000000 and τ = 0.001, which the controls could not show before.
+Session richSession(int variant, const QTemporaryDir& dir) {
+  Session s;
+  s.input.imageTokenBudget = 64;
+  s.input.patchSize = 8;
+  s.input.textTokenBudget = 100;
+  s.input.heads = 2;
+  s.input.dHead = 16;
+  s.input.dModel = 64;
+  s.input.positionWeight = 0.123456789;
+  s.input.tieQK = false;
+  s.input.syntheticN = 100;
+  s.input.syntheticClusters = 3;
+  s.input.syntheticSpread = 0.25;
+  s.input.syntheticTieQK = true;
+  s.seed = 5000000000ULL;
+  s.temperature = 0.001;
+  s.favorFeatures = 300;
+  s.threads = 3;
+  s.spectrumRelTol = 1e-6;
+  s.matrixBudgetBytes = 123456789;
+  s.view.colormap = "magma";
+  s.view.logScale = true;
+  s.view.sharedScale = false;
+  s.view.overlayOpacity = 0.3;
+  s.view.showImage = false;
+  const int m = variant == 0 ? 4 : 8;
+  MatrixD mix = MatrixD::Constant(m, m, 1.0 / 3.0);
+  mix(0, 1) = 0.1234567890123;
+  s.customMixing = mix;
+  s.mixingFile = dir.filePath(QStringLiteral("mixing%1.csv").arg(variant)).toStdString();
+  saveMixing(s.mixingFile, MatrixD::Identity(m, m));
+  if (variant == 0) {
+    const QString png = dir.filePath("rich.png");
+    QImage img(64, 64, QImage::Format_RGB32);
+    for (int y = 0; y < 64; ++y)
+      for (int x = 0; x < 64; ++x) img.setPixel(x, y, qRgb(x * 4, y * 4, (x * y) % 256));
+    img.save(png);
+    s.source.kind = SourceKind::Image;
+    s.source.path = png.toStdString();
+    s.head = 1;
+    s.queryRow = 2;
+    s.queryCol = 3;
+    s.featureMap = FeatureMapKind::Favor;
+    s.windowRows = s.windowCols = 4;
+    s.mixing = "gaussian";
+    s.normaliser = Normaliser::Official;
+  } else {
+    const QString txt = dir.filePath("rich.txt");
+    QFile f(txt);
+    if (f.open(QIODevice::WriteOnly))
+      f.write("the quick brown fox jumps over the lazy dog while the cat sleeps on the warm mat");
+    f.close();
+    s.source.kind = SourceKind::Text;
+    s.source.path = txt.toStdString();
+    s.head = Session::kHeadMean;
+    s.query = 5;
+    s.featureMap = FeatureMapKind::Elu1;
+    s.blocks = 8;
+    s.mixing = "exp";
+    s.causal = true;
+  }
+  return s;
 }
 
 }  // namespace
@@ -360,6 +459,110 @@ class GuiTests : public QObject {
     QCOMPARE(w.controller()->session().toJson(), saved);
     w.controller()->jobs()->cancel();
   }
+  // Issue "One analysis path…", item 4: a loaded session is never changed behind the user's back.
+  // Every field survives loading into the window, a view edit and saving; only the edited
+  // colormap differs.
+  void everyFieldRoundTripsThroughTheWindow_data() {
+    QTest::addColumn<int>("variant");
+    QTest::addColumn<QStringList>("defaults");  // leaves that keep their default value
+    QTest::newRow("image, windows, official")
+        << 0 << QStringList{"causal", "compute.backend", "format", "mhla.blocks", "version"};
+    QTest::newRow("text, causal, blocks")
+        << 1 << QStringList{"compute.backend", "format", "mhla.normaliser", "mhla.windowCols",
+                            "mhla.windowRows", "version"};
+  }
+  void everyFieldRoundTripsThroughTheWindow() {
+    QFETCH(int, variant);
+    QFETCH(QStringList, defaults);
+    QTemporaryDir dir;
+    const Session rich = richSession(variant, dir);
+    // The test session really leaves no other field at its default.
+    QCOMPARE(jsonLeaves(Session{}.toJson(), rich.toJson(), true), defaults);
+    const QString path = dir.filePath("rich.json");
+    saveSession(rich, path);
+    const QJsonObject original = readJson(path);
+    QCOMPARE(original.value("seed").toString(), QString("5000000000"));
+
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    w.start(startSession());
+    QVERIFY(waitForAnalysis(w, 1));
+    w.loadSessionFrom(path);
+    QVERIFY(waitForAnalysis(w, 2));
+    QVERIFY(waitIdle(w));
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    QCOMPARE(differingLeaves(original, w.controller()->session().toJson()), QStringList());
+    // The controls show the values as they are.
+    QCOMPARE(w.controls()->seedBox()->value(), std::uint64_t(5000000000ULL));
+    QCOMPARE(w.controls()->seedBox()->text(), QString("5000000000"));
+    QCOMPARE(w.controls()->temperatureBox()->value(), 0.001);
+    QCOMPARE(w.controls()->temperatureBox()->text(), QString("0.001"));
+    QCOMPARE(w.controls()->positionWeightBox()->value(), 0.123456789);
+    QCOMPARE(w.controls()->threadsBox()->value(), 3);
+
+    w.controls()->colormapBox()->setCurrentText("cividis");
+    const QString saved = dir.filePath("saved.json");
+    w.saveSessionTo(saved);
+    QCOMPARE(differingLeaves(original, readJson(saved)), QStringList{"view.colormap"});
+    const Session back = loadSession(saved);
+    QCOMPARE(back.seed, std::uint64_t(5000000000ULL));
+    QCOMPARE(back.temperature, 0.001);
+    QCOMPARE(back.view.colormap, std::string("cividis"));
+    w.controller()->jobs()->cancel();
+  }
+
+  // Each control writes its own field, and only that one (through the session's rules where one
+  // applies: a new M drops the 2D windows and the M×M mixing; another source drops the query).
+  void eachControlWritesOnlyItsField() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("rich.json");
+    saveSession(richSession(0, dir), path);
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    w.loadSessionFrom(path);
+    QVERIFY(waitForAnalysis(w, 1));
+    QVERIFY(waitIdle(w));
+    ControlsPanel* c = w.controls();
+    struct Step {
+      const char* name;
+      std::function<void()> act;
+      QStringList fields;
+    };
+    const std::vector<Step> steps{
+        {"temperature", [&] { c->temperatureBox()->setValue(0.25); }, {"softmax.temperature"}},
+        {"seed", [&] { c->seedBox()->setValue(6000000000ULL); }, {"seed"}},
+        {"colormap", [&] { c->colormapBox()->setCurrentText("cividis"); }, {"view.colormap"}},
+        {"threads", [&] { c->threadsBox()->setValue(5); }, {"compute.threads"}},
+        {"position", [&] { c->positionWeightBox()->setValue(2.5); }, {"input.positionWeight"}},
+        {"opacity", [&] { c->opacityBox()->setValue(0.9); }, {"view.overlayOpacity"}},
+        {"log scale", [&] { c->logScaleBox()->setChecked(false); }, {"view.logScale"}},
+        {"feature map", [&] { c->featureMapBox()->setCurrentText("relu"); }, {"featureMap.kind"}},
+        {"head", [&] { c->headBox()->setCurrentIndex(c->headBox()->findData(0)); }, {"head"}},
+        {"blocks", [&] { c->blocksBox()->setValue(4); },
+         {"mhla.blocks", "mhla.customMixing", "mhla.mixingFile", "mhla.windowCols",
+          "mhla.windowRows"}},
+        {"source", [&] { c->sourceBox()->setCurrentText("sample-text"); },
+         {"query.col", "query.index", "query.row", "source.kind"}},
+    };
+    for (const Step& step : steps) {
+      const QJsonObject before = w.controller()->session().toJson();
+      step.act();
+      const QJsonObject after = w.controller()->session().toJson();
+      const QStringList changed = differingLeaves(before, after);
+      QVERIFY2(changed == step.fields,
+               qPrintable(QString("%1: %2").arg(step.name, changed.join(", "))));
+      QVERIFY(waitIdle(w));
+    }
+    const Session& s = w.controller()->session();
+    QCOMPARE(s.seed, std::uint64_t(6000000000ULL));
+    QCOMPARE(s.temperature, 0.25);
+    QCOMPARE(s.input.dModel, 64);
+    QCOMPARE(s.spectrumRelTol, 1e-6);
+    w.controller()->jobs()->cancel();
+  }
+
   // Issue #7: a failed load leaves the current session, input and results as they were.
   void failedLoadsKeepTheCurrentSession() {
     MainWindow w;

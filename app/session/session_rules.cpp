@@ -1,0 +1,104 @@
+// The consistency rules of a Session (what one edit clears) and which work an edit makes stale.
+#include <QSet>
+#include <QStringList>
+
+#include "session/session.h"
+
+namespace attnscope {
+
+bool SessionSource::operator==(const SessionSource& o) const {
+  return kind == o.kind && path == o.path && qPath == o.qPath && kPath == o.kPath &&
+         vPath == o.vPath && labelsPath == o.labelsPath && backgroundPath == o.backgroundPath &&
+         gridRows == o.gridRows && gridCols == o.gridCols && gridFirstToken == o.gridFirstToken;
+}
+
+void Session::setSource(const SessionSource& src) {
+  if (src == source) return;
+  source = src;
+  clearQuery();
+  customMixing = MatrixD();
+}
+
+void Session::setBlocks(int m) {
+  if (m == blocks && windowRows == 0 && windowCols == 0) return;
+  blocks = m;
+  windowRows = windowCols = 0;
+  customMixing = MatrixD();
+  mixingFile.clear();
+}
+
+void Session::setWindows(int rows, int cols) {
+  if (rows <= 0 || cols <= 0) rows = cols = 0;
+  const int m = rows > 0 ? 0 : blocks;
+  if (rows == windowRows && cols == windowCols && m == blocks) return;
+  windowRows = rows;
+  windowCols = cols;
+  blocks = m;
+  customMixing = MatrixD();
+  mixingFile.clear();
+}
+
+void Session::setMixingInit(const std::string& name) {
+  mixing = name;
+  resetMixing();
+}
+
+void Session::setMixingFile(const std::string& path) {
+  mixingFile = path;
+  customMixing = MatrixD();
+}
+
+void Session::setCustomMixing(const MatrixD& m) {
+  customMixing = m;
+}
+
+void Session::resetMixing() {
+  customMixing = MatrixD();
+  mixingFile.clear();
+}
+
+void Session::clearQuery() {
+  query = queryRow = queryCol = -1;
+}
+
+void Session::pinQuery(int index) {
+  query = index;
+  queryRow = queryCol = -1;
+}
+
+void Session::pinQueryCell(int row, int col) {
+  query = -1;
+  queryRow = row;
+  queryCol = col;
+}
+
+void Session::fitToInput(int numTokens, int gridRows, int gridCols, int numHeads) {
+  if (query >= numTokens || queryRow >= gridRows || queryCol >= gridCols) clearQuery();
+  if (head >= numHeads) head = 0;
+}
+
+SessionChanges Session::changes(const QJsonObject& before, const QJsonObject& after) {
+  static const QSet<QString> inputKeys{QStringLiteral("source"), QStringLiteral("input"),
+                                       QStringLiteral("seed")};
+  QStringList keys = before.keys();
+  keys += after.keys();
+  SessionChanges c;
+  for (const QString& key : keys) {
+    if (before.value(key) == after.value(key)) continue;
+    if (inputKeys.contains(key))
+      c.input = c.analysis = true;
+    else if (key == QLatin1String("query"))
+      c.query = true;
+    else if (key == QLatin1String("view"))
+      c.view = true;
+    else
+      c.analysis = true;  // every other setting, including ones added later, changes numbers
+  }
+  return c;
+}
+
+SessionChanges Session::changes(const Session& before, const Session& after) {
+  return changes(before.toJson(), after.toJson());
+}
+
+}  // namespace attnscope
