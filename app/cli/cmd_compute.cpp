@@ -69,9 +69,9 @@ int runCompute(const Args& args) {
   auto input = std::make_shared<const Input>(loadSessionInput(session));
   printNotices(*input);
   const std::size_t heads = session.allHeads() ? input->qkv.numHeads() : 1;
+  // Refused before the analysis runs (the exporter checks again before it writes).
   if (exportOptions.matrices)
-    requireBudget(std::size_t(input->qkv.n()) * input->qkv.n() * heads, 4, session.matrixBudgetBytes,
-                  "--matrices");
+    requireDenseMapBudget(input->qkv.n(), heads, session.matrixBudgetBytes, "--matrices");
 
   std::shared_ptr<const Results> res = analyse(session, input, opts, terminalProgress("compute"));
   endProgress();

@@ -145,8 +145,7 @@ void ExplorerController::hover(int token) {
 
 void ExplorerController::pin(int token) {
   if (!state_ || token < 0 || token >= state_->n()) return;
-  session_.query = token;
-  session_.queryRow = session_.queryCol = -1;
+  session_.pinQuery(token);
   queryResults_ = withQuery(*state_, token);
   rebuildFull();
   emit queryChanged(full_);

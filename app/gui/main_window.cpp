@@ -416,13 +416,22 @@ void MainWindow::exportFigureDialog(std::vector<Panel> panels) {
 
 void MainWindow::exportDataDialog() {
   const QString dir = QFileDialog::getExistingDirectory(this, tr("Export data into folder"));
-  if (dir.isEmpty() || !controller_.results()) return;
+  if (!dir.isEmpty()) exportDataTo(dir);
+}
+
+QStringList MainWindow::exportDataTo(const QString& dir) {
+  if (!controller_.results()) {
+    showError(tr("nothing to export yet: the analysis has not finished"));
+    return {};
+  }
   try {
     const QStringList files = exportResults(*controller_.results(), dir,
                                             dataExportOptions(*controller_.results()));
     statusBar()->showMessage(tr("wrote %1 files into %2").arg(files.size()).arg(dir), 5000);
+    return files;
   } catch (const std::exception& e) {
     showError(QString::fromStdString(e.what()));
+    return {};
   }
 }
 

@@ -48,6 +48,9 @@ class MainWindow : public QMainWindow {
   void loadSessionFrom(const QString& path);
   /// Exports the whole view (empty `panels`) or the given panels. Errors go to the error line.
   bool exportFigureTo(const QString& path, std::vector<Panel> panels = {}, int dpi = 150);
+  /// File ▸ Export data into `dir`: the files of `attnscope compute` (model/export.h) for the
+  /// results on screen. Errors go to the error line. @return the files written (empty on error)
+  QStringList exportDataTo(const QString& dir);
   void applyPreset(int index);
   void setPresentationMode(bool on);
 

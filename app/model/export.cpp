@@ -3,6 +3,7 @@
 #include <QDir>
 #include <QJsonDocument>
 #include <QSaveFile>
+#include <algorithm>
 
 #include "attnscope/backend.h"
 #include "attnscope/error.h"
@@ -43,10 +44,13 @@ std::size_t denseMapBytes(const Results& res) {
   return std::size_t(res.n) * std::size_t(res.n) * res.heads.size() * sizeof(float);
 }
 
+void requireDenseMapBudget(int n, std::size_t heads, std::size_t budgetBytes, const char* what) {
+  requireBudget(std::size_t(n), sizeof(float) * std::max<std::size_t>(1, heads), budgetBytes, what);
+}
+
 QStringList exportResults(const Results& res, const QString& dirPath, const ExportOptions& opts) {
   if (opts.matrices)
-    requireBudget(std::size_t(res.n) * res.n * res.heads.size(), sizeof(float),
-                  opts.matrixBudgetBytes, "the dense maps");
+    requireDenseMapBudget(res.n, res.heads.size(), opts.matrixBudgetBytes, "the dense maps");
   QDir dir(dirPath);
   if (!dir.exists() && !QDir().mkpath(dirPath))
     throw FileError(dirPath.toStdString() + ": cannot create the folder");

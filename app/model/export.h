@@ -32,6 +32,8 @@ struct ExportOptions {
 
 /// Bytes of one mechanism's dense maps for these results (N·N·heads·4).
 std::size_t denseMapBytes(const Results& results);
+/// Throws BudgetExceeded (naming `what`) when N×N float maps of `heads` heads exceed the budget.
+void requireDenseMapBudget(int n, std::size_t heads, std::size_t budgetBytes, const char* what);
 
 /// Writes the files above into `dir` (created if needed). Throws FileError naming the file, or
 /// BudgetExceeded when matrices were asked for and do not fit. @return the paths written.
