@@ -5,6 +5,7 @@ int runImageLoaderTests(int argc, char** argv);
 int runInputLoaderTests(int argc, char** argv);
 int runFileKindTests(int argc, char** argv);
 int runBackendTests(int argc, char** argv);
+int runFigureTests(int argc, char** argv);
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);  // widgets: the figure builders draw into QCustomPlot
@@ -13,5 +14,6 @@ int main(int argc, char** argv) {
   failures += runInputLoaderTests(argc, argv);
   failures += runFileKindTests(argc, argv);
   failures += runBackendTests(argc, argv);
+  failures += runFigureTests(argc, argv);
   return failures == 0 ? 0 : 1;
 }
