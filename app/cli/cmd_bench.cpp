@@ -78,7 +78,7 @@ int runBenchSweep(const ParsedArgs& a) {
   } catch (const InvalidArgument& e) {
     throw UsageError(e.what());
   }
-  SweepRequest req = sweepFromArgs(a);
+  SweepRequest req = sweepFromArgs(a, a.has("sweep"));
   const SweepResult sw = runSweep(s, req.maxN, kSweepDefaultLimitMs, terminalProgress("sweep"));
   endProgress();
   std::printf("%-9s %-7s %7s %11s %11s %11s %9s\n", "mechanism", "backend", "N", "median ms",

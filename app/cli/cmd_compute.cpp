@@ -58,7 +58,7 @@ int runCompute(const Args& args) {
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   if (!a.has("out-dir")) throw UsageError("compute needs --out-dir DIR");
   const Session session = sessionFromArgs(a);
-  const SweepRequest sweep = sweepFromArgs(a);
+  const SweepRequest sweep = sweepFromArgs(a, a.has("sweep"));
   AnalysisOptions opts;
   opts.timing = a.has("timing");
   if (a.has("repeats")) opts.timingRepeats = parseInt("repeats", a.value("repeats"), 1, 100000);

@@ -75,13 +75,7 @@ int runRender(const Args& args) {
   opts.spectra = has(Panel::Spectra) || has(Panel::Metrics) || has(Panel::Maps);
   opts.metrics = has(Panel::Metrics) || has(Panel::Maps);
 
-  SweepRequest sweep;
-  sweep.run = has(Panel::Sweep);
-  sweep.maxN = kSweepDefaultMaxN;
-  if (a.has("sweep-max-n")) {
-    if (!sweep.run) throw UsageError("--sweep-max-n needs the sweep panel (--panels ...,sweep)");
-    sweep.maxN = parseInt("sweep-max-n", a.value("sweep-max-n"), 256, 1 << 22);
-  }
+  const SweepRequest sweep = sweepFromArgs(a, has(Panel::Sweep));
 
   auto input = std::make_shared<const Input>(loadSessionInput(session));
   printNotices(*input);

@@ -236,12 +236,13 @@ std::vector<OptionSpec> sweepOptionSpecs() {
   };
 }
 
-SweepRequest sweepFromArgs(const ParsedArgs& a) {
+SweepRequest sweepFromArgs(const ParsedArgs& a, bool run) {
   SweepRequest r;
-  r.run = a.has("sweep");
+  r.run = run;
   r.maxN = kSweepDefaultMaxN;
   if (a.has("sweep-max-n")) {
-    if (!r.run) throw UsageError("--sweep-max-n needs --sweep");
+    if (!r.run)
+      throw UsageError("--sweep-max-n needs the sweep (--sweep; render: --panels ...,sweep)");
     r.maxN = parseInt("sweep-max-n", a.value("sweep-max-n"), 256, 1 << 22);
   }
   return r;

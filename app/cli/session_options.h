@@ -27,7 +27,8 @@ struct SweepRequest {
   bool run = false;
   int maxN = 0;
 };
-SweepRequest sweepFromArgs(const ParsedArgs& args);
+/// `run`: whether the command asked for the sweep (--sweep, or render's sweep panel).
+SweepRequest sweepFromArgs(const ParsedArgs& args, bool run);
 /// Runs the sweep when asked (terminal progress) and returns results that carry it.
 std::shared_ptr<const Results> withSweep(std::shared_ptr<const Results> results,
                                          const Session& session, const SweepRequest& sweep);

@@ -385,6 +385,36 @@ class CliTest : public QObject {
     QCOMPARE(list[2].toObject()["blocks"].toInt(), 6);  // round(sqrt(32))
   }
 
+  // The scaling sweep from the command line: compute --sweep writes sweep.csv (every mechanism on
+  // every backend at each N), render draws the sweep panel, bench --sweep prints the table.
+  void sweepFromTheCommandLine() {
+    const QString out = dir_.filePath("sweep_run");
+    Run r = run({"compute", "--qkv", q_, k_, v_, "--sweep", "--sweep-max-n", "512", "--out-dir", out});
+    REQUIRE_RUN(r, 0);
+    QFile csv(out + "/sweep.csv");
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines[0], QString("backend,n,mechanism,median_ms,min_ms,max_ms,gflops"));
+    const int backends = cudaEntry().availability.ok ? 2 : 1;
+    QCOMPARE(lines.size(), 1 + backends * 2 * 3);  // N = 256, 512; three mechanisms
+    QVERIFY(lines.filter(QRegularExpression("^eigen,512,mhla,[0-9.e+-]+,")).size() == 1);
+    for (const QString& l : lines.mid(1)) QVERIFY2(l.split(',')[3].toDouble() > 0, qPrintable(l));
+
+    const QString png = dir_.filePath("sweep.png");
+    r = run({"render", "--qkv", q_, k_, v_, "--panels", "sweep", "--sweep-max-n", "256", "--out", png});
+    REQUIRE_RUN(r, 0);
+    QImage img(png);
+    QVERIFY(!img.isNull() && img.width() > 100);
+
+    r = run({"bench", "--sweep", "--sweep-max-n", "256", "--d", "16"});
+    REQUIRE_RUN(r, 0);
+    QVERIFY2(r.out.contains("mhla") && r.out.contains("softmax") && r.out.contains(" 256 "),
+             qPrintable(r.out));
+    r = run({"render", "--qkv", q_, k_, v_, "--sweep-max-n", "256", "--out", png});
+    REQUIRE_RUN(r, 2);
+    QVERIFY2(r.err.contains("--sweep-max-n"), qPrintable(r.err));
+  }
+
   void usageErrorsExitTwo_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("needle");
