@@ -19,6 +19,7 @@
 #include "cli/progress.h"
 #include "cli/session_options.h"
 #include "model/backend_registry.h"
+#include "model/mechanism_registry.h"
 #include "model/results_json.h"
 #include "model/sweep.h"
 
@@ -29,7 +30,7 @@ namespace {
 std::vector<OptionSpec> benchSpecs() {
   return {
       {"backend", 1, "cpu|cuda", "compute backend (default cpu)"},
-      {"mechanisms", 1, "LIST", "comma-separated: softmax,linear,mhla (default all)"},
+      {"mechanisms", 1, "LIST", "comma-separated mechanism ids: softmax,linear,mhla (default all)"},
       {"n", 1, "LIST", "token counts (default 256,1024,4096)"},
       {"d", 1, "D", "d_k = d_v (default 64)"},
       {"heads", 1, "H", "heads (default 1)"},
@@ -121,14 +122,18 @@ int runBench(const Args& args) {
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   if (a.has("sweep")) return runBenchSweep(a);
 
-  std::vector<MechanismKind> mechs;
-  for (const std::string& m : splitList("mechanisms", a.value("mechanisms", "softmax,linear,mhla"))) {
-    try {
-      mechs.push_back(parseMechanism(m));
-    } catch (const InvalidArgument& e) {
-      throw UsageError(std::string("--mechanisms: ") + e.what());
+  // Registry ids (softmax, linear, mhla, and any registered mechanism); default: all of them.
+  std::vector<const MechanismEntry*> mechs;
+  if (!a.has("mechanisms"))
+    for (const MechanismEntry& e : mechanismRegistry()) mechs.push_back(&e);
+  else
+    for (const std::string& m : splitList("mechanisms", a.value("mechanisms"))) {
+      try {
+        mechs.push_back(&mechanismEntry(m));
+      } catch (const InvalidArgument& e) {
+        throw UsageError(std::string("--mechanisms: ") + e.what());
+      }
     }
-  }
   std::vector<int> ns;
   for (const std::string& s : splitList("n", a.value("n", "256,1024,4096")))
     ns.push_back(parseInt("n", s, 1, 1 << 22));
@@ -152,6 +157,10 @@ int runBench(const Args& args) {
     throw UsageError(e.what());
   }
   phi.seed = seed;
+  Session benchSession;  // what the registry builds the specs from
+  benchSession.causal = causal;
+  benchSession.seed = seed;
+  benchSession.featureMap = phi.kind;
   const std::string precision = a.value("softmax-precision");
   if (a.has("softmax-precision") && !isSoftmaxPrecision(precision))
     throw UsageError("--softmax-precision: expected fp32, tf32 or fp32-blocked, not '" + precision +
@@ -183,34 +192,37 @@ int runBench(const Args& args) {
       refused += static_cast<int>(mechs.size());
       continue;
     }
-    const Qkv qkv = syntheticQkv(n, d, heads, seed);
-    for (MechanismKind k : mechs) {
-      MechanismSpec spec;
-      if (k == MechanismKind::Softmax) spec = MechanismSpec::softmax(causal);
-      if (k == MechanismKind::Linear) spec = MechanismSpec::linear(phi, causal);
-      if (k == MechanismKind::Mhla) {
-        int m = sqrtBlocks ? static_cast<int>(std::lround(std::sqrt(double(n)))) : fixedBlocks;
-        m = std::max(1, std::min(m, n));
-        spec = MechanismSpec::mhla(BlockLayout::oneD(n, m), causal ? MixingInit::Causal : init, phi,
-                                   causal);
-      }
+    Input input;
+    input.qkv = syntheticQkv(n, d, heads, seed);
+    const Qkv& qkv = input.qkv;
+    // Each mechanism's spec from the registry, on 1D blocks with the bench's mixing.
+    const int m = std::max(1, std::min(n, sqrtBlocks ? static_cast<int>(std::lround(
+                                                           std::sqrt(double(n))))
+                                                     : fixedBlocks));
+    auto layout = std::make_shared<const BlockLayout>(BlockLayout::oneD(n, m));
+    const MatrixD mixing = makeMixing(*layout, causal ? MixingInit::Causal : init);
+    const MechanismContext ctx{benchSession, input, layout, mixing, phi};
+    for (const MechanismEntry* entry : mechs) {
+      const MechanismSpec spec = entry->build(ctx);
+      const std::string& k = entry->id;
       TimingResult t;
       try {
         t = timeForward(*backend, spec, qkv, repeats,
-                        terminalProgress(toString(k) + " N=" + std::to_string(n)));
+                        terminalProgress(k + " N=" + std::to_string(n)));
       } catch (const BudgetExceeded& e) {
         // One mechanism over the budget (dense softmax at large N) does not stop the others.
         endProgress();
-        std::printf("%-9s %-7s %7d %5d %5d %6s %11s %11s %11s %9s\n", toString(k).c_str(),
+        std::printf("%-9s %-7s %7d %5d %5d %6s %11s %11s %11s %9s\n", k.c_str(),
                     backend->name().c_str(), n, d, heads, "-", "refused", "-", "-", "-");
         std::fflush(stdout);
-        std::cerr << "attnscope: " << toString(k) << " N=" << n << ": refused: " << e.what()
+        std::cerr << "attnscope: " << k << " N=" << n << ": refused: " << e.what()
                   << "\n";
         ++refused;
         continue;
       }
       endProgress();
-      std::printf("%-9s %-7s %7d %5d %5d %6d %11.3f %11.3f %11.3f %9.2f\n", t.mechanism.c_str(),
+      t.mechanism = k;
+      std::printf("%-9s %-7s %7d %5d %5d %6d %11.3f %11.3f %11.3f %9.2f\n", k.c_str(),
                   t.backend.c_str(), t.n, t.d, t.heads, t.blocks, t.medianMs, t.minMs, t.maxMs,
                   t.gflops);
       std::fflush(stdout);

@@ -52,8 +52,9 @@ QCPLegend* addLegendRow(QCustomPlot* plot, QCPLayoutGrid* grid, int row, const F
   return legend;
 }
 
-void requestAspect(QCPAxisRect* rect, double ratio) {
+void requestAspect(QCPAxisRect* rect, double ratio, Qt::Alignment align) {
   rect->setProperty("attnscopeAspect", ratio);
+  rect->setProperty("attnscopeAspectAlign", int(align));
 }
 
 void fitAspect(QCustomPlot* plot) {
@@ -82,8 +83,10 @@ void fitAspect(QCustomPlot* plot) {
     QMargins m = rect->margins();
     if (w > wantW + 0.5) {
       const int extra = static_cast<int>(std::floor(w - wantW));
-      m.setLeft(m.left() + extra / 2);
-      m.setRight(m.right() + extra - extra / 2);
+      const int align = rect->property("attnscopeAspectAlign").toInt();
+      const int left = (align & Qt::AlignLeft) ? 0 : (align & Qt::AlignRight) ? extra : extra / 2;
+      m.setLeft(m.left() + left);
+      m.setRight(m.right() + extra - left);
     } else if (w < wantW - 0.5) {
       const double wantH = w / xr.size() / ratio * yr.size();
       const int extra = static_cast<int>(std::floor(h - wantH));

@@ -36,7 +36,9 @@ void styleAxes(QCPAxisRect* rect, const FigureStyle& style);
 QCPLegend* addLegendRow(QCustomPlot* plot, QCPLayoutGrid* grid, int row, const FigureStyle& style);
 /// Marks an axis rect whose x and y units must be drawn with this pixel ratio (x px per unit /
 /// y px per unit); fitAspect() honours it once the plot has its final size.
-void requestAspect(QCPAxisRect* rect, double ratio);
+/// `align` says where a rect narrower than its cell sits in it (Qt::AlignLeft, AlignHCenter,
+/// AlignRight; a shorter one is always centred vertically).
+void requestAspect(QCPAxisRect* rect, double ratio, Qt::Alignment align = Qt::AlignHCenter);
 /// Pads every marked axis rect (left/right or top/bottom margins, equally) so its units keep their
 /// ratio while its axes keep exactly the ranges the builder set: a heatmap's axes match its cells.
 /// Replots to lay the plot out; call after the plot has its final size (FigureComposer and the

@@ -33,7 +33,7 @@ void buildMixingFigure(QCustomPlot* plot, const Results& res, const ViewSettings
     ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
     ax->setTicker(ticker);
   }
-  requestAspect(rect, 1.0);
+  requestAspect(rect, 1.0, Qt::AlignRight);  // next to its colour scale
 
   auto* map = new QCPColorMap(x, y);
   map->data()->setSize(m, m);
