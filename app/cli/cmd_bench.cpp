@@ -3,12 +3,12 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QSaveFile>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
 
+#include "attnscope/atomic_file.h"
 #include "attnscope/error.h"
 #include "attnscope/mixing.h"
 #include "attnscope/rng.h"
@@ -53,13 +53,8 @@ std::vector<OptionSpec> benchSpecs() {
 }
 
 void writeJsonList(const ParsedArgs& a, const QJsonArray& list) {
-  const QString path = QString::fromStdString(a.value("json"));
-  QSaveFile f(path);
-  if (!f.open(QIODevice::WriteOnly))
-    throw FileError(a.value("json") + ": cannot write: " + f.errorString().toStdString());
-  f.write(QJsonDocument(list).toJson(QJsonDocument::Indented));
-  if (!f.commit())
-    throw FileError(a.value("json") + ": cannot write: " + f.errorString().toStdString());
+  writeFileAtomically(a.value("json"),
+                      QJsonDocument(list).toJson(QJsonDocument::Indented).toStdString());
 }
 
 /// bench --sweep: the window's scaling sweep (model/sweep.h), printed as a table.

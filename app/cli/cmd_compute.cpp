@@ -66,6 +66,8 @@ int runCompute(const Args& args) {
   exportOptions.matrices = a.has("matrices");
   exportOptions.matrixBudgetBytes = session.matrixBudgetBytes;
 
+  // A folder that cannot take the results is refused before the analysis runs.
+  checkExportFolder(QString::fromStdString(a.value("out-dir")));
   auto input = std::make_shared<const Input>(loadSessionInput(session));
   printNotices(*input);
   const std::size_t heads = session.allHeads() ? input->qkv.numHeads() : 1;

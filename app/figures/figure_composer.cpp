@@ -4,11 +4,11 @@
 #include <QFileInfo>
 #include <QImage>
 #include <QPdfWriter>
-#include <QSaveFile>
 #include <QSvgGenerator>
 #include <qcustomplot.h>
 #include <sstream>
 
+#include "attnscope/atomic_file.h"
 #include "attnscope/error.h"
 #include "figures/maps_figure.h"
 #include "figures/metrics_figure.h"
@@ -182,9 +182,10 @@ void FigureComposer::exportTo(const QString& path, int dpi) const {
       painter.scale(scale, scale);
       paint(&painter);
     }
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || !img.save(&f, "PNG") || !f.commit())
-      throw FileError(name + ": cannot write: " + f.errorString().toStdString());
+    QBuffer png;
+    png.open(QIODevice::WriteOnly);
+    if (!img.save(&png, "PNG")) throw FileError(name + ": cannot encode the PNG");
+    writeFileAtomically(name, std::string_view(png.data().constData(), png.data().size()));
   } else if (ext == "svg") {
     QBuffer buffer;
     buffer.open(QIODevice::WriteOnly);
@@ -199,9 +200,7 @@ void FigureComposer::exportTo(const QString& path, int dpi) const {
       painter.setMode(QCPPainter::pmVectorized);
       paint(&painter);
     }
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(buffer.data()) < 0 || !f.commit())
-      throw FileError(name + ": cannot write: " + f.errorString().toStdString());
+    writeFileAtomically(name, std::string_view(buffer.data().constData(), buffer.data().size()));
   } else if (ext == "pdf") {
     QBuffer buffer;
     buffer.open(QIODevice::WriteOnly);
@@ -217,9 +216,7 @@ void FigureComposer::exportTo(const QString& path, int dpi) const {
       painter.setMode(QCPPainter::pmVectorized);
       paint(&painter);
     }
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(buffer.data()) < 0 || !f.commit())
-      throw FileError(name + ": cannot write: " + f.errorString().toStdString());
+    writeFileAtomically(name, std::string_view(buffer.data().constData(), buffer.data().size()));
   } else {
     throw InvalidArgument(name + ": unknown figure format '" + ext.toStdString() +
                           "' (expected .png, .svg or .pdf)");

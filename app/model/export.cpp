@@ -2,9 +2,12 @@
 
 #include <QDir>
 #include <QJsonDocument>
-#include <QSaveFile>
+#include <QDirIterator>
+#include <QFileInfo>
+#include <QRegularExpression>
 #include <algorithm>
 
+#include "attnscope/atomic_file.h"
 #include "attnscope/backend.h"
 #include "attnscope/error.h"
 #include "attnscope/mixing.h"
@@ -17,9 +20,7 @@ namespace attnscope {
 namespace {
 
 void writeBytes(const QString& path, const QByteArray& bytes) {
-  QSaveFile f(path);
-  if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit())
-    throw FileError(path.toStdString() + ": cannot write: " + f.errorString().toStdString());
+  writeFileAtomically(path.toStdString(), std::string_view(bytes.constData(), bytes.size()));
 }
 
 QString num(double v) { return QString::number(v, 'g', 17); }
@@ -48,16 +49,40 @@ void requireDenseMapBudget(int n, std::size_t heads, std::size_t budgetBytes, co
   requireBudget(std::size_t(n), sizeof(float) * std::max<std::size_t>(1, heads), budgetBytes, what);
 }
 
+bool isExportFileName(const QString& name) {
+  static const QRegularExpression re(QStringLiteral(
+      "^(metrics\\.json|session\\.json|tokens\\.json|rows\\.csv|spectra\\.csv|timing\\.csv|"
+      "sweep\\.csv|mixing\\.(npy|csv)|[qkv]\\.npy|(output|row|spectrum|matrix)_[a-z0-9_-]+\\.npy)$"));
+  return re.match(name).hasMatch();
+}
+
+void checkExportFolder(const QString& dirPath) {
+  const QFileInfo info(dirPath);
+  if (!info.exists()) return;
+  if (!info.isDir())
+    throw FileError(dirPath.toStdString() + ": cannot write results there: it is a file");
+  QDirIterator it(dirPath, QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot);
+  while (it.hasNext()) {
+    it.next();
+    const QFileInfo f = it.fileInfo();
+    if (!f.isFile() || !isExportFileName(f.fileName()))
+      throw FileError(dirPath.toStdString() + ": the folder holds '" + f.fileName().toStdString() +
+                      "', which is not an attnscope result; writing would replace it. Choose an "
+                      "empty folder, a new name, or a folder of earlier results");
+  }
+}
+
 QStringList exportResults(const Results& res, const QString& dirPath, const ExportOptions& opts) {
   if (opts.matrices)
     requireDenseMapBudget(res.n, res.heads.size(), opts.matrixBudgetBytes, "the dense maps");
-  QDir dir(dirPath);
-  if (!dir.exists() && !QDir().mkpath(dirPath))
-    throw FileError(dirPath.toStdString() + ": cannot create the folder");
+  checkExportFolder(dirPath);
+  // Everything is written into a staging folder and put in place only when all of it is there.
+  StagedFolder staged(QDir::cleanPath(QFileInfo(dirPath).absoluteFilePath()).toStdString());
+  const QDir dir(QString::fromStdString(staged.target()));
   QStringList written;
   auto path = [&](const QString& name) {
     written << dir.filePath(name);
-    return dir.filePath(name);
+    return QString::fromStdString(staged.path(name.toStdString()));
   };
   auto npyPath = [&](const std::string& name) {
     return path(QString::fromStdString(name)).toStdString();
@@ -148,6 +173,7 @@ QStringList exportResults(const Results& res, const QString& dirPath, const Expo
         writeNpy(npyPath("matrix_" + m.name + ".npy"), maps);
     }
   }
+  staged.commit();
   return written;
 }
 

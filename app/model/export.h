@@ -12,7 +12,9 @@
 //   timing.csv           mechanism, backend, n, heads, median/min/max ms, GFLOP/s, transfers
 //   sweep.csv            backend, n, mechanism, median/min/max ms, GFLOP/s (when a sweep ran)
 //   matrix_<id>.npy      the dense N×N map ([H, N, N] for several heads), when asked for
-// Files whose numbers were not computed (spectra, timing, sweep) are left out.
+// Files whose numbers were not computed (spectra, timing, sweep) are left out. The folder is written
+// whole or not at all (StagedFolder in core/atomic_file.h): a full disk, a cancel or a concurrent
+// run never leaves a mix of two runs; a folder holding other files is refused, never replaced.
 #pragma once
 
 #include <QString>
@@ -35,7 +37,13 @@ std::size_t denseMapBytes(const Results& results);
 /// Throws BudgetExceeded (naming `what`) when N×N float maps of `heads` heads exceed the budget.
 void requireDenseMapBudget(int n, std::size_t heads, std::size_t budgetBytes, const char* what);
 
-/// Writes the files above into `dir` (created if needed). Throws FileError naming the file, or
+/// Throws FileError when `dir` exists and holds anything but files of this layout (the export
+/// replaces the folder's contents, so it must not swallow other work). Call it before a long run.
+void checkExportFolder(const QString& dir);
+/// True for a file name of the layout above.
+bool isExportFileName(const QString& name);
+
+/// Writes the files above into `dir` (created if needed; its previous contents replaced). Throws FileError naming the file, or
 /// BudgetExceeded when matrices were asked for and do not fit. @return the paths written.
 QStringList exportResults(const Results& results, const QString& dir,
                           const ExportOptions& options = {});

@@ -5,10 +5,10 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
 #include <cmath>
 #include <limits>
 
+#include "attnscope/atomic_file.h"
 #include "attnscope/error.h"
 #include "attnscope/mixing.h"
 
@@ -334,12 +334,9 @@ Session Session::fromJson(const QJsonObject& obj, const std::string& name, const
 }
 
 void saveSession(const Session& session, const QString& path) {
-  QSaveFile f(path);
-  if (!f.open(QIODevice::WriteOnly))
-    throw FileError(path.toStdString() + ": cannot write: " + f.errorString().toStdString());
-  f.write(QJsonDocument(session.toJson()).toJson(QJsonDocument::Indented));
-  if (!f.commit())
-    throw FileError(path.toStdString() + ": cannot write: " + f.errorString().toStdString());
+  // A full disk or a failed write keeps the old file (atomic_file.h).
+  writeFileAtomically(path.toStdString(),
+                      QJsonDocument(session.toJson()).toJson(QJsonDocument::Indented).toStdString());
 }
 
 Session loadSession(const QString& path) {

@@ -1,5 +1,7 @@
 #include "attnscope/mixing.h"
 
+#include "attnscope/atomic_file.h"
+
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -215,18 +217,13 @@ void saveMixing(const std::string& path, const MatrixD& mix) {
     writeNpy(path, mix);
     return;
   }
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!f) throw FileError(path + ": cannot write the file");
-    f.precision(17);
-    for (Eigen::Index a = 0; a < mix.rows(); ++a) {
-      for (Eigen::Index b = 0; b < mix.cols(); ++b) f << (b ? "," : "") << mix(a, b);
-      f << "\n";
-    }
-    if (!f) throw FileError(path + ": write failed");
+  std::ostringstream f;
+  f.precision(17);
+  for (Eigen::Index a = 0; a < mix.rows(); ++a) {
+    for (Eigen::Index b = 0; b < mix.cols(); ++b) f << (b ? "," : "") << mix(a, b);
+    f << "\n";
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw FileError(path + ": cannot replace the file");
+  writeFileAtomically(path, f.str());
 }
 
 }  // namespace attnscope

@@ -7,6 +7,8 @@
 // anything is read or allocated, and element counts use overflow-checked arithmetic.
 #include "attnscope/npy.h"
 
+#include "attnscope/atomic_file.h"
+
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -387,31 +389,7 @@ std::string serializeNpy(const NpyArray& array) {
 }
 
 void writeNpy(const std::string& path, const NpyArray& array) {
-  const std::string bytes = serializeNpy(array);
-  const std::string tmp = path + ".tmp";
-  {
-    errno = 0;
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      const int err = errno;
-      fail(path, std::string("cannot write file: ") + (err ? std::strerror(err) : "unknown error"));
-    }
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      std::error_code ignored;
-      std::filesystem::remove(tmp, ignored);
-      fail(path, "write error (disk full?)");
-    }
-  }
-  // std::filesystem::rename replaces an existing target (also on Windows, unlike std::rename).
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    fail(path, "cannot replace file: " + ec.message());
-  }
+  writeFileAtomically(path, serializeNpy(array));
 }
 
 void writeNpy(const std::string& path, const MatrixF& m) {

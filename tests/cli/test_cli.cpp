@@ -7,6 +7,8 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <signal.h>
+#include <sys/resource.h>
 
 #include "attnscope/eigen_backend.h"
 #include "attnscope/mixing.h"
@@ -38,6 +40,41 @@ Run run(const QStringList& args, const QProcessEnvironment& env = QProcessEnviro
   r.out = QString::fromUtf8(p.readAllStandardOutput());
   r.err = QString::fromUtf8(p.readAllStandardError());
   return r;
+}
+
+/// Runs the binary with its files limited to `bytes` (RLIMIT_FSIZE: write() fails with EFBIG past
+/// it, as a full disk fails with ENOSPC).
+Run runWithFileLimit(const QStringList& args, rlim_t bytes) {
+  QProcess p;
+  p.setChildProcessModifier([bytes] {
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit lim{};
+    ::getrlimit(RLIMIT_FSIZE, &lim);
+    lim.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+  });
+  p.start(qEnvironmentVariable("ATTNSCOPE_BIN"), args);
+  Run r;
+  if (!p.waitForFinished(300000)) {
+    p.kill();
+    p.waitForFinished();
+    r.err = "timed out";
+    return r;
+  }
+  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+  r.out = QString::fromUtf8(p.readAllStandardOutput());
+  r.err = QString::fromUtf8(p.readAllStandardError());
+  return r;
+}
+
+/// Every file of a folder (name → bytes), hidden ones included.
+QMap<QString, QByteArray> folderBytes(const QString& dir) {
+  QMap<QString, QByteArray> out;
+  for (const QFileInfo& f : QDir(dir).entryInfoList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot)) {
+    QFile file(f.filePath());
+    if (file.open(QIODevice::ReadOnly)) out[f.fileName()] = file.readAll();
+  }
+  return out;
 }
 
 #define REQUIRE_RUN(r, expected) \
@@ -419,6 +456,78 @@ class CliTest : public QObject {
     r = run({"render", "--qkv", q_, k_, v_, "--sweep-max-n", "256", "--out", png});
     REQUIRE_RUN(r, 2);
     QVERIFY2(r.err.contains("--sweep-max-n"), qPrintable(r.err));
+  }
+
+  // Issue 15, data loss: a full disk (a file-size limit) fails with exit 1 and keeps the old
+  // results; a folder of other files is refused before any work; concurrent runs each leave a
+  // complete folder.
+  void aFullDiskKeepsTheOldResults() {
+    const QString out = dir_.filePath("full_run");
+    REQUIRE_RUN(run({"compute", "--qkv", q_, k_, v_, "--seed", "1", "--out-dir", out}), 0);
+    const auto before = folderBytes(out);
+    QVERIFY(before.contains("metrics.json") && before.contains("row_mhla.npy"));
+    Run r = runWithFileLimit({"compute", "--qkv", q_, k_, v_, "--seed", "2", "--blocks", "4",
+                              "--out-dir", out}, 3000);
+    REQUIRE_RUN(r, 1);
+    QVERIFY2(r.err.contains("cannot write"), qPrintable(r.err));
+    QCOMPARE(folderBytes(out), before);
+    // No staging folder left beside it.
+    QCOMPARE(QDir(dir_.path()).entryList({".full_run*"}, QDir::AllEntries | QDir::Hidden).size(), 0);
+
+    const QString png = dir_.filePath("full.png");
+    REQUIRE_RUN(run({"render", "--qkv", q_, k_, v_, "--panels", "maps", "--out", png}), 0);
+    const QByteArray pngBefore = head(png, 1 << 24);
+    r = runWithFileLimit({"render", "--qkv", q_, k_, v_, "--panels", "maps,mixing", "--out", png},
+                         2000);
+    REQUIRE_RUN(r, 1);
+    QCOMPARE(head(png, 1 << 24), pngBefore);
+
+    const QString json = dir_.filePath("full_bench.json");
+    REQUIRE_RUN(run({"bench", "--n", "64", "--repeats", "1", "--json", json}), 0);
+    const QByteArray jsonBefore = head(json, 1 << 20);
+    r = runWithFileLimit({"bench", "--n", "64,128", "--repeats", "1", "--json", json}, 200);
+    REQUIRE_RUN(r, 1);
+    QCOMPARE(head(json, 1 << 20), jsonBefore);
+  }
+
+  void aFolderOfOtherFilesIsRefused() {
+    const QString out = dir_.filePath("user_folder");
+    QVERIFY(QDir().mkpath(out));
+    QFile notes(out + "/notes.txt");
+    QVERIFY(notes.open(QIODevice::WriteOnly));
+    notes.write("my notes");
+    notes.close();
+    const Run r = run({"compute", "--qkv", q_, k_, v_, "--out-dir", out});
+    REQUIRE_RUN(r, 1);
+    QVERIFY2(r.err.contains("notes.txt") && r.err.contains("not an attnscope result"),
+             qPrintable(r.err));
+    QCOMPARE(QDir(out).entryList(QDir::Files), QStringList{"notes.txt"});
+  }
+
+  void concurrentRunsLeaveOneCompleteFolder() {
+    const QString out = dir_.filePath("race_run");
+    std::vector<std::unique_ptr<QProcess>> procs;
+    for (int seed = 1; seed <= 4; ++seed) {
+      auto p = std::make_unique<QProcess>();
+      p->start(qEnvironmentVariable("ATTNSCOPE_BIN"),
+               {"compute", "--synthetic", "--synthetic-n", "96", "--seed", QString::number(seed),
+                "--out-dir", out});
+      procs.push_back(std::move(p));
+    }
+    for (auto& p : procs) {
+      QVERIFY(p->waitForFinished(120000));
+      QVERIFY2(p->exitCode() == 0, p->readAllStandardError().constData());
+    }
+    // The folder is exactly one run's: the seed in session.json reproduces every file.
+    const QJsonObject session = readJson(out + "/session.json");
+    const QString seed = session["seed"].toString();
+    QVERIFY(!seed.isEmpty());
+    const QString ref = dir_.filePath("race_ref");
+    REQUIRE_RUN(run({"compute", "--synthetic", "--synthetic-n", "96", "--seed", seed,
+                     "--out-dir", ref}),
+                0);
+    QCOMPARE(folderBytes(out), folderBytes(ref));
+    QCOMPARE(QDir(dir_.path()).entryList({".race_run*"}, QDir::AllEntries | QDir::Hidden).size(), 0);
   }
 
   void usageErrorsExitTwo_data() {

@@ -3,6 +3,8 @@
 #include <QJsonDocument>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <signal.h>
+#include <sys/resource.h>
 #include <functional>
 #include <vector>
 
@@ -25,6 +27,40 @@ class SessionTest : public QObject {
   }
 
  private slots:
+  // A full disk (a file-size limit) while saving: an error, and the old session file survives.
+  void aFailedSaveKeepsTheOldFile() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("s.json");
+    Session good;
+    good.seed = 42;
+    saveSession(good, path);
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray before = f.readAll();
+    f.close();
+    Session bigger = good;
+    bigger.seed = 43;
+    bigger.customMixing = MatrixD::Constant(40, 40, 1.0 / 40);  // a much longer file
+    const auto oldHandler = ::signal(SIGXFSZ, SIG_IGN);
+    rlimit saved{};
+    ::getrlimit(RLIMIT_FSIZE, &saved);
+    rlimit lim = saved;
+    lim.rlim_cur = before.size() + 100;
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    bool threw = false;
+    try {
+      saveSession(bigger, path);
+    } catch (const FileError& e) {
+      threw = QString(e.what()).contains("s.json: cannot write");
+    }
+    ::setrlimit(RLIMIT_FSIZE, &saved);
+    ::signal(SIGXFSZ, oldHandler);
+    QVERIFY(threw);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), before);
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList{"s.json"});
+  }
+
   void roundTripKeepsEveryField() {
     Session s;
     s.source.kind = SourceKind::Npy;
