@@ -85,6 +85,7 @@ float bfloat16ToFloat(std::uint16_t b) {
 }
 
 void convertToFloat(Dtype t, const unsigned char* src, std::size_t count, float* dst) {
+  if (count == 0) return;  // an empty destination may be a null pointer (found by fuzz_safetensors)
   switch (t) {
     case Dtype::F32:
       std::memcpy(dst, src, count * 4);
