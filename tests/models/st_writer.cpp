@@ -1,7 +1,9 @@
 #include "st_writer.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <unistd.h>
@@ -135,10 +137,26 @@ WTensor randomTensor(const std::string& name, std::vector<std::int64_t> shape, s
   return t;
 }
 
+namespace {
+/// Every folder makeTempDir made, removed when the test binary exits.
+struct TempDirs {
+  std::vector<std::string> dirs;
+  ~TempDirs() {
+    std::error_code ec;
+    for (const std::string& d : dirs) std::filesystem::remove_all(d, ec);
+  }
+};
+TempDirs& tempDirs() {
+  static TempDirs t;
+  return t;
+}
+}  // namespace
+
 std::string makeTempDir(const std::string& tag) {
   std::string tmpl = (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : std::string("/tmp")) +
                      "/attnscope-" + tag + "-XXXXXX";
   if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  tempDirs().dirs.push_back(tmpl);
   return tmpl;
 }
 

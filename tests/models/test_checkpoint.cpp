@@ -149,6 +149,10 @@ TEST(Checkpoint, TimmVit) {
   TinyModel noArgs = m;
   noArgs.config = R"({"architecture": "vit_small_patch4_8.x"})";
   expectOpenFails(written(noArgs), {"embed dim 8", "6 heads"});
+  noArgs.config = R"({"architecture": "vit_x", "model_args": {"num_heads": 2}, "pretrained_cfg": {"input_size": [3, 8, -8]}})";
+  expectOpenFails(written(noArgs), {"input_size", "positive integer"});
+  noArgs.config = R"({"architecture": "vit_x", "model_args": {"num_heads": 2}, "pretrained_cfg": {"input_size": [3, 8, 12]}})";
+  expectOpenFails(written(noArgs), {"not square"});
 }
 
 TEST(Checkpoint, Dinov2WithAndWithoutRegisters) {
@@ -170,6 +174,13 @@ TEST(Checkpoint, Dinov2WithAndWithoutRegisters) {
       EXPECT_EQ(i.parameters, elements(m, false));
     }
   }
+  TinyModel m = tinyDinov2(0);
+  m.config = R"({"model_type": "dinov2", "hidden_size": 8, "num_hidden_layers": 2, "num_attention_heads": 2,
+                 "image_size": 8, "patch_size": 4, "use_swiglu_ffn": "yes"})";
+  expectOpenFails(written(m), {"config.json", "use_swiglu_ffn", "true or false"});
+  m.config = R"({"model_type": "dinov2", "hidden_size": 8, "num_hidden_layers": 2, "num_attention_heads": 2,
+                 "image_size": 8, "patch_size": 4, "use_swiglu_ffn": true})";
+  expectOpenFails(written(m), {"missing tensor 'encoder.layer.0.mlp.weights_in.weight'"});
 }
 
 TEST(Checkpoint, WrongShapeForTheConfig) {

@@ -65,7 +65,7 @@ ModelInfo hfVitInfo(const Detection& d, const ConfigSource& c, const TensorStore
   check.require(e + "patch_embeddings.projection.weight", {D, channels, P, P});
   check.require(e + "patch_embeddings.projection.bias", {D});
   if (m.registers > 0) check.require(e + "register_tokens", {1, m.registers, D});
-  const bool swiglu = dino2 && c.json.value("use_swiglu_ffn", false);
+  const bool swiglu = dino2 && configBool(c.json, "use_swiglu_ffn", false, cfg);
   for (int i = 0; i < m.layers; ++i) {
     const std::string h = layer + std::to_string(i) + ".";
     const std::string ln1 = dino2 ? "norm1" : "layernorm_before";

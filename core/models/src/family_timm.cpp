@@ -58,8 +58,13 @@ ModelInfo timmVitInfo(const Detection& d, const ConfigSource& c, const TensorSto
   // Resolution: pretrained_cfg.input_size [C, H, W], else model_args.img_size, else the grid of
   // the position embeddings (with or without the class token's row).
   const auto input = pretrained.find("input_size");
-  if (input != pretrained.end() && input->is_array() && input->size() == 3 && (*input)[1].is_number_integer()) {
-    m.imageSize = (*input)[1].get<int>();
+  if (input != pretrained.end() && !input->is_null()) {
+    if (!input->is_array() || input->size() != 3)
+      throw FileError(cfg + ": pretrained_cfg.input_size must be [channels, height, width] (found " + input->dump() + ")");
+    const nlohmann::json hw = {{"height", (*input)[1]}, {"width", (*input)[2]}};
+    m.imageSize = configInt(hw, "height", -1, cfg + " (pretrained_cfg.input_size)");
+    if (configInt(hw, "width", -1, cfg + " (pretrained_cfg.input_size)") != m.imageSize)
+      throw FileError(cfg + ": pretrained_cfg.input_size " + input->dump() + " is not square");
   } else if (args.contains("img_size")) {
     m.imageSize = configInt(args, "img_size", -1, cfg);
   } else {

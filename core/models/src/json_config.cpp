@@ -51,6 +51,13 @@ double configDouble(const nlohmann::json& config, const std::string& key, double
   return it->get<double>();
 }
 
+bool configBool(const nlohmann::json& config, const std::string& key, bool fallback, const std::string& file) {
+  const auto it = config.find(key);
+  if (it == config.end() || it->is_null()) return fallback;
+  if (!it->is_boolean()) throw FileError(file + ": \"" + key + "\" must be true or false (found " + it->dump() + ")");
+  return it->get<bool>();
+}
+
 std::string configString(const nlohmann::json& config, const std::string& key, const std::string& file) {
   const auto it = config.find(key);
   if (it == config.end() || it->is_null()) return {};

@@ -15,6 +15,8 @@ int configInt(const nlohmann::json& config, const std::string& key, int fallback
 /// config[key] as a number; `fallback` when absent or null.
 double configDouble(const nlohmann::json& config, const std::string& key, double fallback,
                     const std::string& file);
+/// config[key] as a bool; `fallback` when absent or null.
+bool configBool(const nlohmann::json& config, const std::string& key, bool fallback, const std::string& file);
 /// config[key] as a string; empty when absent, an error when not a string.
 std::string configString(const nlohmann::json& config, const std::string& key, const std::string& file);
 
