@@ -1,5 +1,5 @@
 // attnscope info: version, backends (and why one is unavailable), the CUDA device, threads, build
-// options.
+// options; with --model PATH, what a trained checkpoint is.
 #include <QtGlobal>
 #include <Eigen/Core>
 #include <iostream>
@@ -9,6 +9,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/cuda_report.h"
+#include "cli/model_report.h"
 #include "model/backend_registry.h"
 
 #ifndef ATTNSCOPE_VERSION
@@ -36,15 +37,27 @@ int runInfo(const Args& args) {
     std::cout << "attnscope " << ATTNSCOPE_VERSION << "\n";
     return 0;
   }
-  const std::vector<OptionSpec> specs = {{"help", 0, "", "show this help"}};
+  const std::vector<OptionSpec> specs = {
+      {"model", 1, "PATH", "describe a checkpoint: a folder (config.json + safetensors) or a .safetensors file"},
+      {"model-heads", 1, "H", "heads, for a checkpoint whose config does not say"},
+      {"help", 0, "", "show this help"}};
   const ParsedArgs a = parseArgs(args, specs, "info");
   if (a.has("help")) {
-    std::cout << "usage: attnscope info\n\nPrints the version, the compute backends (and why one "
-                 "is unavailable), the CUDA device, threads and build options.\n\noptions:\n"
+    std::cout << "usage: attnscope info [--model PATH [--model-heads H]]\n\nPrints the version, the compute "
+                 "backends (and why one is unavailable), the CUDA device, threads and build options.\nWith "
+                 "--model: the checkpoint's family, layers, heads, d_model, d_head, vocabulary or patch size "
+                 "and training resolution, positions, dtype and parameter count.\n\noptions:\n"
               << formatOptions(specs);
     return 0;
   }
   if (!a.positional().empty()) throw UsageError("info takes no arguments ('" + a.positional()[0] + "')");
+  if (a.has("model-heads") && !a.has("model")) throw UsageError("--model-heads needs --model");
+  if (a.has("model")) {
+    models::OpenOptions options;
+    if (a.has("model-heads")) options.heads = parseInt("--model-heads", a.value("model-heads"), 1, 4096);
+    printModelInfo(std::cout, models::Checkpoint::open(a.value("model"), options));
+    return 0;
+  }
 
   std::cout << "attnscope " << ATTNSCOPE_VERSION << "\n\nbackends:\n";
   for (const BackendEntry& b : listBackends()) {

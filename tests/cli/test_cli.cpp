@@ -15,6 +15,7 @@
 #include "attnscope/npy.h"
 #include "attnscope/rng.h"
 #include "model/backend_registry.h"
+#include "st_writer.h"
 
 using namespace attnscope;
 
@@ -134,6 +135,37 @@ class CliTest : public QObject {
       REQUIRE_RUN(r, 0);
       QVERIFY2(r.out.contains("usage"), qPrintable(args.join(' ')));
     }
+  }
+
+  void infoDescribesAModel() {
+    // A tiny GPT-2 checkpoint written by the tests' safetensors writer (D = 8, 2 layers, 2 heads).
+    const QString dir = dir_.filePath("gpt2-tiny");
+    QVERIFY(QDir().mkpath(dir));
+    test::writeCheckpoint(dir.toStdString(), test::tinyGpt2());
+    const Run r = run({"info", "--model", dir});
+    REQUIRE_RUN(r, 0);
+    for (const char* want : {"gpt2", "layers                 2", "heads                  2", "d_model                8",
+                             "d_head                 4", "vocab size             11", "positions              7",
+                             "dtype                  F32", "parameters"})
+      QVERIFY2(r.out.contains(want), qPrintable(QString(want) + " in:\n" + r.out));
+    // The same tensors without config.json: heads must be given.
+    const QString bare = dir_.filePath("gpt2-bare.safetensors");
+    QVERIFY(QFile::copy(dir + "/model.safetensors", bare));
+    const Run noHeads = run({"info", "--model", bare});
+    REQUIRE_RUN(noHeads, 1);
+    QVERIFY2(noHeads.err.contains("--model-heads"), qPrintable(noHeads.err));
+    const Run withHeads = run({"info", "--model", bare, "--model-heads", "2"});
+    REQUIRE_RUN(withHeads, 0);
+    QVERIFY(withHeads.out.contains("tensor names"));
+    // A broken file: a clear error naming it, exit status 1.
+    const QString broken = dir_.filePath("broken.safetensors");
+    QFile f(broken);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QByteArray::fromHex("ffffffffffffffff"));
+    f.close();
+    const Run bad = run({"info", "--model", broken});
+    REQUIRE_RUN(bad, 1);
+    QVERIFY2(bad.err.contains(broken) && bad.err.contains("header length"), qPrintable(bad.err));
   }
 
   void infoListsBackends() {

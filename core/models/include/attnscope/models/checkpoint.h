@@ -1,0 +1,60 @@
+// A trained checkpoint: a folder (config.json + model.safetensors or its sharded index) or a single
+// .safetensors file. Opening one detects the family (config.json's "model_type" or timm's
+// "architecture"; failing that, the tensor names), derives ModelInfo from the config and checks it
+// against the shapes of every tensor the family's forward needs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "attnscope/models/family.h"
+#include "attnscope/models/tensor_store.h"
+
+namespace attnscope::models {
+
+/// What a checkpoint is. Sizes are counts; 0 = does not apply (vocabulary for image models, ...).
+struct ModelInfo {
+  Family family = Family::Gpt2;
+  std::string detectedFrom;   ///< "config.json model_type", "config.json architecture", "tensor names"
+  std::string prefix;         ///< tensor-name prefix: "", "transformer.", "vit."
+  std::string architecture;   ///< timm's architecture name, or config's model_type
+  int layers = 0;
+  int heads = 0;
+  int dModel = 0;
+  int dHead = 0;              ///< dModel / heads
+  int mlpHidden = 0;          ///< hidden width of the MLP
+  int vocabSize = 0;          ///< text models
+  int patchSize = 0;          ///< image models
+  int imageSize = 0;          ///< image models: training resolution (square side, pixels)
+  int positions = 0;          ///< GPT-2 n_positions; ViTs: rows of the position embeddings
+  int registers = 0;          ///< DINOv2 with registers / timm reg tokens
+  double layerNormEps = 0;
+  std::vector<std::string> dtypes;  ///< sorted dtype names of the parameters
+  std::int64_t parameters = 0;      ///< elements of every parameter (GPT-2 mask buffers excluded)
+};
+
+struct OpenOptions {
+  /// Heads when neither config.json nor (timm) the architecture name tells; 0 = none given, then
+  /// d_model / 64 when that divides, else an error asking for it.
+  int heads = 0;
+};
+
+class Checkpoint {
+ public:
+  /// Throws FileError naming the file (and tensor, and expected and found shape) on any problem.
+  static Checkpoint open(const std::string& path, const OpenOptions& options = {});
+
+  const ModelInfo& info() const { return info_; }
+  const TensorStore& tensors() const { return tensors_; }
+  const std::string& path() const { return path_; }
+  /// config.json's path, empty when there is none.
+  const std::string& configPath() const { return configPath_; }
+
+ private:
+  std::string path_, configPath_;
+  TensorStore tensors_;
+  ModelInfo info_;
+};
+
+}  // namespace attnscope::models

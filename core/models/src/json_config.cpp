@@ -1,0 +1,89 @@
+#include "json_config.h"
+
+#include <sys/stat.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "attnscope/error.h"
+
+namespace attnscope::models {
+
+namespace {
+constexpr long long kMaxJsonBytes = 100'000'000;
+}
+
+nlohmann::json readJsonFile(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) throw FileError(path + ": cannot open");
+  if (st.st_size > kMaxJsonBytes)
+    throw FileError(path + ": " + std::to_string(st.st_size) + " bytes is too large for a JSON file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FileError(path + ": cannot open");
+  std::ostringstream text;
+  text << in.rdbuf();
+  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) throw FileError(path + ": not valid JSON");
+  if (!j.is_object()) throw FileError(path + ": not a JSON object");
+  return j;
+}
+
+int configInt(const nlohmann::json& config, const std::string& key, int fallback, const std::string& file) {
+  const auto it = config.find(key);
+  if (it == config.end() || it->is_null()) {
+    if (fallback < 0) throw FileError(file + ": no \"" + key + "\"");
+    return fallback;
+  }
+  if (!it->is_number_integer() || it->get<long long>() <= 0 ||
+      it->get<long long>() > std::numeric_limits<int>::max())
+    throw FileError(file + ": \"" + key + "\" must be a positive integer (found " + it->dump() + ")");
+  return it->get<int>();
+}
+
+double configDouble(const nlohmann::json& config, const std::string& key, double fallback,
+                    const std::string& file) {
+  const auto it = config.find(key);
+  if (it == config.end() || it->is_null()) return fallback;
+  if (!it->is_number() || !std::isfinite(it->get<double>()))
+    throw FileError(file + ": \"" + key + "\" must be a number (found " + it->dump() + ")");
+  return it->get<double>();
+}
+
+bool configBool(const nlohmann::json& config, const std::string& key, bool fallback, const std::string& file) {
+  const auto it = config.find(key);
+  if (it == config.end() || it->is_null()) return fallback;
+  if (!it->is_boolean()) throw FileError(file + ": \"" + key + "\" must be true or false (found " + it->dump() + ")");
+  return it->get<bool>();
+}
+
+std::string configString(const nlohmann::json& config, const std::string& key, const std::string& file) {
+  const auto it = config.find(key);
+  if (it == config.end() || it->is_null()) return {};
+  if (!it->is_string()) throw FileError(file + ": \"" + key + "\" must be a string (found " + it->dump() + ")");
+  return it->get<std::string>();
+}
+
+bool fileExists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool isDirectory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+std::string joinPath(const std::string& dir, const std::string& name) {
+  if (dir.empty()) return name;
+  return dir.back() == '/' ? dir + name : dir + "/" + name;
+}
+
+std::string parentDir(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace attnscope::models
