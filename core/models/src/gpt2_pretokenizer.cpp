@@ -46,22 +46,27 @@ Gpt2PreTokenizer::Gpt2PreTokenizer() {
 std::vector<std::pair<std::size_t, std::size_t>> Gpt2PreTokenizer::split(std::string_view utf8) const {
   std::vector<std::pair<std::size_t, std::size_t>> spans;
   if (utf8.empty()) return spans;
-  // Per call: match data and (for JIT) a stack that grows up to 8 MiB, so calls may run in parallel.
+  // Per call: match data (and, only if the JIT's default 32 KiB stack runs out, a stack growing up
+  // to 8 MiB), so calls may run in parallel.
   std::unique_ptr<pcre2_match_data, void (*)(pcre2_match_data*)> match(
       pcre2_match_data_create_from_pattern(compiled_->code, nullptr), pcre2_match_data_free);
   std::unique_ptr<pcre2_match_context, void (*)(pcre2_match_context*)> context(
       pcre2_match_context_create(nullptr), pcre2_match_context_free);
-  std::unique_ptr<pcre2_jit_stack, void (*)(pcre2_jit_stack*)> stack(
-      compiled_->jit ? pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, nullptr) : nullptr,
-      pcre2_jit_stack_free);
+  std::unique_ptr<pcre2_jit_stack, void (*)(pcre2_jit_stack*)> stack(nullptr, pcre2_jit_stack_free);
   if (!match || !context) throw Error("out of memory for the GPT-2 pre-split");
-  if (stack) pcre2_jit_stack_assign(context.get(), nullptr, stack.get());
 
   const auto* subject = reinterpret_cast<PCRE2_SPTR>(utf8.data());
   std::size_t offset = 0;
   while (offset < utf8.size()) {
-    const int rc = pcre2_match(compiled_->code, subject, utf8.size(), offset, PCRE2_NO_UTF_CHECK,
-                               match.get(), context.get());
+    int rc = pcre2_match(compiled_->code, subject, utf8.size(), offset, PCRE2_NO_UTF_CHECK, match.get(),
+                         context.get());
+    if (rc == PCRE2_ERROR_JIT_STACKLIMIT && !stack) {
+      stack.reset(pcre2_jit_stack_create(32 * 1024, 8 * 1024 * 1024, nullptr));
+      if (!stack) throw Error("out of memory for the GPT-2 pre-split");
+      pcre2_jit_stack_assign(context.get(), nullptr, stack.get());
+      rc = pcre2_match(compiled_->code, subject, utf8.size(), offset, PCRE2_NO_UTF_CHECK, match.get(),
+                       context.get());
+    }
     if (rc == PCRE2_ERROR_NOMATCH) break;  // cannot happen: every character matches an alternative
     if (rc < 0) {
       throw Error("GPT-2 pre-split failed at byte offset " + std::to_string(offset) + ": " +
