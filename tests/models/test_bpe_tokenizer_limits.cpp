@@ -54,3 +54,33 @@ TEST(BpeTokenizerLimits, FourMegabytesOfMixedText) {
 
 }  // namespace
 }  // namespace attnscope::models
+
+namespace attnscope::models {
+namespace {
+
+// Merges a+a, aa+aa, … up to 2^16 letters: 1 MiB of 'a' is about a million merges in one piece.
+TEST(BpeTokenizerLimits, OneMegabyteWordWithAMillionMerges) {
+  test::TempDir dir;
+  std::string vocab = "{";
+  std::string merges = "#version: 0.2\n";
+  std::string run = "a";
+  for (int k = 0; k <= 16; ++k) {
+    vocab += (k ? ",\"" : "\"") + run + "\":" + std::to_string(k);
+    if (k < 16) merges += run + " " + run + "\n";
+    run += run;
+  }
+  vocab += "}";
+  const BpeTokenizer t =
+      BpeTokenizer::fromFiles(dir.write("vocab.json", vocab), dir.write("merges.txt", merges));
+  const std::string text(1 << 20, 'a');
+  Encoding e;
+  const double s = secondsOf([&] { e = t.encode(text); });
+  std::printf("[ timing   ] 1 MiB of 'a' with doubling merges: %zu tokens in %.3f s\n", e.ids.size(), s);
+  EXPECT_EQ(e.ids, std::vector<int>(16, 16));
+  EXPECT_LT(s, 60.0);
+  // 1 MiB + 3 letters: the tail is 2 + 1 after the 16 full tokens.
+  EXPECT_EQ(t.encode(std::string((1 << 20) + 3, 'a')).ids.size(), 18u);
+}
+
+}  // namespace
+}  // namespace attnscope::models
