@@ -74,6 +74,7 @@ TEST(BpeTokenizerFiles, MalformedVocab) {
   expectVocabError(R"({"a":0,"b":99999999999})", {"token \"b\"", "out of range"});
   expectVocabError(R"({"a":7,"b":7})", {"both have id 7", "\"a\"", "\"b\""});
   expectVocabError(R"({"":0})", {"empty token"});
+  expectVocabError(R"({"a":0,"b":1,"a":2})", {"key \"a\" appears twice"});
 }
 
 TEST(BpeTokenizerFiles, MalformedMerges) {
@@ -109,6 +110,7 @@ TEST(BpeTokenizerFiles, MalformedTokenizerJson) {
   expectTokenizerJsonError(model("[]", "[]"), {"model.vocab", "not a JSON object"});
   expectTokenizerJsonError(model(R"({"a":0,"b":"x"})", "[]"), {"model.vocab", "token \"b\"", "not an integer"});
   expectTokenizerJsonError(model(kVocab, "{}"), {"model.merges", "not an array"});
+  expectTokenizerJsonError(model(R"({"a":0,"b":1,"b":2})", "[]"), {"key \"b\" appears twice"});
   expectTokenizerJsonError(model(kVocab, R"(["a b","ab"])"), {"model.merges[1]", "two symbols"});
   expectTokenizerJsonError(model(kVocab, R"([["a"]])"), {"model.merges[0]", "[\"a\"]"});
   expectTokenizerJsonError(model(kVocab, R"([["a", 3]])"), {"model.merges[0]"});

@@ -14,7 +14,7 @@ std::uint64_t pairKey(int left, int right) {
   return (std::uint64_t(std::uint32_t(left)) << 32) | std::uint32_t(right);
 }
 
-std::string quoted(const std::string& s) { return "\"" + readableBytes(s) + "\""; }
+std::string inQuotes(const std::string& s) { return "\"" + readableBytes(s) + "\""; }
 
 /// The bytes a vocabulary symbol stands for: each character through the byte map; a character that
 /// is not the image of a byte (only in added tokens) stands for its own UTF-8.
@@ -54,11 +54,11 @@ BpeTokenizer BpeTokenizer::build(RawModel raw) {
   t.vocab_.reserve(raw.vocab.size());
   for (const auto& [symbol, id] : raw.vocab) {
     if (owner[std::size_t(id)]) {
-      throw FileError(raw.vocabSource + ": tokens " + quoted(*owner[std::size_t(id)]) + " and " +
-                      quoted(symbol) + " both have id " + std::to_string(id));
+      throw FileError(raw.vocabSource + ": tokens " + inQuotes(*owner[std::size_t(id)]) + " and " +
+                      inQuotes(symbol) + " both have id " + std::to_string(id));
     }
     if (!t.vocab_.emplace(symbol, id).second) {
-      throw FileError(raw.vocabSource + ": token " + quoted(symbol) + " appears twice");
+      throw FileError(raw.vocabSource + ": token " + inQuotes(symbol) + " appears twice");
     }
     owner[std::size_t(id)] = &symbol;
     t.tokenBytes_[std::size_t(id)] = symbolBytes(symbol);
@@ -73,17 +73,17 @@ BpeTokenizer BpeTokenizer::build(RawModel raw) {
     const int right = t.tokenId(b);
     const int merged = t.tokenId(a + b);
     const std::string& where = raw.mergeWhere[rank];
-    if (left < 0) throw FileError(where + ": symbol " + quoted(a) + " is not in the vocabulary");
-    if (right < 0) throw FileError(where + ": symbol " + quoted(b) + " is not in the vocabulary");
+    if (left < 0) throw FileError(where + ": symbol " + inQuotes(a) + " is not in the vocabulary");
+    if (right < 0) throw FileError(where + ": symbol " + inQuotes(b) + " is not in the vocabulary");
     if (merged < 0) {
-      throw FileError(where + ": merged symbol " + quoted(a + b) + " is not in the vocabulary");
+      throw FileError(where + ": merged symbol " + inQuotes(a + b) + " is not in the vocabulary");
     }
     t.merges_[pairKey(left, right)] = Merge{int(rank), merged};  // a repeated line: the last rank wins
   }
   if (!raw.unkToken.empty()) {
     t.unkId_ = t.tokenId(raw.unkToken);
     if (t.unkId_ < 0) {
-      throw FileError(raw.unkWhere + ": unk token " + quoted(raw.unkToken) + " is not in the vocabulary");
+      throw FileError(raw.unkWhere + ": unk token " + inQuotes(raw.unkToken) + " is not in the vocabulary");
     }
   }
   return t;
@@ -158,7 +158,7 @@ void BpeTokenizer::encodePiece(const std::uint8_t* bytes, std::size_t n, std::si
         const std::uint8_t b = bytes[i];
         throw InvalidArgument("text byte " + readableBytes(std::string(1, char(b))) + " at byte offset " +
                               std::to_string(offset + std::size_t(i)) + ": its symbol " +
-                              quoted(byteSymbol(b)) +
+                              inQuotes(byteSymbol(b)) +
                               " is not in the vocabulary, and the tokenizer has no unk token");
       }
       tokenId = unkId_;

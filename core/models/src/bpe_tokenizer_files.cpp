@@ -3,6 +3,8 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <unordered_set>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +18,8 @@ namespace {
 
 using nlohmann::json;
 
+std::string inQuotes(const std::string& s) { return "\"" + readableBytes(s) + "\""; }
+
 std::string readFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FileError(path + ": cannot open the file");
@@ -25,15 +29,31 @@ std::string readFile(const std::string& path) {
   return text.str();
 }
 
+/// Parses a JSON file; a key repeated inside one object is an error (the parser would keep only the
+/// last, silently changing the vocabulary).
 json parseJson(const std::string& path) {
+  std::vector<std::unordered_set<std::string>> objects;  // keys seen, per open object
+  std::string duplicate;
+  const json::parser_callback_t noteKeys = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) {
+      objects.emplace_back();
+    } else if (event == json::parse_event_t::object_end) {
+      if (!objects.empty()) objects.pop_back();
+    } else if (event == json::parse_event_t::key && !objects.empty() && duplicate.empty()) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (!objects.back().insert(key).second) duplicate = key;
+    }
+    return true;
+  };
+  json doc;
   try {
-    return json::parse(readFile(path));
+    doc = json::parse(readFile(path), noteKeys);
   } catch (const json::exception& e) {
     throw FileError(path + ": not valid JSON (" + e.what() + ")");
   }
+  if (!duplicate.empty()) throw FileError(path + ": key " + inQuotes(duplicate) + " appears twice in one object");
+  return doc;
 }
-
-std::string quoted(const std::string& s) { return "\"" + readableBytes(s) + "\""; }
 
 /// token → id object; ids must be integers in [0, 2^31 − 1).
 std::vector<std::pair<std::string, int>> readVocab(const json& vocab, const std::string& where) {
@@ -44,12 +64,12 @@ std::vector<std::pair<std::string, int>> readVocab(const json& vocab, const std:
   for (auto it = vocab.begin(); it != vocab.end(); ++it) {
     const json& v = it.value();
     if (!v.is_number_integer()) {
-      throw FileError(where + ": token " + quoted(it.key()) + ": the id is not an integer (" +
+      throw FileError(where + ": token " + inQuotes(it.key()) + ": the id is not an integer (" +
                       v.dump() + ")");
     }
     const auto id = v.get<long long>();
     if (id < 0 || id >= std::numeric_limits<int>::max()) {
-      throw FileError(where + ": token " + quoted(it.key()) + ": id " + std::to_string(id) +
+      throw FileError(where + ": token " + inQuotes(it.key()) + ": id " + std::to_string(id) +
                       " is out of range");
     }
     if (it.key().empty()) throw FileError(where + ": an empty token has id " + std::to_string(id));
@@ -86,7 +106,7 @@ void readMergesTxt(const std::string& path, RawBpeModel& raw) {
     if (n == 0 && line.rfind("#version", 0) == 0) continue;
     std::pair<std::string, std::string> merge;
     if (!splitMergeLine(line, merge)) {
-      throw FileError(where + ": expected two symbols separated by one space, found " + quoted(line));
+      throw FileError(where + ": expected two symbols separated by one space, found " + inQuotes(line));
     }
     raw.merges.push_back(std::move(merge));
     raw.mergeWhere.push_back(where);
