@@ -9,12 +9,15 @@ the Unicode classes. It trains a SMALL vocabulary on a fixed corpus and pins the
   data/tokenizer.json                   Hugging Face layout, merges as "a b" strings
   data/tokenizer_pairs.json             the same, merges as ["a", "b"] pairs (newer tokenizers)
   data/expected.json                    {"cases": [{"name", "text", "ids"}]}
+  data/merges_shuffled.txt              the same merges in a seeded random order (not training order)
+  data/expected_random.json             random strings of hard characters: ids with both merge lists
 
 Rerun (Debian: apt-get install python3-regex) from this folder:  python3 gpt2_bpe_reference.py
 The output is deterministic; commit the files in data/ when they change.
 """
 import json
 import os
+import random
 
 import regex
 
@@ -164,6 +167,24 @@ CASES = [
 ]
 
 
+RANDOM_ALPHABET = list("the quick brown fox'sS'tT're've'm'll'd 0123456789 .,!?;:-\t\n\r") + [
+    "\u00a0", "\u3000", "\u2009", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\u180e", "\u2028", "é",
+    "e\u0301", "ï", "日", "本", "語", "中", "한", "😀", "👍", "🏽", "\u200d", "👨", "🇫", "🇷", "❤",
+    "\ufe0f", "٣", "²", "½", "Ⅻ", "—", "“", "…", "\x00", "\x7f", "\ufffd", "ß", "Ж", "α", "\U00010348"] + \
+    ["the", "there", "thought", "through", "ing", "er", "re", "or", "de", "Hello", "world", " the", "  ",
+     "000", "日本", "中文", "😀", "👍🏽", "café", "résumé", "you'd", "they're"]
+
+
+def random_cases(vocab, ranks, shuffled_ranks, count=150):
+    rng = random.Random(12)
+    cases = []
+    for _ in range(count):
+        text = "".join(rng.choice(RANDOM_ALPHABET) for _ in range(rng.randint(1, 24)))
+        cases.append({"text": text, "ids": encode(text, vocab, ranks),
+                      "ids_shuffled": encode(text, vocab, shuffled_ranks)})
+    return cases
+
+
 def main():
     merges = train(CORPUS, NUM_MERGES)
     order = list(BYTE_TO_CHAR.values())
@@ -203,6 +224,16 @@ def main():
         cases.append({"name": name, "text": text, "ids": ids})
     with open(os.path.join(data, "expected.json"), "w", encoding="utf-8") as f:
         json.dump({"cases": cases}, f, ensure_ascii=True, indent=0)
+    shuffled = list(merges)
+    random.Random(7).shuffle(shuffled)
+    with open(os.path.join(data, "merges_shuffled.txt"), "w", encoding="utf-8", newline="\n") as f:
+        f.write("#version: 0.2\n")
+        for a, b in shuffled:
+            f.write(f"{a} {b}\n")
+    shuffled_ranks = {pair: r for r, pair in enumerate(shuffled)}
+    with open(os.path.join(data, "expected_random.json"), "w", encoding="utf-8") as f:
+        json.dump({"cases": random_cases(vocab, ranks, shuffled_ranks)}, f, ensure_ascii=False,
+                  separators=(",", ":"))
     print(f"{len(vocab)} tokens, {len(merges)} merges, {len(cases)} cases written to {data}")
 
 

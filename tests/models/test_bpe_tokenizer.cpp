@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "attnscope/error.h"
 #include "attnscope/models/bpe_tokenizer.h"
 #include "attnscope/models/byte_unicode.h"
@@ -215,6 +217,33 @@ TEST(BpeTokenizer, RepeatedMergeLineTakesTheLastRank) {
   // (a b) is listed first and last: its rank is the last line's, so (b c) wins in "abc".
   const std::string merges = dir.write("merges.txt", "a b\nb c\na b\n");
   EXPECT_EQ(BpeTokenizer::fromFiles(vocab, merges).encode("abc").ids, (std::vector<int>{0, 4}));
+}
+
+}  // namespace
+}  // namespace attnscope::models
+
+namespace attnscope::models {
+namespace {
+
+// Random strings of hard characters and word chunks (expected_random.json), with the trained merges and
+// with the same merges in a random order (ranks that no trainer would make). The merge-order subtlety
+// itself (every occurrence of the best pair first) is pinned by MergesEveryOccurrenceOfTheBestPairFirst.
+TEST(BpeTokenizer, RandomStringsMatchTheReferenceWithBothMergeOrders) {
+  const auto doc = nlohmann::json::parse(test::readText(test::fixture("expected_random.json")));
+  const BpeTokenizer shuffled =
+      BpeTokenizer::fromFiles(test::fixture("vocab.json"), test::fixture("merges_shuffled.txt"));
+  const BpeTokenizer trained = BpeTokenizer::fromFiles(test::fixture("vocab.json"), test::fixture("merges.txt"));
+  std::size_t differ = 0;
+  for (const auto& c : doc.at("cases")) {
+    const auto text = c.at("text").get<std::string>();
+    const auto ids = c.at("ids").get<std::vector<int>>();
+    const auto idsShuffled = c.at("ids_shuffled").get<std::vector<int>>();
+    EXPECT_EQ(trained.encode(text).ids, ids) << c.dump();
+    EXPECT_EQ(shuffled.encode(text).ids, idsShuffled) << c.dump();
+    EXPECT_EQ(shuffled.decode(idsShuffled), text);
+    differ += ids != idsShuffled;
+  }
+  EXPECT_GT(differ, 0u);  // the shuffled order does change some ids (4 of the 150)
 }
 
 }  // namespace
