@@ -44,6 +44,8 @@ constexpr std::size_t kCacheMaxEntries = 1u << 16;
 
 }  // namespace
 
+BpeTokenizer::BpeTokenizer() { byteIds_.fill(-1); }
+
 BpeTokenizer BpeTokenizer::build(RawModel raw) {
   BpeTokenizer t;
   int maxId = -1;

@@ -2,6 +2,7 @@
 // encoder on any text, with each token's decoded label and byte span for the UI.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -71,6 +72,7 @@ class BpeTokenizer {
   std::size_t mergeCount() const { return merges_.size(); }
 
  private:
+  BpeTokenizer();  // empty; only the loaders make one
   struct Merge {
     int rank;
     int merged;
@@ -89,7 +91,7 @@ class BpeTokenizer {
   std::vector<std::string> tokenBytes_;  // id → bytes
   std::vector<bool> present_;            // id → in the vocabulary
   std::unordered_map<std::uint64_t, Merge> merges_;  // (left id, right id) → rank, result
-  int byteIds_[256];                    // id of each one-byte symbol, or -1
+  std::array<int, 256> byteIds_;        // id of each one-byte symbol, or -1
   int unkId_ = -1;
   Gpt2PreTokenizer preTokenizer_;
 };
