@@ -26,9 +26,12 @@ struct Run {
   QString out, err;
 };
 
-Run run(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment()) {
+/// Runs the binary; `inChild` runs in the child before it starts (limits).
+Run run(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment(),
+        const std::function<void()>& inChild = {}) {
   QProcess p;
   if (!env.isEmpty()) p.setProcessEnvironment(env);
+  if (inChild) p.setChildProcessModifier(inChild);
   p.start(qEnvironmentVariable("ATTNSCOPE_BIN"), args);
   Run r;
   if (!p.waitForFinished(300000)) {
@@ -46,26 +49,13 @@ Run run(const QStringList& args, const QProcessEnvironment& env = QProcessEnviro
 /// Runs the binary with its files limited to `bytes` (RLIMIT_FSIZE: write() fails with EFBIG past
 /// it, as a full disk fails with ENOSPC).
 Run runWithFileLimit(const QStringList& args, rlim_t bytes) {
-  QProcess p;
-  p.setChildProcessModifier([bytes] {
+  return run(args, QProcessEnvironment(), [bytes] {
     ::signal(SIGXFSZ, SIG_IGN);
     rlimit lim{};
     ::getrlimit(RLIMIT_FSIZE, &lim);
     lim.rlim_cur = bytes;
     ::setrlimit(RLIMIT_FSIZE, &lim);
   });
-  p.start(qEnvironmentVariable("ATTNSCOPE_BIN"), args);
-  Run r;
-  if (!p.waitForFinished(300000)) {
-    p.kill();
-    p.waitForFinished();
-    r.err = "timed out";
-    return r;
-  }
-  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-  r.out = QString::fromUtf8(p.readAllStandardOutput());
-  r.err = QString::fromUtf8(p.readAllStandardError());
-  return r;
 }
 
 /// Every file of a folder (name → bytes), hidden ones included.

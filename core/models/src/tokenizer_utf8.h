@@ -5,10 +5,11 @@
 #include <string>
 #include <string_view>
 
+#include "attnscope/input/utf8.h"
+
 namespace attnscope::models {
 
-/// Appends the UTF-8 encoding of `cp` (assumed a valid scalar value).
-void appendUtf8(std::string& out, char32_t cp);
+using attnscope::appendUtf8;  // core/input/utf8.h
 
 /// Decodes one strictly valid UTF-8 sequence at s[i] (no overlongs, surrogates or values past
 /// U+10FFFF). On success stores it in `cp`, advances `i` past it and returns true; otherwise
