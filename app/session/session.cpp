@@ -213,6 +213,9 @@ Session Session::fromJson(const QJsonObject& obj, const std::string& name, const
   Session s;
   const Reader top(obj, name, "");
   int version = kVersion;
+  if (top.has("format") &&
+      (!top.value("format").isString() || top.value("format").toString() != "attnscope-session"))
+    top.fail("format", "must be \"attnscope-session\" (this is not an attnscope session file)");
   top.integer("version", version, 1, std::numeric_limits<int>::max(), "a positive integer");
   if (version > kVersion)
     top.fail("version", "is " + std::to_string(version) + ", newer than this program reads (" +
@@ -345,6 +348,11 @@ Session loadSession(const QString& path) {
   if (!f.exists()) throw FileError(name + ": no such file");
   if (!f.open(QIODevice::ReadOnly))
     throw FileError(name + ": cannot read: " + f.errorString().toStdString());
+  // Sessions are a few KiB (a hand-edited 256×256 mixing matrix is about 1.3 MiB); a bigger file
+  // is not one, and parsing it could take gigabytes.
+  if (f.size() > kMaxSessionFileBytes)
+    throw FileError(name + ": " + std::to_string(f.size()) + " bytes, more than the " +
+                    std::to_string(kMaxSessionFileBytes >> 20) + " MiB a session file may have");
   QJsonParseError err;
   const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &err);
   if (err.error != QJsonParseError::NoError)

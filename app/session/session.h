@@ -153,7 +153,10 @@ struct Session {
 
 /// Writes the session as indented JSON (throws FileError naming the file).
 void saveSession(const Session& session, const QString& path);
-/// Reads a session file; relative paths inside are resolved against the file's folder.
+/// Largest session file loadSession reads.
+inline constexpr qint64 kMaxSessionFileBytes = qint64(16) << 20;
+/// Reads a session file; relative paths inside are resolved against the file's folder. Throws
+/// FileError for a file above kMaxSessionFileBytes, invalid JSON or a bad field.
 Session loadSession(const QString& path);
 
 }  // namespace attnscope

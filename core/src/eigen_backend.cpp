@@ -1,5 +1,7 @@
 #include "attnscope/eigen_backend.h"
 
+#include <algorithm>
+
 #include <omp.h>
 
 #include "kernels.h"
@@ -11,7 +13,8 @@ int hardwareThreads() { return omp_get_num_procs(); }
 EigenBackend::EigenBackend(int threads) { setThreads(threads); }
 
 void EigenBackend::setThreads(int threads) {
-  threads_ = threads < 1 ? hardwareThreads() : threads;
+  // More threads than the machine has only contend (1000 threads on 2 cores ran 50× slower).
+  threads_ = threads < 1 ? hardwareThreads() : std::min(threads, hardwareThreads());
 }
 
 std::unique_ptr<PreparedAttention> EigenBackend::prepare(const MechanismSpec& spec,

@@ -134,7 +134,51 @@ void validateMixing(const MatrixD& mix, int m) {
   }
 }
 
-MatrixD parseMixingCsv(const std::string& text, const std::string& name) {
+namespace {
+
+/// CSV bytes as spreadsheets save them → plain ASCII-compatible text with '\n' line ends: a UTF-8
+/// BOM dropped; UTF-16 (with its BOM) whose characters are all ASCII turned into bytes; CR-only
+/// and CRLF line ends made '\n'. Other UTF-16/32 text is refused with a message.
+std::string normalisedCsv(const std::string& raw, const std::string& name) {
+  std::string text = raw;
+  const auto starts = [&](const char* bom, std::size_t n) {
+    return text.size() >= n && text.compare(0, n, bom, n) == 0;
+  };
+  if (starts("\xEF\xBB\xBF", 3)) {
+    text.erase(0, 3);
+  } else if (starts("\xFF\xFE", 2) || starts("\xFE\xFF", 2)) {
+    const bool little = text[0] == '\xFF';
+    std::string ascii;
+    for (std::size_t i = 2; i + 1 < text.size(); i += 2) {
+      const unsigned char lo = little ? text[i] : text[i + 1], hi = little ? text[i + 1] : text[i];
+      if (hi != 0 || lo >= 0x80)
+        throw FileError(name + ": UTF-16 text with characters other than numbers and separators; "
+                               "save the matrix as UTF-8 CSV");
+      ascii += char(lo);
+    }
+    text = ascii;
+  }
+  // UTF-16/32 without a byte-order mark: every other (or every fourth) byte of ASCII text is 0.
+  if (text.size() >= 4 && ((text[1] == '\0' && text[3] == '\0') || (text[0] == '\0' && text[2] == '\0')))
+    throw FileError(name + ": looks like UTF-16 or UTF-32 text without a byte-order mark; save the "
+                           "matrix as UTF-8 CSV");
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r') {
+      out += '\n';
+      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+MatrixD parseMixingCsv(const std::string& raw, const std::string& name) {
+  const std::string text = normalisedCsv(raw, name);
   std::vector<std::vector<double>> rows;
   std::istringstream in(text);
   std::string line;

@@ -27,6 +27,34 @@ class SessionTest : public QObject {
   }
 
  private slots:
+  // Issue 15: a session file is small and says what it is.
+  void oversizedOrForeignFilesAreRefused() {
+    QTemporaryDir dir;
+    const QString big = dir.filePath("big.json");
+    {
+      QFile f(big);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write("{\"x\": [");
+      const QByteArray chunk(1 << 20, ' ');
+      for (int i = 0; i < 17; ++i) f.write(chunk);
+      f.write("]}");
+    }
+    try {
+      loadSession(big);
+      QFAIL("a 17 MiB session was read");
+    } catch (const FileError& e) {
+      QVERIFY2(QString(e.what()).contains("more than the 16 MiB"), e.what());
+    }
+    try {
+      Session::fromJson(QJsonObject{{"format", "something-else"}}, "other.json");
+      QFAIL("a foreign format was accepted");
+    } catch (const FileError& e) {
+      QVERIFY2(QString(e.what()).contains("other.json: field 'format'"), e.what());
+    }
+    // Without the field (hand-written) it is read.
+    QCOMPARE(Session::fromJson(QJsonObject{{"seed", "5"}}).seed, std::uint64_t(5));
+  }
+
   // A full disk (a file-size limit) while saving: an error, and the old session file survives.
   void aFailedSaveKeepsTheOldFile() {
     QTemporaryDir dir;

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #endif
 
+#include "attnscope/eigen_backend.h"
 #include "attnscope/error.h"
 #include "attnscope/input/input.h"
 #include "attnscope/input/text_tokenizer.h"
@@ -103,4 +104,47 @@ TEST(Robustness, StreamingDecoderMatchesDecodeUtf8) {
     ++k;
   }
   EXPECT_EQ(k, all.size());
+}
+
+// Issue 15: mixing CSVs as spreadsheets save them.
+TEST(Robustness, SpreadsheetCsvVariantsReadTheSameMatrix) {
+  const MatrixD expected = (MatrixD(2, 2) << 0.5625, 0.4375, 0.25, 0.75).finished();
+  const std::string plain = "0.5625,0.4375\n0.25,0.75\n";
+  auto utf16 = [](const std::string& s, bool little) {
+    std::string out = little ? std::string("\xFF\xFE", 2) : std::string("\xFE\xFF", 2);
+    for (char c : s) out += little ? std::string{c, '\0'} : std::string{'\0', c};
+    return out;
+  };
+  const std::vector<std::pair<std::string, std::string>> variants = {
+      {"UTF-8 BOM (Excel's CSV UTF-8)", "\xEF\xBB\xBF" + plain},
+      {"CR-only line ends", "0.5625,0.4375\r0.25,0.75\r"},
+      {"CRLF line ends", "0.5625;0.4375\r\n0.25;0.75\r\n"},
+      {"UTF-16LE with BOM", utf16(plain, true)},
+      {"UTF-16BE with BOM", utf16(plain, false)},
+  };
+  for (const auto& [what, bytes] : variants) {
+    SCOPED_TRACE(what);
+    MatrixD got;
+    ASSERT_NO_THROW(got = parseMixingCsv(bytes, "m.csv"));
+    EXPECT_EQ(got, expected);
+  }
+  // UTF-16 without a BOM is named, not read as garbage cut at a NUL.
+  std::string noBom;
+  for (char c : plain) noBom += std::string{c, '\0'};
+  try {
+    (void)parseMixingCsv(noBom, "m16.csv");
+    FAIL() << "BOM-less UTF-16 was accepted";
+  } catch (const FileError& e) {
+    EXPECT_NE(std::string(e.what()).find("m16.csv: looks like UTF-16"), std::string::npos) << e.what();
+  }
+}
+
+// Issue 15: more threads than cores only contend; the backend uses the cores.
+TEST(Robustness, ThreadsAreClampedToTheHardware) {
+  EigenBackend many(1000);
+  EXPECT_EQ(many.threads(), hardwareThreads());
+  EigenBackend one(1);
+  EXPECT_EQ(one.threads(), 1);
+  EigenBackend all(0);
+  EXPECT_EQ(all.threads(), hardwareThreads());
 }

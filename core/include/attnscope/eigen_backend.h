@@ -7,7 +7,7 @@ namespace attnscope {
 
 class EigenBackend final : public Backend {
  public:
-  /// @param threads  worker threads; < 1 means all cores
+  /// @param threads  worker threads; < 1 means all cores; more than the cores are clamped to them
   explicit EigenBackend(int threads = 0);
 
   std::string name() const override { return "eigen"; }
