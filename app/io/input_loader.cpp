@@ -22,9 +22,12 @@ Input loadImageInput(const QString& path, ImageInputSettings settings,
 
 Input loadTextInput(const QString& path, TextInputSettings settings,
                     const EmbeddingSettings& embedding) {
-  const std::string bytes = readTextFile(path);
+  std::vector<std::string> notices;
+  const std::string utf8 = textAsUtf8(readTextFile(path), path.toStdString(), notices);
   settings.sourceName = path.toStdString();
-  return makeTextInput(bytes, settings, embedding);
+  Input in = makeTextInput(utf8, settings, embedding);
+  prependNotices(in, notices);
+  return in;
 }
 
 Input loadNpyQkvInput(NpyQkvSettings settings, const QString& backgroundPath) {

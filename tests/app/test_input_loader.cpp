@@ -1,6 +1,7 @@
 // Files → Input through the app layer: built-in samples, text files, .npy with a background image,
 // and readable attention on the sample image.
 #include <QTemporaryDir>
+#include <QStringEncoder>
 #include <QtTest>
 #include <cmath>
 #include <cstdio>
@@ -168,6 +169,47 @@ class TestInputLoader : public QObject {
     const Input bad = loadTextInput(writeFile(dir, "latin1.txt", "caf\xE9 au lait"), {}, {});
     QCOMPARE(bad.tokens.size(), 3);
     QVERIFY(QString::fromStdString(bad.tokens.notices.at(0)).contains("U+FFFD"));
+  }
+
+  // Issue 15: UTF-16/32 texts (Notepad's "Unicode") and BOMs read as their text; devices refused.
+  void unicodeEncodingsAndBoms() {
+    QTemporaryDir dir;
+    const QString text = QStringLiteral("Boats and more boats, café.\n");
+    const Input ref = loadTextInput(writeFile(dir, "ref.txt", text.toUtf8()), {}, {});
+    auto labels = [](const Input& in) {
+      QStringList out;
+      for (const Token& t : in.tokens.tokens) out << QString::fromStdString(t.label);
+      return out;
+    };
+    struct Case {
+      const char* name;
+      QByteArray bytes;
+      const char* notice;  // "" = none expected
+    };
+    auto encode = [&](QStringConverter::Encoding e, bool bom) {
+      QStringEncoder enc(e, bom ? QStringConverter::Flag::WriteBom : QStringConverter::Flag::Default);
+      return QByteArray(enc(text));
+    };
+    const std::vector<Case> cases = {
+        {"utf8bom.txt", "\xEF\xBB\xBF" + text.toUtf8(), ""},
+        {"utf16le.txt", encode(QStringConverter::Utf16LE, true), "UTF-16LE (byte-order mark)"},
+        {"utf16be.txt", encode(QStringConverter::Utf16BE, true), "UTF-16BE (byte-order mark)"},
+        {"utf32le.txt", encode(QStringConverter::Utf32LE, true), "UTF-32LE"},
+        {"utf16be-nobom.txt", encode(QStringConverter::Utf16BE, false), "no byte-order mark"},
+        {"utf16le-nobom.txt", encode(QStringConverter::Utf16LE, false), "no byte-order mark"},
+    };
+    for (const Case& c : cases) {
+      const Input in = loadTextInput(writeFile(dir, c.name, c.bytes), {}, {});
+      QVERIFY2(labels(in) == labels(ref), c.name);
+      const QString notices = QString::fromStdString(
+          in.tokens.notices.empty() ? std::string() : in.tokens.notices.front());
+      if (*c.notice)
+        QVERIFY2(notices.contains(c.notice), qPrintable(QString(c.name) + ": " + notices));
+      else
+        QVERIFY2(in.tokens.notices.empty(), qPrintable(QString(c.name) + ": " + notices));
+    }
+    const QString msg = errorOf([&] { loadTextInput("/dev/urandom", {}, {}); });
+    QVERIFY2(msg.contains("/dev/urandom") && msg.contains("not a regular file"), qPrintable(msg));
   }
 
   void npyWithBackgroundImage() {
