@@ -3,6 +3,8 @@
 #include <QDir>
 #include <QJsonDocument>
 #include <QDirIterator>
+#include <QFile>
+#include <unistd.h>
 #include <QFileInfo>
 #include <QRegularExpression>
 #include <algorithm>
@@ -58,6 +60,14 @@ bool isExportFileName(const QString& name) {
 
 void checkExportFolder(const QString& dirPath) {
   const QFileInfo info(dirPath);
+  // The results are staged beside the folder: its parent (or the nearest one that exists) must
+  // take new entries. Said now, not after a long analysis.
+  QFileInfo parent(QFileInfo(QDir::cleanPath(info.absoluteFilePath())).absolutePath());
+  while (!parent.exists() && parent.absoluteFilePath() != parent.absolutePath())
+    parent = QFileInfo(parent.absolutePath());
+  if (!parent.isDir() || ::access(QFile::encodeName(parent.absoluteFilePath()).constData(), W_OK | X_OK) != 0)
+    throw FileError(dirPath.toStdString() + ": cannot write results there: " +
+                    parent.absoluteFilePath().toStdString() + " is not a writable folder");
   if (!info.exists()) return;
   if (!info.isDir())
     throw FileError(dirPath.toStdString() + ": cannot write results there: it is a file");

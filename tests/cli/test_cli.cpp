@@ -524,6 +524,10 @@ class CliTest : public QObject {
     QVERIFY2(r.err.contains("notes.txt") && r.err.contains("not an attnscope result"),
              qPrintable(r.err));
     QCOMPARE(QDir(out).entryList(QDir::Files), QStringList{"notes.txt"});
+    // A place that cannot take a folder is named before any work.
+    const Run ro = run({"compute", "--qkv", q_, k_, v_, "--out-dir", out + "/notes.txt/run"});
+    REQUIRE_RUN(ro, 1);
+    QVERIFY2(ro.err.contains("not a writable folder"), qPrintable(ro.err));
   }
 
   void concurrentRunsLeaveOneCompleteFolder() {
