@@ -108,7 +108,11 @@ std::string rawFile(const std::string& header, const std::string& buffer) {
 std::string buildFile(const std::vector<WTensor>& tensors, const std::map<std::string, std::string>& metadata) {
   std::string buffer;
   for (const WTensor& t : tensors) buffer += bytesOf(t);
-  return rawFile(headerJson(tensors, metadata), buffer);
+  // As the reference writer does, the header is padded with spaces to a multiple of 8 bytes, so the
+  // buffer (and every tensor whose offset is a multiple of 8) starts aligned.
+  std::string header = headerJson(tensors, metadata);
+  header.append((8 - header.size() % 8) % 8, ' ');
+  return rawFile(header, buffer);
 }
 
 void writeBytes(const std::string& path, const std::string& bytes) {

@@ -24,7 +24,7 @@ std::size_t itemSize(const std::string& dtype);
 std::string encode(const std::string& dtype, const std::vector<double>& values);
 /// The JSON header text for `tensors` laid out one after the other (plus optional metadata).
 std::string headerJson(const std::vector<WTensor>& tensors, const std::map<std::string, std::string>& metadata);
-/// A whole file: u64 header length, header, buffer.
+/// A whole file: u64 header length, header (space-padded to a multiple of 8, as the reference pads it), buffer.
 std::string buildFile(const std::vector<WTensor>& tensors, const std::map<std::string, std::string>& metadata = {});
 /// A file from a hand-made header and buffer.
 std::string rawFile(const std::string& header, const std::string& buffer);

@@ -1,0 +1,87 @@
+// A checkpoint's tensors resolved for the forward: each weight a read-only row-major view, in place
+// over the mapped file for little-endian, float-aligned F32 tensors, else over a float32 copy made
+// once at bind time.
+#pragma once
+
+#include <Eigen/Core>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "attnscope/models/checkpoint.h"
+#include "attnscope/types.h"
+
+namespace attnscope::models {
+
+using ConstMap = Eigen::Map<const MatrixF>;
+
+/// rows × cols floats, row-major, that outlive the forward (the mapped file or a converted copy).
+struct View {
+  const float* data = nullptr;
+  Eigen::Index rows = 0, cols = 0;
+  bool empty() const { return data == nullptr; }
+  ConstMap map() const { return ConstMap(data, rows, cols); }
+  /// The view as a row vector (rows must be 1).
+  Eigen::Map<const Eigen::RowVectorXf> row() const { return Eigen::Map<const Eigen::RowVectorXf>(data, cols); }
+};
+
+/// A linear layer y = x·Wᵀ + b (PyTorch Linear, W is [out, in]) or y = x·W + b (GPT-2's Conv1D,
+/// W is [in, out]); the bias may be absent.
+struct Linear {
+  View weight, bias;
+  bool inOut = false;  ///< W stored [in, out] (Conv1D)
+  Eigen::Index outputs() const { return inOut ? weight.cols : weight.rows; }
+  /// x·W(ᵀ) + b into `y` (resized to x.rows() × outputs()).
+  void apply(const MatrixF& x, MatrixF& y) const;
+};
+
+struct LayerNormW {
+  View weight, bias;
+  float eps = 1e-5f;
+  /// Row-wise LayerNorm of x (biased variance), into y.
+  void apply(const MatrixF& x, MatrixF& y) const;
+};
+
+struct BlockWeights {
+  LayerNormW ln1, ln2;
+  /// Fused [q | k | v] projection (GPT-2 c_attn, timm attn.qkv), or three separate ones (HF).
+  Linear qkv, q, k, v;
+  bool fused = false;
+  Linear proj;
+  Linear fc1, fc2;     ///< MLP (fc1 = SwiGLU's weights_in when swiglu)
+  bool swiglu = false;
+  View layerScale1, layerScale2;  ///< DINOv2's λ₁, λ₂ (empty elsewhere)
+};
+
+class BoundWeights {
+ public:
+  BoundWeights(const Checkpoint& checkpoint);
+
+  /// Tensor `name` as rows × cols (numel must match).
+  View view(const std::string& name, Eigen::Index rows, Eigen::Index cols);
+  /// `name` as a row of its numel values.
+  View row(const std::string& name);
+  /// A Linear from "<base>.weight" (and "<base>.bias" when present).
+  Linear linear(const std::string& base, bool inOut);
+  LayerNormW layerNorm(const std::string& base, float eps);
+  bool has(const std::string& name) const { return store_.contains(name); }
+
+  TensorStore store_;
+  std::int64_t converted = 0;
+  std::deque<std::vector<float>> owned;  // converted tensors (stable addresses)
+
+  // What the forward reads.
+  std::vector<BlockWeights> blocks;
+  LayerNormW finalNorm;
+  bool tanhGelu = false;  ///< GPT-2: gelu_new; the ViTs: erf GELU
+  // GPT-2
+  View tokenEmbedding, positionEmbedding;
+  // ViTs
+  Linear patch;         ///< [D, 3·p·p] (conv kernel flattened), bias
+  View cls, registers;  ///< [1, D], [R, D]
+  View positions;       ///< [rows, D] as stored
+  int positionPrefix = 0;  ///< rows of `positions` before the grid (1 = CLS has one; 0 = none)
+  int positionGrid = 0;    ///< the stored grid's side
+};
+
+}  // namespace attnscope::models

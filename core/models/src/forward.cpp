@@ -1,0 +1,234 @@
+#include "attnscope/models/forward.h"
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "attnscope/error.h"
+#include "bound_weights.h"
+#include "position_grid.h"
+
+namespace attnscope::models {
+
+float geluTanh(float x) {
+  const float k = 0.7978845608028654f;  // √(2/π)
+  return 0.5f * x * (1.0f + std::tanh(k * (x + 0.044715f * x * x * x)));
+}
+
+float geluErf(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.7071067811865476f)); }
+
+const LayerAttention& ForwardResult::layer(int l) const {
+  for (const LayerAttention& a : layers)
+    if (a.layer == l) return a;
+  throw InvalidArgument("layer " + std::to_string(l) + " was not kept by the forward");
+}
+
+namespace {
+
+/// Sets Eigen's thread count for the forward and puts the previous one back.
+class ThreadScope {
+ public:
+  explicit ThreadScope(int threads) : previous_(Eigen::nbThreads()) {
+    if (threads > 0) Eigen::setNbThreads(threads);
+  }
+  ~ThreadScope() { Eigen::setNbThreads(previous_); }
+
+ private:
+  int previous_;
+};
+
+/// Row-wise softmax of s in place; with `causal`, row i covers columns 0..i and the rest are 0.
+void softmaxRows(MatrixF& s, bool causal) {
+  const Eigen::Index n = s.rows(), m = s.cols();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Eigen::Index len = causal ? std::min<Eigen::Index>(i + 1, m) : m;
+    auto r = s.row(i).head(len).array();
+    const float mx = r.maxCoeff();
+    r = (r - mx).exp();
+    r /= r.sum();
+    if (len < m) s.row(i).tail(m - len).setZero();
+  }
+}
+
+/// The embeddings of the image: [CLS, registers, patches], position embeddings added as the family
+/// does (to CLS and patches; DINOv2's registers are inserted after CLS without them).
+MatrixF imageEmbeddings(const BoundWeights& w, const ModelInfo& m, const PixelInput& px, int* gridRows,
+                        int* gridCols) {
+  const int p = m.patchSize;
+  if (px.width <= 0 || px.height <= 0 || px.chw.size() != static_cast<std::size_t>(3) * px.width * px.height)
+    throw InvalidArgument("the image for the model must be 3 × height × width values (got " +
+                          std::to_string(px.chw.size()) + " for " + std::to_string(px.width) + " × " +
+                          std::to_string(px.height) + ")");
+  if (px.width % p != 0 || px.height % p != 0)
+    throw InvalidArgument("the image for the model is " + std::to_string(px.width) + " × " + std::to_string(px.height) +
+                          " pixels, not a multiple of the patch size " + std::to_string(p));
+  const int gh = px.height / p, gw = px.width / p;
+  const Eigen::Index n = static_cast<Eigen::Index>(gh) * gw;
+  const Eigen::Index kernel = w.patch.weight.cols;
+  if (kernel != 3 * p * p)
+    throw InvalidArgument("the patch embedding takes " + std::to_string(kernel / (p * p)) + " channels, not 3");
+  // im2col: row = patch (row-major), column = (channel, ky, kx) as the conv weight is laid out.
+  MatrixF cols(n, kernel);
+  for (int gy = 0; gy < gh; ++gy)
+    for (int gx = 0; gx < gw; ++gx) {
+      float* dst = cols.row(static_cast<Eigen::Index>(gy) * gw + gx).data();
+      for (int c = 0; c < 3; ++c)
+        for (int ky = 0; ky < p; ++ky) {
+          const float* src = px.chw.data() + (static_cast<std::size_t>(c) * px.height + gy * p + ky) * px.width + gx * p;
+          std::copy(src, src + p, dst + (c * p + ky) * p);
+        }
+    }
+  MatrixF patches;
+  w.patch.apply(cols, patches);
+
+  // Position embeddings of the patch grid, resampled when the grid is not the stored one.
+  const Eigen::Index D = m.dModel;
+  const int s = w.positionGrid;
+  MatrixF grid = w.positions.map().bottomRows(static_cast<Eigen::Index>(s) * s);
+  if (gh != s || gw != s) grid = resamplePositions(grid, s, s, gh, gw, m.family);
+  patches += grid;
+
+  const int R = m.registers;
+  MatrixF h(1 + R + n, D);
+  h.row(0) = w.cls.map().row(0);
+  if (w.positionPrefix > 0) h.row(0) += w.positions.map().row(0);
+  if (R > 0) h.middleRows(1, R) = w.registers.map();
+  h.bottomRows(n) = patches;
+  *gridRows = gh;
+  *gridCols = gw;
+  return h;
+}
+
+MatrixF textEmbeddings(const BoundWeights& w, const ModelInfo& m, const std::vector<int>& ids) {
+  if (ids.empty()) throw InvalidArgument("the text has no tokens for the model");
+  if (static_cast<int>(ids.size()) > m.positions)
+    throw InvalidArgument("the text has " + std::to_string(ids.size()) + " tokens; this model takes at most " +
+                          std::to_string(m.positions) + " (its n_positions)");
+  const Eigen::Index n = static_cast<Eigen::Index>(ids.size());
+  MatrixF h(n, m.dModel);
+  const ConstMap wte = w.tokenEmbedding.map(), wpe = w.positionEmbedding.map();
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const int id = ids[static_cast<std::size_t>(i)];
+    if (id < 0 || id >= m.vocabSize)
+      throw InvalidArgument("token id " + std::to_string(id) + " at position " + std::to_string(i) +
+                            " is outside the vocabulary of " + std::to_string(m.vocabSize));
+    h.row(i) = wte.row(id) + wpe.row(i);
+  }
+  return h;
+}
+
+}  // namespace
+
+ModelRunner::ModelRunner(const Checkpoint& checkpoint)
+    : info_(checkpoint.info()), w_(std::make_unique<BoundWeights>(checkpoint)) {}
+ModelRunner::~ModelRunner() = default;
+ModelRunner::ModelRunner(ModelRunner&&) noexcept = default;
+ModelRunner& ModelRunner::operator=(ModelRunner&&) noexcept = default;
+
+std::int64_t ModelRunner::convertedBytes() const { return w_->converted; }
+
+ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& options, const JobControl& job) const {
+  const ModelInfo& m = info_;
+  const BoundWeights& w = *w_;
+  const bool text = m.family == Family::Gpt2;
+  const int L = m.layers, H = m.heads, d = m.dHead;
+  const Eigen::Index D = m.dModel;
+  auto checkLayers = [&](const std::vector<int>& layers, const char* what) {
+    std::set<int> out;
+    for (int l : layers) {
+      if (l < 0 || l >= L)
+        throw InvalidArgument(std::string(what) + " layer " + std::to_string(l) + " does not exist (the model has " +
+                              std::to_string(L) + " layers: 0 … " + std::to_string(L - 1) + ")");
+      out.insert(l);
+    }
+    return out;
+  };
+  std::set<int> keep = checkLayers(options.keepLayers, "kept");
+  if (options.keepLayers.empty())
+    for (int l = 0; l < L; ++l) keep.insert(l);
+  const std::set<int> probs = checkLayers(options.probabilityLayers, "probability");
+  for (int l : probs) keep.insert(l);
+
+  ThreadScope threads(options.threads);
+  ForwardResult r;
+  r.causal = text;
+  r.scale = 1.0f / std::sqrt(static_cast<float>(d));
+  MatrixF h = text ? textEmbeddings(w, m, input.ids) : imageEmbeddings(w, m, input.pixels, &r.gridRows, &r.gridCols);
+  const Eigen::Index N = h.rows();
+  r.tokens = static_cast<int>(N);
+  r.prefixTokens = text ? 0 : 1 + m.registers;
+  const double probBytes = static_cast<double>(probs.size()) * H * static_cast<double>(N) * N * sizeof(float);
+  if (probBytes > static_cast<double>(options.probabilityBudgetBytes))
+    throw BudgetExceeded("the attention probabilities of " + std::to_string(probs.size()) + " layer(s) × " +
+                         std::to_string(H) + " heads at N = " + std::to_string(N) + " take " +
+                         std::to_string(static_cast<long long>(probBytes / (1 << 20))) + " MiB, over the budget of " +
+                         std::to_string(options.probabilityBudgetBytes >> 20) + " MiB");
+
+  MatrixF a, qkv, q, k, v, merged(N, D), t, u;
+  for (int l = 0; l < L; ++l) {
+    job.check();
+    const BlockWeights& b = w.blocks[static_cast<std::size_t>(l)];
+    b.ln1.apply(h, a);
+    // [q | k | v], each N × D with head j in columns j·d … j·d + d − 1.
+    if (b.fused) {
+      b.qkv.apply(a, qkv);
+    } else {
+      qkv.resize(N, 3 * D);
+      b.q.apply(a, t);
+      qkv.leftCols(D) = t;
+      b.k.apply(a, t);
+      qkv.middleCols(D, D) = t;
+      b.v.apply(a, t);
+      qkv.rightCols(D) = t;
+    }
+    const bool kept = keep.count(l) > 0, withProbs = probs.count(l) > 0;
+    LayerAttention la;
+    if (kept) {
+      la.layer = l;
+      la.qkv.heads.resize(static_cast<std::size_t>(H));
+      if (withProbs) la.probabilities.resize(static_cast<std::size_t>(H));
+    }
+#pragma omp parallel for schedule(dynamic) if (H > 1)
+    for (int j = 0; j < H; ++j) {
+      const auto qh = qkv.middleCols(static_cast<Eigen::Index>(j) * d, d);
+      const auto kh = qkv.middleCols(D + static_cast<Eigen::Index>(j) * d, d);
+      const auto vh = qkv.middleCols(2 * D + static_cast<Eigen::Index>(j) * d, d);
+      MatrixF s(N, N);
+      s.noalias() = (qh * r.scale) * kh.transpose();
+      softmaxRows(s, text);
+      merged.middleCols(static_cast<Eigen::Index>(j) * d, d).noalias() = s * vh;
+      if (kept) {
+        HeadQKV& out = la.qkv.heads[static_cast<std::size_t>(j)];
+        out.Q = qh;
+        out.K = kh;
+        out.V = vh;
+        if (withProbs) la.probabilities[static_cast<std::size_t>(j)] = std::move(s);
+      }
+    }
+    b.proj.apply(merged, t);
+    if (!b.layerScale1.empty()) t.array().rowwise() *= b.layerScale1.row().array();
+    h += t;
+
+    b.ln2.apply(h, a);
+    b.fc1.apply(a, t);
+    if (b.swiglu) {
+      // SwiGLU: [x1 | x2] → silu(x1) ⊙ x2.
+      const Eigen::Index hidden = t.cols() / 2;
+      u = t.leftCols(hidden);
+      u.array() = u.array() / (1.0f + (-u.array()).exp()) * t.rightCols(hidden).array();
+    } else {
+      u = t.unaryExpr(w.tanhGelu ? &geluTanh : &geluErf);
+    }
+    b.fc2.apply(u, t);
+    if (!b.layerScale2.empty()) t.array().rowwise() *= b.layerScale2.row().array();
+    h += t;
+    if (kept) r.layers.push_back(std::move(la));
+    job.report(static_cast<double>(l + 1) / L);
+  }
+  w.finalNorm.apply(h, r.finalHidden);
+  return r;
+}
+
+}  // namespace attnscope::models
