@@ -3,13 +3,14 @@
 // clamped taps) without antialias, the separable PIL-style "aa" kernel (a = -0.5) with it.
 // Computed in double from float32 inputs; PyTorch computes in float32, so results agree to float32
 // rounding.
+#include "attnscope/models/position_resample.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "attnscope/error.h"
-#include "attnscope/models/position_resample.h"
 
 namespace attnscope::models {
 
@@ -22,11 +23,17 @@ struct AxisTaps {
   std::vector<std::vector<double>> weight;
 };
 
-double cubic1(double x, double a) { return ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0; }        // |x| <= 1
-double cubic2(double x, double a) { return ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a; }  // 1 < |x| < 2
+double cubic1(double x, double a) {
+  return ((a + 2.0) * x - (a + 3.0)) * x * x + 1.0;
+}  // |x| <= 1
+double cubic2(double x, double a) {
+  return ((a * x - 5.0 * a) * x + 8.0 * a) * x - 4.0 * a;
+}  // 1 < |x| < 2
 
 /// area_pixel_compute_scale for float tensors: in/out in float32.
-double pixelScale(int in, int out) { return static_cast<double>(static_cast<float>(in) / static_cast<float>(out)); }
+double pixelScale(int in, int out) {
+  return static_cast<double>(static_cast<float>(in) / static_cast<float>(out));
+}
 
 /// PyTorch's generic bicubic (antialias=False): source (i+0.5)·scale − 0.5 (not clamped for cubic),
 /// floor and fraction guarded, taps x−1 … x+2 clamped to the border, a = −0.75.
@@ -71,7 +78,8 @@ AxisTaps aaTaps(int in, int out) {
   for (int i = 0; i < out; ++i) {
     const double center = scale * (i + 0.5);
     const int xmin = std::max(static_cast<int>(center - support + 0.5), 0);
-    const int xsize = std::clamp(std::min(static_cast<int>(center + support + 0.5), in) - xmin, 0, maxTaps);
+    const int xsize =
+        std::clamp(std::min(static_cast<int>(center + support + 0.5), in) - xmin, 0, maxTaps);
     double total = 0.0;
     for (int j = 0; j < xsize; ++j) {
       const double w = keysCubic((j + xmin - center + 0.5) * invscale);
@@ -87,8 +95,8 @@ AxisTaps aaTaps(int in, int out) {
 
 /// Resamples axis `axis` (0 = rows of the grid, 1 = columns) of a grid stored as
 /// [rows][cols][D] doubles.
-std::vector<double> resampleAxis(const std::vector<double>& src, int rows, int cols, int D, int axis,
-                                 const AxisTaps& t, int outSize) {
+std::vector<double> resampleAxis(const std::vector<double>& src, int rows, int cols, int D,
+                                 int axis, const AxisTaps& t, int outSize) {
   const int outRows = axis == 0 ? outSize : rows;
   const int outCols = axis == 1 ? outSize : cols;
   std::vector<double> dst(static_cast<std::size_t>(outRows) * outCols * D, 0.0);
@@ -111,11 +119,12 @@ std::vector<double> resampleAxis(const std::vector<double>& src, int rows, int c
 
 MatrixF resamplePositionGrid(const MatrixF& grid, int sh, int sw, int gh, int gw, bool antialias) {
   if (sh <= 0 || sw <= 0 || gh <= 0 || gw <= 0 || gh > 4096 || gw > 4096)
-    throw InvalidArgument("position grid resample " + std::to_string(sh) + "x" + std::to_string(sw) + " -> " +
-                          std::to_string(gh) + "x" + std::to_string(gw) + ": sides must be between 1 and 4096");
+    throw InvalidArgument("position grid resample " + std::to_string(sh) + "x" +
+                          std::to_string(sw) + " -> " + std::to_string(gh) + "x" +
+                          std::to_string(gw) + ": sides must be between 1 and 4096");
   if (grid.rows() != static_cast<Eigen::Index>(sh) * sw)
-    throw InvalidArgument("position grid resample: " + std::to_string(grid.rows()) + " rows for a " +
-                          std::to_string(sh) + "x" + std::to_string(sw) + " grid");
+    throw InvalidArgument("position grid resample: " + std::to_string(grid.rows()) +
+                          " rows for a " + std::to_string(sh) + "x" + std::to_string(sw) + " grid");
   if (gh == sh && gw == sw) return grid;  // both kernels are the identity at the same size
   const int D = static_cast<int>(grid.cols());
   std::vector<double> cur(static_cast<std::size_t>(grid.rows()) * D);
@@ -134,7 +143,8 @@ MatrixF resamplePositionGrid(const MatrixF& grid, int sh, int sw, int gh, int gw
   }
   MatrixF out(static_cast<Eigen::Index>(gh) * gw, D);
   for (Eigen::Index r = 0; r < out.rows(); ++r)
-    for (int d = 0; d < D; ++d) out(r, d) = static_cast<float>(cur[static_cast<std::size_t>(r) * D + d]);
+    for (int d = 0; d < D; ++d)
+      out(r, d) = static_cast<float>(cur[static_cast<std::size_t>(r) * D + d]);
   return out;
 }
 

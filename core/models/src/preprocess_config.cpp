@@ -1,6 +1,6 @@
 // What each family's reference does to an image: Hugging Face image processors (ViTImageProcessor,
-// DeiTImageProcessor, BitImageProcessor for DINOv2) from preprocessor_config.json, with each class's
-// defaults for keys left out; timm's eval transform from config.json's pretrained_cfg.
+// DeiTImageProcessor, BitImageProcessor for DINOv2) from preprocessor_config.json, with each
+// class's defaults for keys left out; timm's eval transform from config.json's pretrained_cfg.
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -14,9 +14,9 @@ namespace attnscope::models {
 
 namespace {
 
-constexpr std::array<double, 3> kHalf{0.5, 0.5, 0.5};                      // IMAGENET_STANDARD_*
-constexpr std::array<double, 3> kImagenetMean{0.485, 0.456, 0.406};        // IMAGENET_DEFAULT_MEAN
-constexpr std::array<double, 3> kImagenetStd{0.229, 0.224, 0.225};         // IMAGENET_DEFAULT_STD
+constexpr std::array<double, 3> kHalf{0.5, 0.5, 0.5};                // IMAGENET_STANDARD_*
+constexpr std::array<double, 3> kImagenetMean{0.485, 0.456, 0.406};  // IMAGENET_DEFAULT_MEAN
+constexpr std::array<double, 3> kImagenetStd{0.229, 0.224, 0.225};   // IMAGENET_DEFAULT_STD
 constexpr std::array<double, 3> kClipMean{0.48145466, 0.4578275, 0.40821073};  // OPENAI_CLIP_MEAN
 constexpr std::array<double, 3> kClipStd{0.26862954, 0.26130258, 0.27577711};  // OPENAI_CLIP_STD
 
@@ -27,7 +27,9 @@ std::string num(double v) {
   return s.str();
 }
 
-std::string triple(const std::array<double, 3>& a) { return "[" + num(a[0]) + ", " + num(a[1]) + ", " + num(a[2]) + "]"; }
+std::string triple(const std::array<double, 3>& a) {
+  return "[" + num(a[0]) + ", " + num(a[1]) + ", " + num(a[2]) + "]";
+}
 
 int positiveInt(const nlohmann::json& v, const std::string& file, const std::string& key) {
   if (!v.is_number_integer() || v.get<long long>() <= 0 || v.get<long long>() > (1 << 20))
@@ -52,7 +54,8 @@ ResampleFilter pilFilter(const nlohmann::json& v, const std::string& file) {
     case 5:
       throw FileError(file + ": \"resample\" 5 (hamming) is not supported");
     default:
-      throw FileError(file + ": \"resample\" " + v.dump() + " is not a PIL filter (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4 box)");
+      throw FileError(file + ": \"resample\" " + v.dump() +
+                      " is not a PIL filter (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4 box)");
   }
 }
 
@@ -67,18 +70,21 @@ ResampleFilter timmFilter(const std::string& name, const std::string& file) {
 }
 
 /// A number or 3 numbers (mean/std); std entries must not be 0.
-std::array<double, 3> channelValues(const nlohmann::json& v, const std::string& file, const std::string& key,
-                                    bool nonZero) {
+std::array<double, 3> channelValues(const nlohmann::json& v, const std::string& file,
+                                    const std::string& key, bool nonZero) {
   std::array<double, 3> out{};
   if (v.is_number()) {
     out.fill(v.get<double>());
-  } else if (v.is_array() && v.size() == 3 && v[0].is_number() && v[1].is_number() && v[2].is_number()) {
+  } else if (v.is_array() && v.size() == 3 && v[0].is_number() && v[1].is_number() &&
+             v[2].is_number()) {
     for (int c = 0; c < 3; ++c) out[c] = v[c].get<double>();
   } else {
-    throw FileError(file + ": \"" + key + "\" must be a number or 3 numbers (found " + v.dump() + ")");
+    throw FileError(file + ": \"" + key + "\" must be a number or 3 numbers (found " + v.dump() +
+                    ")");
   }
   for (double x : out) {
-    if (!std::isfinite(x)) throw FileError(file + ": \"" + key + "\" has a value that is not finite");
+    if (!std::isfinite(x))
+      throw FileError(file + ": \"" + key + "\" has a value that is not finite");
     if (nonZero && x == 0.0) throw FileError(file + ": \"" + key + "\" has a 0 (division by zero)");
   }
   return out;
@@ -157,14 +163,18 @@ ImagePreprocess hfFromFile(const std::string& file, Family family) {
       p.resizeWidth = positiveInt(s["width"], file, "size.width");
     } else if (s.is_object() && s.contains("shortest_edge")) {
       if (s.contains("longest_edge") && !s["longest_edge"].is_null())
-        throw FileError(file + ": \"size\" with \"longest_edge\" is not supported (found " + s.dump() + ")");
+        throw FileError(file + ": \"size\" with \"longest_edge\" is not supported (found " +
+                        s.dump() + ")");
       p.shortestEdge = positiveInt(s["shortest_edge"], file, "size.shortest_edge");
     } else {
-      throw FileError(file + ": \"size\" must be {\"height\", \"width\"}, {\"shortest_edge\"} or an integer (found " +
-                      s.dump() + ")");
+      throw FileError(
+          file +
+          ": \"size\" must be {\"height\", \"width\"}, {\"shortest_edge\"} or an integer (found " +
+          s.dump() + ")");
     }
   }
-  if (const auto it = j.find("resample"); it != j.end() && !it->is_null()) p.filter = pilFilter(*it, file);
+  if (const auto it = j.find("resample"); it != j.end() && !it->is_null())
+    p.filter = pilFilter(*it, file);
 
   const bool cropAsked = configBool(j, "do_center_crop", k.defaults.doCenterCrop, file);
   if (k.hasCenterCrop) {
@@ -177,7 +187,9 @@ ImagePreprocess hfFromFile(const std::string& file, Family family) {
         p.cropHeight = positiveInt(c["height"], file, "crop_size.height");
         p.cropWidth = positiveInt(c["width"], file, "crop_size.width");
       } else {
-        throw FileError(file + ": \"crop_size\" must be {\"height\", \"width\"} or an integer (found " + c.dump() + ")");
+        throw FileError(file +
+                        ": \"crop_size\" must be {\"height\", \"width\"} or an integer (found " +
+                        c.dump() + ")");
       }
     }
   } else if (cropAsked) {
@@ -187,7 +199,8 @@ ImagePreprocess hfFromFile(const std::string& file, Family family) {
   p.doRescale = configBool(j, "do_rescale", true, file);
   p.rescaleFactor = configDouble(j, "rescale_factor", 1.0 / 255.0, file);
   if (!(p.rescaleFactor > 0.0))
-    throw FileError(file + ": \"rescale_factor\" must be positive (found " + j["rescale_factor"].dump() + ")");
+    throw FileError(file + ": \"rescale_factor\" must be positive (found " +
+                    j["rescale_factor"].dump() + ")");
   p.doNormalize = configBool(j, "do_normalize", true, file);
   if (const auto it = j.find("image_mean"); it != j.end() && !it->is_null())
     p.mean = channelValues(*it, file, "image_mean", false);
@@ -195,13 +208,15 @@ ImagePreprocess hfFromFile(const std::string& file, Family family) {
     p.std = channelValues(*it, file, "image_std", true);
 
   if (p.doResize && p.doCenterCrop) {
-    const bool tooBig = p.shortestEdge > 0 ? (p.cropWidth > p.shortestEdge || p.cropHeight > p.shortestEdge)
-                                           : (p.cropWidth > p.resizeWidth || p.cropHeight > p.resizeHeight);
+    const bool tooBig = p.shortestEdge > 0
+                            ? (p.cropWidth > p.shortestEdge || p.cropHeight > p.shortestEdge)
+                            : (p.cropWidth > p.resizeWidth || p.cropHeight > p.resizeHeight);
     if (tooBig)
-      throw FileError(file + ": \"crop_size\" " + std::to_string(p.cropWidth) + "x" + std::to_string(p.cropHeight) +
-                      " is larger than the resized image (" +
-                      (p.shortestEdge > 0 ? "shortest edge " + std::to_string(p.shortestEdge)
-                                          : std::to_string(p.resizeWidth) + "x" + std::to_string(p.resizeHeight)) +
+      throw FileError(file + ": \"crop_size\" " + std::to_string(p.cropWidth) + "x" +
+                      std::to_string(p.cropHeight) + " is larger than the resized image (" +
+                      (p.shortestEdge > 0
+                           ? "shortest edge " + std::to_string(p.shortestEdge)
+                           : std::to_string(p.resizeWidth) + "x" + std::to_string(p.resizeHeight)) +
                       ")");
   }
   return p;
@@ -218,13 +233,15 @@ ImagePreprocess hfDefaults(const Checkpoint& ckpt, const std::string& file) {
     p.cropWidth = p.cropHeight = 224;
     p.mean = kImagenetMean;
     p.std = kImagenetStd;
-    p.source = "no " + file + ": the facebook/dinov2 defaults (BitImageProcessor, shortest edge 256, crop 224)";
+    p.source = "no " + file +
+               ": the facebook/dinov2 defaults (BitImageProcessor, shortest edge 256, crop 224)";
   } else {
     p.resizeWidth = p.resizeHeight = m.imageSize;
     p.filter = ResampleFilter::Bilinear;
     p.mean = kHalf;
     p.std = kHalf;
-    p.source = "no " + file + ": ViTImageProcessor defaults at image_size " + std::to_string(m.imageSize);
+    p.source =
+        "no " + file + ": ViTImageProcessor defaults at image_size " + std::to_string(m.imageSize);
   }
   return p;
 }
@@ -241,7 +258,8 @@ ImagePreprocess timmPreprocess(const Checkpoint& ckpt) {
   std::string cropMode = "center";
   const std::string file = ckpt.configPath();
   if (file.empty()) {
-    p.source = "no config.json: timm defaults (input " + std::to_string(inputSize) + ", crop_pct 0.875, bicubic)";
+    p.source = "no config.json: timm defaults (input " + std::to_string(inputSize) +
+               ", crop_pct 0.875, bicubic)";
   } else {
     const nlohmann::json j = readJsonFile(file);
     const auto pc = j.find("pretrained_cfg");
@@ -252,17 +270,20 @@ ImagePreprocess timmPreprocess(const Checkpoint& ckpt) {
       p.source = file + " (pretrained_cfg)";
       if (const auto it = cfg.find("input_size"); it != cfg.end() && !it->is_null()) {
         if (!it->is_array() || it->size() != 3)
-          throw FileError(file + ": \"pretrained_cfg.input_size\" must be [channels, height, width] (found " +
-                          it->dump() + ")");
+          throw FileError(
+              file + ": \"pretrained_cfg.input_size\" must be [channels, height, width] (found " +
+              it->dump() + ")");
         const int hgt = positiveInt((*it)[1], file, "pretrained_cfg.input_size");
         const int wid = positiveInt((*it)[2], file, "pretrained_cfg.input_size");
         if (hgt != wid)
-          throw FileError(file + ": \"pretrained_cfg.input_size\" " + it->dump() + " is not square");
+          throw FileError(file + ": \"pretrained_cfg.input_size\" " + it->dump() +
+                          " is not square");
         inputSize = hgt;
       }
       if (const auto it = cfg.find("crop_pct"); it != cfg.end() && !it->is_null()) {
         if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0.0)
-          throw FileError(file + ": \"pretrained_cfg.crop_pct\" must be a positive number (found " + it->dump() + ")");
+          throw FileError(file + ": \"pretrained_cfg.crop_pct\" must be a positive number (found " +
+                          it->dump() + ")");
         // timm: crop_pct = crop_pct or DEFAULT_CROP_PCT (0 counts as absent).
         if (it->get<double>() > 0.0) cropPct = it->get<double>();
       }
@@ -275,15 +296,17 @@ ImagePreprocess timmPreprocess(const Checkpoint& ckpt) {
       const std::string mode = configString(cfg, "crop_mode", file);
       if (!mode.empty()) cropMode = mode;
       if (cropMode != "center" && cropMode != "squash")
-        throw FileError(file + ": \"pretrained_cfg.crop_mode\" \"" + cropMode + "\" is not supported (center, squash)");
+        throw FileError(file + ": \"pretrained_cfg.crop_mode\" \"" + cropMode +
+                        "\" is not supported (center, squash)");
     }
   }
   if (inputSize <= 0) throw FileError(ckpt.path() + ": no input size for the timm preprocessing");
   // transforms_imagenet_eval: scale_size = math.floor(img_size / crop_pct).
   const double scaled = std::floor(inputSize / cropPct);
   if (!(scaled >= inputSize) || scaled > (1 << 20))
-    throw FileError((file.empty() ? ckpt.path() : file) + ": \"pretrained_cfg.crop_pct\" " + num(cropPct) +
-                    " makes the resize (" + num(scaled) + ") smaller than the crop " + std::to_string(inputSize));
+    throw FileError((file.empty() ? ckpt.path() : file) + ": \"pretrained_cfg.crop_pct\" " +
+                    num(cropPct) + " makes the resize (" + num(scaled) +
+                    ") smaller than the crop " + std::to_string(inputSize));
   const int scaleSize = static_cast<int>(scaled);
   p.doResize = true;
   if (cropMode == "squash") {
@@ -304,13 +327,15 @@ ImagePreprocess timmPreprocess(const Checkpoint& ckpt) {
 std::string ImagePreprocess::describe() const {
   std::string s;
   if (doResize) {
-    s += shortestEdge > 0 ? "resize shortest edge " + std::to_string(shortestEdge)
-                          : "resize " + std::to_string(resizeWidth) + "x" + std::to_string(resizeHeight);
+    s += shortestEdge > 0
+             ? "resize shortest edge " + std::to_string(shortestEdge)
+             : "resize " + std::to_string(resizeWidth) + "x" + std::to_string(resizeHeight);
     s += std::string(" (") + filterName(filter) + ")";
   } else {
     s += "no resize";
   }
-  if (doCenterCrop) s += ", centre crop " + std::to_string(cropWidth) + "x" + std::to_string(cropHeight);
+  if (doCenterCrop)
+    s += ", centre crop " + std::to_string(cropWidth) + "x" + std::to_string(cropHeight);
   if (doRescale) s += ", rescale x" + num(rescaleFactor);
   if (doNormalize) s += ", normalise mean " + triple(mean) + " std " + triple(std);
   if (!source.empty()) s += " \xe2\x80\x94 from " + source;
@@ -330,7 +355,8 @@ ImagePreprocess preprocessFor(const Checkpoint& ckpt) {
     case Family::Gpt2:
       break;
   }
-  throw InvalidArgument(ckpt.path() + ": " + familyEntry(m.family).description + " is a text model (no image preprocessing)");
+  throw InvalidArgument(ckpt.path() + ": " + familyEntry(m.family).description +
+                        " is a text model (no image preprocessing)");
 }
 
 }  // namespace attnscope::models

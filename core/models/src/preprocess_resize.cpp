@@ -1,7 +1,7 @@
-// Pillow's Image.resize for 8-bit RGB (libImaging/Resample.c and, for nearest, the affine scale path
-// of Geometry.c), reimplemented from the algorithm: per output pixel a window of input pixels around
-// centre = (i + 0.5)·scale, weights filter((x − centre + 0.5) / filterscale) normalised to 1, turned
-// into 22-bit fixed point; horizontal pass, clip to 8 bits, vertical pass, clip.
+// Pillow's Image.resize for 8-bit RGB (libImaging/Resample.c and, for nearest, the affine scale
+// path of Geometry.c), reimplemented from the algorithm: per output pixel a window of input pixels
+// around centre = (i + 0.5)·scale, weights filter((x − centre + 0.5) / filterscale) normalised to
+// 1, turned into 22-bit fixed point; horizontal pass, clip to 8 bits, vertical pass, clip.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -19,7 +19,9 @@ namespace {
 constexpr int kPrecisionBits = 32 - 8 - 2;  // Pillow's PRECISION_BITS
 constexpr double kPi = 3.14159265358979323846;
 
-double boxFilter(double x) { return (x > -0.5 && x <= 0.5) ? 1.0 : 0.0; }
+double boxFilter(double x) {
+  return (x > -0.5 && x <= 0.5) ? 1.0 : 0.0;
+}
 
 double bilinearFilter(double x) {
   x = std::fabs(x);
@@ -120,13 +122,15 @@ std::uint8_t clip8(std::int64_t acc) {
 
 Rgb8Image horizontalPass(const Rgb8Image& in, int outW, const Filter& filter) {
   const Taps t = computeTaps(in.width, outW, filter);
-  Rgb8Image out{outW, in.height, std::vector<std::uint8_t>(static_cast<std::size_t>(outW) * in.height * 3)};
+  Rgb8Image out{outW, in.height,
+                std::vector<std::uint8_t>(static_cast<std::size_t>(outW) * in.height * 3)};
   for (int y = 0; y < in.height; ++y) {
     const std::uint8_t* row = in.rgb.data() + static_cast<std::size_t>(y) * in.width * 3;
     std::uint8_t* dst = out.rgb.data() + static_cast<std::size_t>(y) * outW * 3;
     for (int i = 0; i < outW; ++i) {
       const std::int32_t* k = t.weights.data() + static_cast<std::size_t>(i) * t.ksize;
-      std::int64_t acc[3] = {1 << (kPrecisionBits - 1), 1 << (kPrecisionBits - 1), 1 << (kPrecisionBits - 1)};
+      std::int64_t acc[3] = {1 << (kPrecisionBits - 1), 1 << (kPrecisionBits - 1),
+                             1 << (kPrecisionBits - 1)};
       for (int x = 0; x < t.count[i]; ++x) {
         const std::uint8_t* px = row + static_cast<std::size_t>(t.first[i] + x) * 3;
         for (int c = 0; c < 3; ++c) acc[c] += static_cast<std::int64_t>(px[c]) * k[x];
@@ -147,7 +151,9 @@ Rgb8Image verticalPass(const Rgb8Image& in, int outH, const Filter& filter) {
     for (std::size_t b = 0; b < rowBytes; ++b) {
       std::int64_t acc = 1 << (kPrecisionBits - 1);
       for (int y = 0; y < t.count[j]; ++y)
-        acc += static_cast<std::int64_t>(in.rgb[static_cast<std::size_t>(t.first[j] + y) * rowBytes + b]) * k[y];
+        acc += static_cast<std::int64_t>(
+                   in.rgb[static_cast<std::size_t>(t.first[j] + y) * rowBytes + b]) *
+               k[y];
       dst[b] = clip8(acc);
     }
   }
@@ -166,7 +172,8 @@ Rgb8Image resizeNearest(const Rgb8Image& in, int outW, int outH) {
     xs[x] = coord(xo);
     xo += ax;
   }
-  Rgb8Image out{outW, outH, std::vector<std::uint8_t>(static_cast<std::size_t>(outW) * outH * 3, 0)};
+  Rgb8Image out{outW, outH,
+                std::vector<std::uint8_t>(static_cast<std::size_t>(outW) * outH * 3, 0)};
   double yo = ay * 0.5;
   for (int y = 0; y < outH; ++y) {
     const int yi = coord(yo);
@@ -174,7 +181,8 @@ Rgb8Image resizeNearest(const Rgb8Image& in, int outW, int outH) {
     if (yi < 0 || yi >= in.height) continue;
     for (int x = 0; x < outW; ++x) {
       if (xs[x] < 0 || xs[x] >= in.width) continue;
-      const std::uint8_t* src = in.rgb.data() + (static_cast<std::size_t>(yi) * in.width + xs[x]) * 3;
+      const std::uint8_t* src =
+          in.rgb.data() + (static_cast<std::size_t>(yi) * in.width + xs[x]) * 3;
       std::copy(src, src + 3, out.rgb.data() + (static_cast<std::size_t>(y) * outW + x) * 3);
     }
   }
@@ -203,11 +211,11 @@ Rgb8Image resizePil(const Rgb8Image& image, int outW, int outH, ResampleFilter f
   if (image.width <= 0 || image.height <= 0 ||
       image.rgb.size() != static_cast<std::size_t>(image.width) * image.height * 3)
     throw InvalidArgument("resize: the image is " + std::to_string(image.width) + "x" +
-                          std::to_string(image.height) + " with " + std::to_string(image.rgb.size()) +
-                          " bytes (expected width·height·3)");
+                          std::to_string(image.height) + " with " +
+                          std::to_string(image.rgb.size()) + " bytes (expected width·height·3)");
   if (outW <= 0 || outH <= 0 || outW > (1 << 20) || outH > (1 << 20))
-    throw InvalidArgument("resize: output size " + std::to_string(outW) + "x" + std::to_string(outH) +
-                          " is not between 1 and 1048576 pixels a side");
+    throw InvalidArgument("resize: output size " + std::to_string(outW) + "x" +
+                          std::to_string(outH) + " is not between 1 and 1048576 pixels a side");
   if (outW == image.width && outH == image.height) return image;  // Image.resize returns a copy
   if (filter == ResampleFilter::Nearest) return resizeNearest(image, outW, outH);
   const Filter f = filterOf(filter);

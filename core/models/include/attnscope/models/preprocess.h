@@ -1,7 +1,7 @@
 // Image preprocessing of the ViT family as each checkpoint's reference does it (MODELS.md, "Images:
 // ViT family"): Hugging Face image processors (preprocessor_config.json) and timm's eval transform
-// (config.json's pretrained_cfg). Resizing reproduces Pillow's Image.resize on 8-bit RGB exactly, so the
-// pixels equal what the Python pipelines feed the model.
+// (config.json's pretrained_cfg). Resizing reproduces Pillow's Image.resize on 8-bit RGB exactly,
+// so the pixels equal what the Python pipelines feed the model.
 #pragma once
 
 #include <array>
@@ -54,8 +54,8 @@ struct ImagePreprocess {
 ImagePreprocess preprocessFor(const Checkpoint& ckpt);
 
 /// The output size of an aspect-keeping resize of width x height so that the shorter side becomes
-/// `shortestEdge` (transformers get_resize_output_image_size / torchvision Resize(int): the long side
-/// is int(shortestEdge * long / short)). Returns {width, height}.
+/// `shortestEdge` (transformers get_resize_output_image_size / torchvision Resize(int): the long
+/// side is int(shortestEdge * long / short)). Returns {width, height}.
 std::array<int, 2> shortestEdgeSize(int width, int height, int shortestEdge);
 
 /// An 8-bit RGB image, row-major, 3 bytes per pixel.
@@ -75,15 +75,15 @@ Rgb8Image toRgb8(const RgbImage& image);
 /// The model's input: float32 [3][height][width] plus what was done.
 struct PreprocessedImage {
   int width = 0, height = 0;
-  std::vector<float> chw;  ///< [3][height][width]
+  std::vector<float> chw;                   ///< [3][height][width]
   int resizedWidth = 0, resizedHeight = 0;  ///< after the resize (= source when none)
   int cropLeft = 0, cropTop = 0;            ///< of the crop inside the resized image
   int sourceWidth = 0, sourceHeight = 0;
   std::vector<std::string> notices;
 };
 
-/// resize (Pillow) -> centre crop -> rescale -> normalise, as `p` says. Throws InvalidArgument when the
-/// crop does not fit the (resized) image.
+/// resize (Pillow) -> centre crop -> rescale -> normalise, as `p` says. Throws InvalidArgument when
+/// the crop does not fit the (resized) image.
 PreprocessedImage preprocessImage(const RgbImage& image, const ImagePreprocess& p);
 
 /// Native resolution ("keep aspect"): the aspect ratio is kept; the image is scaled down (never up)
