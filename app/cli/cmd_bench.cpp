@@ -3,12 +3,15 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
 
 #include "attnscope/atomic_file.h"
+#include "attnscope/eigen_backend.h"
 #include "attnscope/error.h"
 #include "attnscope/mixing.h"
 #include "attnscope/rng.h"
@@ -20,6 +23,7 @@
 #include "cli/session_options.h"
 #include "model/backend_registry.h"
 #include "model/mechanism_registry.h"
+#include "model/model_source.h"
 #include "model/results_json.h"
 #include "model/sweep.h"
 
@@ -48,6 +52,12 @@ std::vector<OptionSpec> benchSpecs() {
        "instead: the scaling sweep of every mechanism (N = 256, 512, … on CPU and GPU), as in "
        "the window"},
       {"sweep-max-n", 1, "N", "largest N of --sweep (default 65536; stops past 1.5 s)"},
+      {"model", 1, "PATH", "instead: time one full forward of a trained checkpoint on --input"},
+      {"input", 1, "FILE", "with --model: the image or text"},
+      {"sample", 1, "image|text", "with --model: a built-in sample instead of --input"},
+      {"tokens", 1, "N", "with --model: token budget (image default 1024, text 512)"},
+      {"native-resolution", 0, "", "with --model: keep the image's aspect ratio"},
+      {"model-heads", 1, "H", "with --model: heads, for a checkpoint whose config does not say"},
       {"help", 0, "", "show this help"},
   };
 }
@@ -93,6 +103,60 @@ int runBenchSweep(const ParsedArgs& a) {
   return 0;
 }
 
+/// bench --model: one full forward keeping every layer's Q/K/V, timed (tokenizing, decoding and
+/// preprocessing happen once, outside the timed runs).
+int runBenchModel(const ParsedArgs& a) {
+  for (const char* other : {"mechanisms", "n", "d", "heads", "blocks", "feature-map", "mixing", "causal", "seed",
+                            "softmax-precision", "calibrate", "backend", "sweep", "sweep-max-n"})
+    if (a.has(other)) throw UsageError(std::string("--") + other + " does not apply to --model");
+  const Session s = sessionFromArgs(a);
+  const int repeats = parseInt("repeats", a.value("repeats", "5"), 1, 100000);
+  const models::Checkpoint checkpoint = openSessionModel(s);
+  const models::ModelRunner runner(checkpoint);
+  const models::ModelInfo& info = runner.info();
+  const ModelTokens t = modelTokens(s, checkpoint);
+  for (const std::string& n : t.tokens.notices) std::cerr << "attnscope: note: " << n << "\n";
+  models::ForwardOptions options;
+  options.threads = s.threads;
+  std::vector<double> ms;
+  int n = 0;
+  for (int r = 0; r <= repeats; ++r) {  // one warm-up, then the timed runs
+    const auto start = std::chrono::steady_clock::now();
+    const models::ForwardResult f = runner.run(t.input, options, terminalProgress("forward " + std::to_string(r)));
+    const auto stop = std::chrono::steady_clock::now();
+    n = f.tokens;
+    if (r > 0) ms.push_back(std::chrono::duration<double, std::milli>(stop - start).count());
+  }
+  endProgress();
+  std::sort(ms.begin(), ms.end());
+  TimingResult res;
+  res.mechanism = "model-forward";
+  res.backend = "eigen";
+  res.n = n;
+  res.d = info.dHead;
+  res.heads = info.heads;
+  res.repeats = repeats;
+  res.medianMs = ms.size() % 2 ? ms[ms.size() / 2] : 0.5 * (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]);
+  res.minMs = ms.front();
+  res.maxMs = ms.back();
+  // Per layer: Q/K/V, output and MLP products (2·N·(4D² + 2·D·F)) and attention (4·N²·D).
+  const double N = n, D = info.dModel, F = info.mlpHidden;
+  res.gflops = info.layers * (2 * N * (4 * D * D + 2 * D * F) + 4 * N * N * D) / (res.medianMs * 1e6);
+  std::printf("%-14s %-7s %6s %6s %5s %11s %11s %11s %9s\n", "mechanism", "backend", "N", "layers", "heads",
+              "median ms", "min ms", "max ms", "GFLOP/s");
+  std::printf("%-14s %-7s %6d %6d %5d %11.3f %11.3f %11.3f %9.2f\n", res.mechanism.c_str(), res.backend.c_str(), n,
+              info.layers, info.heads, res.medianMs, res.minMs, res.maxMs, res.gflops);
+  if (a.has("json")) {
+    QJsonObject o = timingToJson(res);
+    o["model"] = QString::fromStdString(models::familyEntry(info.family).name);
+    o["layers"] = info.layers;
+    o["d_model"] = info.dModel;
+    o["threads"] = s.threads > 0 ? s.threads : hardwareThreads();
+    writeJsonList(a, QJsonArray{o});
+  }
+  return 0;
+}
+
 Qkv syntheticQkv(int n, int d, int heads, std::uint64_t seed) {
   Rng rng(seed);
   Qkv qkv;
@@ -115,6 +179,9 @@ int runBench(const Args& args) {
     return 0;
   }
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
+  if (a.has("model")) return runBenchModel(a);
+  for (const char* f : {"input", "sample", "tokens", "native-resolution", "model-heads"})
+    if (a.has(f)) throw UsageError(std::string("--") + f + " needs --model PATH");
   if (a.has("sweep")) return runBenchSweep(a);
 
   // Registry ids (softmax, linear, mhla, and any registered mechanism); default: all of them.
@@ -196,7 +263,7 @@ int runBench(const Args& args) {
                                                      : fixedBlocks));
     auto layout = std::make_shared<const BlockLayout>(BlockLayout::oneD(n, m));
     const MatrixD mixing = makeMixing(*layout, causal ? MixingInit::Causal : init);
-    const MechanismContext ctx{benchSession, input, layout, mixing, phi};
+    const MechanismContext ctx{benchSession, input, layout, mixing, phi, benchSession.causal};
     for (const MechanismEntry* entry : mechs) {
       const MechanismSpec spec = entry->build(ctx);
       const std::string& k = entry->id;

@@ -19,6 +19,7 @@ std::vector<OptionSpec> computeSpecs() {
   std::vector<OptionSpec> s = sessionOptionSpecs();
   s.insert(s.begin(), {"out-dir", 1, "DIR", "folder for the files (created if needed; required)"});
   s.push_back({"matrices", 0, "", "also write the dense N×N maps (refused above --matrix-budget)"});
+  s.push_back({"dump-qkv", 0, "", "also write q.npy, k.npy, v.npy: the Q/K/V every mechanism ran on, [H, N, d]"});
   s.push_back({"timing", 0, "",
                "also time each forward, on the CPU and the GPU if available (timing.csv)"});
   s.push_back({"repeats", 1, "R", "timed runs with --timing (default 5)"});
@@ -43,6 +44,8 @@ std::string help() {
          "  timing.csv           with --timing: one line per mechanism and backend\n"
          "  sweep.csv            with --sweep: the scaling sweep\n"
          "  matrix_<mech>.npy    with --matrices: the dense N×N map ([H, N, N] with all|mean)\n"
+         "  tokens.json          with --model: {\"ids\": [...], \"tokens\": [...]} (images: positions, labels)\n"
+         "  q.npy, k.npy, v.npy  with --dump-qkv: [H, N, d_head] float32 (with --model: the layer's own)\n"
          "\noptions:\n";
 }
 
@@ -64,6 +67,7 @@ int runCompute(const Args& args) {
   if (a.has("repeats")) opts.timingRepeats = parseInt("repeats", a.value("repeats"), 1, 100000);
   ExportOptions exportOptions;
   exportOptions.matrices = a.has("matrices");
+  exportOptions.qkv = a.has("dump-qkv");
   exportOptions.matrixBudgetBytes = session.matrixBudgetBytes;
 
   // A folder that cannot take the results is refused before the analysis runs.

@@ -52,6 +52,10 @@ std::vector<OptionSpec> sessionOptionSpecs() {
       {"labels", 1, "FILE", "with --qkv: one label per line"},
       {"background", 1, "FILE", "with --qkv --grid: background image of the maps"},
       {"session", 1, "FILE", "start from a saved session (the other flags override it)"},
+      {"model", 1, "PATH", "a trained checkpoint (folder or .safetensors): its Q/K/V on --input"},
+      {"layer", 1, "L", "with --model: the layer (0-based; default the last)"},
+      {"native-resolution", 0, "", "with --model: keep the image's aspect ratio (positions resampled)"},
+      {"model-heads", 1, "H", "with --model: heads, for a checkpoint whose config does not say"},
       {"tokens", 1, "N", "token budget (image default 1024, text 512)"},
       {"patch-size", 1, "P", "image patch side in pixels (default: automatic)"},
       {"heads", 1, "H", "embedding heads of images and text (default 4)"},
@@ -146,6 +150,12 @@ Session sessionFromArgs(const ParsedArgs& a) {
   if (a.has("labels")) src.labelsPath = absolute(a.value("labels"));
   if (a.has("background")) src.backgroundPath = absolute(a.value("background"));
   s.setSource(src);
+  if (a.has("model")) s.model.path = absolute(a.value("model"));
+  for (const char* f : {"layer", "native-resolution", "model-heads"})
+    if (a.has(f) && !s.model.active()) throw UsageError(std::string("--") + f + " needs --model PATH");
+  if (a.has("layer")) s.model.layer = parseInt("layer", a.value("layer"), 0, 4096);
+  if (a.has("native-resolution")) s.model.nativeResolution = true;
+  if (a.has("model-heads")) s.model.heads = parseInt("model-heads", a.value("model-heads"), 1, 4096);
   if (a.has("synthetic-n"))
     s.input.syntheticN = parseInt("synthetic-n", a.value("synthetic-n"), 1, kMaxTokenBudget);
 

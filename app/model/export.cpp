@@ -1,7 +1,9 @@
 #include "model/export.h"
 
 #include <QDir>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QDirIterator>
 #include <QFile>
 #include <unistd.h>
@@ -182,6 +184,27 @@ QStringList exportResults(const Results& res, const QString& dirPath, const Expo
       else
         writeNpy(npyPath("matrix_" + m.name + ".npy"), maps);
     }
+  }
+  if (res.session.model.active()) {
+    const TokenSet& t = res.input->tokens;
+    QJsonArray ids, labels;
+    for (int i = 0; i < t.size(); ++i) {
+      ids.append(t.ids.empty() ? i : t.ids[static_cast<std::size_t>(i)]);
+      labels.append(QString::fromStdString(t.tokens[static_cast<std::size_t>(i)].label));
+    }
+    writeBytes(path("tokens.json"),
+               QJsonDocument(QJsonObject{{"ids", ids}, {"tokens", labels}}).toJson(QJsonDocument::Indented));
+  }
+  if (opts.qkv) {
+    std::vector<MatrixF> q, k, v;
+    for (const HeadQKV& h : res.input->qkv.heads) {
+      q.push_back(h.Q);
+      k.push_back(h.K);
+      v.push_back(h.V);
+    }
+    writeNpy(npyPath("q.npy"), q);
+    writeNpy(npyPath("k.npy"), k);
+    writeNpy(npyPath("v.npy"), v);
   }
   staged.commit();
   return written;

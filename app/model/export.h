@@ -12,6 +12,9 @@
 //   timing.csv           mechanism, backend, n, heads, median/min/max ms, GFLOP/s, transfers
 //   sweep.csv            backend, n, mechanism, median/min/max ms, GFLOP/s (when a sweep ran)
 //   matrix_<id>.npy      the dense N×N map ([H, N, N] for several heads), when asked for
+//   tokens.json          {"ids": [...], "tokens": [...]} for a model's tokens: vocabulary ids and
+//                        decoded pieces (text), token positions and labels (images: [CLS], (r,c))
+//   q.npy, k.npy, v.npy  [H, N, d] float32, every head's Q, K, V, when asked for
 // Files whose numbers were not computed (spectra, timing, sweep) are left out. The folder is written
 // whole or not at all (StagedFolder in core/atomic_file.h): a full disk, a cancel or a concurrent
 // run never leaves a mix of two runs; a folder holding other files is refused, never replaced.
@@ -28,6 +31,8 @@ namespace attnscope {
 struct ExportOptions {
   /// Also write matrix_<id>.npy (computed afresh on the session's backend).
   bool matrices = false;
+  /// Also write q.npy, k.npy, v.npy: every head's Q, K, V the mechanisms ran on, [H, N, d].
+  bool qkv = false;
   /// Largest total size of the dense maps of one mechanism (all selected heads, float32).
   std::size_t matrixBudgetBytes = kDefaultMatrixBudgetBytes;
 };

@@ -12,17 +12,17 @@ std::vector<MechanismEntry> builtIns() {
   std::vector<MechanismEntry> v;
   v.push_back({"softmax", "softmax", 0xD66028,
                [](const MechanismContext& c) {
-                 return MechanismSpec::softmax(c.session.causal, c.session.temperature);
+                 return MechanismSpec::softmax(c.causal, c.session.temperature);
                },
                true, false});
   v.push_back({"linear", "linear", 0x3C6EC8,
                [](const MechanismContext& c) {
-                 return MechanismSpec::linear(c.featureMap, c.session.causal);
+                 return MechanismSpec::linear(c.featureMap, c.causal);
                },
                false, false});
   v.push_back({"mhla", "MHLA", 0x289650,
                [](const MechanismContext& c) {
-                 return MechanismSpec::mhla(*c.layout, c.mixing, c.featureMap, c.session.causal,
+                 return MechanismSpec::mhla(*c.layout, c.mixing, c.featureMap, c.causal,
                                             c.session.normaliser);
                },
                false, true});

@@ -24,6 +24,7 @@ struct MechanismContext {
   std::shared_ptr<const BlockLayout> layout;
   const MatrixD& mixing;
   FeatureMapSpec featureMap;  ///< φ of the session (kind, favor features, seed)
+  bool causal = false;        ///< the session's causal mask, or the tokens' own (a language model's)
 };
 
 struct MechanismEntry {

@@ -1,4 +1,5 @@
 #include "model/pipeline.h"
+#include "model/model_source.h"
 
 #include <QFileInfo>
 #include <sstream>
@@ -29,6 +30,7 @@ EmbeddingSettings embeddingOf(const Session& s) {
 }  // namespace
 
 Input loadSessionInput(const Session& s) {
+  if (s.model.active()) return loadModelInput(s);
   ImageInputSettings image;
   image.tokenBudget = s.input.imageTokenBudget;
   image.patchSize = s.input.patchSize;
@@ -73,14 +75,19 @@ ResolvedMechanisms resolveMechanisms(const Session& s, const Input& input) {
   phi.favorFeatures = s.favorFeatures;
   phi.seed = s.seed;
 
-  const bool fullGrid = t.hasGrid() && t.gridFirstToken == 0 && t.gridRows * t.gridCols == n;
+  // Every token on the grid, or the grid after off-grid tokens (CLS, registers), which join the
+  // centre window.
+  const bool fullGrid = t.hasGrid() && t.gridFirstToken >= 0 && t.gridRows * t.gridCols == n - t.gridFirstToken;
+  const bool causal = s.causal || t.causal;
   BlockLayout layout;
-  if (fullGrid && !s.causal) {
+  if (fullGrid && !causal) {
+    const int patches = t.gridRows * t.gridCols;
     if (s.windowRows > 0 && s.windowCols > 0)
       layout = BlockLayout::twoD(t.gridRows, t.gridCols, s.windowRows, s.windowCols);
     else
       layout = BlockLayout::twoDWithBlocks(t.gridRows, t.gridCols,
-                                           s.blocks > 0 ? s.blocks : std::min(16, n));
+                                           s.blocks > 0 ? s.blocks : std::min(16, patches));
+    if (t.gridFirstToken > 0) layout = layout.withOffGridTokens(t.gridFirstToken);
   } else {
     if (s.windowRows > 0 && !t.hasGrid())
       throw InvalidArgument("MHLA windows (--window) need image-like tokens on a patch grid; these " +
@@ -114,7 +121,7 @@ ResolvedMechanisms resolveMechanisms(const Session& s, const Input& input) {
   validateMixing(r.mixing, m);
 
   r.layout = std::make_shared<const BlockLayout>(std::move(layout));
-  const MechanismContext ctx{s, input, r.layout, r.mixing, phi};
+  const MechanismContext ctx{s, input, r.layout, r.mixing, phi, causal};
   for (const MechanismEntry& e : mechanismRegistry()) {
     r.specs.push_back(e.build(ctx));
     r.specs.back().validate(n, input.qkv.dk());

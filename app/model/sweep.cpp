@@ -49,7 +49,7 @@ SweepResult runSweep(const Session& session, int maxN, double limitMs, const Job
     auto layout = std::make_shared<const BlockLayout>(
         BlockLayout::oneD(n, std::min(n, s.blocks > 0 ? s.blocks : 16)));
     const MatrixD mixing = makeMixing(*layout, MixingInit::Cos);
-    const MechanismContext ctx{s, in, layout, mixing, phi};
+    const MechanismContext ctx{s, in, layout, mixing, phi, s.causal};
     std::vector<MechanismSpec> specs;
     for (const MechanismEntry& e : entries) specs.push_back(e.build(ctx));
     for (int b = 0; b < nb; ++b) {

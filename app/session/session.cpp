@@ -192,7 +192,7 @@ QJsonObject Session::toJson() const {
                       {"sharedScale", view.sharedScale},
                       {"overlayOpacity", view.overlayOpacity},
                       {"showImage", view.showImage}};
-  return QJsonObject{{"format", "attnscope-session"},
+  QJsonObject out{{"format", "attnscope-session"},
                      {"version", kVersion},
                      {"source", src},
                      {"input", in},
@@ -207,6 +207,12 @@ QJsonObject Session::toJson() const {
                      {"causal", causal},
                      {"compute", compute},
                      {"view", v}};
+  if (model.active())
+    out["model"] = QJsonObject{{"path", qs(model.path)},
+                               {"layer", model.layer},
+                               {"nativeResolution", model.nativeResolution},
+                               {"heads", model.heads}};
+  return out;
 }
 
 Session Session::fromJson(const QJsonObject& obj, const std::string& name, const QString& baseDir) {
@@ -240,6 +246,12 @@ Session Session::fromJson(const QJsonObject& obj, const std::string& name, const
       (s.source.qPath.empty() || s.source.kPath.empty() || s.source.vPath.empty()))
     src.fail(s.source.qPath.empty() ? "q" : s.source.kPath.empty() ? "k" : "v",
              "is required for an npy source");
+
+  const Reader model = top.object("model");
+  model.path("path", s.model.path, baseDir);
+  model.integer("layer", s.model.layer, -1, 4096, "a layer index (-1 = the last)");
+  model.boolean("nativeResolution", s.model.nativeResolution);
+  model.integer("heads", s.model.heads, 0, 4096, "a head count (0 = from the config)");
 
   const Reader in = top.object("input");
   in.integer("imageTokenBudget", s.input.imageTokenBudget, 1, kMaxTokenBudget,

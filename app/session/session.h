@@ -32,6 +32,19 @@ struct SessionSource {
   bool operator!=(const SessionSource& o) const { return !(*this == o); }
 };
 
+/// A trained checkpoint the tokens and Q/K/V come from (with an image or text source): the
+/// model's own Q/K/V of one layer replace the hand-made embedding.
+struct SessionModel {
+  std::string path;               ///< checkpoint folder or .safetensors file; empty = no model
+  int layer = -1;                 ///< 0-based; -1 = the last
+  bool nativeResolution = false;  ///< images keep their aspect ratio (position embeddings resampled)
+  int heads = 0;                  ///< heads when the config does not say; 0 = from the config
+  bool active() const { return !path.empty(); }
+  bool operator==(const SessionModel& o) const {
+    return path == o.path && layer == o.layer && nativeResolution == o.nativeResolution && heads == o.heads;
+  }
+};
+
 /// Input and embedding settings of settings.h (seeds come from Session::seed).
 struct SessionInputSettings {
   int imageTokenBudget = 1024;
@@ -75,6 +88,7 @@ struct Session {
   static constexpr int kHeadMean = -2;  ///< rows and metrics averaged over heads
 
   SessionSource source;
+  SessionModel model;
   SessionInputSettings input;
   std::uint64_t seed = 0;  ///< embedding, synthetic data and the favor projection
 
@@ -137,7 +151,7 @@ struct Session {
   void fitToInput(int numTokens, int gridRows, int gridCols, int numHeads);
 
   /// What going from `before` to `after` makes stale, from the top-level keys of toJson():
-  /// "source", "input", "seed" → input (and analysis); "query" → query; "view" → view; any other
+  /// "source", "model", "input", "seed" → input (and analysis); "query" → query; "view" → view; any other
   /// key, including ones added later → analysis.
   static SessionChanges changes(const Session& before, const Session& after);
   /// The same on two toJson() objects.

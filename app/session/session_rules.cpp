@@ -78,8 +78,8 @@ void Session::fitToInput(int numTokens, int gridRows, int gridCols, int numHeads
 }
 
 SessionChanges Session::changes(const QJsonObject& before, const QJsonObject& after) {
-  static const QSet<QString> inputKeys{QStringLiteral("source"), QStringLiteral("input"),
-                                       QStringLiteral("seed")};
+  static const QSet<QString> inputKeys{QStringLiteral("source"), QStringLiteral("model"),
+                                       QStringLiteral("input"), QStringLiteral("seed")};
   QStringList keys = before.keys();
   keys += after.keys();
   SessionChanges c;

@@ -97,6 +97,23 @@ BlockLayout BlockLayout::twoDWithBlocks(int gridRows, int gridCols, int m) {
   return twoD(gridRows, gridCols, bestR, bestC);
 }
 
+BlockLayout BlockLayout::withOffGridTokens(int count) const {
+  if (kind_ != Kind::TwoD) throw InvalidArgument("off-grid tokens need a 2D layout");
+  if (count < 0) throw InvalidArgument("off-grid tokens: the count must be ≥ 0");
+  BlockLayout L = *this;
+  const int gridTokens = n_ - offGrid_;
+  const int centre = blockOf_[offGrid_ + (gridRows_ / 2) * gridCols_ + gridCols_ / 2];
+  L.offGrid_ = count;
+  L.n_ = count + gridTokens;
+  L.blockOf_.assign(L.n_, centre);
+  std::copy(blockOf_.begin() + offGrid_, blockOf_.end(), L.blockOf_.begin() + count);
+  std::vector<int> counts(m(), 0);
+  for (int b : L.blockOf_) ++counts[b];
+  for (int b = 0; b < m(); ++b) L.offsets_[b + 1] = L.offsets_[b] + counts[b];
+  L.finish();
+  return L;
+}
+
 void BlockLayout::finish() {
   const int m = static_cast<int>(offsets_.size()) - 1;
   order_.assign(n_, 0);
@@ -119,6 +136,7 @@ std::string BlockLayout::describe() const {
   } else {
     os << "2D " << gridRows_ << "×" << gridCols_ << " grid, " << winRows_ << "×" << winCols_
        << " windows, " << blockGridRows_ << "×" << blockGridCols_ << " = " << m() << " blocks";
+    if (offGrid_ > 0) os << " (+" << offGrid_ << " off-grid token" << (offGrid_ > 1 ? "s" : "") << " in the centre window)";
   }
   return os.str();
 }

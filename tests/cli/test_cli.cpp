@@ -15,77 +15,14 @@
 #include "attnscope/npy.h"
 #include "attnscope/rng.h"
 #include "model/backend_registry.h"
+#include "cli_runner.h"
 #include "st_writer.h"
 
 using namespace attnscope;
+using namespace attnscope::test;
 
 namespace {
 
-struct Run {
-  int code = -1;
-  QString out, err;
-};
-
-/// Runs the binary; `inChild` runs in the child before it starts (limits).
-Run run(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment(),
-        const std::function<void()>& inChild = {}) {
-  QProcess p;
-  if (!env.isEmpty()) p.setProcessEnvironment(env);
-  if (inChild) p.setChildProcessModifier(inChild);
-  p.start(qEnvironmentVariable("ATTNSCOPE_BIN"), args);
-  Run r;
-  if (!p.waitForFinished(300000)) {
-    p.kill();
-    p.waitForFinished();
-    r.err = "timed out";
-    return r;
-  }
-  r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-  r.out = QString::fromUtf8(p.readAllStandardOutput());
-  r.err = QString::fromUtf8(p.readAllStandardError());
-  return r;
-}
-
-/// Runs the binary with its files limited to `bytes` (RLIMIT_FSIZE: write() fails with EFBIG past
-/// it, as a full disk fails with ENOSPC).
-Run runWithFileLimit(const QStringList& args, rlim_t bytes) {
-  return run(args, QProcessEnvironment(), [bytes] {
-    ::signal(SIGXFSZ, SIG_IGN);
-    rlimit lim{};
-    ::getrlimit(RLIMIT_FSIZE, &lim);
-    lim.rlim_cur = bytes;
-    ::setrlimit(RLIMIT_FSIZE, &lim);
-  });
-}
-
-/// Every file of a folder (name → bytes), hidden ones included.
-QMap<QString, QByteArray> folderBytes(const QString& dir) {
-  QMap<QString, QByteArray> out;
-  for (const QFileInfo& f : QDir(dir).entryInfoList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot)) {
-    QFile file(f.filePath());
-    if (file.open(QIODevice::ReadOnly)) out[f.fileName()] = file.readAll();
-  }
-  return out;
-}
-
-#define REQUIRE_RUN(r, expected) \
-  QVERIFY2((r).code == (expected), qPrintable(QString("exit %1, stderr: %2").arg((r).code).arg((r).err)))
-
-QByteArray head(const QString& path, int n) {
-  QFile f(path);
-  if (!f.open(QIODevice::ReadOnly)) return {};
-  return f.read(n);
-}
-
-QJsonObject readJson(const QString& path) {
-  QFile f(path);
-  if (!f.open(QIODevice::ReadOnly)) return {};
-  QJsonParseError err;
-  const QJsonDocument doc = QJsonDocument::fromJson(f.readAll(), &err);
-  return err.error == QJsonParseError::NoError ? doc.object() : QJsonObject();
-}
-
-MatrixD load(const QString& path) { return toMatrix(readNpy(path.toStdString()), path.toStdString()); }
 
 /// What this build and machine say about CUDA (the binary under test uses the same registry).
 BackendEntry cudaEntry() {

@@ -23,6 +23,10 @@ class BlockLayout {
   /// 2D layout with about `m` blocks: window sides chosen so that the block grid is near-square in
   /// blocks (⌈G_h/w_h⌉·⌈G_w/w_w⌉ close to m).
   static BlockLayout twoDWithBlocks(int gridRows, int gridCols, int m);
+  /// This 2D layout with `count` off-grid tokens (CLS, registers) before the grid: tokens
+  /// 0 … count−1 join the window of the grid's centre patch, grid token t becomes count + t.
+  /// Throws InvalidArgument for a 1D layout or a negative count.
+  BlockLayout withOffGridTokens(int count) const;
 
   Kind kind() const { return kind_; }
   int n() const { return n_; }
@@ -47,6 +51,8 @@ class BlockLayout {
   int winCols() const { return winCols_; }
   int blockGridRows() const { return blockGridRows_; }
   int blockGridCols() const { return blockGridCols_; }
+  /// Tokens before the grid (withOffGridTokens); 0 otherwise.
+  int offGridTokens() const { return offGrid_; }
   /// Human-readable summary, e.g. "1D, 8 blocks of 128" or "2D 24×32 grid, 4×4 windows, 6×8 blocks".
   std::string describe() const;
 
@@ -57,6 +63,7 @@ class BlockLayout {
   int n_ = 0;
   int gridRows_ = 0, gridCols_ = 0, winRows_ = 0, winCols_ = 0;
   int blockGridRows_ = 0, blockGridCols_ = 0;
+  int offGrid_ = 0;
   std::vector<int> blockOf_, order_, offsets_;
   std::vector<std::pair<double, double>> centres_;
 };

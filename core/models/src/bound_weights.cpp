@@ -22,7 +22,8 @@ void LayerNormW::apply(const MatrixF& x, MatrixF& y) const {
   const auto b = bias.row().array();
   const Eigen::Index n = x.rows();
   const float inv = 1.0f / static_cast<float>(x.cols());
-#pragma omp parallel for schedule(static) if (n > 64)
+  const int workers = Eigen::nbThreads();
+#pragma omp parallel for schedule(static) num_threads(workers) if (n > 64)
   for (Eigen::Index i = 0; i < n; ++i) {
     const auto r = x.row(i).array();
     const float mean = r.sum() * inv;

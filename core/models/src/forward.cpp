@@ -8,7 +8,7 @@
 
 #include "attnscope/error.h"
 #include "bound_weights.h"
-#include "position_grid.h"
+#include "attnscope/models/position_resample.h"
 
 namespace attnscope::models {
 
@@ -87,7 +87,7 @@ MatrixF imageEmbeddings(const BoundWeights& w, const ModelInfo& m, const PixelIn
   const Eigen::Index D = m.dModel;
   const int s = w.positionGrid;
   MatrixF grid = w.positions.map().bottomRows(static_cast<Eigen::Index>(s) * s);
-  if (gh != s || gw != s) grid = resamplePositions(grid, s, s, gh, gw, m.family);
+  if (gh != s || gw != s) grid = resamplePositionGrid(grid, s, s, gh, gw, positionAntialias(m.family));
   patches += grid;
 
   const int R = m.registers;
@@ -190,7 +190,8 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
       la.qkv.heads.resize(static_cast<std::size_t>(H));
       if (withProbs) la.probabilities.resize(static_cast<std::size_t>(H));
     }
-#pragma omp parallel for schedule(dynamic) if (H > 1)
+  const int workers = Eigen::nbThreads();
+#pragma omp parallel for schedule(dynamic) num_threads(workers) if (H > 1)
     for (int j = 0; j < H; ++j) {
       const auto qh = qkv.middleCols(static_cast<Eigen::Index>(j) * d, d);
       const auto kh = qkv.middleCols(D + static_cast<Eigen::Index>(j) * d, d);

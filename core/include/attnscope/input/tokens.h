@@ -38,6 +38,8 @@ struct TokenSet {
   int imageWidth = 0, imageHeight = 0;    ///< the (possibly resized) image the rects refer to
   int sourceWidth = 0, sourceHeight = 0;  ///< the image as given, before any resize
   std::size_t tokensBeforeBudget = 0;     ///< tokens found before the token budget truncated them
+  std::vector<int> ids;  ///< a model's vocabulary ids, one per token (text through a checkpoint's tokenizer)
+  bool causal = false;   ///< the tokens come with a causal mask of their own (a language model's)
   std::vector<std::string> notices;       ///< truncation, U+FFFD replacement, downscaling...
 
   int size() const { return static_cast<int>(tokens.size()); }

@@ -1,0 +1,194 @@
+#include "model/model_source.h"
+
+#include <QFileInfo>
+#include <algorithm>
+#include <cmath>
+
+#include "attnscope/error.h"
+#include "attnscope/models/bpe_tokenizer.h"
+#include "attnscope/models/preprocess.h"
+#include "io/image_loader.h"
+#include "io/samples.h"
+#include "io/text_loader.h"
+
+namespace attnscope {
+
+namespace {
+
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+
+std::string modelFolder(const std::string& path) {
+  const QFileInfo f(qs(path));
+  return (f.isDir() ? f.absoluteFilePath() : f.absolutePath()).toStdString();
+}
+
+bool isTextSource(SourceKind k) { return k == SourceKind::Text || k == SourceKind::SampleText; }
+bool isImageSource(SourceKind k) { return k == SourceKind::Image || k == SourceKind::SampleImage; }
+
+/// GPT-2: the text through the checkpoint's tokenizer, at most min(n_positions, text budget) tokens.
+TokenSet textTokens(const Session& s, const models::ModelInfo& info, models::ModelInput& in) {
+  TokenSet t;
+  t.kind = InputKind::Text;
+  std::string utf8;
+  if (s.source.kind == SourceKind::Text) {
+    t.sourceName = s.source.path;
+    utf8 = textAsUtf8(readTextFile(qs(s.source.path)), s.source.path, t.notices);
+  } else {
+    t.sourceName = "<sample text>";
+    utf8 = sampleText();
+  }
+  const models::BpeTokenizer tokenizer = models::BpeTokenizer::fromFolder(modelFolder(s.model.path));
+  models::Encoding e = tokenizer.encode(utf8);
+  for (const std::string& n : e.notices) t.notices.push_back(n);
+  if (e.ids.empty()) throw InvalidArgument(t.sourceName + ": the text has no tokens");
+  const std::size_t limit = static_cast<std::size_t>(std::min(info.positions, s.input.textTokenBudget));
+  t.tokensBeforeBudget = e.ids.size();
+  if (e.ids.size() > limit) {
+    t.notices.push_back("the text has " + std::to_string(e.ids.size()) + " tokens; the first " +
+                        std::to_string(limit) + " are used (" +
+                        (limit == static_cast<std::size_t>(info.positions) ? "the model's n_positions"
+                                                                           : "the text token budget") +
+                        ")");
+    e.ids.resize(limit);
+  }
+  for (std::size_t i = 0; i < e.ids.size(); ++i) {
+    Token tok;
+    tok.label = e.pieces[i];
+    tok.byteBegin = e.byteSpans[i].first;
+    tok.byteEnd = e.byteSpans[i].second;
+    t.tokens.push_back(std::move(tok));
+  }
+  t.ids = e.ids;
+  t.causal = true;
+  in.ids = e.ids;
+  return t;
+}
+
+/// The ViTs: the image preprocessed as the checkpoint says (or at native resolution), tokens
+/// [CLS, registers, patches row-major]; `working` is the preprocessed image before normalisation.
+TokenSet imageTokens(const Session& s, const models::Checkpoint& ckpt, models::ModelInput& in, RgbImage& working) {
+  const models::ModelInfo& info = ckpt.info();
+  TokenSet t;
+  t.kind = InputKind::Image;
+  RgbImage image;
+  if (s.source.kind == SourceKind::Image) {
+    LoadedImage loaded = loadImageFile(qs(s.source.path));
+    t.notices = loaded.notices;
+    image = std::move(loaded.image);
+    t.sourceName = s.source.path;
+  } else {
+    image = sampleImage();
+    t.sourceName = "<sample image>";
+  }
+  const models::ImagePreprocess pre = models::preprocessFor(ckpt);
+  const int p = info.patchSize;
+  models::PreprocessedImage px = s.model.nativeResolution
+                                     ? models::preprocessNative(image, pre, p, s.input.imageTokenBudget)
+                                     : models::preprocessImage(image, pre);
+  t.notices.push_back("preprocessed " + std::string(s.model.nativeResolution ? "at native resolution: " : "") +
+                      pre.describe());
+  for (const std::string& n : px.notices) t.notices.push_back(n);
+  // The working image (what the maps are drawn over): the model's pixels, un-normalised.
+  working.width = px.width;
+  working.height = px.height;
+  working.rgb.resize(static_cast<std::size_t>(px.width) * px.height * 3);
+  const std::size_t plane = static_cast<std::size_t>(px.width) * px.height;
+  for (int c = 0; c < 3; ++c)
+    for (std::size_t i = 0; i < plane; ++i) {
+      double v = px.chw[c * plane + i];
+      if (pre.doNormalize) v = v * pre.std[c] + pre.mean[c];
+      v = pre.doRescale ? v / (pre.rescaleFactor * 255.0) : v / 255.0;
+      working.rgb[i * 3 + c] = static_cast<float>(std::clamp(v, 0.0, 1.0));
+    }
+  const int gh = px.height / p, gw = px.width / p;
+  auto offGrid = [&](std::string label) {
+    Token tok;
+    tok.label = std::move(label);
+    t.tokens.push_back(std::move(tok));
+  };
+  offGrid("[CLS]");
+  for (int r = 0; r < info.registers; ++r) offGrid("[REG " + std::to_string(r) + "]");
+  for (int y = 0; y < gh; ++y)
+    for (int x = 0; x < gw; ++x) {
+      Token tok;
+      tok.label = "(" + std::to_string(y) + "," + std::to_string(x) + ")";
+      tok.row = y;
+      tok.col = x;
+      tok.rect = PixelRect{x * p, y * p, p, p};
+      t.tokens.push_back(std::move(tok));
+    }
+  t.gridRows = gh;
+  t.gridCols = gw;
+  t.gridFirstToken = 1 + info.registers;
+  t.patchSize = p;
+  t.imageWidth = px.width;
+  t.imageHeight = px.height;
+  t.sourceWidth = image.width;
+  t.sourceHeight = image.height;
+  t.tokensBeforeBudget = t.tokens.size();
+  in.pixels.width = px.width;
+  in.pixels.height = px.height;
+  in.pixels.chw = std::move(px.chw);
+  return t;
+}
+
+}  // namespace
+
+models::Checkpoint openSessionModel(const Session& s) {
+  models::OpenOptions o;
+  o.heads = s.model.heads;
+  return models::Checkpoint::open(s.model.path, o);
+}
+
+int sessionLayer(const Session& s, int layers) {
+  const int layer = s.model.layer < 0 ? layers - 1 : s.model.layer;
+  if (layer >= layers)
+    throw InvalidArgument("layer " + std::to_string(s.model.layer) + " does not exist: the model has " +
+                          std::to_string(layers) + " layers (0 … " + std::to_string(layers - 1) + ")");
+  return layer;
+}
+
+ModelTokens modelTokens(const Session& s, const models::Checkpoint& checkpoint) {
+  const models::ModelInfo& info = checkpoint.info();
+  const bool text = models::familyEntry(info.family).text;
+  const std::string family = models::familyEntry(info.family).description;
+  if (text && !isTextSource(s.source.kind))
+    throw InvalidArgument(family + " reads text: give a text file (--input FILE.txt) or --sample text");
+  if (!text && !isImageSource(s.source.kind))
+    throw InvalidArgument(family + " reads images: give an image file (--input FILE.png) or --sample image");
+  ModelTokens t;
+  t.tokens = text ? textTokens(s, info, t.input) : imageTokens(s, checkpoint, t.input, t.image);
+  return t;
+}
+
+ModelRun runSessionModel(const Session& s, const models::Checkpoint& checkpoint, const models::ModelRunner& runner,
+                         models::ForwardOptions options, const JobControl& job) {
+  const models::ModelInfo& info = runner.info();
+  ModelRun run;
+  run.layer = sessionLayer(s, info.layers);
+  if (!options.keepLayers.empty() &&
+      std::find(options.keepLayers.begin(), options.keepLayers.end(), run.layer) == options.keepLayers.end())
+    options.keepLayers.push_back(run.layer);
+  if (options.threads == 0) options.threads = s.threads;
+  ModelTokens t = modelTokens(s, checkpoint);
+  run.input.tokens = std::move(t.tokens);
+  run.input.image = std::move(t.image);
+  run.forward = runner.run(t.input, options, job);
+  run.input.qkv = run.forward.layer(run.layer).qkv;
+  run.input.qkv.validate(s.model.path + " layer " + std::to_string(run.layer));
+  run.input.tokens.notices.push_back(models::familyEntry(info.family).description + ", layer " +
+                                     std::to_string(run.layer) + " of " + std::to_string(info.layers) + ", " +
+                                     std::to_string(info.heads) + " heads of " + std::to_string(info.dHead) + ", " +
+                                     std::to_string(run.forward.tokens) + " tokens");
+  return run;
+}
+
+Input loadModelInput(const Session& s, const JobControl& job) {
+  const models::Checkpoint checkpoint = openSessionModel(s);
+  const models::ModelRunner runner(checkpoint);
+  models::ForwardOptions o;
+  o.keepLayers = {sessionLayer(s, runner.info().layers)};
+  return runSessionModel(s, checkpoint, runner, o, job).input;
+}
+
+}  // namespace attnscope

@@ -1,0 +1,180 @@
+// End to end with trained checkpoints (issue 12): tiny random GPT-2 and ViT checkpoints in the real
+// layouts, written by the tests; `compute --model` must give the ids of the checkpoint's tokenizer
+// and exactly the Q/K/V and attention probabilities of the independent double-precision reference.
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QJsonArray>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <cmath>
+
+#include "attnscope/models/byte_unicode.h"
+#include "attnscope/npy.h"
+#include "cli_runner.h"
+#include "forward_reference.h"
+#include "st_writer.h"
+
+using namespace attnscope;
+using namespace attnscope::test;
+
+namespace {
+
+/// tinyGpt2 with a byte-level vocabulary: the 256 byte symbols (ids 0–255) and four merges.
+TinyModel byteGpt2() {
+  TinyModel m = tinyGpt2();
+  for (WTensor& t : m.tensors)
+    if (t.name == "wte.weight") t = randomTensor("wte.weight", {260, 8}, 4242);
+  const QString cfg = QString::fromStdString(m.config).replace("\"vocab_size\": 11", "\"vocab_size\": 260");
+  m.config = cfg.toStdString();
+  return m;
+}
+
+void writeText(const QString& path, const QByteArray& bytes) {
+  QFile f(path);
+  QVERIFY(f.open(QIODevice::WriteOnly));
+  f.write(bytes);
+}
+
+void writeByteTokenizer(const QString& dir) {
+  QJsonObject vocab;
+  for (int b = 0; b < 256; ++b)
+    vocab[QString::fromStdString(models::byteSymbol(static_cast<std::uint8_t>(b)))] = b;
+  const QString space = QString::fromStdString(models::byteSymbol(' '));
+  vocab["he"] = 256;
+  vocab["ll"] = 257;
+  vocab["hell"] = 258;
+  vocab[space + "w"] = 259;
+  writeText(dir + "/vocab.json", QJsonDocument(vocab).toJson());
+  writeText(dir + "/merges.txt", ("#version: 0.2\nh e\nl l\nhe ll\n" + space + " w\n").toUtf8());
+}
+
+double relativeError(const NpyArray& got, std::size_t offset, const Mat& want) {
+  double diff = 0, scale = 1e-30;
+  const std::size_t cols = want[0].size();
+  for (std::size_t i = 0; i < want.size(); ++i)
+    for (std::size_t j = 0; j < cols; ++j) {
+      diff = std::max(diff, std::abs(got.data[offset + i * cols + j] - want[i][j]));
+      scale = std::max(scale, std::abs(want[i][j]));
+    }
+  return diff / scale;
+}
+
+NpyArray npy(const QString& path) { return readNpy(path.toStdString()); }
+
+}  // namespace
+
+class CliModelTest : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+
+ private slots:
+  void gpt2ComputeGivesTheModelsOwnQkvAndAttention() {
+    const QString model = dir_.filePath("gpt2");
+    QVERIFY(QDir().mkpath(model));
+    const TinyModel m = byteGpt2();
+    writeCheckpoint(model.toStdString(), m);
+    writeByteTokenizer(model);
+    const QString text = dir_.filePath("hello.txt");
+    writeText(text, "hello world");
+    const QString out = dir_.filePath("gpt2-out");
+    const Run r = run({"compute", "--model", model, "--input", text, "--head", "all", "--matrices", "--dump-qkv",
+                       "--out-dir", out});
+    REQUIRE_RUN(r, 0);
+
+    // The checkpoint's tokenizer: "hell" "o" " w" "o" "r" "l" "d".
+    const QJsonObject tokens = readJson(out + "/tokens.json");
+    const QList<int> wantIds{258, 'o', 259, 'o', 'r', 'l', 'd'};
+    QCOMPARE(tokens["ids"].toArray().size(), wantIds.size());
+    for (int i = 0; i < wantIds.size(); ++i) QCOMPARE(tokens["ids"].toArray()[i].toInt(), wantIds[i]);
+    QCOMPARE(tokens["tokens"].toArray()[2].toString(), QString(" w"));
+
+    // q, k, v of the last layer and the model's probabilities, against the reference.
+    const std::vector<int> ids(wantIds.begin(), wantIds.end());
+    const RefForward ref = referenceGpt2(m.tensors, RefConfig{}, ids);
+    const RefLayer& last = ref.layers[1];
+    const NpyArray q = npy(out + "/q.npy"), k = npy(out + "/k.npy"), v = npy(out + "/v.npy");
+    QCOMPARE(q.shape, (std::vector<std::int64_t>{2, 7, 4}));
+    QVERIFY(q.dtype == NpyDtype::Float32);
+    const NpyArray p = npy(out + "/matrix_softmax.npy");
+    QCOMPARE(p.shape, (std::vector<std::int64_t>{2, 7, 7}));
+    for (std::size_t h = 0; h < 2; ++h) {
+      QVERIFY(relativeError(q, h * 28, last.q[h]) < 1e-4);
+      QVERIFY(relativeError(k, h * 28, last.k[h]) < 1e-4);
+      QVERIFY(relativeError(v, h * 28, last.v[h]) < 1e-4);
+      QVERIFY2(relativeError(p, h * 49, last.probabilities[h]) < 1e-4, "softmax is the model's causal attention");
+    }
+    // The session records the model; MHLA runs causal 1D blocks.
+    const QJsonObject session = readJson(out + "/session.json");
+    QCOMPARE(session["model"].toObject()["path"].toString(), QDir(model).absolutePath());
+    const QJsonObject metrics = readJson(out + "/metrics.json");
+    QVERIFY2(QJsonDocument(metrics).toJson().contains("1D"), "GPT-2's MHLA uses 1D blocks");
+
+    // --layer 0 gives layer 0's Q.
+    const QString out0 = dir_.filePath("gpt2-out0");
+    REQUIRE_RUN(run({"compute", "--model", model, "--input", text, "--layer", "0", "--dump-qkv", "--out-dir", out0}), 0);
+    QVERIFY(relativeError(npy(out0 + "/q.npy"), 28, ref.layers[0].q[1]) < 1e-4);
+
+    // A longer text is cut to n_positions with a notice.
+    const QString longText = dir_.filePath("long.txt");
+    writeText(longText, "hello world hello world");
+    const Run cut = run({"compute", "--model", model, "--input", longText, "--out-dir", dir_.filePath("gpt2-long")});
+    REQUIRE_RUN(cut, 0);
+    QVERIFY2(cut.err.contains("n_positions"), qPrintable(cut.err));
+
+    // render draws the same analysis.
+    const QString png = dir_.filePath("gpt2.png");
+    REQUIRE_RUN(run({"render", "--model", model, "--input", text, "--out", png, "--dpi", "60", "--repeats", "1"}), 0);
+    QVERIFY(!QImage(png).isNull());
+  }
+
+  void vitComputeRunsOnThePatchGridWithClsOffTheGrid() {
+    const QString model = dir_.filePath("vit");
+    QVERIFY(QDir().mkpath(model));
+    const TinyModel m = tinyHfVit();
+    writeCheckpoint(model.toStdString(), m);
+    const QString out = dir_.filePath("vit-out");
+    const Run r = run({"compute", "--model", model, "--sample", "image", "--dump-qkv", "--out-dir", out});
+    REQUIRE_RUN(r, 0);
+    QVERIFY2(r.err.contains("preprocessed"), qPrintable(r.err));
+    const QJsonArray labels = readJson(out + "/tokens.json")["tokens"].toArray();
+    QCOMPARE(labels.size(), 5);
+    QCOMPARE(labels[0].toString(), QString("[CLS]"));
+    QCOMPARE(labels[4].toString(), QString("(1,1)"));
+    QCOMPARE(npy(out + "/q.npy").shape, (std::vector<std::int64_t>{2, 5, 4}));
+    const QByteArray metrics = QJsonDocument(readJson(out + "/metrics.json")).toJson();
+    QVERIFY2(metrics.contains("2D") && metrics.contains("off-grid"), metrics.constData());
+
+    // Native resolution: the sample's 3:2 aspect within 6 patches → a 2 × 3 grid, positions resampled.
+    const QString native = dir_.filePath("vit-native");
+    const Run n = run({"compute", "--model", model, "--sample", "image", "--native-resolution", "--tokens", "6",
+                       "--dump-qkv", "--out-dir", native});
+    REQUIRE_RUN(n, 0);
+    const QJsonArray nativeLabels = readJson(native + "/tokens.json")["tokens"].toArray();
+    QCOMPARE(nativeLabels.size(), 7);
+    QCOMPARE(nativeLabels[6].toString(), QString("(1,2)"));
+    QCOMPARE(npy(native + "/q.npy").shape, (std::vector<std::int64_t>{2, 7, 4}));
+  }
+
+  void modelMistakesAreNamed() {
+    const QString model = dir_.filePath("gpt2-e");
+    QVERIFY(QDir().mkpath(model));
+    writeCheckpoint(model.toStdString(), byteGpt2());
+    writeByteTokenizer(model);
+    const Run image = run({"compute", "--model", model, "--sample", "image", "--out-dir", dir_.filePath("e1")});
+    REQUIRE_RUN(image, 1);
+    QVERIFY2(image.err.contains("reads text"), qPrintable(image.err));
+    const Run layer = run({"compute", "--model", model, "--sample", "text", "--layer", "5", "--out-dir", dir_.filePath("e2")});
+    REQUIRE_RUN(layer, 1);
+    QVERIFY2(layer.err.contains("layer 5 does not exist"), qPrintable(layer.err));
+    const Run noModel = run({"compute", "--sample", "text", "--layer", "1", "--out-dir", dir_.filePath("e3")});
+    REQUIRE_RUN(noModel, 2);
+    QVERIFY2(noModel.err.contains("--layer needs --model"), qPrintable(noModel.err));
+    const Run missing = run({"compute", "--model", dir_.filePath("nowhere"), "--sample", "text", "--out-dir", dir_.filePath("e4")});
+    REQUIRE_RUN(missing, 1);
+    QVERIFY2(missing.err.contains("nowhere"), qPrintable(missing.err));
+  }
+};
+
+QTEST_GUILESS_MAIN(CliModelTest)
+#include "test_cli_model.moc"
