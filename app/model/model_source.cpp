@@ -1,6 +1,10 @@
 #include "model/model_source.h"
 
+#include <QDateTime>
+#include <QDir>
 #include <QFileInfo>
+#include <mutex>
+#include <sstream>
 #include <algorithm>
 #include <cmath>
 
@@ -176,19 +180,73 @@ ModelRun runSessionModel(const Session& s, const models::Checkpoint& checkpoint,
   run.forward = runner.run(t.input, options, job);
   run.input.qkv = run.forward.layer(run.layer).qkv;
   run.input.qkv.validate(s.model.path + " layer " + std::to_string(run.layer));
-  run.input.tokens.notices.push_back(models::familyEntry(info.family).description + ", layer " +
-                                     std::to_string(run.layer) + " of " + std::to_string(info.layers) + ", " +
-                                     std::to_string(info.heads) + " heads of " + std::to_string(info.dHead) + ", " +
-                                     std::to_string(run.forward.tokens) + " tokens");
+  run.info = info;
   return run;
 }
 
+namespace {
+
+/// What makes a forward the same: the model's files and the source as read, by path, size and
+/// modification time, and every setting the tokens depend on (not the layer: all layers are kept).
+std::string forwardKey(const Session& s) {
+  std::ostringstream key;
+  auto file = [&](const std::string& path) {
+    const QFileInfo f(qs(path));
+    key << path << '|' << f.size() << '|' << f.lastModified().toMSecsSinceEpoch() << '|';
+    if (f.isDir())
+      for (const QFileInfo& e : QDir(f.absoluteFilePath()).entryInfoList(QDir::Files, QDir::Name))
+        key << e.fileName().toStdString() << ':' << e.size() << ':' << e.lastModified().toMSecsSinceEpoch() << '|';
+  };
+  file(s.model.path);
+  key << toString(s.source.kind) << '|';
+  if (!s.source.path.empty()) file(s.source.path);
+  key << s.model.nativeResolution << '|' << s.model.heads << '|' << s.input.imageTokenBudget << '|'
+      << s.input.textTokenBudget << '|' << s.threads;
+  return key.str();
+}
+
+/// The last forward, every layer kept: another layer of the same model and input (the window's
+/// layer switch) is a copy of its Q/K/V, not a new forward.
+struct ForwardCache {
+  std::mutex mutex;
+  std::string key;
+  std::shared_ptr<const ModelRun> run;
+};
+
+ForwardCache& forwardCache() {
+  static ForwardCache cache;
+  return cache;
+}
+
+}  // namespace
+
 Input loadModelInput(const Session& s, const JobControl& job) {
-  const models::Checkpoint checkpoint = openSessionModel(s);
-  const models::ModelRunner runner(checkpoint);
-  models::ForwardOptions o;
-  o.keepLayers = {sessionLayer(s, runner.info().layers)};
-  return runSessionModel(s, checkpoint, runner, o, job).input;
+  const std::string key = forwardKey(s);
+  std::shared_ptr<const ModelRun> run;
+  {
+    ForwardCache& c = forwardCache();
+    const std::lock_guard<std::mutex> lock(c.mutex);
+    if (c.key == key) run = c.run;
+  }
+  if (!run) {
+    const models::Checkpoint checkpoint = openSessionModel(s);
+    const models::ModelRunner runner(checkpoint);
+    Session last = s;
+    last.model.layer = -1;
+    run = std::make_shared<const ModelRun>(runSessionModel(last, checkpoint, runner, {}, job));
+    ForwardCache& c = forwardCache();
+    const std::lock_guard<std::mutex> lock(c.mutex);
+    c.key = key;
+    c.run = run;
+  }
+  const int layer = sessionLayer(s, static_cast<int>(run->forward.layers.size()));
+  Input in = run->input;
+  in.qkv = run->forward.layer(layer).qkv;
+  const models::ModelInfo& info = run->info;
+  in.tokens.notices.push_back(models::familyEntry(info.family).description + ", layer " + std::to_string(layer) +
+                              " of " + std::to_string(info.layers) + ", " + std::to_string(info.heads) + " heads of " +
+                              std::to_string(info.dHead) + ", " + std::to_string(in.qkv.n()) + " tokens");
+  return in;
 }
 
 }  // namespace attnscope

@@ -34,6 +34,7 @@ struct ModelRun {
   Input input;                    ///< tokens, image, and the Q/K/V of `layer`
   models::ForwardResult forward;  ///< every layer the options kept
   int layer = 0;                  ///< the layer in input.qkv
+  models::ModelInfo info;         ///< what the checkpoint is
 };
 
 /// Runs the forward of `runner` (bound to `checkpoint`) on the session's source (image or text file, or a sample), keeping
@@ -44,7 +45,9 @@ ModelRun runSessionModel(const Session& session, const models::Checkpoint& check
 /// The session's layer (−1 → the last) checked against `layers`.
 int sessionLayer(const Session& session, int layers);
 
-/// loadSessionInput for a session with a model: opens it, runs the forward, keeps one layer.
+/// loadSessionInput for a session with a model: opens it, runs the forward (keeping every layer)
+/// and gives the session's layer. The last forward is kept: the same model and input at another
+/// layer (or head, or any analysis setting) reuses it (keyed by the files' sizes and times).
 Input loadModelInput(const Session& session, const JobControl& job = {});
 
 }  // namespace attnscope

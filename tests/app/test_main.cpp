@@ -6,6 +6,7 @@ int runInputLoaderTests(int argc, char** argv);
 int runFileKindTests(int argc, char** argv);
 int runBackendTests(int argc, char** argv);
 int runFigureTests(int argc, char** argv);
+int runModelSourceTests(int argc, char** argv);
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);  // widgets: the figure builders draw into QCustomPlot
@@ -15,5 +16,6 @@ int main(int argc, char** argv) {
   failures += runFileKindTests(argc, argv);
   failures += runBackendTests(argc, argv);
   failures += runFigureTests(argc, argv);
+  failures += runModelSourceTests(argc, argv);
   return failures == 0 ? 0 : 1;
 }

@@ -6,6 +6,7 @@
 #include <limits>
 #include <set>
 
+#include "attnscope/eigen_backend.h"
 #include "attnscope/error.h"
 #include "bound_weights.h"
 #include "attnscope/models/position_resample.h"
@@ -31,7 +32,8 @@ namespace {
 class ThreadScope {
  public:
   explicit ThreadScope(int threads) : previous_(Eigen::nbThreads()) {
-    if (threads > 0) Eigen::setNbThreads(threads);
+    // As the Eigen backend does: no more threads than cores.
+    if (threads > 0) Eigen::setNbThreads(std::min(threads, hardwareThreads()));
   }
   ~ThreadScope() { Eigen::setNbThreads(previous_); }
 
