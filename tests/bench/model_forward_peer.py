@@ -157,6 +157,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--layers", type=int, default=12)
+    ap.add_argument("--keep", help="write the checkpoints into this folder (gpt2/, vit/) and keep them")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -165,10 +166,12 @@ def main():
     print(f"torch {torch.__version__}, {args.threads} threads, 1024^3 matmul {2 * 1024**3 / mm / 1e6:.1f} GFLOP/s")
     print(f"{'shape':<24} {'N':>5} {'attnscope ms':>13} {'torch ms':>10} {'ratio':>6} {'peak RSS MB':>12} {'weights MB':>11}")
     L, D, H = args.layers, 768, 12
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as scratch:
+        tmp = args.keep or scratch
+        os.makedirs(tmp, exist_ok=True)
         # GPT-2 small width: byte-level vocabulary (ids 0-255 are the bytes; no merges), 1024 positions.
         gdir = os.path.join(tmp, "gpt2")
-        os.mkdir(gdir)
+        os.makedirs(gdir, exist_ok=True)
         w = gpt2_weights(L, D, 50257, 1024)
         write_safetensors(os.path.join(gdir, "model.safetensors"), w)
         json.dump({"model_type": "gpt2", "n_layer": L, "n_head": H, "n_embd": D, "n_positions": 1024, "vocab_size": 50257},
@@ -196,7 +199,7 @@ def main():
         del w
         # ViT-B/16 at 224 (its training grid) and at 448 (native resolution: 28x28 grid, positions resampled).
         vdir = os.path.join(tmp, "vit")
-        os.mkdir(vdir)
+        os.makedirs(vdir, exist_ok=True)
         w = vit_weights(L, D, 16, 14)
         write_safetensors(os.path.join(vdir, "model.safetensors"), w)
         json.dump({"model_type": "vit", "hidden_size": D, "num_hidden_layers": L, "num_attention_heads": H,

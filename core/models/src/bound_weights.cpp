@@ -44,17 +44,9 @@ BoundWeights::BoundWeights(const Checkpoint& checkpoint) : store_(checkpoint.ten
       tanhGelu = true;
       tokenEmbedding = view(p + "wte.weight", m.vocabSize, D);
       positionEmbedding = view(p + "wpe.weight", m.positions, D);
-      for (int i = 0; i < m.layers; ++i) {
-        const std::string h = p + "h." + std::to_string(i) + ".";
-        BlockWeights& b = blocks[static_cast<std::size_t>(i)];
-        b.ln1 = layerNorm(h + "ln_1", eps);
-        b.ln2 = layerNorm(h + "ln_2", eps);
-        b.qkv = linear(h + "attn.c_attn", true);
-        b.fused = true;
-        b.proj = linear(h + "attn.c_proj", true);
-        b.fc1 = linear(h + "mlp.c_fc", true);
-        b.fc2 = linear(h + "mlp.c_proj", true);
-      }
+      for (int i = 0; i < m.layers; ++i)
+        bindFusedBlock(p + "h." + std::to_string(i) + ".", {"ln_1", "ln_2", "attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"},
+                       true, eps, blocks[static_cast<std::size_t>(i)]);
       finalNorm = layerNorm(p + "ln_f", eps);
       break;
     }
@@ -102,22 +94,25 @@ BoundWeights::BoundWeights(const Checkpoint& checkpoint) : store_(checkpoint.ten
       positions = view("pos_embed", m.positions, D);
       const int grid = m.imageSize / m.patchSize;
       positionPrefix = m.positions - grid * grid;  // 1: CLS has a position; 0: timm's no_embed_class
-      for (int i = 0; i < m.layers; ++i) {
-        const std::string h = "blocks." + std::to_string(i) + ".";
-        BlockWeights& b = blocks[static_cast<std::size_t>(i)];
-        b.ln1 = layerNorm(h + "norm1", eps);
-        b.ln2 = layerNorm(h + "norm2", eps);
-        b.qkv = linear(h + "attn.qkv", false);
-        b.fused = true;
-        b.proj = linear(h + "attn.proj", false);
-        b.fc1 = linear(h + "mlp.fc1", false);
-        b.fc2 = linear(h + "mlp.fc2", false);
-      }
+      for (int i = 0; i < m.layers; ++i)
+        bindFusedBlock("blocks." + std::to_string(i) + ".", {"norm1", "norm2", "attn.qkv", "attn.proj", "mlp.fc1", "mlp.fc2"},
+                       false, eps, blocks[static_cast<std::size_t>(i)]);
       finalNorm = layerNorm("norm", eps);
       break;
     }
   }
   if (m.family != Family::Gpt2) positionGrid = m.imageSize / m.patchSize;
+}
+
+void BoundWeights::bindFusedBlock(const std::string& h, const std::array<const char*, 6>& names, bool inOut,
+                                  float eps, BlockWeights& b) {
+  b.ln1 = layerNorm(h + names[0], eps);
+  b.ln2 = layerNorm(h + names[1], eps);
+  b.qkv = linear(h + names[2], inOut);
+  b.fused = true;
+  b.proj = linear(h + names[3], inOut);
+  b.fc1 = linear(h + names[4], inOut);
+  b.fc2 = linear(h + names[5], inOut);
 }
 
 View BoundWeights::view(const std::string& name, Eigen::Index rows, Eigen::Index cols) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <array>
 #include <deque>
 #include <string>
 #include <vector>
@@ -64,6 +65,10 @@ class BoundWeights {
   /// A Linear from "<base>.weight" (and "<base>.bias" when present).
   Linear linear(const std::string& base, bool inOut);
   LayerNormW layerNorm(const std::string& base, float eps);
+  /// A block with a fused [q|k|v] projection (GPT-2, timm): names of ln1, ln2, qkv, proj, fc1, fc2
+  /// after the block's prefix `h`.
+  void bindFusedBlock(const std::string& h, const std::array<const char*, 6>& names, bool inOut, float eps,
+                      BlockWeights& b);
   bool has(const std::string& name) const { return store_.contains(name); }
 
   TensorStore store_;

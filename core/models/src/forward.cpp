@@ -1,6 +1,7 @@
 #include "attnscope/models/forward.h"
 
 #include <Eigen/Core>
+#include <unsupported/Eigen/SpecialFunctions>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -51,6 +52,21 @@ void softmaxRows(MatrixF& s, bool causal) {
     r = (r - mx).exp();
     r /= r.sum();
     if (len < m) s.row(i).tail(m - len).setZero();
+  }
+}
+
+/// GELU over a whole activation matrix with Eigen's vectorised tanh / erf (the scalar functions
+/// above are the definitions; these agree with them to float rounding), in parallel over rows.
+void geluInPlace(MatrixF& x, bool tanhForm) {
+  const Eigen::Index n = x.rows();
+  const int workers = Eigen::nbThreads();
+#pragma omp parallel for schedule(static) num_threads(workers) if (n > 16)
+  for (Eigen::Index i = 0; i < n; ++i) {
+    auto r = x.row(i).array();
+    if (tanhForm)
+      r = 0.5f * r * (1.0f + (0.7978845608028654f * (r + 0.044715f * r.cube())).tanh());
+    else
+      r = 0.5f * r * (1.0f + (r * 0.7071067811865476f).erf());
   }
 }
 
@@ -222,7 +238,8 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
       u = t.leftCols(hidden);
       u.array() = u.array() / (1.0f + (-u.array()).exp()) * t.rightCols(hidden).array();
     } else {
-      u = t.unaryExpr(w.tanhGelu ? &geluTanh : &geluErf);
+      geluInPlace(t, w.tanhGelu);
+      u.swap(t);
     }
     b.fc2.apply(u, t);
     if (!b.layerScale2.empty()) t.array().rowwise() *= b.layerScale2.row().array();
