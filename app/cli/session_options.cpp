@@ -274,6 +274,7 @@ void printNotices(const Input& input) {
 }
 
 void printSpectrumNotes(const Results& results) {
+  if (!results.layoutNote.empty()) std::cerr << "attnscope: note: " << results.layoutNote << "\n";
   for (const MechanismResult& m : results.mechanisms)
     if (!m.spectrumNote.empty())
       std::cerr << "attnscope: note: no " << m.name << " spectrum: " << m.spectrumNote << "\n";

@@ -80,6 +80,7 @@ ResolvedMechanisms resolveMechanisms(const Session& s, const Input& input) {
   const bool fullGrid = t.hasGrid() && t.gridFirstToken >= 0 && t.gridRows * t.gridCols == n - t.gridFirstToken;
   const bool causal = s.causal || t.causal;
   BlockLayout layout;
+  std::string layoutNote;
   if (fullGrid && !causal) {
     const int patches = t.gridRows * t.gridCols;
     if (s.windowRows > 0 && s.windowCols > 0)
@@ -95,7 +96,16 @@ ResolvedMechanisms resolveMechanisms(const Session& s, const Input& input) {
     if (s.blocks > n)
       throw InvalidArgument("MHLA: M = " + std::to_string(s.blocks) +
                             " blocks is more than the " + std::to_string(n) + " tokens");
-    layout = BlockLayout::oneD(n, s.blocks > 0 ? s.blocks : std::min(8, n));
+    // ⌈N/M⌉ tokens per block can leave trailing blocks empty (N = 9, M = 8: five blocks of 2 and 1);
+    // the layout used has only the blocks that hold tokens, and says so.
+    const int asked = s.blocks > 0 ? s.blocks : std::min(8, n);
+    const int per = (n + asked - 1) / asked;
+    const int used = (n + per - 1) / per;
+    layout = BlockLayout::oneD(n, used);
+    if (used < asked)
+      layoutNote = "MHLA: M = " + std::to_string(asked) + " blocks of ⌈" + std::to_string(n) + "/" +
+                   std::to_string(asked) + "⌉ = " + std::to_string(per) + " tokens leave " +
+                   std::to_string(asked - used) + " empty; " + std::to_string(used) + " blocks are used";
   }
   const int m = layout.m();
 
@@ -121,6 +131,7 @@ ResolvedMechanisms resolveMechanisms(const Session& s, const Input& input) {
   validateMixing(r.mixing, m);
 
   r.layout = std::make_shared<const BlockLayout>(std::move(layout));
+  r.layoutNote = std::move(layoutNote);
   const MechanismContext ctx{s, input, r.layout, r.mixing, phi, causal};
   for (const MechanismEntry& e : mechanismRegistry()) {
     r.specs.push_back(e.build(ctx));
@@ -186,6 +197,7 @@ AnalysisFrame beginAnalysis(const Session& s, std::shared_ptr<const Input> input
   res->layout = f.mechanisms.layout;
   res->mixing = f.mechanisms.mixing;
   res->mixingName = f.mechanisms.mixingName;
+  res->layoutNote = f.mechanisms.layoutNote;
   res->queryBlock = f.mechanisms.layout->blockOf(res->query);
   f.backend = makeBackend(s.backend, s.threads);
   f.backend->setMatrixBudget(s.matrixBudgetBytes);

@@ -25,6 +25,7 @@ struct ResolvedMechanisms {
   std::shared_ptr<const BlockLayout> layout;
   MatrixD mixing;          ///< M by M
   std::string mixingName;  ///< init name, file name or "custom"
+  std::string layoutNote;  ///< how the layout differs from the one asked for (empty: it does not)
 };
 
 /// MHLA layout: 2D windows when the tokens form a full patch grid (no causal mask), from

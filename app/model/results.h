@@ -57,6 +57,7 @@ struct Results {
   std::shared_ptr<const BlockLayout> layout;
   MatrixD mixing;  ///< M by M
   std::string mixingName;  ///< init name, file name or "custom"
+  std::string layoutNote;  ///< how the MHLA layout differs from the one asked for (empty: it does not)
   std::string backend;     ///< what the maps, outputs and spectra were computed on
   std::string gpuName;     ///< the GPU's name when timings include it (legend text)
   std::string timingNote;  ///< "GPU: not available — <reason>" when only the CPU was timed

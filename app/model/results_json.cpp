@@ -133,6 +133,7 @@ QJsonObject resultsToJson(const Results& res) {
                   {"bounds", bounds},
                   {"mechanisms", mechs},
                   {"mechanism_order", order},
+                  {"layout_note", QString::fromStdString(res.layoutNote)},
                   {"settings", res.session.toJson()}};
   if (!res.timingNote.empty()) out["timing_note"] = QString::fromStdString(res.timingNote);
   return out;

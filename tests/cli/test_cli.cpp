@@ -287,6 +287,28 @@ class CliTest : public QObject {
     QCOMPARE(readJson(out + "/metrics.json")["query"].toInt(), 3);
   }
 
+  void layoutsAreTheOnesUsed() {
+    // 1D: N = 9 in M = 8 blocks of ⌈9/8⌉ = 2 leaves 3 empty: 5 blocks are used and said to be.
+    const QString out1 = dir_.filePath("layout1d");
+    const Run r = run({"compute", "--synthetic", "--synthetic-n", "9", "--blocks", "8", "--out-dir", out1});
+    REQUIRE_RUN(r, 0);
+    const QJsonObject m = readJson(out1 + "/metrics.json");
+    QCOMPARE(m["M"].toInt(), 5);
+    QVERIFY2(m["layout_note"].toString().contains("5 blocks are used"), qPrintable(m["layout_note"].toString()));
+    QVERIFY2(r.err.contains("3 empty"), qPrintable(r.err));
+    QCOMPARE(load(out1 + "/mixing.npy").rows(), 5);
+    // 2D windows with off-grid tokens (the ViT CLS case): 3 tokens before a 5×9 grid, 2×3 windows.
+    const QString out2 = dir_.filePath("layout2d");
+    REQUIRE_RUN(run({"compute", "--qkv", q_, k_, v_, "--grid", "5x9", "--grid-first-token", "3", "--window", "2x3",
+                     "--out-dir", out2}),
+                0);
+    const QJsonObject m2 = readJson(out2 + "/metrics.json");
+    QCOMPARE(m2["M"].toInt(), 9);
+    QVERIFY2(m2["layout"].toString().contains("2D 5×9 grid") && m2["layout"].toString().contains("3 off-grid tokens"),
+             qPrintable(m2["layout"].toString()));
+    QVERIFY(m2["layout_note"].toString().isEmpty());
+  }
+
   void computeAgreesWithTheCoreLibrary() {
     const QString out = dir_.filePath("npy");
     const Run r = run({"compute", "--qkv", q_, k_, v_, "--blocks", "4", "--mixing", "exp",

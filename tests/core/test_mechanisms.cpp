@@ -148,6 +148,32 @@ TEST(Mhla, TwoDimensionalWindowsMatchReference) {
     }
 }
 
+TEST(Mhla, TwoDimensionalWindowsWithOffGridTokensMatchReference) {
+  // CLS and registers before the grid join the window of the centre patch.
+  const auto seed = ref::freshSeed();
+  struct Case {
+    int gr, gc, wr, wc, prefix;
+  };
+  for (Case c : {Case{5, 7, 2, 3, 1}, Case{4, 4, 2, 2, 5}, Case{3, 8, 3, 3, 2}, Case{1, 6, 1, 4, 1}}) {
+    const std::vector<int> grid = ref::blocks2D(c.gr, c.gc, c.wr, c.wc);
+    std::vector<int> blockOf(c.prefix, grid[(c.gr / 2) * c.gc + c.gc / 2]);
+    blockOf.insert(blockOf.end(), grid.begin(), grid.end());
+    const int n = c.prefix + c.gr * c.gc;
+    SCOPED_TRACE(traceOf(seed, n, "off-grid"));
+    const BlockLayout layout = BlockLayout::twoD(c.gr, c.gc, c.wr, c.wc).withOffGridTokens(c.prefix);
+    ASSERT_EQ(layout.n(), n);
+    EXPECT_EQ(layout.offGridTokens(), c.prefix);
+    EXPECT_EQ(layout.blockOfAll(), blockOf);
+    const FeatureMapSpec fs{FeatureMapKind::Relu, 24, seed};
+    const Qkv qkv = ref::randomQkv(n, 16, 8, 1, seed + n, 0.7);
+    const auto spec = MechanismSpec::mhla(layout, MixingInit::Cos, fs);
+    expectMatches(spec, qkv, [&](const HeadQKV& h) {
+      return ref::mhlaMap(phiOf(h.Q, fs), phiOf(h.K, fs), blockOf, spec.mixing, false);
+    });
+  }
+  EXPECT_THROW(BlockLayout::oneD(9, 3).withOffGridTokens(1), InvalidArgument);
+}
+
 TEST(Mhla, UserSuppliedMixingMatrixMatchesReference) {
   const auto seed = ref::freshSeed();
   Rng rng(seed);
