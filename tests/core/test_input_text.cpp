@@ -163,5 +163,22 @@ TEST(InputText, BadBudgetIsAClearError) {
   expectError([&] { makeTextInput("a b", ts, EmbeddingSettings{}); }, {"token budget"});
 }
 
+TEST(InputText, AHugeWordCostsWhatItsCappedLabelDoes) {
+  // 8 MB of one "word" (was ~8 GiB of n-gram strings): the label keeps 64 code points and "…", the
+  // span covers every byte, and the features come from the capped label.
+  const std::string word(8u << 20, 'a');
+  const std::string text = "start " + word + " end";
+  const Input in = makeTextInput(text, TextInputSettings{}, EmbeddingSettings{});
+  ASSERT_EQ(in.tokens.size(), 3);
+  const Token& t = in.tokens.tokens[1];
+  EXPECT_EQ(t.label, std::string(kMaxLabelCodePoints, 'a') + "\u2026");
+  EXPECT_EQ(t.byteBegin, 6u);
+  EXPECT_EQ(t.byteEnd, 6u + word.size());
+  EXPECT_EQ(in.qkv.n(), 3);
+  // A word of exactly 64 letters keeps its label whole.
+  const Input exact = makeTextInput(std::string(64, 'b'), TextInputSettings{}, EmbeddingSettings{});
+  EXPECT_EQ(exact.tokens.tokens[0].label, std::string(64, 'b'));
+}
+
 }  // namespace
 }  // namespace attnscope

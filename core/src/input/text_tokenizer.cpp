@@ -49,9 +49,15 @@ namespace {
 /// The token covering bytes [begin, end): its decoded (U+FFFD-substituted) text and span.
 Token makeToken(std::string_view utf8, std::size_t begin, std::size_t end) {
   Token t;
+  int kept = 0;
   for (std::size_t p = begin; p < end;) {
+    if (kept == kMaxLabelCodePoints) {
+      appendUtf8(t.label, U'\u2026');
+      break;
+    }
     const CodePoint cp = decodeUtf8At(utf8, p);
     appendUtf8(t.label, cp.value);
+    ++kept;
     p = cp.end;
   }
   t.byteBegin = begin;
