@@ -1,6 +1,7 @@
 #include "attnscope/backend.h"
 
 #include <chrono>
+#include <sstream>
 
 #include "attnscope/error.h"
 
@@ -11,6 +12,30 @@ void Backend::check(const MechanismSpec& spec, const Qkv& qkv) const {
   if (!av.ok) throw Error("the " + name() + " backend is not available: " + av.reason);
   qkv.validate();
   spec.validate(qkv.n(), qkv.dk());
+  requireStateBudget(spec, qkv.n(), qkv.dk(), qkv.dv(), matrixBudget_);
+}
+
+double linearStateBytes(const MechanismSpec& spec, int n, int dk, int dv) {
+  if (spec.kind == MechanismKind::Softmax) return 0;
+  const double r = spec.featureMap.kind == FeatureMapKind::Favor ? spec.featureMap.favorFeatures : dk;
+  const double m = spec.layout ? spec.layout->m() : 1;
+  // Chunk summaries (at most M + N/64 chunks), block sums and the mixed states (2·M), each r·d_v
+  // floats, plus favor's r×d_k projection.
+  return ((3 * m + n / 64.0 + 1) * r * dv + r * dk) * sizeof(float);
+}
+
+void requireStateBudget(const MechanismSpec& spec, int n, int dk, int dv, std::size_t budgetBytes) {
+  const double bytes = linearStateBytes(spec, n, dk, dv);
+  if (bytes <= static_cast<double>(budgetBytes)) return;
+  const int m = spec.layout ? spec.layout->m() : 1;
+  const int r = spec.featureMap.kind == FeatureMapKind::Favor ? spec.featureMap.favorFeatures : dk;
+  std::ostringstream os;
+  os.precision(4);
+  os << (spec.kind == MechanismKind::Mhla ? "MHLA" : "linear attention") << ": the block states (M = " << m
+     << " blocks of r × d_v = " << r << " × " << dv << " floats, N = " << n << ") would need " << bytes / (1 << 20)
+     << " MiB, above the memory budget of " << double(budgetBytes) / (1 << 20)
+     << " MiB (fewer blocks, a smaller d or r, or a larger --matrix-budget)";
+  throw BudgetExceeded(os.str());
 }
 
 std::vector<MatrixF> Backend::forward(const MechanismSpec& spec, const Qkv& qkv, HeadSel heads,

@@ -14,6 +14,7 @@ TimingResult timeForward(Backend& backend, const MechanismSpec& spec, const Qkv&
   if (!av.ok) throw Error("the " + backend.name() + " backend is not available: " + av.reason);
   qkv.validate();
   spec.validate(qkv.n(), qkv.dk());
+  requireStateBudget(spec, qkv.n(), qkv.dk(), qkv.dv(), backend.matrixBudget());
   std::vector<double> ms = backend.timeRuns(spec, qkv, repeats, job);
   if (static_cast<int>(ms.size()) != repeats) throw Error("timing: the backend returned no times");
   std::sort(ms.begin(), ms.end());

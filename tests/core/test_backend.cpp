@@ -92,6 +92,26 @@ TEST(Backend, DenseMapIsRefusedAboveBudgetRowsStillWork) {
   EXPECT_EQ(be.attentionMatrix(MechanismSpec::softmax(), q, HeadSel::all()).size(), 2u);
 }
 
+TEST(Backend, MhlaBlockStatesAreBudgetedBeforeTheyAreAllocated) {
+  // M·r·d_v floats of state: 64 blocks of 64 × 64 at N = 256 take about 3.2 MB.
+  EigenBackend be(1);
+  const Qkv q = ref::randomQkv(256, 64, 64, 1, 3);
+  const auto spec = MechanismSpec::mhla(BlockLayout::oneD(256, 64), MixingInit::Cos);
+  EXPECT_GT(linearStateBytes(spec, 256, 64, 64), 3e6);
+  EXPECT_LT(linearStateBytes(spec, 256, 64, 64), 4e6);
+  EXPECT_EQ(linearStateBytes(MechanismSpec::softmax(), 256, 64, 64), 0.0);
+  be.setMatrixBudget(1 << 20);
+  const std::string msg = errorOf([&] { be.forward(spec, q, HeadSel::one(0)); });
+  EXPECT_NE(msg.find("M = 64 blocks of r × d_v = 64 × 64"), std::string::npos) << msg;
+  EXPECT_THROW(be.forward(spec, q, HeadSel::one(0)), BudgetExceeded);
+  EXPECT_THROW(timeForward(be, spec, q, 1), BudgetExceeded);
+  // favor's r counts: r = 4096 features on one block.
+  auto favor = MechanismSpec::linear(FeatureMapSpec{FeatureMapKind::Favor, 4096, 1});
+  EXPECT_THROW(be.forward(favor, q, HeadSel::one(0)), BudgetExceeded);
+  be.setMatrixBudget(16 << 20);
+  EXPECT_EQ(be.forward(spec, q, HeadSel::one(0))[0].rows(), 256);
+}
+
 TEST(Backend, AllHeadsEqualsEachHeadAndThreadsDoNotChangeResults) {
   const auto seed = ref::freshSeed();
   SCOPED_TRACE(seed);

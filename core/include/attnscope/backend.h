@@ -14,6 +14,13 @@
 
 namespace attnscope {
 
+/// Bytes a linear-attention / MHLA forward holds for its block states (chunk summaries, block
+/// sums, mixed states: about (3·M + N/64)·r·d_v floats, plus favor's r×d_k projection); 0 for softmax.
+double linearStateBytes(const MechanismSpec& spec, int n, int dk, int dv);
+/// Throws BudgetExceeded (saying M, r, d_v and the sizes) when linearStateBytes exceeds the budget.
+/// Every Backend call checks it before it allocates.
+void requireStateBudget(const MechanismSpec& spec, int n, int dk, int dv, std::size_t budgetBytes);
+
 struct Availability {
   bool ok = false;
   std::string reason;  ///< why not, when !ok
