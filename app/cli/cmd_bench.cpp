@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "attnscope/atomic_file.h"
@@ -43,6 +44,9 @@ std::vector<OptionSpec> benchSpecs() {
       {"mixing", 1, "INIT", "MHLA mixing initialisation (default cos)"},
       {"causal", 0, "", "causal masks"},
       {"repeats", 1, "R", "timed runs after one warm-up (default 5)"},
+      {"max-seconds", 1, "S",
+       "skip a case whose estimated time (warm-up + repeats, from its FLOPs and the rate of a smaller run) "
+       "exceeds S (default 60; 0 = no limit)"},
       {"threads", 1, "T", "worker threads (default: all cores)"},
       {"seed", 1, "S", "seed of the synthetic Q/K/V (default 0)"},
       {"softmax-precision", 1, "P", "cuda only: fp32 (default), tf32 or fp32-blocked"},
@@ -205,6 +209,7 @@ int runBench(const Args& args) {
   const bool sqrtBlocks = blocksArg == "sqrt";
   const int fixedBlocks = sqrtBlocks ? 0 : parseInt("blocks", blocksArg, 1, 1 << 22);
   const int repeats = parseInt("repeats", a.value("repeats", "5"), 1, 100000);
+  const double maxSeconds = parseDouble("max-seconds", a.value("max-seconds", "60"), 0, 1e9);
   const int threads = a.has("threads") ? parseInt("threads", a.value("threads"), 1, 4096) : 0;
   const std::uint64_t seed = static_cast<std::uint64_t>(parseInt("seed", a.value("seed", "0"), 0, 1 << 30));
   const bool causal = a.has("causal");
@@ -240,7 +245,8 @@ int runBench(const Args& args) {
   std::vector<TimingResult> rows;
   std::printf("%-9s %-7s %7s %5s %5s %6s %11s %11s %11s %9s\n", "mechanism", "backend", "N", "d",
               "heads", "M", "median ms", "min ms", "max ms", "GFLOP/s");
-  int refused = 0;
+  int refused = 0, skipped = 0;
+  std::map<std::string, double> rates;  // mechanism → FLOP/s of its last run
   for (int n : ns) {
     // Q, K and V in float: refuse (with a message) rather than allocate past the memory budget.
     const double qkvBytes = 3.0 * n * double(d) * heads * sizeof(float);
@@ -269,6 +275,35 @@ int runBench(const Args& args) {
       const std::string& k = entry->id;
       TimingResult t;
       try {
+        // A case that would run past --max-seconds is skipped with its estimate: the rate (FLOP/s)
+        // of this mechanism's last run, or of one untimed forward at a small N.
+        const double flops = forwardFlops(spec, n, d, d) * heads * (repeats + 1);
+        if (maxSeconds > 0 && flops > 0) {
+          double& rate = rates[k];
+          const int probeN = std::min(n, 1024);
+          if (rate <= 0 && n > probeN) {
+            Input probeInput;
+            probeInput.qkv = syntheticQkv(probeN, d, 1, seed);
+            auto probeLayout = std::make_shared<const BlockLayout>(
+                BlockLayout::oneD(probeN, std::max(1, std::min(probeN, m))));
+            const MatrixD probeMixing = makeMixing(*probeLayout, causal ? MixingInit::Causal : init);
+            const MechanismContext pctx{benchSession, probeInput, probeLayout, probeMixing, phi, causal};
+            const MechanismSpec probe = entry->build(pctx);
+            const TimingResult pt = timeForward(*backend, probe, probeInput.qkv, 1);
+            rate = forwardFlops(probe, probeN, d, d) / (pt.medianMs * 1e-3);
+          }
+          const double estimate = rate > 0 ? flops / rate : 0;
+          if (estimate > maxSeconds) {
+            std::printf("%-9s %-7s %7d %5d %5d %6s %11s %11s %11s %9s\n", k.c_str(), backend->name().c_str(), n,
+                        d, heads, "-", "skipped", "-", "-", "-");
+            std::fflush(stdout);
+            std::cerr << "attnscope: " << k << " N=" << n << ": skipped: estimated " << std::lround(estimate)
+                      << " s (warm-up + " << repeats << " runs at " << std::lround(rate / 1e9)
+                      << " GFLOP/s) is over --max-seconds " << maxSeconds << "\n";
+            ++skipped;
+            continue;
+          }
+        }
         t = timeForward(*backend, spec, qkv, repeats,
                         terminalProgress(k + " N=" + std::to_string(n)));
       } catch (const BudgetExceeded& e) {
@@ -284,6 +319,7 @@ int runBench(const Args& args) {
       }
       endProgress();
       t.mechanism = k;
+      if (t.medianMs > 0) rates[k] = forwardFlops(spec, n, d, d) * heads / (t.medianMs * 1e-3);
       std::printf("%-9s %-7s %7d %5d %5d %6d %11.3f %11.3f %11.3f %9.2f\n", k.c_str(),
                   t.backend.c_str(), t.n, t.d, t.heads, t.blocks, t.medianMs, t.minMs, t.maxMs,
                   t.gflops);
@@ -291,8 +327,10 @@ int runBench(const Args& args) {
       rows.push_back(t);
     }
   }
-  if (rows.empty() && refused > 0)
+  if (rows.empty() && refused > 0 && skipped == 0)
     throw BudgetExceeded("every requested run was refused by the memory budget (see above)");
+  if (rows.empty() && skipped > 0)
+    throw InvalidArgument("every requested run was refused or skipped (see above; raise --max-seconds to run it)");
   if (!backend->timesIncludeTransfers())
     std::printf(
         "note: %s times are device time (CUDA events) on Q/K/V already on the device; "

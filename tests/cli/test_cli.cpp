@@ -390,6 +390,20 @@ class CliTest : public QObject {
     QVERIFY(!QImage(dir_.filePath("text.png")).isNull());
   }
 
+  void benchSkipsWhatWouldRunTooLong() {
+    // Dense softmax at N = 262144 is ~1.8e13 FLOPs: far over 5 s on any CPU; MHLA there is not.
+    const QString json = dir_.filePath("long.json");
+    const Run r = run({"bench", "--mechanisms", "softmax,mhla", "--n", "256,262144", "--repeats", "1",
+                       "--max-seconds", "5", "--json", json});
+    REQUIRE_RUN(r, 0);
+    QVERIFY2(r.err.contains("softmax N=262144: skipped: estimated"), qPrintable(r.err));
+    QVERIFY2(r.out.contains("skipped"), qPrintable(r.out));
+    const QJsonArray rows = QJsonDocument::fromJson(head(json, 1 << 20)).array();
+    QCOMPARE(rows.size(), 3);  // softmax 256, mhla 256, mhla 262144
+    QCOMPARE(rows[2].toObject()["n"].toInt(), 262144);
+    QCOMPARE(rows[2].toObject()["mechanism"].toString(), QString("mhla"));
+  }
+
   void benchPrintsAndWritesJson() {
     const QString json = dir_.filePath("bench.json");
     const Run r = run({"bench", "--n", "32,64", "--d", "16", "--blocks", "sqrt", "--repeats", "2",
