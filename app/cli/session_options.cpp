@@ -76,6 +76,7 @@ std::vector<OptionSpec> sessionOptionSpecs() {
       {"threads", 1, "T", "worker threads (default: all cores)"},
       {"seed", 1, "S", "seed of the embedding, synthetic data and favor (default 0)"},
       {"rel-tol", 1, "TOL", "numerical-rank tolerance relative to sigma_1 (default 1e-4)"},
+      {"max-dense-n", 1, "N", "largest N for dense spectra (softmax, causal; default 4096; slow above)"},
       {"matrix-budget", 1, "MIB", "largest dense N×N map in MiB (default 2048)"},
   };
 }
@@ -220,6 +221,7 @@ Session sessionFromArgs(const ParsedArgs& a) {
     s.backend = parseChoice("backend", a.value("backend"), canonicalBackendName);
   if (a.has("threads")) s.threads = parseInt("threads", a.value("threads"), 1, 4096);
   if (a.has("rel-tol")) s.spectrumRelTol = parseDouble("rel-tol", a.value("rel-tol"), 0, 1);
+  if (a.has("max-dense-n")) s.maxDenseN = parseInt("max-dense-n", a.value("max-dense-n"), 2, kMaxTokenBudget);
   if (a.has("matrix-budget"))
     s.matrixBudgetBytes =
         std::size_t(parseInt("matrix-budget", a.value("matrix-budget"), 1, 1 << 30)) << 20;

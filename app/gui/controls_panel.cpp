@@ -92,6 +92,9 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   backend_->setToolTip(backendTips.join(QLatin1Char('\n')));
   threads_ = spin(this, 0, 4096, tr("CPU threads (0 = all cores)"));
   threads_->setSpecialValueText(tr("all (%1)").arg(hardwareThreads()));
+  maxDenseN_ = spin(this, 2, kMaxTokenBudget,
+                    tr("Largest N for dense spectra (softmax, causal maps): about 30 s at 4096 on two cores, "
+                       "8× per doubling; above it they are skipped with a note"));
   colormap_ = new QComboBox(this);
   for (const std::string& c : colormapNames()) colormap_->addItem(QString::fromStdString(c));
   logScale_ = new QCheckBox(tr("log colour scale"), this);
@@ -125,6 +128,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   fM->addRow(causal_);
   fM->addRow(tr("backend"), backend_);
   fM->addRow(tr("threads"), threads_);
+  fM->addRow(tr("dense spectra ≤ N"), maxDenseN_);
   auto [gV, fV] = group(tr("View"));
   fV->addRow(tr("colormap"), colormap_);
   fV->addRow(logScale_);
@@ -172,6 +176,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
     s.backend = t.section(' ', 0, 0).toStdString();  // "cuda (unavailable)" → cuda
   });
   onEdit(threads_, &QSpinBox::valueChanged, [](Session& s, int v) { s.threads = v; });
+  onEdit(maxDenseN_, &QSpinBox::valueChanged, [](Session& s, int v) { s.maxDenseN = v; });
   onEdit(colormap_, &QComboBox::currentTextChanged,
          [](Session& s, const QString& t) { s.view.colormap = t.toStdString(); });
   onEdit(logScale_, &QCheckBox::toggled, [](Session& s, bool v) { s.view.logScale = v; });
@@ -222,6 +227,7 @@ void ControlsPanel::setSession(const Session& s) {
   const int bi = backend_->findText(QString::fromStdString(s.backend), Qt::MatchStartsWith);
   if (bi >= 0) backend_->setCurrentIndex(bi);
   threads_->setValue(std::max(0, s.threads));
+  maxDenseN_->setValue(s.maxDenseN);
   colormap_->setCurrentText(QString::fromStdString(s.view.colormap));
   logScale_->setChecked(s.view.logScale);
   sharedScale_->setChecked(s.view.sharedScale);

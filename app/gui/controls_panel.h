@@ -43,6 +43,7 @@ class ControlsPanel : public QWidget {
   QComboBox* backendBox() const { return backend_; }
   UInt64SpinBox* seedBox() const { return seed_; }
   QSpinBox* threadsBox() const { return threads_; }
+  QSpinBox* maxDenseNBox() const { return maxDenseN_; }
   QDoubleSpinBox* positionWeightBox() const { return positionWeight_; }
   QDoubleSpinBox* opacityBox() const { return opacity_; }
   QCheckBox* logScaleBox() const { return logScale_; }
@@ -60,7 +61,7 @@ class ControlsPanel : public QWidget {
   Session shown_;  ///< the last session set, with the edits made here since
   bool updating_ = false;
   QComboBox *source_, *head_, *featureMap_, *normaliser_, *backend_, *colormap_;
-  QSpinBox *imageBudget_, *textBudget_, *syntheticN_, *heads_, *dHead_, *blocks_, *threads_;
+  QSpinBox *imageBudget_, *textBudget_, *syntheticN_, *heads_, *dHead_, *blocks_, *threads_, *maxDenseN_;
   UInt64SpinBox* seed_;
   QDoubleSpinBox *positionWeight_, *temperature_, *opacity_;
   QCheckBox *tieQK_, *causal_, *logScale_, *sharedScale_, *showImage_;

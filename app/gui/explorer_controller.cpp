@@ -154,8 +154,7 @@ void ExplorerController::pin(int token) {
 void ExplorerController::computeSpectra() {
   if (!state_) return;
   auto state = state_;
-  SpectrumOptions opts;
-  opts.relTol = session_.spectrumRelTol;
+  const SpectrumOptions opts = spectrumOptions(session_);
   emit spectraNote(tr("computing spectra…"));
   jobs_.start(QStringLiteral("spectra"), tr("rank spectra"),
               [state, opts](const JobControl& job) {

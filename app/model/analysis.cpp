@@ -181,6 +181,13 @@ std::shared_ptr<Results> withExtras(const Results& base, const SpectraResult* sp
   return res;
 }
 
+SpectrumOptions spectrumOptions(const Session& s) {
+  SpectrumOptions o;
+  o.relTol = s.spectrumRelTol;
+  o.maxDenseN = s.maxDenseN;
+  return o;
+}
+
 std::shared_ptr<const Results> analyse(const Session& s, std::shared_ptr<const Input> input,
                                        const AnalysisOptions& options, const JobControl& job) {
   // Progress: the forwards and metrics, then the spectra, then the timing.
@@ -200,9 +207,7 @@ std::shared_ptr<const Results> analyse(const Session& s, std::shared_ptr<const I
   std::optional<SpectraResult> spectra;
   std::optional<TimingComparison> timing;
   if (options.spectra) {
-    SpectrumOptions sopts;
-    sopts.relTol = s.spectrumRelTol;
-    spectra = computeSpectra(*analysis, sopts, stage(wForward, wSpectra));
+    spectra = computeSpectra(*analysis, spectrumOptions(s), stage(wForward, wSpectra));
   }
   if (options.timing)
     timing = computeTiming(s, *analysis, options.timingRepeats,

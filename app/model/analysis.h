@@ -71,6 +71,8 @@ struct SpectraResult {
   std::vector<std::vector<Spectrum>> spectra;  ///< per part
   std::vector<std::string> notes;              ///< per part, empty when computed
 };
+/// The spectrum options a session asks for (relative tolerance, largest dense N).
+SpectrumOptions spectrumOptions(const Session& session);
 SpectraResult computeSpectra(const Analysis& analysis, const SpectrumOptions& options,
                              const JobControl& job);
 

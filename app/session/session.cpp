@@ -186,6 +186,7 @@ QJsonObject Session::toJson() const {
   const QJsonObject compute{{"backend", qs(backend)},
                             {"threads", threads},
                             {"spectrumRelTol", spectrumRelTol},
+                            {"maxDenseN", maxDenseN},
                             {"matrixBudgetBytes", double(matrixBudgetBytes)}};
   const QJsonObject v{{"colormap", qs(view.colormap)},
                       {"logScale", view.logScale},
@@ -332,6 +333,7 @@ Session Session::fromJson(const QJsonObject& obj, const std::string& name, const
   co.string("backend", s.backend);
   co.integer("threads", s.threads, 0, 4096, "a non-negative integer (0 = all cores)");
   co.number("spectrumRelTol", s.spectrumRelTol, 0, 1, "a number in [0, 1]");
+  co.integer("maxDenseN", s.maxDenseN, 2, kMaxTokenBudget, "an integer in 2..65536");
   double budget = double(s.matrixBudgetBytes);
   co.number("matrixBudgetBytes", budget, 1, 1e18, "a positive number of bytes");
   s.matrixBudgetBytes = static_cast<std::size_t>(budget);

@@ -113,6 +113,8 @@ struct Session {
   std::string backend = "eigen";
   int threads = 0;  ///< < 1: all cores
   double spectrumRelTol = 1e-4;
+  /// Largest N for dense spectra (softmax, causal maps); above it they are skipped with a note.
+  int maxDenseN = 4096;
   std::size_t matrixBudgetBytes = kDefaultMatrixBudgetBytes;
 
   ViewSettings view;

@@ -390,6 +390,22 @@ class CliTest : public QObject {
     QVERIFY(!QImage(dir_.filePath("text.png")).isNull());
   }
 
+  void denseSpectrumLimitIsASetting() {
+    // N = 300 above --max-dense-n 200: no dense softmax spectrum (a note says why), the factored MHLA
+    // one still; the session keeps the limit.
+    const QString out = dir_.filePath("dense-limit");
+    const Run r = run({"compute", "--synthetic", "--synthetic-n", "300", "--max-dense-n", "200", "--out-dir", out});
+    REQUIRE_RUN(r, 0);
+    QVERIFY2(r.err.contains("--max-dense-n"), qPrintable(r.err));
+    QVERIFY(!QFile::exists(out + "/spectrum_softmax.npy"));
+    QVERIFY(QFile::exists(out + "/spectrum_mhla.npy"));
+    QCOMPARE(readJson(out + "/session.json")["compute"].toObject()["maxDenseN"].toInt(), 200);
+    const QString out2 = dir_.filePath("dense-default");
+    REQUIRE_RUN(run({"compute", "--synthetic", "--synthetic-n", "300", "--out-dir", out2}), 0);
+    QVERIFY(QFile::exists(out2 + "/spectrum_softmax.npy"));
+    REQUIRE_RUN(run({"compute", "--synthetic", "--max-dense-n", "1", "--out-dir", out2}), 2);
+  }
+
   void benchSkipsWhatWouldRunTooLong() {
     // Dense softmax at N = 262144 is ~1.8e13 FLOPs: far over 5 s on any CPU; MHLA there is not.
     const QString json = dir_.filePath("long.json");

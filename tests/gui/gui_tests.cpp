@@ -146,13 +146,14 @@ Session richSession(int variant, const QTemporaryDir& dir) {
   s.favorFeatures = 300;
   s.threads = 3;
   s.spectrumRelTol = 1e-6;
+  s.maxDenseN = 3000;
   s.matrixBudgetBytes = 123456789;
   s.view.colormap = "magma";
   s.view.logScale = true;
   s.view.sharedScale = false;
   s.view.overlayOpacity = 0.3;
   s.view.showImage = false;
-  const int m = variant == 0 ? 4 : 8;
+  const int m = variant == 0 ? 4 : 6;  // 17 text tokens in 6 blocks of ⌈17/6⌉ = 3: none empty
   MatrixD mix = MatrixD::Constant(m, m, 1.0 / 3.0);
   mix(0, 1) = 0.1234567890123;
   s.customMixing = mix;
@@ -184,7 +185,7 @@ Session richSession(int variant, const QTemporaryDir& dir) {
     s.head = Session::kHeadMean;
     s.query = 5;
     s.featureMap = FeatureMapKind::Elu1;
-    s.blocks = 8;
+    s.blocks = 6;
     s.mixing = "exp";
     s.causal = true;
   }
@@ -535,6 +536,7 @@ class GuiTests : public QObject {
         {"seed", [&] { c->seedBox()->setValue(6000000000ULL); }, {"seed"}},
         {"colormap", [&] { c->colormapBox()->setCurrentText("cividis"); }, {"view.colormap"}},
         {"threads", [&] { c->threadsBox()->setValue(5); }, {"compute.threads"}},
+        {"dense spectra", [&] { c->maxDenseNBox()->setValue(2048); }, {"compute.maxDenseN"}},
         {"position", [&] { c->positionWeightBox()->setValue(2.5); }, {"input.positionWeight"}},
         {"opacity", [&] { c->opacityBox()->setValue(0.9); }, {"view.overlayOpacity"}},
         {"log scale", [&] { c->logScaleBox()->setChecked(false); }, {"view.logScale"}},
