@@ -169,7 +169,18 @@ void FigureComposer::exportTo(const QString& path, int dpi) const {
   const QString ext = QFileInfo(path).suffix().toLower();
   if (ext == "png") {
     const double scale = dpi / 96.0;
-    QImage img(QSize(int(width_ * scale + 0.5), int(height_ * scale + 0.5)), QImage::Format_RGB32);
+    // Checked before anything is allocated: --width 8000 --dpi 1200 would be a 28 GB image.
+    const double w = width_ * scale + 0.5, h = height_ * scale + 0.5;
+    constexpr double kMaxPngPixels = 200e6;  // 800 MB as RGB32
+    if (w * h > kMaxPngPixels) {
+      std::ostringstream os;
+      os.precision(4);
+      os << name << ": the PNG would be " << std::llround(w) << " × " << std::llround(h) << " pixels ("
+         << w * h / 1e6 << " MP) at " << dpi << " dpi, above the limit of " << kMaxPngPixels / 1e6
+         << " MP: lower --dpi or --width, or write an SVG or PDF";
+      throw BudgetExceeded(os.str());
+    }
+    QImage img(QSize(int(w), int(h)), QImage::Format_RGB32);
     if (img.isNull()) throw BudgetExceeded(name + ": the image is too large at " + std::to_string(dpi) + " dpi");
     img.setDotsPerMeterX(int(dpi / 0.0254 + 0.5));
     img.setDotsPerMeterY(int(dpi / 0.0254 + 0.5));

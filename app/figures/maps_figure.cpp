@@ -14,6 +14,9 @@ namespace {
 
 constexpr int kColorScaleW = 80;    // shared colour scale column (logical px)
 constexpr int kIndependentH = 56;   // a horizontal colour scale under each map
+// A map is at most this many times as tall as it is wide (a 1×100000 image's grid would otherwise
+// make a figure kilometres tall); a taller grid is drawn narrower inside that height.
+constexpr double kMaxMapAspect = 3.0;
 
 struct GridExtent {
   int x0 = 0, y0 = 0, width = 0, height = 0;  // image pixels covered by the grid (0 when none)
@@ -297,7 +300,7 @@ int mapsFigureHeight(const Results& res, const ViewSettings& view, const FigureS
                      QFontMetrics(style.font(0.85)).height() + style.px(14);
   int body = 0;
   switch (d) {
-    case MapDisplay::Grid: body = static_cast<int>(w * gridAspect(t)) + 6; break;
+    case MapDisplay::Grid: body = static_cast<int>(w * std::min(gridAspect(t), kMaxMapAspect)) + 6; break;
     case MapDisplay::Text:
       body = std::min(style.px(1400),
                       TokenTextElement::heightFor(tokenLabels(t), style.font(0.9), w - 4) + 8);

@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <signal.h>
@@ -388,6 +389,28 @@ class CliTest : public QObject {
     REQUIRE_RUN(run({"render", "--qkv", q_, k_, v_, "--panels", "maps", "--log-scale", "--colormap",
                      "magma", "--out", dir_.filePath("curve.png"), "--dpi", "60"}), 0);
     QVERIFY(!QImage(dir_.filePath("text.png")).isNull());
+  }
+
+  void figuresStayBounded() {
+    // A 2 × 20000 image (a 1000 × 1 grid): the maps are capped at 3:1, so the SVG stays a page.
+    const QString tall = dir_.filePath("tall.png");
+    QImage img(2, 20000, QImage::Format_RGB32);
+    img.fill(Qt::darkGreen);
+    QVERIFY(img.save(tall));
+    const QString svg = dir_.filePath("tall.svg");
+    REQUIRE_RUN(run({"render", "--input", tall, "--out", svg, "--repeats", "1"}), 0);
+    const QByteArray text = head(svg, 4096);
+    const QRegularExpression size("width=\"([0-9.]+)mm\" height=\"([0-9.]+)mm\"");
+    const QRegularExpressionMatch m = size.match(QString::fromUtf8(text));
+    QVERIFY2(m.hasMatch(), text.constData());
+    QVERIFY2(m.captured(2).toDouble() < 2 * m.captured(1).toDouble(), qPrintable(m.captured(0)));
+    // A PNG past 200 MP is refused before it is allocated (was: OOM-killed at about 28 GB).
+    const QString png = dir_.filePath("huge.png");
+    const Run r = run({"render", "--sample", "image", "--width", "8000", "--dpi", "1200", "--out", png,
+                       "--repeats", "1"});
+    REQUIRE_RUN(r, 1);
+    QVERIFY2(r.err.contains("above the limit of 200 MP"), qPrintable(r.err));
+    QVERIFY(!QFile::exists(png));
   }
 
   void denseSpectrumLimitIsASetting() {
