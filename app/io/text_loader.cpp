@@ -51,6 +51,30 @@ std::optional<QStringConverter::Encoding> bomlessUtf16(const std::string& b) {
   return std::nullopt;
 }
 
+/// Which UTF-32 byte order a BOM-less text has: every 4-byte unit (of the first 4096 bytes) a valid
+/// code point in that order, and most of them below U+10000 (the two high bytes zero); none when
+/// neither order fits.
+std::optional<QStringConverter::Encoding> bomlessUtf32(const std::string& b) {
+  if (b.size() < 8 || b.size() % 4 != 0) return std::nullopt;
+  const std::size_t n = std::min<std::size_t>(b.size(), 4096) & ~std::size_t(3);
+  auto fits = [&](bool little) {
+    std::size_t bmp = 0, units = 0;
+    for (std::size_t i = 0; i < n; i += 4, ++units) {
+      std::uint32_t cp = 0;
+      for (int k = 0; k < 4; ++k) {
+        const auto byte = static_cast<std::uint32_t>(static_cast<unsigned char>(b[i + (little ? 3 - k : k)]));
+        cp = (cp << 8) | byte;
+      }
+      if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+      bmp += cp < 0x10000;
+    }
+    return bmp * 10 >= units * 9;
+  };
+  if (fits(true)) return QStringConverter::Utf32LE;
+  if (fits(false)) return QStringConverter::Utf32BE;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string textAsUtf8(const std::string& bytes, const std::string& name,
@@ -70,6 +94,9 @@ std::string textAsUtf8(const std::string& bytes, const std::string& name,
     enc = QStringConverter::Utf16LE, skip = 2, what = "UTF-16LE (byte-order mark)";
   } else if (starts("\xFE\xFF", 2)) {
     enc = QStringConverter::Utf16BE, skip = 2, what = "UTF-16BE (byte-order mark)";
+  } else if ((enc = bomlessUtf32(bytes))) {
+    what = *enc == QStringConverter::Utf32LE ? "UTF-32LE (no byte-order mark; told by its zero bytes)"
+                                             : "UTF-32BE (no byte-order mark; told by its zero bytes)";
   } else if ((enc = bomlessUtf16(bytes))) {
     what = *enc == QStringConverter::Utf16LE ? "UTF-16LE (no byte-order mark; told by its zero bytes)"
                                              : "UTF-16BE (no byte-order mark; told by its zero bytes)";

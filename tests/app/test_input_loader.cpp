@@ -197,6 +197,8 @@ class TestInputLoader : public QObject {
         {"utf32le.txt", encode(QStringConverter::Utf32LE, true), "UTF-32LE"},
         {"utf16be-nobom.txt", encode(QStringConverter::Utf16BE, false), "no byte-order mark"},
         {"utf16le-nobom.txt", encode(QStringConverter::Utf16LE, false), "no byte-order mark"},
+        {"utf32le-nobom.txt", encode(QStringConverter::Utf32LE, false), "UTF-32LE (no byte-order mark"},
+        {"utf32be-nobom.txt", encode(QStringConverter::Utf32BE, false), "UTF-32BE (no byte-order mark"},
     };
     for (const Case& c : cases) {
       const Input in = loadTextInput(writeFile(dir, c.name, c.bytes), {}, {});
