@@ -57,7 +57,7 @@ std::vector<OptionSpec> sessionOptionSpecs() {
       {"native-resolution", 0, "", "with --model: keep the image's aspect ratio (positions resampled)"},
       {"model-heads", 1, "H", "with --model: heads, for a checkpoint whose config does not say"},
       {"tokens", 1, "N", "token budget (image default 1024, text 512)"},
-      {"patch-size", 1, "P", "image patch side in pixels (default: automatic)"},
+      {"patch-size", 1, "P", "image patch side in pixels (0 = automatic, the default)"},
       {"heads", 1, "H", "embedding heads of images and text (default 4)"},
       {"d-head", 1, "D", "d_k = d_v per head (default 64)"},
       {"position-weight", 1, "W", "embedding locality weight (default 0.5)"},
@@ -66,14 +66,14 @@ std::vector<OptionSpec> sessionOptionSpecs() {
       {"feature-map", 1, "NAME", "relu (default), elu1, softplus or favor"},
       {"favor-features", 1, "R", "random features of favor (default 256)"},
       {"temperature", 1, "T", "softmax temperature (default 1)"},
-      {"blocks", 1, "M", "MHLA blocks (images: about 16 windows; 1D: 8)"},
+      {"blocks", 1, "M", "MHLA blocks (0 = automatic: images about 16 windows; 1D: 8)"},
       {"window", 1, "RxC", "MHLA 2D windows of R×C patches (images)"},
       {"mixing", 1, "INIT|FILE",
        "cos (default), linear, exp, gaussian, local, uniform, identity, causal, or a .npy/.csv"},
       {"normaliser", 1, "paper|official", "MHLA normaliser (default paper)"},
       {"causal", 0, "", "causal masks (MHLA then uses 1D blocks)"},
       {"backend", 1, "cpu|cuda", "compute backend (default cpu)"},
-      {"threads", 1, "T", "worker threads (default: all cores)"},
+      {"threads", 1, "T", "worker threads (0 = all cores, the default; more than the cores are clamped)"},
       {"seed", 1, "S", "seed of the embedding, synthetic data and favor (default 0)"},
       {"rel-tol", 1, "TOL", "numerical-rank tolerance relative to sigma_1 (default 1e-4)"},
       {"max-dense-n", 1, "N", "largest N for dense spectra (softmax, causal; default 4096; slow above)"},
@@ -165,7 +165,7 @@ Session sessionFromArgs(const ParsedArgs& a) {
     s.input.imageTokenBudget = t;
     s.input.textTokenBudget = t;
   }
-  if (a.has("patch-size")) s.input.patchSize = parseInt("patch-size", a.value("patch-size"), 1, 1 << 16);
+  if (a.has("patch-size")) s.input.patchSize = parseInt("patch-size", a.value("patch-size"), 0, 1 << 20);
   if (a.has("heads")) s.input.heads = parseInt("heads", a.value("heads"), 1, 64);
   if (a.has("d-head")) s.input.dHead = parseInt("d-head", a.value("d-head"), 1, 1024);
   if (a.has("position-weight"))
@@ -199,7 +199,7 @@ Session sessionFromArgs(const ParsedArgs& a) {
   if (a.has("temperature"))
     s.temperature = parseDouble("temperature", a.value("temperature"), 1e-12, 1e12);
   if (a.has("blocks") && a.has("window")) throw UsageError("give either --blocks or --window");
-  if (a.has("blocks")) s.setBlocks(parseInt("blocks", a.value("blocks"), 1, kMaxTokenBudget));
+  if (a.has("blocks")) s.setBlocks(parseInt("blocks", a.value("blocks"), 0, kMaxTokenBudget));
   if (a.has("window")) {
     auto [r, c] = parsePair("window", a.value("window"));
     s.setWindows(r, c);
@@ -219,7 +219,7 @@ Session sessionFromArgs(const ParsedArgs& a) {
   if (a.has("causal")) s.causal = true;
   if (a.has("backend"))
     s.backend = parseChoice("backend", a.value("backend"), canonicalBackendName);
-  if (a.has("threads")) s.threads = parseInt("threads", a.value("threads"), 1, 4096);
+  if (a.has("threads")) s.threads = parseInt("threads", a.value("threads"), 0, 4096);
   if (a.has("rel-tol")) s.spectrumRelTol = parseDouble("rel-tol", a.value("rel-tol"), 0, 1);
   if (a.has("max-dense-n")) s.maxDenseN = parseInt("max-dense-n", a.value("max-dense-n"), 2, kMaxTokenBudget);
   if (a.has("matrix-budget"))

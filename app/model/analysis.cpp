@@ -82,22 +82,31 @@ std::shared_ptr<const Analysis> computeAnalysis(const Session& s,
     part->key = key;
     MechanismResult& mr = part->result;
     describeMechanism(mr, mech.specs[k], entries[k], res->n, res->dk);
-    for (int i = 0; i < nh; ++i) {
-      const int h = res->heads[i];
-      job.check();
-      mr.outputs.push_back(backend->forward(mr.spec, qkv, HeadSel::one(h))[0]);
-      std::shared_ptr<const PreparedAttention> prep = backend->prepare(mr.spec, qkv.heads[h]);
-      part->prepared.push_back(prep);
-      if (k == 0) {
-        mr.outputRelError.push_back(0.0);
-        if (metrics) mr.klToSoftmax.push_back(0.0);
-      } else {
-        const MechanismPart& ref = *state->parts[0];
-        mr.outputRelError.push_back(outputRelativeError(mr.outputs.back(), ref.result.outputs[i]));
-        if (metrics) mr.klToSoftmax.push_back(meanKlFromSoftmax(*ref.prepared[i], *prep, mopts, job));
+    try {
+      for (int i = 0; i < nh; ++i) {
+        const int h = res->heads[i];
+        job.check();
+        mr.outputs.push_back(backend->forward(mr.spec, qkv, HeadSel::one(h))[0]);
+        std::shared_ptr<const PreparedAttention> prep = backend->prepare(mr.spec, qkv.heads[h]);
+        part->prepared.push_back(prep);
+        if (k == 0) {
+          mr.outputRelError.push_back(0.0);
+          if (metrics) mr.klToSoftmax.push_back(0.0);
+        } else {
+          const MechanismPart& ref = *state->parts[0];
+          mr.outputRelError.push_back(
+              outputRelativeError(mr.outputs.back(), ref.result.outputs[i]));
+          if (metrics)
+            mr.klToSoftmax.push_back(meanKlFromSoftmax(*ref.prepared[i], *prep, mopts, job));
+        }
+        if (metrics) mr.metrics.push_back(mapMetrics(*prep, mopts, job));
+        job.report((k * nh + i + 1) / double(nm * nh));
       }
-      if (metrics) mr.metrics.push_back(mapMetrics(*prep, mopts, job));
-      job.report((k * nh + i + 1) / double(nm * nh));
+    } catch (const InvalidArgument& e) {
+      // Numbers that break a mechanism (a normaliser that overflows to inf on Q = 1e38) are named
+      // with the input and the mechanism they broke.
+      throw InvalidArgument(input->tokens.sourceName + ": " + entries[k].displayName + ": " +
+                            e.what());
     }
     state->parts.push_back(part);
     state->recomputed.back() = true;

@@ -391,6 +391,29 @@ class CliTest : public QObject {
     QVERIFY(!QImage(dir_.filePath("text.png")).isNull());
   }
 
+  void overflowingNumbersNameTheFileAndMechanism() {
+    // Q = K = 1e38 are finite, but linear attention's normaliser overflows to inf.
+    const std::string q = dir_.filePath("big_q.npy").toStdString(), v = dir_.filePath("big_v.npy").toStdString();
+    writeNpy(q, MatrixF(MatrixF::Constant(16, 8, 1e38f)));
+    writeNpy(v, MatrixF(MatrixF::Ones(16, 8)));
+    const Run r = run({"compute", "--qkv", QString::fromStdString(q), QString::fromStdString(q),
+                       QString::fromStdString(v), "--out-dir", dir_.filePath("big")});
+    REQUIRE_RUN(r, 1);
+    QVERIFY2(r.err.contains("big_q.npy: linear: the normaliser"), qPrintable(r.err));
+  }
+
+  void cliRangesAreTheSessionRanges() {
+    // 0 means "automatic" / "all cores" on the command line as in a session file.
+    const QString out = dir_.filePath("zeros");
+    REQUIRE_RUN(run({"compute", "--sample", "image", "--tokens", "64", "--threads", "0", "--blocks", "0",
+                     "--patch-size", "0", "--out-dir", out}),
+                0);
+    const QJsonObject s = readJson(out + "/session.json");
+    QCOMPARE(s["compute"].toObject()["threads"].toInt(), 0);
+    QCOMPARE(s["mhla"].toObject()["blocks"].toInt(), 0);
+    QCOMPARE(s["input"].toObject()["patchSize"].toInt(), 0);
+  }
+
   void figuresStayBounded() {
     // A 2 × 20000 image (a 1000 × 1 grid): the maps are capped at 3:1, so the SVG stays a page.
     const QString tall = dir_.filePath("tall.png");
@@ -578,7 +601,7 @@ class CliTest : public QObject {
     QTest::newRow("bad extension") << QStringList{"render", "--out", "fig.jpg"} << ".png";
     QTest::newRow("feature map") << QStringList{"compute", "--feature-map", "tanh", "--out-dir", "x"} << "--feature-map";
     QTest::newRow("query") << QStringList{"compute", "--query", "abc", "--out-dir", "x"} << "--query";
-    QTest::newRow("blocks") << QStringList{"compute", "--blocks", "0", "--out-dir", "x"} << "--blocks";
+    QTest::newRow("blocks") << QStringList{"compute", "--blocks", "-1", "--out-dir", "x"} << "--blocks";
     QTest::newRow("mixing") << QStringList{"compute", "--mixing", "spiral", "--out-dir", "x"} << "--mixing";
     QTest::newRow("two sources") << QStringList{"compute", "--sample", "text", "--synthetic", "--out-dir", "x"} << "only one";
     QTest::newRow("qkv needs 3") << QStringList{"compute", "--qkv", "a.npy", "--out-dir", "x"} << "--qkv";
