@@ -39,6 +39,15 @@ Run runWithFileLimit(const QStringList& args, rlim_t bytes) {
   });
 }
 
+Run runWithMemoryLimit(const QStringList& args, rlim_t bytes) {
+  return run(args, QProcessEnvironment(), [bytes] {
+    rlimit lim{};
+    ::getrlimit(RLIMIT_DATA, &lim);
+    lim.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_DATA, &lim);
+  });
+}
+
 QMap<QString, QByteArray> folderBytes(const QString& dir) {
   QMap<QString, QByteArray> out;
   for (const QFileInfo& f : QDir(dir).entryInfoList(QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot)) {

@@ -27,6 +27,9 @@ Run run(const QStringList& args, const QProcessEnvironment& env = QProcessEnviro
 /// Runs the binary with its files limited to `bytes` (RLIMIT_FSIZE: write() fails with EFBIG past
 /// it, as a full disk fails with ENOSPC).
 Run runWithFileLimit(const QStringList& args, rlim_t bytes);
+/// Runs the binary with its data segment (heap and private mappings, RLIMIT_DATA) limited to
+/// `bytes`: an unbounded allocation fails there instead of taking the machine's memory.
+Run runWithMemoryLimit(const QStringList& args, rlim_t bytes);
 /// Every file of a folder (name → bytes), hidden ones included.
 QMap<QString, QByteArray> folderBytes(const QString& dir);
 /// The first n bytes of a file.

@@ -391,6 +391,35 @@ class CliTest : public QObject {
     QVERIFY(!QImage(dir_.filePath("text.png")).isNull());
   }
 
+  void hugeInputsStayWithinAMemoryLimit() {
+#if defined(__SANITIZE_ADDRESS__)
+    QSKIP("AddressSanitizer maps terabytes of shadow memory, which RLIMIT_DATA refuses; the release run checks this");
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    QSKIP("AddressSanitizer maps terabytes of shadow memory, which RLIMIT_DATA refuses; the release run checks this");
+#endif
+#endif
+    // Under a 1.5 GiB data limit (each took 8 GiB or more before).
+    const rlim_t limit = rlim_t(1536) << 20;
+    // A text with one 8 MB word.
+    const QString text = dir_.filePath("word.txt");
+    {
+      QFile f(text);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write("start " + QByteArray(8 << 20, 'a') + " end");
+    }
+    const Run word = runWithMemoryLimit({"compute", "--input", text, "--out-dir", dir_.filePath("word")}, limit);
+    REQUIRE_RUN(word, 0);
+    // MHLA states of 64 blocks of 4096 × 4096: refused by the budget, not by the kernel.
+    const std::string q = dir_.filePath("wide_q.npy").toStdString();
+    writeNpy(q, MatrixF(MatrixF::Random(128, 4096)));
+    const QString qs = QString::fromStdString(q);
+    const Run wide = runWithMemoryLimit({"compute", "--qkv", qs, qs, qs, "--blocks", "64", "--out-dir",
+                                         dir_.filePath("wide")}, limit);
+    REQUIRE_RUN(wide, 1);
+    QVERIFY2(wide.err.contains("block states") && wide.err.contains("memory budget"), qPrintable(wide.err));
+  }
+
   void overflowingNumbersNameTheFileAndMechanism() {
     // Q = K = 1e38 are finite, but linear attention's normaliser overflows to inf.
     const std::string q = dir_.filePath("big_q.npy").toStdString(), v = dir_.filePath("big_v.npy").toStdString();
