@@ -156,6 +156,46 @@ class CliModelTest : public QObject {
     QCOMPARE(npy(native + "/q.npy").shape, (std::vector<std::int64_t>{2, 7, 4}));
   }
 
+  void everyImageFamilyComputes() {
+    struct Case {
+      const char* name;
+      TinyModel model;
+      int tokens;
+      const char* second;  // label of token 1
+    };
+    const std::vector<Case> cases{{"timm", tinyTimmVit(), 5, "(0,0)"},
+                                  {"dinov2", tinyDinov2(0), 5, "(0,0)"},
+                                  {"dinov2-reg", tinyDinov2(2), 7, "[REG 0]"},
+                                  {"vit-prefixed", tinyHfVit("vit."), 5, "(0,0)"}};
+    for (const Case& c : cases) {
+      const QString model = dir_.filePath(c.name);
+      QVERIFY(QDir().mkpath(model));
+      writeCheckpoint(model.toStdString(), c.model);
+      // DINOv2 folders carry their processor's settings (its defaults would crop to 224 pixels).
+      if (QString(c.name).startsWith("dinov2"))
+        writeText(model + "/preprocessor_config.json",
+                  R"({"image_processor_type": "BitImageProcessor", "do_resize": true, "size": {"shortest_edge": 8},
+                      "resample": 3, "do_center_crop": true, "crop_size": {"height": 8, "width": 8},
+                      "do_rescale": true, "rescale_factor": 0.00392156862745098, "do_normalize": true,
+                      "image_mean": [0.485, 0.456, 0.406], "image_std": [0.229, 0.224, 0.225]})");
+      const QString out = dir_.filePath(QString(c.name) + "-out");
+      const Run r = run({"compute", "--model", model, "--sample", "image", "--dump-qkv", "--head", "all",
+                         "--matrices", "--out-dir", out});
+      REQUIRE_RUN(r, 0);
+      const QJsonArray labels = readJson(out + "/tokens.json")["tokens"].toArray();
+      QCOMPARE(labels.size(), c.tokens);
+      QCOMPARE(labels[1].toString(), QString(c.second));
+      QCOMPARE(npy(out + "/q.npy").shape, (std::vector<std::int64_t>{2, c.tokens, 4}));
+      // The model's attention: rows of its probabilities sum to 1, no mask.
+      const NpyArray p = npy(out + "/matrix_softmax.npy");
+      QCOMPARE(p.shape, (std::vector<std::int64_t>{2, c.tokens, c.tokens}));
+      double row = 0;
+      for (int j = 0; j < c.tokens; ++j) row += p.data[static_cast<std::size_t>(j)];
+      QVERIFY(std::abs(row - 1.0) < 1e-5);
+      QVERIFY(p.data[static_cast<std::size_t>(c.tokens - 1)] > 0);
+    }
+  }
+
   void modelMistakesAreNamed() {
     const QString model = dir_.filePath("gpt2-e");
     QVERIFY(QDir().mkpath(model));
