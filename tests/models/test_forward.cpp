@@ -7,6 +7,7 @@
 
 #include "attnscope/error.h"
 #include "attnscope/models/forward.h"
+#include "attnscope/models/position_resample.h"
 #include "forward_reference.h"
 #include "st_writer.h"
 
@@ -156,6 +157,49 @@ TEST(Forward, ImageFamiliesMatchTheReference) {
       expectMatches(r, referenceVit(asDtype(k.model.tensors, dtype), k.config, asDouble(px.chw), 8, 8),
                     k.name + " " + dtype);
     }
+}
+
+TEST(Forward, OtherGridsResamplePositionsAndKeepPrefixTokens) {
+  // A 2 × 3 grid (8 × 12 pixels) on checkpoints trained at 2 × 2: the patch positions are the
+  // stored grid resampled as each family's reference does (position_resample.h, checked against
+  // resample_reference.py); CLS and registers stay in front.
+  struct Case {
+    std::string name;
+    TinyModel model;
+    RefConfig config;
+    models::Family family;
+  };
+  RefConfig dino;
+  dino.family = RefFamily::Dinov2;
+  dino.eps = 1e-6;
+  dino.registers = 2;
+  RefConfig timm;
+  timm.family = RefFamily::TimmVit;
+  timm.eps = 1e-6;
+  for (const Case& k : {Case{"dinov2 registers=2", tinyDinov2(2), dino, Family::Dinov2},
+                        Case{"timm", tinyTimmVit(), timm, Family::TimmVit}}) {
+    const ModelRunner runner(Checkpoint::open(written(k.model)));
+    ModelInput in;
+    in.pixels = image(8, 12, 31);
+    const ForwardResult r = runner.run(in, allProbabilities(2));
+    EXPECT_EQ(r.gridRows, 2);
+    EXPECT_EQ(r.gridCols, 3);
+    EXPECT_EQ(r.tokens, 1 + k.config.registers + 6);
+    const std::string posName = k.family == Family::TimmVit ? "pos_embed" : "embeddings.position_embeddings";
+    const WTensor* pos = nullptr;
+    for (const WTensor& t : k.model.tensors)
+      if (t.name == posName) pos = &t;
+    ASSERT_NE(pos, nullptr);
+    MatrixF stored(4, 8);
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 8; ++j) stored(i, j) = static_cast<float>(pos->values[(1 + i) * 8 + j]);
+    const MatrixF grid = resamplePositionGrid(stored, 2, 2, 2, 3, positionAntialias(k.family));
+    Mat gridPositions(6, std::vector<double>(8));
+    for (int i = 0; i < 6; ++i)
+      for (int j = 0; j < 8; ++j) gridPositions[i][j] = grid(i, j);
+    expectMatches(r, referenceVit(k.model.tensors, k.config, asDouble(in.pixels.chw), 8, 12, gridPositions),
+                  k.name + " at 2 x 3");
+  }
 }
 
 TEST(Forward, Dinov2SwigluMatchesTheReference) {
