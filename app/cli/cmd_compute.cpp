@@ -10,6 +10,7 @@
 #include "model/analysis.h"
 #include "model/export.h"
 #include "model/mechanism_registry.h"
+#include "model/model_survey.h"
 
 namespace attnscope::cli {
 
@@ -24,6 +25,9 @@ std::vector<OptionSpec> computeSpecs() {
                "also time each forward, on the CPU and the GPU if available (timing.csv)"});
   s.push_back({"repeats", 1, "R", "timed runs with --timing (default 5)"});
   for (const OptionSpec& o : sweepOptionSpecs()) s.push_back(o);
+  s.push_back({"rollout", 0, "", "with --layer all: also write rollout_<mech>.npy (attention rollout, N×N)"});
+  s.push_back({"fusion", 1, "NAME", "rollout head fusion: mean (default), max or min"});
+  s.push_back({"discard", 1, "R", "rollout: the lowest fraction R of each fused map set to 0 (default 0.9)"});
   s.push_back({"help", 0, "", "show this help"});
   return s;
 }
@@ -46,6 +50,9 @@ std::string help() {
          "  matrix_<mech>.npy    with --matrices: the dense N×N map ([H, N, N] with all|mean)\n"
          "  tokens.json          with --model: {\"ids\": [...], \"tokens\": [...]} (images: positions, labels)\n"
          "  q.npy, k.npy, v.npy  with --dump-qkv: [H, N, d_head] float32 (with --model: the layer's own)\n"
+         "  layers.csv, .json    with --model --layer all: every layer, head and mechanism: normalised\n"
+         "                       entropy, effective and numerical rank, KL to softmax, output error\n"
+         "  rollout_<mech>.npy   with --layer all --rollout: the attention rollout, N×N float64\n"
          "\noptions:\n";
 }
 
@@ -60,7 +67,12 @@ int runCompute(const Args& args) {
   }
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   if (!a.has("out-dir")) throw UsageError("compute needs --out-dir DIR");
-  const Session session = sessionFromArgs(a);
+  Session session = sessionFromArgs(a);
+  const bool allLayers = a.value("layer") == "all";
+  if (a.has("rollout") && !allLayers) throw UsageError("--rollout needs --model PATH --layer all");
+  for (const char* f : {"fusion", "discard"})
+    if (a.has(f) && !a.has("rollout")) throw UsageError(std::string("--") + f + " needs --rollout");
+  applyExplorerArgs(a, session.view);
   const SweepRequest sweep = sweepFromArgs(a, a.has("sweep"));
   AnalysisOptions opts;
   opts.timing = a.has("timing");
@@ -83,6 +95,23 @@ int runCompute(const Args& args) {
   endProgress();
   res = withSweep(res, session, sweep);
   printSpectrumNotes(*res);
+  std::shared_ptr<const ModelSurvey> survey;
+  std::shared_ptr<const Rollout> rollout;
+  if (allLayers) {
+    survey = surveyModel(session, {}, terminalProgress("every layer"));
+    endProgress();
+    for (std::size_t k = 0; k < survey->spectrumNotes.size(); ++k)
+      if (!survey->spectrumNotes[k].empty())
+        std::cerr << "attnscope: " << survey->mechanisms[k] << " ranks: " << survey->spectrumNotes[k] << "\n";
+    exportOptions.survey = survey.get();
+    if (a.has("rollout")) {
+      rollout = computeRollout(*survey, parseHeadFusion(session.view.explorer.fusion),
+                               session.view.explorer.discardRatio, terminalProgress("rollout"));
+      endProgress();
+      if (!rollout->note.empty()) throw BudgetExceeded("--rollout: " + rollout->note);
+      exportOptions.rollout = rollout.get();
+    }
+  }
   const QStringList files =
       exportResults(*res, QString::fromStdString(a.value("out-dir")), exportOptions);
   std::cerr << "attnscope: wrote " << files.size() << " files to " << a.value("out-dir")

@@ -10,6 +10,7 @@
 #include "cli/session_options.h"
 #include "figures/figure_composer.h"
 #include "model/analysis.h"
+#include "model/model_survey.h"
 
 namespace attnscope::cli {
 
@@ -21,12 +22,15 @@ std::vector<OptionSpec> renderSpecs() {
       {"out", 1, "FILE", "FILE.png, FILE.svg or FILE.pdf (required)"},
       {"dpi", 1, "N", "PNG pixel density (default 150; 96 = one pixel per point)"},
       {"panels", 1, "LIST",
-       "maps,mixing,spectra,timing,metrics (default: all), and sweep (runs the scaling sweep)"},
+       "maps,mixing,spectra,timing,metrics (default: all), sweep (runs the scaling sweep), and with --model "
+       "model-view, layer-curves, rollout, cls-maps (every layer and head)"},
+      {"panel", 1, "LIST", "the same as --panels"},
       {"sweep-max-n", 1, "N", "largest N of the sweep panel (default 65536; stops past 1.5 s)"},
       {"width", 1, "PX", "figure width in logical pixels at 96 dpi (default 1500)"},
       {"repeats", 1, "R", "timed runs for the timing panel (default 5)"},
   });
   for (const OptionSpec& v : viewOptionSpecs()) s.push_back(v);
+  for (const OptionSpec& v : explorerOptionSpecs()) s.push_back(v);
   s.push_back({"help", 0, "", "show this help"});
   return s;
 }
@@ -58,15 +62,21 @@ int runRender(const Args& args) {
   const int dpi = parseInt("dpi", a.value("dpi", "150"), 24, 1200);
   const int width = parseInt("width", a.value("width", "1500"), 600, 8000);
   std::vector<Panel> panels = allPanels();
-  if (a.has("panels")) {
+  if (a.has("panels") && a.has("panel")) throw UsageError("give --panels or --panel, not both");
+  if (a.has("panels") || a.has("panel")) {
     try {
-      panels = parsePanels(a.value("panels"));
+      panels = parsePanels(a.value(a.has("panels") ? "panels" : "panel"));
     } catch (const InvalidArgument& e) {
       throw UsageError(std::string("--panels: ") + e.what());
     }
   }
   Session session = sessionFromArgs(a);
   applyViewArgs(a, session.view);
+  applyExplorerArgs(a, session.view);
+  if (a.value("layer") == "all") throw UsageError("--layer all is for compute (layers.csv); render shows one layer");
+  const bool modelPanels = std::any_of(panels.begin(), panels.end(), isModelPanel);
+  if (modelPanels && !session.model.active())
+    throw UsageError("--panels model-view, layer-curves, rollout and cls-maps need --model PATH");
 
   AnalysisOptions opts;
   auto has = [&](Panel p) { return std::find(panels.begin(), panels.end(), p) != panels.end(); };
@@ -83,6 +93,18 @@ int runRender(const Args& args) {
   endProgress();
   res = withSweep(res, session, sweep);
   printSpectrumNotes(*res);
+  if (modelPanels) {
+    const std::shared_ptr<const ModelSurvey> survey = surveyModel(session, {}, terminalProgress("every layer"));
+    endProgress();
+    std::shared_ptr<const Rollout> rollout;
+    if (has(Panel::Rollout)) {
+      rollout = computeRollout(*survey, parseHeadFusion(session.view.explorer.fusion),
+                               session.view.explorer.discardRatio, terminalProgress("rollout"));
+      endProgress();
+      if (!rollout->note.empty()) std::cerr << "attnscope: " << rollout->note << "\n";
+    }
+    res = withModelViews(*res, *survey, rollout.get(), session);
+  }
   FigureComposer composer(res, session.view, panels, FigureStyle{}, width);
   composer.exportTo(out, dpi);
   std::cerr << "attnscope: wrote " << a.value("out") << "\n";

@@ -9,6 +9,7 @@
 #include "cli/progress.h"
 #include "io/file_kind.h"
 #include "model/backend_registry.h"
+#include "model/mechanism_registry.h"
 #include "model/sweep.h"
 #include <iostream>
 
@@ -53,7 +54,7 @@ std::vector<OptionSpec> sessionOptionSpecs() {
       {"background", 1, "FILE", "with --qkv --grid: background image of the maps"},
       {"session", 1, "FILE", "start from a saved session (the other flags override it)"},
       {"model", 1, "PATH", "a trained checkpoint (folder or .safetensors): its Q/K/V on --input"},
-      {"layer", 1, "L", "with --model: the layer (0-based; default the last)"},
+      {"layer", 1, "L", "with --model: the layer (0-based; default the last); compute: 'all' writes layers.csv"},
       {"native-resolution", 0, "", "with --model: keep the image's aspect ratio (positions resampled)"},
       {"model-heads", 1, "H", "with --model: heads, for a checkpoint whose config does not say"},
       {"tokens", 1, "N", "token budget (image default 1024, text 512)"},
@@ -154,7 +155,8 @@ Session sessionFromArgs(const ParsedArgs& a) {
   if (a.has("model")) s.model.path = absolute(a.value("model"));
   for (const char* f : {"layer", "native-resolution", "model-heads"})
     if (a.has(f) && !s.model.active()) throw UsageError(std::string("--") + f + " needs --model PATH");
-  if (a.has("layer")) s.model.layer = parseInt("layer", a.value("layer"), 0, 4096);
+  // "--layer all" (compute: every layer's metrics table) keeps the session's layer (the last).
+  if (a.has("layer") && a.value("layer") != "all") s.model.layer = parseInt("layer", a.value("layer"), 0, 4096);
   if (a.has("native-resolution")) s.model.nativeResolution = true;
   if (a.has("model-heads")) s.model.heads = parseInt("model-heads", a.value("model-heads"), 1, 4096);
   if (a.has("synthetic-n"))
@@ -239,6 +241,46 @@ void applyViewArgs(const ParsedArgs& a, ViewSettings& view) {
   if (a.has("independent-scales")) view.sharedScale = false;
   if (a.has("opacity")) view.overlayOpacity = parseDouble("opacity", a.value("opacity"), 0, 1);
   if (a.has("no-image")) view.showImage = false;
+}
+
+std::vector<OptionSpec> explorerOptionSpecs() {
+  return {
+      {"view-mechanism", 1, "ID", "model view and CLS maps: the mechanism shown (default softmax)"},
+      {"metric", 1, "NAME", "model view: the metric in each cell: entropy (default), rank or kl"},
+      {"thumbnails", 1, "MODE", "model view: auto (default: whole maps for texts ≤ 512 tokens), rows or matrix"},
+      {"fusion", 1, "NAME", "rollout head fusion: mean (default), max or min"},
+      {"discard", 1, "R", "rollout: the lowest fraction R of each fused map set to 0 (default 0.9)"},
+      {"cls-mass", 1, "F", "CLS maps: keep the fewest patches holding F of the mass (default 0.6)"},
+  };
+}
+
+void applyExplorerArgs(const ParsedArgs& a, ViewSettings& view) {
+  ViewSettings::Explorer& e = view.explorer;
+  auto choice = [&](const char* flag, std::string& out, std::initializer_list<const char*> allowed) {
+    if (!a.has(flag)) return;
+    const std::string v = a.value(flag);
+    std::string list;
+    for (const char* c : allowed) {
+      if (v == c) {
+        out = v;
+        return;
+      }
+      list += (list.empty() ? "" : ", ") + std::string(c);
+    }
+    throw UsageError(std::string("--") + flag + ": expected " + list + ", got '" + v + "'");
+  };
+  if (a.has("view-mechanism")) {
+    try {
+      e.mechanism = mechanismEntry(a.value("view-mechanism")).id;
+    } catch (const InvalidArgument& err) {
+      throw UsageError(std::string("--view-mechanism: ") + err.what());
+    }
+  }
+  choice("metric", e.metric, {"entropy", "rank", "kl"});
+  choice("thumbnails", e.thumbnails, {"auto", "rows", "matrix"});
+  choice("fusion", e.fusion, {"mean", "max", "min"});
+  if (a.has("discard")) e.discardRatio = parseDouble("discard", a.value("discard"), 0, 0.999);
+  if (a.has("cls-mass")) e.clsMass = parseDouble("cls-mass", a.value("cls-mass"), 0.01, 1);
 }
 
 std::vector<OptionSpec> sweepOptionSpecs() {

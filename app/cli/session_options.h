@@ -20,6 +20,9 @@ std::vector<OptionSpec> viewOptionSpecs();
 Session sessionFromArgs(const ParsedArgs& args);
 /// Applies the view flags (--colormap, --log-scale, ...) to `view`.
 void applyViewArgs(const ParsedArgs& args, ViewSettings& view);
+/// The model explorer's options (model view, rollout, CLS maps) and how they set view.explorer.
+std::vector<OptionSpec> explorerOptionSpecs();
+void applyExplorerArgs(const ParsedArgs& a, ViewSettings& view);
 
 /// --sweep / --sweep-max-n (compute, render, bench).
 std::vector<OptionSpec> sweepOptionSpecs();

@@ -12,6 +12,7 @@
 #include "attnscope/error.h"
 #include "figures/maps_figure.h"
 #include "figures/metrics_figure.h"
+#include "figures/model_figures.h"
 #include "figures/mixing_figure.h"
 #include "figures/spectra_figure.h"
 #include "figures/sweep_figure.h"
@@ -27,8 +28,21 @@ std::string toString(Panel p) {
     case Panel::Timing: return "timing";
     case Panel::Metrics: return "metrics";
     case Panel::Sweep: return "sweep";
+    case Panel::ModelView: return "model-view";
+    case Panel::LayerCurves: return "layer-curves";
+    case Panel::Rollout: return "rollout";
+    case Panel::ClsMaps: return "cls-maps";
   }
   return "?";
+}
+
+std::vector<Panel> panelList() {
+  return {Panel::Maps,      Panel::Mixing,      Panel::Spectra, Panel::Timing,  Panel::Metrics,
+          Panel::Sweep,     Panel::ModelView,   Panel::LayerCurves, Panel::Rollout, Panel::ClsMaps};
+}
+
+bool isModelPanel(Panel p) {
+  return p == Panel::ModelView || p == Panel::LayerCurves || p == Panel::Rollout || p == Panel::ClsMaps;
 }
 
 std::vector<Panel> allPanels() {
@@ -41,15 +55,17 @@ std::vector<Panel> parsePanels(const std::string& list) {
   std::string item;
   while (std::getline(ss, item, ',')) {
     bool found = false;
-    for (Panel p : {Panel::Maps, Panel::Mixing, Panel::Spectra, Panel::Timing, Panel::Metrics,
-                    Panel::Sweep})
+    for (Panel p : panelList())
       if (toString(p) == item) {
         found = true;
         if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
       }
     if (!found)
-      throw InvalidArgument("unknown panel '" + item +
-                            "' (expected maps, mixing, spectra, timing, metrics, sweep)");
+    {
+      std::string names;
+      for (Panel p : panelList()) names += (names.empty() ? "" : ", ") + toString(p);
+      throw InvalidArgument("unknown panel '" + item + "' (expected " + names + ")");
+    }
   }
   if (out.empty()) throw InvalidArgument("no panels given");
   return out;
@@ -102,6 +118,10 @@ FigureComposer::FigureComposer(std::shared_ptr<const Results> results, ViewSetti
       case Panel::Timing: buildTimingFigure(plot, r, style_); break;
       case Panel::Metrics: buildMetricsFigure(plot, r, style_); break;
       case Panel::Sweep: buildSweepFigure(plot, r.sweep ? *r.sweep : SweepResult{}, style_); break;
+      case Panel::ModelView: buildModelViewFigure(plot, r, view_, style_); break;
+      case Panel::LayerCurves: buildLayerCurvesFigure(plot, r, style_); break;
+      case Panel::Rollout: buildRolloutFigure(plot, r, view_, style_); break;
+      case Panel::ClsMaps: buildClsMapsFigure(plot, r, view_, style_); break;
     }
     // Lay the plot out at its final size, then fix the aspect of maps.
     plot->setViewport(QRect(QPoint(0, 0), rect.size()));
@@ -133,6 +153,19 @@ FigureComposer::FigureComposer(std::shared_ptr<const Results> results, ViewSetti
   if (has(Panel::Metrics)) {
     const int hgt = metricsFigureHeight(style_);
     make(Panel::Metrics, QRect(margin, y, inner, hgt));
+    y += hgt + gap;
+  }
+  // The model explorer's panels, each the full width, in the order asked for.
+  for (Panel p : panels) {
+    if (!isModelPanel(p)) continue;
+    int hgt = style_.px(360);
+    if (p == Panel::ModelView) hgt = modelViewFigureHeight(r, style_, inner);
+    if (p == Panel::ClsMaps) hgt = clsMapsFigureHeight(r, style_, inner);
+    if (p == Panel::Rollout) {
+      const std::shared_ptr<const Results> rr = rolloutResults(r);
+      hgt = rr ? mapsFigureHeight(*rr, view_, style_, inner) : style_.px(120);
+    }
+    make(p, QRect(margin, y, inner, hgt));
     y += hgt + gap;
   }
   height_ = y + margin - gap;

@@ -15,9 +15,14 @@ class QCPPainter;
 
 namespace attnscope {
 
-enum class Panel { Maps, Mixing, Spectra, Timing, Metrics, Sweep };
+enum class Panel { Maps, Mixing, Spectra, Timing, Metrics, Sweep, ModelView, LayerCurves, Rollout, ClsMaps };
 std::string toString(Panel p);
-/// "maps,mixing,spectra,timing,metrics,sweep" (any subset, any order); throws InvalidArgument.
+/// Every panel, in display order.
+std::vector<Panel> panelList();
+/// The model explorer's panels (need a model survey: Results::modelViews).
+bool isModelPanel(Panel p);
+/// "maps,mixing,spectra,timing,metrics,sweep,model-view,layer-curves,rollout,cls-maps" (any subset,
+/// any order); throws InvalidArgument.
 std::vector<Panel> parsePanels(const std::string& list);
 /// The default panels: every one but the sweep (which runs many forwards of its own).
 std::vector<Panel> allPanels();

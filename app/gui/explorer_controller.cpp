@@ -2,6 +2,10 @@
 
 #include "attnscope/error.h"
 #include "model/backend_registry.h"
+#include "model/model_source.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
 
 namespace attnscope::gui {
 
@@ -10,6 +14,22 @@ namespace {
 /// True when some number (not only the view or the query) changes.
 bool analysisChanged(const Session& a, const Session& b) {
   return Session::changes(a, b).analysis;
+}
+
+/// What a model survey depends on: the session without the layer, head, query and view (a survey
+/// holds every layer and head; the views pick from it).
+std::string surveyKey(const Session& s) {
+  if (!s.model.active()) return std::string();
+  QJsonObject o = s.toJson();
+  QJsonObject model = o.value(QStringLiteral("model")).toObject();
+  model.remove(QStringLiteral("layer"));
+  o[QStringLiteral("model")] = model;
+  for (const char* k : {"head", "query", "view"}) o.remove(QLatin1String(k));
+  return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
+}
+
+std::string rolloutKey(const Session& s) {
+  return s.view.explorer.fusion + "|" + std::to_string(s.view.explorer.discardRatio);
 }
 
 }  // namespace
@@ -68,6 +88,11 @@ void ExplorerController::setSession(const Session& requested) {
     emit viewChanged(s.view);
   } else {
     emit viewChanged(s.view);
+    if (survey_ && !(old.view.explorer == s.view.explorer)) {
+      if (rolloutKey(old) != rolloutKey(s)) startRollout();
+      rebuildFull();
+      emit modelViewsReady(full_);
+    }
   }
   if (!backend.notice.empty()) emit backendFellBack(QString::fromStdString(backend.notice));
 }
@@ -78,11 +103,15 @@ void ExplorerController::loadInput() {
   jobs_.cancel(QStringLiteral("spectra"));
   jobs_.start(QStringLiteral("input"), tr("loading input"),
               [s](const JobControl&) {
-                return std::make_shared<const Input>(loadSessionInput(s));
+                auto input = std::make_shared<const Input>(loadSessionInput(s));
+                // The model's layers (its forward was kept by the load: no second forward).
+                const int layers = s.model.active() ? static_cast<int>(sessionModelRun(s)->forward.layers.size()) : 0;
+                return std::make_pair(input, layers);
               },
-              [this](std::shared_ptr<const Input> loaded) {
+              [this](std::pair<std::shared_ptr<const Input>, int> loaded) {
                 loadPending_ = false;
-                input_ = std::move(loaded);
+                input_ = std::move(loaded.first);
+                modelLayers_ = loaded.second;
                 ++inputGen_;
                 const TokenSet& t = input_->tokens;
                 session_.fitToInput(t.size(), t.gridRows, t.gridCols, input_->qkv.numHeads());
@@ -113,7 +142,9 @@ void ExplorerController::analyse() {
                 ++analysesApplied_;
                 rebuildFull();
                 emit analysisReady(full_);
+                if (survey_) emit modelViewsReady(full_);
                 computeSpectra();  // timing follows the spectra so the two do not contend
+                updateSurvey();
               });
 }
 
@@ -133,7 +164,67 @@ void ExplorerController::rebuildFull() {
   auto full = withExtras(*queryResults_, spectra_ ? &*spectra_ : nullptr,
                          timing_ ? &*timing_ : nullptr);
   full->sweep = sweep_;
+  if (survey_ && session_.model.active()) {
+    try {
+      full = std::const_pointer_cast<Results>(withModelViews(*full, *survey_, rollout_.get(), session_));
+    } catch (const Error& e) {
+      emit error(QString::fromStdString(e.what()));
+    }
+  }
   full_ = std::move(full);
+}
+
+void ExplorerController::updateSurvey() {
+  const std::string key = surveyKey(session_);
+  if (key.empty()) {
+    jobs_.cancel(QStringLiteral("survey"));
+    jobs_.cancel(QStringLiteral("rollout"));
+    survey_.reset();
+    rollout_.reset();
+    surveyKey_.clear();
+    modelLayers_ = 0;
+    return;
+  }
+  if (key == surveyKey_) return;
+  surveyKey_ = key;
+  survey_.reset();
+  rollout_.reset();
+  rolloutKey_.clear();
+  const Session s = session_;
+  jobs_.start(QStringLiteral("survey"), tr("every layer and head"),
+              [s](const JobControl& job) { return surveyModel(s, {}, job); },
+              [this, key](std::shared_ptr<const ModelSurvey> survey) {
+                if (key != surveyKey_) return;
+                survey_ = std::move(survey);
+                modelLayers_ = survey_->layers;
+                rebuildFull();
+                emit modelViewsReady(full_);
+                startRollout();
+              });
+}
+
+void ExplorerController::startRollout() {
+  if (!survey_) return;
+  const Session s = session_;
+  const std::string key = rolloutKey(s);
+  rolloutKey_ = key;
+  auto survey = survey_;
+  HeadFusion fusion = HeadFusion::Mean;
+  try {
+    fusion = parseHeadFusion(s.view.explorer.fusion);
+  } catch (const Error& e) {
+    emit error(QString::fromStdString(e.what()));
+    return;
+  }
+  const double discard = s.view.explorer.discardRatio;
+  jobs_.start(QStringLiteral("rollout"), tr("attention rollout"),
+              [survey, fusion, discard](const JobControl& job) { return computeRollout(*survey, fusion, discard, job); },
+              [this, survey, key](std::shared_ptr<const Rollout> rollout) {
+                if (survey != survey_ || key != rolloutKey_) return;
+                rollout_ = std::move(rollout);
+                rebuildFull();
+                emit modelViewsReady(full_);
+              });
 }
 
 void ExplorerController::hover(int token) {
@@ -149,6 +240,7 @@ void ExplorerController::pin(int token) {
   queryResults_ = withQuery(*state_, token);
   rebuildFull();
   emit queryChanged(full_);
+  if (survey_) emit modelViewsReady(full_);
 }
 
 void ExplorerController::computeSpectra() {

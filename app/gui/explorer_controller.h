@@ -11,6 +11,7 @@
 
 #include "gui/job_runner.h"
 #include "model/analysis.h"
+#include "model/model_survey.h"
 #include "model/sweep.h"
 #include "session/session.h"
 
@@ -41,6 +42,11 @@ class ExplorerController : public QObject {
   void computeTiming();
   /// Scaling sweep: N = 256, 512, … up to maxN (stops early when one softmax run exceeds ~2 s).
   void startSweep(int maxN = kSweepDefaultMaxN);
+  /// The model survey (every layer and head) of the session's model, when one is open and computed.
+  std::shared_ptr<const ModelSurvey> survey() const { return survey_; }
+  /// Layers and heads of the open model (0 when none is open or it has not loaded yet).
+  int modelLayers() const { return survey_ ? survey_->layers : modelLayers_; }
+  int modelHeads() const { return survey_ ? survey_->heads : (input_ ? input_->qkv.numHeads() : 0); }
   /// Number of analysis jobs that finished and were applied (tests).
   int analysesApplied() const { return analysesApplied_; }
 
@@ -55,6 +61,8 @@ class ExplorerController : public QObject {
   void rowsReady(const std::vector<attnscope::VectorD>& rows, int query);
   void viewChanged(const attnscope::ViewSettings& view);
   void sweepReady(std::shared_ptr<const attnscope::SweepResult> sweep);
+  /// The model views changed (a survey or rollout arrived, or the layer, head, query or view did).
+  void modelViewsReady(std::shared_ptr<const attnscope::Results> results);
   void inputLoaded(int numHeads);
   /// Loading a new input failed: the controller went back to `session`, the one whose input is
   /// still shown (the window puts its controls back to it).
@@ -68,6 +76,9 @@ class ExplorerController : public QObject {
   void loadInput();
   void analyse();
   void rebuildFull();
+  /// Starts the survey (and rollout) when the session's model needs one that is not there yet.
+  void updateSurvey();
+  void startRollout();
   /// After a failed load: finish the work the load cancelled for the session we went back to.
   void resumeAfterRevert();
 
@@ -86,6 +97,10 @@ class ExplorerController : public QObject {
   std::optional<TimingComparison> timing_;
   std::shared_ptr<const SweepResult> sweep_;
   int analysesApplied_ = 0;
+  std::shared_ptr<const ModelSurvey> survey_;
+  std::shared_ptr<const Rollout> rollout_;
+  std::string surveyKey_, rolloutKey_;
+  int modelLayers_ = 0;
 };
 
 }  // namespace attnscope::gui

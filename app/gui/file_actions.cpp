@@ -1,5 +1,10 @@
 #include "gui/file_actions.h"
 
+#include <QFileInfo>
+
+#include "attnscope/models/checkpoint.h"
+#include "attnscope/models/family.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -11,6 +16,35 @@
 #include "attnscope/mixing.h"
 
 namespace attnscope::gui {
+
+bool isModelPath(const QString& path) {
+  const QFileInfo f(path);
+  return f.isDir() || path.endsWith(QLatin1String(".safetensors"), Qt::CaseInsensitive) ||
+         path.endsWith(QLatin1String(".safetensors.index.json"), Qt::CaseInsensitive);
+}
+
+Session sessionForModel(const QString& path, const Session& current) {
+  Session s = current;
+  s.model = SessionModel{};
+  s.model.path = QFileInfo(path).absoluteFilePath().toStdString();
+  const models::Checkpoint ckpt = models::Checkpoint::open(s.model.path);  // says what is wrong with it
+  const bool text = models::familyEntry(ckpt.info().family).text;
+  const SourceKind k = s.source.kind;
+  const bool readsText = k == SourceKind::Text || k == SourceKind::SampleText;
+  const bool readsImage = k == SourceKind::Image || k == SourceKind::SampleImage;
+  if (text && !readsText) {
+    SessionSource src;
+    src.kind = SourceKind::SampleText;
+    s.setSource(src);
+  } else if (!text && !readsImage) {
+    SessionSource src;
+    src.kind = SourceKind::SampleImage;
+    s.setSource(src);
+  }
+  s.head = Session::kHeadMean;
+  s.clearQuery();
+  return s;
+}
 
 FileKind classifyFile(const QString& path) { return sniffFileKind(path); }
 

@@ -25,6 +25,13 @@ FileKind classifyFile(const QString& path);
 Session sessionForFile(const QString& path, const Session& current, const QString& kPath = {},
                        const QString& vPath = {});
 
+/// True for a path that names a checkpoint: a folder, or a .safetensors / .safetensors.index.json file.
+bool isModelPath(const QString& path);
+/// The session `current` becomes with the checkpoint at `path` (its last layer): the source stays
+/// when the model reads it (text for GPT-2, images for the ViTs), else the model's kind of built-in
+/// sample replaces it. Throws attnscope::Error naming the checkpoint when it cannot be opened.
+Session sessionForModel(const QString& path, const Session& current);
+
 /// Exports `panels` of `results` as PNG (at dpi), SVG or PDF by the extension. Throws FileError.
 void exportFigure(std::shared_ptr<const Results> results, const ViewSettings& view,
                   const std::vector<Panel>& panels, const QString& path, int dpi,

@@ -14,6 +14,8 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QShortcut>
+#include <tuple>
 #include <QSettings>
 #include <QSplitter>
 #include <QStatusBar>
@@ -32,6 +34,9 @@
 #include "gui/maps_panel.h"
 #include "gui/metrics_help.h"
 #include "gui/mixing_editor.h"
+#include "gui/model_bar.h"
+#include "figures/model_figures.h"
+#include "figures/mosaic.h"
 #include "gui/presets.h"
 #include "figures/sweep_figure.h"
 #include "model/export.h"
@@ -69,6 +74,33 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   sweep_->toolbar()->addStretch(1);
   sweep_->setNote(tr("Press 'Run scaling sweep' to time the three mechanisms as N grows."));
   connect(runSweep, &QPushButton::clicked, this, [this] { controller_.startSweep(); });
+  auto viewBuilder = [this](auto build) {
+    return [this, build](QCustomPlot* p, const Results& r, const FigureStyle& st) {
+      build(p, r, controller_.session().view, st);
+    };
+  };
+  modelView_ = new FigurePanel(viewBuilder([](QCustomPlot* p, const Results& r, const ViewSettings& v,
+                                              const FigureStyle& st) { buildModelViewFigure(p, r, v, st); }),
+                               this);
+  modelView_->plot()->setToolTip(tr("Click a cell to select its layer and head"));
+  layerCurves_ = new FigurePanel([](QCustomPlot* p, const Results& r, const FigureStyle& st) {
+    buildLayerCurvesFigure(p, r, st);
+  }, this);
+  rollout_ = new FigurePanel(viewBuilder([](QCustomPlot* p, const Results& r, const ViewSettings& v,
+                                            const FigureStyle& st) { buildRolloutFigure(p, r, v, st); }),
+                             this);
+  clsMaps_ = new FigurePanel(viewBuilder([](QCustomPlot* p, const Results& r, const ViewSettings& v,
+                                            const FigureStyle& st) { buildClsMapsFigure(p, r, v, st); }),
+                             this);
+  viewTabs_ = new QTabWidget(this);
+  viewTabs_->setObjectName("viewTabs");
+  viewTabs_->addTab(maps_, tr("Maps"));
+  viewTabs_->addTab(modelView_, tr("Model view"));
+  viewTabs_->addTab(layerCurves_, tr("Layer curves"));
+  viewTabs_->addTab(rollout_, tr("Rollout"));
+  viewTabs_->addTab(clsMaps_, tr("CLS maps"));
+  modelBar_ = new ModelBar(this);
+  modelBar_->hide();
   timingTabs_ = new QTabWidget(this);
   timingTabs_->addTab(timing_, tr("Timing (current N)"));
   timingTabs_->addTab(sweep_, tr("Scaling sweep"));
@@ -86,7 +118,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   auto* top = new QSplitter(Qt::Horizontal, this);
   top->setObjectName("topSplitter");
   top->addWidget(input_);
-  top->addWidget(maps_);
+  top->addWidget(viewTabs_);
   top->setStretchFactor(0, 1);
   top->setStretchFactor(1, 3);
   top->setSizes({330, 980});
@@ -112,6 +144,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   lay->setSpacing(3);
   lay->addWidget(caption_);
   lay->addWidget(error_);
+  lay->addWidget(modelBar_);
   lay->addWidget(vertical, 1);
   setCentralWidget(central);
 
@@ -137,6 +170,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     mixing_->setResults(res, view);
     mixing_->setInit(QString::fromStdString(controller_.session().mixing));
     for (FigurePanel* p : {spectra_, timing_, metrics_}) p->setResults(res);
+    if (!res->modelViews)
+      for (FigurePanel* p : {modelView_, layerCurves_, rollout_, clsMaps_}) p->setResults(res);
+    refreshModelBar();
+  });
+  connect(&controller_, &ExplorerController::modelViewsReady, this, [this](auto res) {
+    for (FigurePanel* p : {modelView_, layerCurves_, rollout_, clsMaps_}) p->setResults(res);
+    refreshModelBar();
   });
   connect(&controller_, &ExplorerController::queryChanged, this, [this](auto res) {
     input_->setResults(res);
@@ -157,6 +197,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(&controller_, &ExplorerController::inputLoaded, this, [this](int heads) {
     controls_->setSession(controller_.session());
     controls_->setNumHeads(heads);
+    refreshModelBar();
   });
   connect(&controller_, &ExplorerController::error, this, &MainWindow::showError);
   // The session asked for a backend that cannot run here (a session file from a GPU machine): the
@@ -169,6 +210,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   // controls, the modified flag and the session file name.
   connect(&controller_, &ExplorerController::sessionReverted, this, [this](const Session& s) {
     controls_->setSession(s);
+    refreshModelBar();
     if (beforeOpen_) {
       sessionPath_ = beforeOpen_->sessionPath;
       setModified(beforeOpen_->modified);
@@ -202,15 +244,33 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   // An edit (one control's field, a mixing change) applies to the controller's session, which
   // holds the pinned query and what the last load fitted to the input; the controls then show
   // the result.
-  auto edit = [this](const SessionEdit& f) {
-    Session s = controller_.session();
-    f(s);
-    error_->hide();
-    setModified(true);
-    controller_.setSession(s);
-    controls_->setSession(controller_.session());
-  };
+  auto edit = [this](const SessionEdit& f) { applyEdit(f); };
   connect(controls_, &ControlsPanel::edited, this, edit);
+  connect(modelBar_, &ModelBar::edited, this, edit);
+  connect(modelBar_, &ModelBar::closeModel, this, [edit] { edit([](Session& s) { s.model = SessionModel{}; }); });
+  connect(viewTabs_, &QTabWidget::currentChanged, this, [this, edit](int i) {
+    static const char* names[] = {"maps", "model-view", "layer-curves", "rollout", "cls-maps"};
+    if (i < 0 || i > 4 || controller_.session().view.explorer.panel == names[i]) return;
+    const std::string name = names[i];
+    edit([name](Session& s) { s.view.explorer.panel = name; });
+  });
+  // A click on a model-view cell selects its layer and head.
+  connect(modelView_->plot(), &QCustomPlot::mousePress, this, [this, edit](QMouseEvent* e) {
+    const auto [layer, head] = mosaicCellAt(modelView_->plot(), e->position());
+    if (layer < 0 || head < 0 || !controller_.session().model.active()) return;
+    edit([layer = layer, head = head](Session& s) {
+      s.model.layer = layer;
+      s.head = head;
+    });
+  });
+  for (auto [key, layerStep, headStep] : {std::tuple{Qt::Key_BracketLeft, -1, 0}, std::tuple{Qt::Key_BracketRight, 1, 0},
+                                          std::tuple{Qt::Key_Comma, 0, -1}, std::tuple{Qt::Key_Period, 0, 1}}) {
+    auto* sc = new QShortcut(QKeySequence(key), this);
+    connect(sc, &QShortcut::activated, this, [this, l = layerStep, h = headStep] {
+      if (l) stepLayer(l);
+      if (h) stepHead(h);
+    });
+  }
   connect(mixing_, &MixingEditor::initChosen, this, [edit](const QString& name) {
     edit([&](Session& s) { s.setMixingInit(name.toStdString()); });
   });
@@ -241,6 +301,63 @@ void MainWindow::start(const Session& session) {
   setModified(false);
 }
 
+void MainWindow::applyEdit(const std::function<void(Session&)>& f) {
+  Session s = controller_.session();
+  f(s);
+  error_->hide();
+  setModified(true);
+  controller_.setSession(s);
+  controls_->setSession(controller_.session());
+  refreshModelBar();
+}
+
+void MainWindow::refreshModelBar() {
+  const Session& s = controller_.session();
+  modelBar_->setVisible(s.model.active());
+  if (s.model.active()) modelBar_->setSession(s, controller_.modelLayers(), controller_.modelHeads());
+  showView(QString::fromStdString(s.view.explorer.panel));
+}
+
+void MainWindow::showView(const QString& panel) {
+  static const char* names[] = {"maps", "model-view", "layer-curves", "rollout", "cls-maps"};
+  for (int i = 0; i < 5; ++i)
+    if (panel == QLatin1String(names[i]) && viewTabs_->currentIndex() != i) viewTabs_->setCurrentIndex(i);
+}
+
+void MainWindow::stepLayer(int delta) {
+  const Session& s = controller_.session();
+  const int layers = controller_.modelLayers();
+  if (!s.model.active() || layers <= 0) return;
+  const int cur = s.model.layer < 0 ? layers - 1 : s.model.layer;
+  const int next = std::clamp(cur + delta, 0, layers - 1);
+  if (next != cur) applyEdit([next](Session& x) { x.model.layer = next; });
+}
+
+void MainWindow::stepHead(int delta) {
+  const Session& s = controller_.session();
+  const int heads = controller_.modelHeads();
+  if (heads <= 0) return;
+  // −1 stands for the mean over heads, before head 0.
+  const int cur = s.head >= 0 ? s.head : -1;
+  const int next = std::clamp(cur + delta, -1, heads - 1);
+  if (next != cur) applyEdit([next](Session& x) { x.head = next < 0 ? Session::kHeadMean : next; });
+}
+
+void MainWindow::openModel(const QString& path) {
+  caption_->hide();
+  try {
+    const Session s = sessionForModel(path, controller_.session());
+    error_->hide();
+    setModified(true);
+    controls_->setSession(s);
+    controller_.setSession(s);
+    addRecent(path);
+    refreshModelBar();
+  } catch (const std::exception& e) {
+    showError(QString::fromStdString(e.what()));
+  }
+}
+
 void MainWindow::setModified(bool on) {
   modified_ = on;
   setWindowModified(on);
@@ -254,6 +371,11 @@ void MainWindow::buildMenus() {
         tr("All supported (*.png *.jpg *.jpeg *.bmp *.txt *.md *.npy *.json);;Images (*.png *.jpg *.jpeg *.bmp);;"
            "Text (*.txt *.md);;Q/K/V (*.npy);;Session (*.json);;All files (*)"));
     if (!p.isEmpty()) openFile(p);
+  });
+  file->addAction(tr("Open &model…"), QKeySequence(tr("Ctrl+Shift+O")), this, [this] {
+    const QString p = QFileDialog::getExistingDirectory(
+        this, tr("Open model: a checkpoint folder (config.json + *.safetensors)"));
+    if (!p.isEmpty()) openModel(p);
   });
   recentMenu_ = file->addMenu(tr("Open &recent"));
   refreshRecentMenu();
@@ -271,7 +393,9 @@ void MainWindow::buildMenus() {
   file->addSeparator();
   QMenu* exp = file->addMenu(tr("&Export figure"));
   exp->addAction(tr("Whole view…"), QKeySequence(tr("Ctrl+E")), this, [this] { exportFigureDialog(allPanels()); });
-  for (Panel p : allPanels())
+  std::vector<Panel> exportable = allPanels();
+  for (Panel p : {Panel::ModelView, Panel::LayerCurves, Panel::Rollout, Panel::ClsMaps}) exportable.push_back(p);
+  for (Panel p : exportable)
     exp->addAction(tr("Panel: %1…").arg(QString::fromStdString(toString(p))), this,
                    [this, p] { exportFigureDialog({p}); });
   file->addAction(tr("Export &data…"), this, &MainWindow::exportDataDialog);
@@ -343,6 +467,10 @@ void MainWindow::showError(const QString& message) {
 }
 
 void MainWindow::openFile(const QString& path) {
+  if (isModelPath(path)) {
+    openModel(path);
+    return;
+  }
   caption_->hide();  // a lesson's caption belongs to the lesson's input, not to the next one
   try {
     QString k, v;

@@ -25,6 +25,7 @@ class MapsPanel;
 class MixingEditor;
 class FigurePanel;
 class ControlsPanel;
+class ModelBar;
 
 /// What to do with unsaved session changes when the window closes.
 enum class UnsavedChoice { Save, Discard, Cancel };
@@ -44,6 +45,11 @@ class MainWindow : public QMainWindow {
   void start(const Session& session);
   /// Opens an image, text, .npy (asks for K and V) or session file; errors go to the error line.
   void openFile(const QString& path);
+  /// Opens a checkpoint (folder or .safetensors) on the current input, or on the built-in sample
+  /// of the model's kind; errors go to the error line and leave the session as it was.
+  void openModel(const QString& path);
+  /// Selects a view tab by its panel name (maps, model-view, layer-curves, rollout, cls-maps).
+  void showView(const QString& panel);
   void saveSessionTo(const QString& path);
   void loadSessionFrom(const QString& path);
   /// Exports the whole view (empty `panels`) or the given panels. Errors go to the error line.
@@ -62,6 +68,12 @@ class MainWindow : public QMainWindow {
   FigurePanel* timingPanel() const { return timing_; }
   FigurePanel* metricsPanel() const { return metrics_; }
   ControlsPanel* controls() const { return controls_; }
+  ModelBar* modelBar() const { return modelBar_; }
+  QTabWidget* viewTabs() const { return viewTabs_; }
+  FigurePanel* modelViewPanel() const { return modelView_; }
+  FigurePanel* layerCurvesPanel() const { return layerCurves_; }
+  FigurePanel* rolloutPanel() const { return rollout_; }
+  FigurePanel* clsMapsPanel() const { return clsMaps_; }
   QString lastError() const { return lastError_; }
   /// True when the session changed (controls, mixing edits, lessons) since it was last started,
   /// opened, loaded or saved; closing then asks first.
@@ -87,6 +99,13 @@ class MainWindow : public QMainWindow {
   void exportFigureDialog(std::vector<Panel> panels);
   void exportDataDialog();
   void setModified(bool on);
+  /// Applies an edit to the controller's session (the one path of every control).
+  void applyEdit(const std::function<void(Session&)>& edit);
+  /// Shows the model bar for the session (hidden without a model).
+  void refreshModelBar();
+  /// Steps the layer or head by `delta` (keys [ ] , .).
+  void stepLayer(int delta);
+  void stepHead(int delta);
   /// Saves to sessionPath_ (or a chosen path); false when cancelled or the save failed.
   bool saveBeforeClose();
 
@@ -97,6 +116,9 @@ class MainWindow : public QMainWindow {
   MixingEditor* mixing_;
   FigurePanel *spectra_, *timing_, *sweep_, *metrics_;
   QTabWidget* timingTabs_;
+  QTabWidget* viewTabs_;
+  FigurePanel *modelView_, *layerCurves_, *rollout_, *clsMaps_;
+  ModelBar* modelBar_;
   ControlsPanel* controls_;
   QLabel *caption_, *error_, *jobLabel_, *hoverLabel_;
   QProgressBar* progress_;

@@ -17,6 +17,7 @@
 #include "attnscope/mixing.h"
 #include "attnscope/npy.h"
 #include "model/backend_registry.h"
+#include "model/model_survey.h"
 #include "model/results_json.h"
 
 namespace attnscope {
@@ -55,8 +56,8 @@ void requireDenseMapBudget(int n, std::size_t heads, std::size_t budgetBytes, co
 
 bool isExportFileName(const QString& name) {
   static const QRegularExpression re(QStringLiteral(
-      "^(metrics\\.json|session\\.json|tokens\\.json|rows\\.csv|spectra\\.csv|timing\\.csv|"
-      "sweep\\.csv|mixing\\.(npy|csv)|[qkv]\\.npy|(output|row|spectrum|matrix)_[a-z0-9_-]+\\.npy)$"));
+      "^(metrics\\.json|session\\.json|tokens\\.json|rows\\.csv|layers\\.(csv|json)|spectra\\.csv|timing\\.csv|"
+      "sweep\\.csv|mixing\\.(npy|csv)|[qkv]\\.npy|(output|row|spectrum|matrix|rollout)_[a-z0-9_-]+\\.npy)$"));
   return re.match(name).hasMatch();
 }
 
@@ -205,6 +206,13 @@ QStringList exportResults(const Results& res, const QString& dirPath, const Expo
     writeNpy(npyPath("q.npy"), q);
     writeNpy(npyPath("k.npy"), k);
     writeNpy(npyPath("v.npy"), v);
+  }
+  if (opts.survey) {
+    writeBytes(path("layers.csv"), QByteArray::fromStdString(surveyCsv(*opts.survey)));
+    writeBytes(path("layers.json"), QByteArray::fromStdString(surveyJson(*opts.survey)));
+    if (opts.rollout)
+      for (std::size_t k = 0; k < opts.rollout->maps.size(); ++k)
+        writeNpy(npyPath("rollout_" + opts.survey->mechanisms[k] + ".npy"), opts.rollout->maps[k]);
   }
   staged.commit();
   return written;

@@ -15,6 +15,9 @@
 //   tokens.json          {"ids": [...], "tokens": [...]} for a model's tokens: vocabulary ids and
 //                        decoded pieces (text), token positions and labels (images: [CLS], (r,c))
 //   q.npy, k.npy, v.npy  [H, N, d] float32, every head's Q, K, V, when asked for
+//   layers.csv, layers.json  with a model survey (every layer and head): layer, head, mechanism,
+//                        normalised entropy, effective and numerical rank, KL to softmax, output error
+//   rollout_<id>.npy     with a rollout: the N×N rolled-out map of each mechanism (float64)
 // Files whose numbers were not computed (spectra, timing, sweep) are left out. The folder is written
 // whole or not at all (StagedFolder in core/atomic_file.h): a full disk, a cancel or a concurrent
 // run never leaves a mix of two runs; a folder holding other files is refused, never replaced.
@@ -27,6 +30,11 @@
 #include "model/results.h"
 
 namespace attnscope {
+struct ModelSurvey;
+struct Rollout;
+}
+
+namespace attnscope {
 
 struct ExportOptions {
   /// Also write matrix_<id>.npy (computed afresh on the session's backend).
@@ -35,6 +43,9 @@ struct ExportOptions {
   bool qkv = false;
   /// Largest total size of the dense maps of one mechanism (all selected heads, float32).
   std::size_t matrixBudgetBytes = kDefaultMatrixBudgetBytes;
+  /// Every layer and head of a model (layers.csv, layers.json), and its rollout (rollout_<id>.npy).
+  const ModelSurvey* survey = nullptr;
+  const Rollout* rollout = nullptr;
 };
 
 /// Bytes of one mechanism's dense maps for these results (N·N·heads·4).

@@ -220,7 +220,7 @@ ForwardCache& forwardCache() {
 
 }  // namespace
 
-Input loadModelInput(const Session& s, const JobControl& job) {
+std::shared_ptr<const ModelRun> sessionModelRun(const Session& s, const JobControl& job) {
   const std::string key = forwardKey(s);
   std::shared_ptr<const ModelRun> run;
   {
@@ -239,6 +239,11 @@ Input loadModelInput(const Session& s, const JobControl& job) {
     c.key = key;
     c.run = run;
   }
+  return run;
+}
+
+Input loadModelInput(const Session& s, const JobControl& job) {
+  const std::shared_ptr<const ModelRun> run = sessionModelRun(s, job);
   const int layer = sessionLayer(s, static_cast<int>(run->forward.layers.size()));
   Input in = run->input;
   in.qkv = run->forward.layer(layer).qkv;

@@ -6,6 +6,7 @@
 // the centre window).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "attnscope/input/input.h"
@@ -44,6 +45,11 @@ ModelRun runSessionModel(const Session& session, const models::Checkpoint& check
 
 /// The session's layer (−1 → the last) checked against `layers`.
 int sessionLayer(const Session& session, int layers);
+
+/// The forward of the session's model on its source with every layer kept: the last one, when the
+/// model's files, the source and the token settings are the same (the layer does not matter),
+/// else a new one (which is then kept). What loadModelInput and the model survey read.
+std::shared_ptr<const ModelRun> sessionModelRun(const Session& session, const JobControl& job = {});
 
 /// loadSessionInput for a session with a model: opens it, runs the forward (keeping every layer)
 /// and gives the session's layer. The last forward is kept: the same model and input at another

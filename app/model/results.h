@@ -11,6 +11,7 @@
 #include "attnscope/metrics.h"
 #include "attnscope/spectrum.h"
 #include "attnscope/timing.h"
+#include "model/model_views.h"
 #include "model/sweep.h"
 #include "session/session.h"
 
@@ -65,6 +66,8 @@ struct Results {
   std::vector<MechanismResult> mechanisms;
   /// The scaling sweep, when one was run for these results (render's sweep panel, sweep.csv).
   std::shared_ptr<const SweepResult> sweep;
+  /// The model explorer's views (every layer and head of a checkpoint), when they were computed.
+  std::shared_ptr<const ModelViews> modelViews;
 
   /// The mechanism with this registry id, or null.
   const MechanismResult* find(const std::string& id) const {

@@ -192,7 +192,14 @@ QJsonObject Session::toJson() const {
                       {"logScale", view.logScale},
                       {"sharedScale", view.sharedScale},
                       {"overlayOpacity", view.overlayOpacity},
-                      {"showImage", view.showImage}};
+                      {"showImage", view.showImage},
+                      {"explorer", QJsonObject{{"mechanism", qs(view.explorer.mechanism)},
+                                               {"metric", qs(view.explorer.metric)},
+                                               {"thumbnails", qs(view.explorer.thumbnails)},
+                                               {"fusion", qs(view.explorer.fusion)},
+                                               {"discardRatio", view.explorer.discardRatio},
+                                               {"clsMass", view.explorer.clsMass},
+                                               {"panel", qs(view.explorer.panel)}}}};
   QJsonObject out{{"format", "attnscope-session"},
                      {"version", kVersion},
                      {"source", src},
@@ -214,6 +221,11 @@ QJsonObject Session::toJson() const {
                                {"nativeResolution", model.nativeResolution},
                                {"heads", model.heads}};
   return out;
+}
+
+bool ViewSettings::Explorer::operator==(const Explorer& o) const {
+  return mechanism == o.mechanism && metric == o.metric && thumbnails == o.thumbnails && fusion == o.fusion &&
+         discardRatio == o.discardRatio && clsMass == o.clsMass && panel == o.panel;
 }
 
 Session Session::fromJson(const QJsonObject& obj, const std::string& name, const QString& baseDir) {
@@ -347,6 +359,19 @@ Session Session::fromJson(const QJsonObject& obj, const std::string& name, const
   vw.boolean("sharedScale", s.view.sharedScale);
   vw.number("overlayOpacity", s.view.overlayOpacity, 0, 1, "a number in [0, 1]");
   vw.boolean("showImage", s.view.showImage);
+  const Reader ex = vw.object("explorer");
+  ViewSettings::Explorer& e = s.view.explorer;
+  ex.string("mechanism", e.mechanism);
+  ex.string("metric", e.metric);
+  if (e.metric != "entropy" && e.metric != "rank" && e.metric != "kl") ex.fail("metric", "must be entropy, rank or kl");
+  ex.string("thumbnails", e.thumbnails);
+  if (e.thumbnails != "auto" && e.thumbnails != "rows" && e.thumbnails != "matrix")
+    ex.fail("thumbnails", "must be auto, rows or matrix");
+  ex.string("fusion", e.fusion);
+  if (e.fusion != "mean" && e.fusion != "max" && e.fusion != "min") ex.fail("fusion", "must be mean, max or min");
+  ex.number("discardRatio", e.discardRatio, 0, 0.999, "a number in [0, 0.999]");
+  ex.number("clsMass", e.clsMass, 0.01, 1, "a number in [0.01, 1]");
+  ex.string("panel", e.panel);
   return s;
 }
 

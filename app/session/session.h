@@ -69,6 +69,18 @@ struct ViewSettings {
   bool sharedScale = true;           ///< one colour scale for the three maps
   double overlayOpacity = 0.75;      ///< heatmap opacity over the image, 0..1
   bool showImage = true;             ///< draw the (dimmed) image under image maps
+  /// The model explorer's views (issue 13). Rollout's fusion and discard ratio change the rollout
+  /// numbers only: the window re-runs the rollout, not the analysis.
+  struct Explorer {
+    std::string mechanism = "softmax";  ///< model view and CLS maps: a registry id
+    std::string metric = "entropy";     ///< model-view annotation: entropy | rank | kl
+    std::string thumbnails = "auto";    ///< auto | rows | matrix (whole maps; auto: text up to 512 tokens)
+    std::string fusion = "mean";        ///< rollout head fusion: mean | max | min
+    double discardRatio = 0.9;          ///< rollout: the lowest fraction of each fused map set to 0 (vit-explain)
+    double clsMass = 0.6;               ///< CLS maps: keep the fewest patches holding this mass (DINO)
+    std::string panel = "maps";         ///< the window's selected view (maps | model-view | layer-curves | rollout | cls-maps)
+    bool operator==(const Explorer& o) const;
+  } explorer;
 };
 
 /// Which work a session edit makes stale (Session::changes). Derived from the JSON, so a setting

@@ -7,6 +7,7 @@ int runFileKindTests(int argc, char** argv);
 int runBackendTests(int argc, char** argv);
 int runFigureTests(int argc, char** argv);
 int runModelSourceTests(int argc, char** argv);
+int runModelSurveyTests(int argc, char** argv);
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);  // widgets: the figure builders draw into QCustomPlot
@@ -17,5 +18,6 @@ int main(int argc, char** argv) {
   failures += runBackendTests(argc, argv);
   failures += runFigureTests(argc, argv);
   failures += runModelSourceTests(argc, argv);
+  failures += runModelSurveyTests(argc, argv);
   return failures == 0 ? 0 : 1;
 }

@@ -1,0 +1,468 @@
+#include "model/model_survey.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <sstream>
+
+#include "attnscope/error.h"
+#include "model/analysis.h"
+#include "model/mechanism_registry.h"
+
+namespace attnscope {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+JobControl subJob(const JobControl& job, double from, double width) {
+  JobControl sub;
+  sub.cancel = job.cancel;
+  sub.progress = [&job, from, width](double f) { job.report(from + width * std::clamp(f, 0.0, 1.0)); };
+  return sub;
+}
+
+/// Block means of an N×N map at most `side` cells a side.
+Thumbnail matrixThumbnail(const MatrixF& a, int side) {
+  const int n = static_cast<int>(a.rows());
+  const int s = std::min(n, side);
+  Thumbnail t;
+  t.rows = t.cols = s;
+  t.values.assign(static_cast<std::size_t>(s) * s, 0.0f);
+  std::vector<int> count(static_cast<std::size_t>(s) * s, 0);
+  for (int i = 0; i < n; ++i) {
+    const int ci = static_cast<int>(static_cast<long long>(i) * s / n);
+    for (int j = 0; j < n; ++j) {
+      const std::size_t c = static_cast<std::size_t>(ci) * s + static_cast<int>(static_cast<long long>(j) * s / n);
+      t.values[c] += a(i, j);
+      ++count[c];
+    }
+  }
+  for (std::size_t c = 0; c < t.values.size(); ++c) t.values[c] /= float(std::max(1, count[c]));
+  return t;
+}
+
+/// Scales a thumbnail to [0, 1] by its maximum.
+void normalise(Thumbnail& t) {
+  float peak = 0;
+  for (float v : t.values)
+    if (std::isfinite(v)) peak = std::max(peak, v);
+  t.peak = peak;
+  if (peak > 0)
+    for (float& v : t.values)
+      if (std::isfinite(v)) v /= peak;
+}
+
+/// A row of attention drawn as a picture: over the patch grid (off-grid tokens left out) or, for
+/// tokens without a grid, in reading order on a near-square raster.
+Thumbnail rowThumbnail(const VectorD& row, const TokenSet& t) {
+  Thumbnail th;
+  if (t.hasGrid()) {
+    th.rows = t.gridRows;
+    th.cols = t.gridCols;
+    th.values.resize(static_cast<std::size_t>(th.rows) * th.cols);
+    for (std::size_t c = 0; c < th.values.size(); ++c) th.values[c] = float(row[t.gridFirstToken + c]);
+  } else {
+    const int n = static_cast<int>(row.size());
+    th.cols = std::max(1, static_cast<int>(std::ceil(std::sqrt(double(n)))));
+    th.rows = (n + th.cols - 1) / th.cols;
+    th.values.assign(static_cast<std::size_t>(th.rows) * th.cols, std::numeric_limits<float>::quiet_NaN());
+    for (int j = 0; j < n; ++j) th.values[j] = float(row[j]);
+  }
+  normalise(th);
+  return th;
+}
+
+double metricOf(const HeadMeasures& m, SurveyMetric metric) {
+  switch (metric) {
+    case SurveyMetric::Entropy: return m.entropy;
+    case SurveyMetric::EffectiveRank: return m.effectiveRank;
+    case SurveyMetric::Kl: return m.kl;
+  }
+  return kNaN;
+}
+
+std::string json(double v) {
+  if (!std::isfinite(v)) return "null";
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  return os.str();
+}
+
+}  // namespace
+
+std::string toString(SurveyMetric m) {
+  switch (m) {
+    case SurveyMetric::Entropy: return "entropy";
+    case SurveyMetric::EffectiveRank: return "rank";
+    case SurveyMetric::Kl: return "kl";
+  }
+  return "?";
+}
+
+SurveyMetric parseSurveyMetric(const std::string& name) {
+  for (SurveyMetric m : {SurveyMetric::Entropy, SurveyMetric::EffectiveRank, SurveyMetric::Kl})
+    if (toString(m) == name) return m;
+  throw InvalidArgument("unknown metric '" + name + "' (expected entropy, rank or kl)");
+}
+
+std::string metricTitle(SurveyMetric m) {
+  switch (m) {
+    case SurveyMetric::Entropy: return "normalised entropy";
+    case SurveyMetric::EffectiveRank: return "effective rank";
+    case SurveyMetric::Kl: return "KL to softmax";
+  }
+  return "?";
+}
+
+std::string toString(HeadFusion f) {
+  switch (f) {
+    case HeadFusion::Mean: return "mean";
+    case HeadFusion::Max: return "max";
+    case HeadFusion::Min: return "min";
+  }
+  return "?";
+}
+
+HeadFusion parseHeadFusion(const std::string& name) {
+  for (HeadFusion f : {HeadFusion::Mean, HeadFusion::Max, HeadFusion::Min})
+    if (toString(f) == name) return f;
+  throw InvalidArgument("unknown head fusion '" + name + "' (expected mean, max or min)");
+}
+
+int ModelSurvey::mechanismIndex(const std::string& id) const {
+  for (std::size_t k = 0; k < mechanisms.size(); ++k)
+    if (mechanisms[k] == id) return static_cast<int>(k);
+  std::string ids;
+  for (const std::string& m : mechanisms) ids += (ids.empty() ? "" : ", ") + m;
+  throw InvalidArgument("unknown mechanism '" + id + "' (expected " + ids + ")");
+}
+
+std::shared_ptr<const ModelSurvey> surveyModel(const Session& session, const SurveyOptions& options,
+                                               const JobControl& job) {
+  if (!session.model.active()) throw InvalidArgument("the model views need a model (--model PATH)");
+  auto survey = std::make_shared<ModelSurvey>();
+  survey->session = session;
+  // The forward: a tenth of the progress when it runs (it is reused when it was kept).
+  survey->run = sessionModelRun(session, subJob(job, 0.0, 0.1));
+  const ModelRun& run = *survey->run;
+  survey->layers = static_cast<int>(run.forward.layers.size());
+  if (survey->layers == 0) throw InvalidArgument(session.model.path + ": the model has no layers");
+  survey->heads = run.forward.layers[0].qkv.numHeads();
+  survey->n = run.forward.tokens;
+  for (const MechanismEntry& e : mechanismRegistry()) {
+    survey->mechanisms.push_back(e.id);
+    survey->names.push_back(e.displayName);
+    survey->rgb.push_back(e.rgb);
+  }
+  const int nm = static_cast<int>(survey->mechanisms.size());
+  const int L = survey->layers, H = survey->heads;
+  survey->measures.resize(static_cast<std::size_t>(L) * H * nm);
+  survey->prepared.resize(L);
+  survey->spectrumNotes.assign(nm, std::string());
+  const bool thumbs = options.matrixThumbnailMaxN > 0 && survey->n <= options.matrixThumbnailMaxN;
+  if (thumbs) survey->matrixThumbnails.resize(survey->measures.size());
+
+  Session s = session;
+  s.head = Session::kHeadAll;
+  for (int l = 0; l < L; ++l) {
+    const double from = 0.1 + 0.9 * l / L, width = 0.9 / L;
+    s.model.layer = l;
+    auto input = std::make_shared<Input>();
+    input->tokens = run.input.tokens;
+    input->qkv = run.forward.layers[l].qkv;
+    const std::shared_ptr<const Analysis> analysis =
+        computeAnalysis(s, input, 0, nullptr, subJob(job, from, width * 0.5), true);
+    std::optional<SpectraResult> spectra;
+    if (options.spectra) spectra = computeSpectra(*analysis, spectrumOptions(s), subJob(job, from + width * 0.5, width * 0.4));
+    survey->prepared[l].resize(nm);
+    for (int k = 0; k < nm; ++k) {
+      const MechanismResult& mr = analysis->results->mechanisms[k];
+      survey->prepared[l][k] = analysis->parts[k]->prepared;
+      for (int h = 0; h < H; ++h) {
+        HeadMeasures& m = survey->measures[(static_cast<std::size_t>(l) * H + h) * nm + k];
+        m.entropy = h < int(mr.metrics.size()) ? mr.metrics[h].meanNormalisedEntropy : kNaN;
+        m.kl = h < int(mr.klToSoftmax.size()) ? mr.klToSoftmax[h] : kNaN;
+        m.outputError = h < int(mr.outputRelError.size()) ? mr.outputRelError[h] : kNaN;
+        m.effectiveRank = kNaN;
+        if (spectra && h < int(spectra->spectra[k].size())) {
+          m.effectiveRank = spectra->spectra[k][h].effectiveRank;
+          m.numericalRank = spectra->spectra[k][h].numericalRank;
+        }
+        if (thumbs) {
+          job.check();
+          Thumbnail t = matrixThumbnail(analysis->parts[k]->prepared[h]->matrix(session.matrixBudgetBytes),
+                                        options.thumbnailSide);
+          normalise(t);
+          survey->matrixThumbnails[(static_cast<std::size_t>(l) * H + h) * nm + k] = std::move(t);
+        }
+      }
+      if (spectra && survey->spectrumNotes[k].empty()) survey->spectrumNotes[k] = spectra->notes[k];
+    }
+    job.report(from + width);
+  }
+  return survey;
+}
+
+namespace {
+/// Folds one more head into `acc` (the sum for the mean; the caller divides).
+void fuseInto(MatrixD& acc, const MatrixD& head, HeadFusion fusion, bool first) {
+  if (first) {
+    acc = head;
+    return;
+  }
+  switch (fusion) {
+    case HeadFusion::Mean: acc += head; break;
+    case HeadFusion::Max: acc = acc.cwiseMax(head); break;
+    case HeadFusion::Min: acc = acc.cwiseMin(head); break;
+  }
+}
+/// r ← Ā·r with Ā = (A + I)/2, rows renormalised.
+void rolloutStep(MatrixD& r, const MatrixD& a) {
+  const Eigen::Index n = a.rows();
+  MatrixD bar = a;
+  bar.diagonal().array() += 1.0;
+  bar *= 0.5;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double sum = bar.row(i).sum();
+    if (sum > 0) bar.row(i) /= sum;
+  }
+  r = bar * r;
+}
+}  // namespace
+
+MatrixD fuseHeads(const std::vector<MatrixD>& heads, HeadFusion fusion) {
+  if (heads.empty()) throw InvalidArgument("rollout: no heads");
+  MatrixD out;
+  for (std::size_t h = 0; h < heads.size(); ++h) fuseInto(out, heads[h], fusion, h == 0);
+  if (fusion == HeadFusion::Mean) out /= double(heads.size());
+  return out;
+}
+
+void discardLowest(MatrixD& a, double ratio) {
+  const std::size_t total = static_cast<std::size_t>(a.size());
+  const std::size_t k = static_cast<std::size_t>(std::floor(double(total) * std::clamp(ratio, 0.0, 1.0)));
+  if (k == 0) return;
+  // Row-major flat indices, as vit-explain flattens the (N, N) tensor.
+  const Eigen::Index n = a.cols();
+  std::vector<std::size_t> idx(total);
+  std::iota(idx.begin(), idx.end(), std::size_t(0));
+  auto value = [&](std::size_t f) { return a(static_cast<Eigen::Index>(f / n), static_cast<Eigen::Index>(f % n)); };
+  std::nth_element(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k - 1), idx.end(),
+                   [&](std::size_t x, std::size_t y) { return value(x) < value(y) || (value(x) == value(y) && x < y); });
+  std::vector<std::size_t> lowest(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k));
+  for (std::size_t f : lowest)
+    if (f != 0) a(static_cast<Eigen::Index>(f / n), static_cast<Eigen::Index>(f % n)) = 0.0;
+}
+
+MatrixD rolloutChain(const std::vector<MatrixD>& fused) {
+  if (fused.empty()) throw InvalidArgument("rollout: no layers");
+  MatrixD r = MatrixD::Identity(fused[0].rows(), fused[0].rows());
+  for (const MatrixD& a : fused) rolloutStep(r, a);
+  return r;
+}
+
+std::vector<char> massMask(const VectorD& values, double fraction) {
+  const Eigen::Index n = values.size();
+  std::vector<char> mask(static_cast<std::size_t>(n), 0);
+  double total = 0;
+  for (Eigen::Index i = 0; i < n; ++i) total += std::max(0.0, values[i]);
+  if (n == 0 || total <= 0) return mask;
+  std::vector<Eigen::Index> idx(static_cast<std::size_t>(n));
+  std::iota(idx.begin(), idx.end(), Eigen::Index(0));
+  std::stable_sort(idx.begin(), idx.end(), [&](Eigen::Index a, Eigen::Index b) { return values[a] > values[b]; });
+  const double target = std::clamp(fraction, 0.0, 1.0) * total;
+  double kept = 0;
+  for (Eigen::Index i : idx) {
+    if (kept >= target) break;
+    mask[static_cast<std::size_t>(i)] = 1;
+    kept += std::max(0.0, values[i]);
+  }
+  return mask;
+}
+
+std::shared_ptr<const Rollout> computeRollout(const ModelSurvey& survey, HeadFusion fusion, double discardRatio,
+                                              const JobControl& job) {
+  auto out = std::make_shared<Rollout>();
+  out->fusion = fusion;
+  out->discardRatio = discardRatio;
+  const std::size_t n = static_cast<std::size_t>(survey.n);
+  // Per mechanism, layer by layer: the running product, the fused map, one dense head and Ā
+  // (8 bytes an entry each).
+  const std::size_t need = n * n * 8 * 4;
+  if (need > survey.session.matrixBudgetBytes) {
+    std::ostringstream os;
+    os << "rollout needs the dense " << n << "×" << n << " maps (" << need / (1 << 20)
+       << " MiB), above the matrix budget of " << survey.session.matrixBudgetBytes / (1 << 20) << " MiB";
+    out->note = os.str();
+    return out;
+  }
+  const int nm = static_cast<int>(survey.mechanisms.size());
+  const int L = survey.layers, H = survey.heads;
+  for (int k = 0; k < nm; ++k) {
+    MatrixD r = MatrixD::Identity(survey.n, survey.n), fused;
+    for (int l = 0; l < L; ++l) {
+      for (int h = 0; h < H; ++h) {
+        job.check();
+        fuseInto(fused, survey.prepared[l][k][h]->matrixD(survey.session.matrixBudgetBytes), fusion, h == 0);
+      }
+      if (fusion == HeadFusion::Mean) fused /= double(H);
+      discardLowest(fused, discardRatio);
+      rolloutStep(r, fused);
+      job.report((k * L + l + 1) / double(nm * L));
+    }
+    out->maps.push_back(std::move(r));
+  }
+  return out;
+}
+
+ModelViews modelViews(const ModelSurvey& survey, const Rollout* rollout, const Session& session, int query) {
+  ModelViews v;
+  const TokenSet& t = survey.run->input.tokens;
+  const ViewSettings::Explorer& e = session.view.explorer;
+  v.layers = survey.layers;
+  v.heads = survey.heads;
+  v.n = survey.n;
+  v.layer = sessionLayer(session, survey.layers);
+  v.head = session.head >= 0 && session.head < survey.heads ? session.head : -1;
+  v.query = std::clamp(query, 0, std::max(0, survey.n - 1));
+  const int mech = survey.mechanismIndex(e.mechanism);
+  v.mechanism = survey.mechanisms[mech];
+  v.mechanismName = survey.names[mech];
+  v.metric = parseSurveyMetric(e.metric);
+  const bool text = !t.hasGrid();
+  v.wholeMatrix = !survey.matrixThumbnails.empty() &&
+                  (e.thumbnails == "matrix" || (e.thumbnails == "auto" && text));
+  std::ostringstream ql;
+  if (v.wholeMatrix) {
+    ql << "whole maps";
+  } else {
+    ql << "token " << v.query;
+    if (v.query < t.size() && !t.tokens[v.query].label.empty()) ql << " \"" << t.tokens[v.query].label << "\"";
+  }
+  v.queryLabel = ql.str();
+  const int nm = static_cast<int>(survey.mechanisms.size());
+  for (int l = 0; l < survey.layers; ++l)
+    for (int h = 0; h < survey.heads; ++h) {
+      const std::size_t at = (static_cast<std::size_t>(l) * survey.heads + h) * nm + mech;
+      v.cells.push_back(v.wholeMatrix ? survey.matrixThumbnails[at]
+                                      : rowThumbnail(survey.prepared[l][mech][h]->row(v.query), t));
+      v.cellMetric.push_back(metricOf(survey.measures[at], v.metric));
+    }
+
+  for (int k = 0; k < nm; ++k) {
+    ModelViews::Curve c;
+    c.mechanism = survey.mechanisms[k];
+    c.name = survey.names[k];
+    c.rgb = survey.rgb[k];
+    for (int m = 0; m < 3; ++m) {
+      for (int l = 0; l < survey.layers; ++l) {
+        double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
+        int used = 0;
+        for (int h = 0; h < survey.heads; ++h) {
+          const double x = metricOf(survey.at(l, h, k), static_cast<SurveyMetric>(m));
+          if (!std::isfinite(x)) continue;
+          sum += x;
+          lo = std::min(lo, x);
+          hi = std::max(hi, x);
+          ++used;
+        }
+        c.mean[m].push_back(used ? sum / used : kNaN);
+        c.lo[m].push_back(used ? lo : kNaN);
+        c.hi[m].push_back(used ? hi : kNaN);
+      }
+    }
+    v.curves.push_back(std::move(c));
+  }
+
+  v.gridRows = t.gridRows;
+  v.gridCols = t.gridCols;
+  v.gridFirstToken = t.gridFirstToken;
+  const bool cls = t.hasGrid() && t.gridFirstToken > 0;
+  v.rolloutQuery = cls ? 0 : v.query;
+  if (rollout) {
+    v.fusion = rollout->fusion;
+    v.discardRatio = rollout->discardRatio;
+    v.rolloutNote = rollout->note;
+    for (std::size_t k = 0; k < rollout->maps.size(); ++k) {
+      v.rolloutMechanisms.push_back(survey.mechanisms[k]);
+      v.rolloutNames.push_back(survey.names[k]);
+      v.rolloutRgb.push_back(survey.rgb[k]);
+      VectorD row = rollout->maps[k].row(v.rolloutQuery).transpose();
+      // Over the patches only (as vit-explain shows it): the CLS token's weight on itself and on
+      // the registers (the identity's share) would set the colour range of every map.
+      if (t.hasGrid())
+        for (int j = 0; j < t.gridFirstToken; ++j) row[j] = 0.0;
+      v.rolloutRows.push_back(std::move(row));
+    }
+  } else {
+    v.rolloutNote = "rollout not computed";
+  }
+
+  v.clsMass = e.clsMass;
+  if (!cls) {
+    v.clsNote = "CLS maps need an image model with a CLS token";
+  } else {
+    for (int h = 0; h < survey.heads; ++h) {
+      const VectorD row = survey.prepared[v.layer][mech][h]->row(0);
+      const VectorD patches = row.segment(t.gridFirstToken, static_cast<Eigen::Index>(t.gridRows) * t.gridCols);
+      v.clsMaps.push_back(rowThumbnail(row, t));
+      v.clsMasks.push_back(massMask(patches, e.clsMass));
+    }
+  }
+  return v;
+}
+
+std::shared_ptr<const Results> withModelViews(const Results& base, const ModelSurvey& survey, const Rollout* rollout,
+                                              const Session& session) {
+  auto out = std::make_shared<Results>(base);
+  out->modelViews = std::make_shared<const ModelViews>(modelViews(survey, rollout, session, base.query));
+  return out;
+}
+
+std::string surveyCsv(const ModelSurvey& s) {
+  std::ostringstream os;
+  os.precision(9);
+  os << "layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error\n";
+  auto num = [](double v) {
+    if (std::isnan(v)) return std::string();
+    if (std::isinf(v)) return std::string(v > 0 ? "inf" : "-inf");
+    std::ostringstream o;
+    o.precision(9);
+    o << v;
+    return o.str();
+  };
+  for (int l = 0; l < s.layers; ++l)
+    for (int h = 0; h < s.heads; ++h)
+      for (std::size_t k = 0; k < s.mechanisms.size(); ++k) {
+        const HeadMeasures& m = s.at(l, h, static_cast<int>(k));
+        os << l << ',' << h << ',' << s.mechanisms[k] << ',' << num(m.entropy) << ',' << num(m.effectiveRank) << ','
+           << (std::isnan(m.effectiveRank) ? std::string() : std::to_string(m.numericalRank)) << ',' << num(m.kl)
+           << ',' << num(m.outputError) << '\n';
+      }
+  return os.str();
+}
+
+std::string surveyJson(const ModelSurvey& s) {
+  std::ostringstream os;
+  os << "{\n  \"layers\": " << s.layers << ",\n  \"heads\": " << s.heads << ",\n  \"n\": " << s.n
+     << ",\n  \"rows\": [";
+  bool first = true;
+  for (int l = 0; l < s.layers; ++l)
+    for (int h = 0; h < s.heads; ++h)
+      for (std::size_t k = 0; k < s.mechanisms.size(); ++k) {
+        const HeadMeasures& m = s.at(l, h, static_cast<int>(k));
+        os << (first ? "\n" : ",\n") << "    {\"layer\": " << l << ", \"head\": " << h << ", \"mechanism\": \""
+           << s.mechanisms[k] << "\", \"entropy\": " << json(m.entropy)
+           << ", \"effective_rank\": " << json(m.effectiveRank) << ", \"numerical_rank\": "
+           << (std::isnan(m.effectiveRank) ? std::string("null") : std::to_string(m.numericalRank))
+           << ", \"kl\": " << json(m.kl) << ", \"output_error\": " << json(m.outputError) << "}";
+        first = false;
+      }
+  os << "\n  ]\n}\n";
+  return os.str();
+}
+
+}  // namespace attnscope

@@ -1,0 +1,103 @@
+// The model explorer's analysis (issue 13): every layer and head of a checkpoint through every
+// registered mechanism on the model's own Q/K/V — the same computeAnalysis / computeSpectra the
+// single-layer path runs, once per layer with every head — plus attention rollout (Abnar & Zuidema
+// 2020, as vit-explain) and DINO's CLS maps with a mass threshold. One path for the window and
+// `attnscope compute --layer all` / `render --panels model-view,…`.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "attnscope/attention.h"
+#include "attnscope/progress.h"
+#include "model/model_source.h"
+#include "model/model_views.h"
+#include "model/results.h"
+#include "session/session.h"
+
+namespace attnscope {
+
+/// One head of one layer through one mechanism (MATH.md "Metrics").
+struct HeadMeasures {
+  double entropy = 0;        ///< mean normalised row entropy
+  double effectiveRank = 0;  ///< NaN when the spectrum was not computed (dense above the limit)
+  int numericalRank = 0;     ///< 0 when not computed
+  double kl = 0;             ///< mean KL(softmax ‖ this); 0 for softmax, +inf where undefined
+  double outputError = 0;    ///< ‖O − O_soft‖_F / ‖O_soft‖_F
+};
+
+struct SurveyOptions {
+  bool spectra = true;  ///< effective and numerical ranks (dense for softmax, within session.maxDenseN)
+  /// Whole-map thumbnails (block means of every N×N map): up to this N (0 = none).
+  int matrixThumbnailMaxN = 512;
+  int thumbnailSide = 48;  ///< whole-map thumbnails are at most this many cells a side
+};
+
+struct ModelSurvey {
+  Session session;                     ///< what it was computed for
+  std::shared_ptr<const ModelRun> run;  ///< the forward: tokens, image, every layer's Q/K/V
+  int layers = 0, heads = 0, n = 0;
+  std::vector<std::string> mechanisms, names;  ///< registry ids and display names
+  std::vector<std::uint32_t> rgb;
+  /// (layer·heads + head)·mechanisms + mechanism
+  std::vector<HeadMeasures> measures;
+  /// [layer][mechanism][head]: rows of any query in O(N·r)
+  std::vector<std::vector<std::vector<std::shared_ptr<const PreparedAttention>>>> prepared;
+  /// Whole-map thumbnails, indexed like `measures` (empty above SurveyOptions::matrixThumbnailMaxN).
+  std::vector<Thumbnail> matrixThumbnails;
+  /// Why a mechanism has no ranks (per mechanism, empty when it has them).
+  std::vector<std::string> spectrumNotes;
+
+  const HeadMeasures& at(int layer, int head, int mechanism) const {
+    return measures[(static_cast<std::size_t>(layer) * heads + head) * mechanisms.size() + mechanism];
+  }
+  /// The registry index of `id`; throws InvalidArgument naming the ids.
+  int mechanismIndex(const std::string& id) const;
+};
+
+/// Runs (or reuses, model_source.h) the forward of session.model on the session's source and
+/// analyses every layer with every head. Progress over the layers; Cancelled between heads.
+/// Throws InvalidArgument / FileError as the single-layer path does.
+std::shared_ptr<const ModelSurvey> surveyModel(const Session& session, const SurveyOptions& options = {},
+                                               const JobControl& job = {});
+
+/// Attention rollout of every mechanism: per layer the heads fused (mean | max | min), the lowest
+/// `discardRatio` of the fused entries set to 0 (never entry (0, 0)), Ā = (A + I)/2 with rows
+/// renormalised, R = Ā_L ⋯ Ā_1.
+struct Rollout {
+  HeadFusion fusion = HeadFusion::Mean;
+  double discardRatio = 0;
+  std::vector<MatrixD> maps;  ///< per mechanism, N × N (empty when not computed)
+  std::string note;           ///< why there are none
+};
+/// Dense maps of every head of every layer, one at a time (each N² within session.matrixBudgetBytes,
+/// else the note says so and `maps` stays empty).
+std::shared_ptr<const Rollout> computeRollout(const ModelSurvey& survey, HeadFusion fusion, double discardRatio,
+                                              const JobControl& job = {});
+
+/// The steps of the rollout, for tests and other callers.
+/// @param[in] heads  #heads matrices, each N by N
+MatrixD fuseHeads(const std::vector<MatrixD>& heads, HeadFusion fusion);
+/// The lowest floor(ratio·N²) entries (ties by index) set to 0, except entry (0, 0).
+void discardLowest(MatrixD& fused, double ratio);
+/// @param[in] fused  per layer, N by N (after discardLowest); @return R = Ā_L ⋯ Ā_1
+MatrixD rolloutChain(const std::vector<MatrixD>& fused);
+
+/// The fewest entries (largest first, ties by index) whose sum reaches `fraction` of the total.
+std::vector<char> massMask(const VectorD& values, double fraction);
+
+/// What the views show for the session's layer, head, query and explorer settings (cheap: rows of
+/// the prepared maps). `rollout` may be null. Throws InvalidArgument for an unknown mechanism.
+ModelViews modelViews(const ModelSurvey& survey, const Rollout* rollout, const Session& session, int query);
+
+/// `base` with Results::modelViews for its query (modelViews()).
+std::shared_ptr<const Results> withModelViews(const Results& base, const ModelSurvey& survey, const Rollout* rollout,
+                                              const Session& session);
+
+/// layers.csv: layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error.
+std::string surveyCsv(const ModelSurvey& survey);
+/// layers.json: {"layers", "heads", "n", "rows": [{layer, head, mechanism, …}]} (non-finite → null).
+std::string surveyJson(const ModelSurvey& survey);
+
+}  // namespace attnscope

@@ -1,0 +1,252 @@
+// The model explorer in the window (issue 13) on a tiny random checkpoint in the HF ViT layout:
+// open it, step layers and heads by keys, select a cell of the model view by a click, every view
+// draws, export the model panels, and a model folder that disappears leaves the session intact.
+// Times of the layer switch (key press → new maps and model views on screen) are printed with
+// qInfo; ATTNSCOPE_MEASURE_MODEL=PATH (and ATTNSCOPE_MEASURE_SOURCE=image|text) measures them on
+// any checkpoint (docs and the closing notes' numbers).
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QImage>
+#include <QSettings>
+#include <QSlider>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <qcustomplot.h>
+
+#include "figures/mosaic.h"
+#include "gui/figure_panel.h"
+#include "gui/main_window.h"
+#include "gui/maps_panel.h"
+#include "gui/model_bar.h"
+#include "st_writer.h"
+
+using namespace attnscope;
+using namespace attnscope::gui;
+
+namespace {
+
+bool waitIdle(MainWindow& w, int timeoutMs = 300000) {
+  QElapsedTimer t;
+  t.start();
+  QTest::qWait(5);
+  while (w.controller()->jobs()->busy()) {
+    if (t.elapsed() > timeoutMs) return false;
+    QTest::qWait(5);
+  }
+  return true;
+}
+
+/// Waits until the analysis and the model views show `layer` (or the timeout); returns the ms.
+qint64 waitForLayer(MainWindow& w, int layer, int timeoutMs = 60000) {
+  QElapsedTimer t;
+  t.start();
+  while (t.elapsed() < timeoutMs) {
+    const auto r = w.modelViewPanel()->results();
+    if (r && r->modelViews && r->modelViews->layer == layer && !w.controller()->jobs()->busy("input") &&
+        !w.controller()->jobs()->busy("analysis") && w.mapsPanel()->results() &&
+        w.mapsPanel()->results()->session.model.layer == layer)
+      return t.elapsed();
+    QTest::qWait(1);
+  }
+  return -1;
+}
+
+std::string tinyVit(const QTemporaryDir& dir, const QString& name) {
+  const QString model = dir.filePath(name);
+  QDir().mkpath(model);
+  test::writeCheckpoint(model.toStdString(), test::tinyHfVit());
+  return model.toStdString();
+}
+
+QPoint cellCentre(QCustomPlot* plot, int row, int col) {
+  for (QCPAxisRect* rect : plot->axisRects()) {
+    if (rect->objectName() != QLatin1String("attnscope-mosaic")) continue;
+    return QPoint(int(rect->axis(QCPAxis::atBottom)->coordToPixel(col + 0.45)),
+                  int(rect->axis(QCPAxis::atLeft)->coordToPixel(row + 0.45)));
+  }
+  return QPoint(-1, -1);
+}
+
+}  // namespace
+
+class ModelExplorerTests : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+
+ private slots:
+  void initTestCase() {
+    QCoreApplication::setOrganizationName("attnscope-tests");
+    QSettings().clear();
+  }
+
+  void openStepClickAndExport() {
+    MainWindow w;
+    w.resize(1580, 960);
+    w.show();
+    Session start;
+    start.source.kind = SourceKind::SampleText;  // a text: opening an image model switches to the sample image
+    w.start(start);
+    QVERIFY(waitIdle(w));
+    const std::string model = tinyVit(dir_, "vit");
+    w.openModel(QString::fromStdString(model));
+    QVERIFY(waitIdle(w));
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    const Session& s = w.controller()->session();
+    QCOMPARE(s.model.path, model);
+    QCOMPARE(s.source.kind, SourceKind::SampleImage);
+    QVERIFY(w.modelBar()->isVisible());
+    QCOMPARE(w.controller()->modelLayers(), 2);
+    QCOMPARE(w.modelBar()->layerBox()->maximum(), 1);
+    QVERIFY(w.controller()->survey());
+    auto views = w.modelViewPanel()->results()->modelViews;
+    QVERIFY(views);
+    QCOMPARE(views->layer, 1);
+    QCOMPARE(int(views->cells.size()), 4);
+    QVERIFY(!views->rolloutRows.empty());  // the rollout arrived too
+
+    // Keys: [ goes to layer 0, . to the next head, , back.
+    w.activateWindow();
+    QTest::keyClick(&w, Qt::Key_BracketLeft);
+    QVERIFY(waitForLayer(w, 0) >= 0);
+    QCOMPARE(w.controller()->session().model.layer, 0);
+    QCOMPARE(w.modelBar()->layerSlider()->value(), 0);
+    const int head = w.controller()->session().head;  // the mean after opening
+    QCOMPARE(head, Session::kHeadMean);
+    QTest::keyClick(&w, Qt::Key_Period);
+    QVERIFY(waitIdle(w));
+    QCOMPARE(w.controller()->session().head, 0);
+    QTest::keyClick(&w, Qt::Key_Period);
+    QVERIFY(waitIdle(w));
+    QCOMPARE(w.controller()->session().head, 1);
+    QTest::keyClick(&w, Qt::Key_Period);  // no head 2: stays
+    QVERIFY(waitIdle(w));
+    QCOMPARE(w.controller()->session().head, 1);
+    QTest::keyClick(&w, Qt::Key_BracketRight);
+    QVERIFY(waitForLayer(w, 1) >= 0);
+
+    // A click on cell (layer 0, head 0) of the model view selects it.
+    w.viewTabs()->setCurrentWidget(w.modelViewPanel());
+    QTest::qWait(50);
+    QCOMPARE(QString::fromStdString(w.controller()->session().view.explorer.panel), QStringLiteral("model-view"));
+    const QPoint p = cellCentre(w.modelViewPanel()->plot(), 0, 0);
+    QVERIFY(p.x() >= 0);
+    QCOMPARE(mosaicCellAt(w.modelViewPanel()->plot(), p), std::make_pair(0, 0));
+    QTest::mouseClick(w.modelViewPanel()->plot(), Qt::LeftButton, {}, p);
+    QVERIFY(waitForLayer(w, 0) >= 0);
+    QCOMPARE(w.controller()->session().head, 0);
+    QCOMPARE(w.modelViewPanel()->results()->modelViews->head, 0);
+
+    // Every view draws something; the layer curves have one graph per mechanism and metric.
+    for (FigurePanel* panel : {w.modelViewPanel(), w.layerCurvesPanel(), w.rolloutPanel(), w.clsMapsPanel()})
+      QVERIFY(panel->plot()->plottableCount() >= 1);
+    QVERIFY(w.layerCurvesPanel()->plot()->graphCount() >= 9);
+
+    // Export each model panel.
+    for (Panel panel : {Panel::ModelView, Panel::LayerCurves, Panel::Rollout, Panel::ClsMaps}) {
+      const QString out = dir_.filePath(QString::fromStdString(toString(panel)) + ".png");
+      QVERIFY(w.exportFigureTo(out, {panel}, 96));
+      QImage img(out);
+      QVERIFY(!img.isNull() && img.width() > 300 && img.height() > 100);
+    }
+
+    // The session saves the model, layer, head and view, and loads back to the same state.
+    const QString sessionFile = dir_.filePath("model-session.json");
+    w.saveSessionTo(sessionFile);
+    const Session saved = loadSession(sessionFile);
+    QCOMPARE(saved.model.path, model);
+    QCOMPARE(saved.model.layer, 0);
+    QCOMPARE(saved.head, 0);
+    QCOMPARE(saved.view.explorer.panel, std::string("model-view"));
+
+    // Screenshots for the README (Xvfb pass).
+    const QByteArray shots = qgetenv("ATTNSCOPE_SCREENSHOT_DIR");
+    if (!shots.isEmpty()) {
+      w.grab().save(QString::fromLocal8Bit(shots) + "/explorer-model-view.png");
+      w.showView("cls-maps");
+      QTest::qWait(200);
+      w.grab().save(QString::fromLocal8Bit(shots) + "/explorer-cls-maps.png");
+    }
+  }
+
+  void aModelThatDisappearsKeepsTheSession() {
+    MainWindow w;
+    w.show();
+    const std::string model = tinyVit(dir_, "vanishing");
+    Session s;
+    s.model.path = model;
+    w.start(s);
+    QVERIFY(waitIdle(w));
+    QVERIFY(w.controller()->results());
+    QVERIFY(w.lastError().isEmpty());
+    const Session before = w.controller()->session();
+    QVERIFY(QDir(QString::fromStdString(model)).removeRecursively());
+    // Another layer needs the files again (their times changed): the load fails and says so.
+    QTest::keyClick(&w, Qt::Key_BracketLeft);
+    QVERIFY(waitIdle(w));
+    QVERIFY2(w.lastError().contains(QStringLiteral("vanishing")), qPrintable(w.lastError()));
+    QCOMPARE(w.controller()->session().model.layer, before.model.layer);
+    QCOMPARE(w.controller()->session().model.path, model);
+    QVERIFY(w.controller()->results());  // the maps on screen stay
+    // A checkpoint that fails half-way (a truncated file) leaves the session as it was too.
+    const std::string broken = tinyVit(dir_, "broken");
+    QFile f(QString::fromStdString(broken + "/model.safetensors"));
+    QVERIFY(f.open(QIODevice::ReadWrite));
+    QVERIFY(f.resize(f.size() / 2));
+    f.close();
+    const Session kept = w.controller()->session();
+    w.openModel(QString::fromStdString(broken));
+    QVERIFY(waitIdle(w));
+    QVERIFY(!w.lastError().isEmpty());
+    QCOMPARE(w.controller()->session().model.path, kept.model.path);
+  }
+
+  void layerSwitchTimes() {
+    // The tiny model always; a real-sized one when ATTNSCOPE_MEASURE_MODEL names it.
+    QStringList models{QString::fromStdString(tinyVit(dir_, "timing"))};
+    const QString extra = qEnvironmentVariable("ATTNSCOPE_MEASURE_MODEL");
+    if (!extra.isEmpty()) models << extra;
+    for (const QString& path : models) {
+      MainWindow w;
+      w.resize(1580, 960);
+      w.show();
+      Session s;
+      s.source.kind = qEnvironmentVariable("ATTNSCOPE_MEASURE_SOURCE") == "text" && path == extra
+                          ? SourceKind::SampleText
+                          : SourceKind::SampleImage;
+      s.model.path = path.toStdString();
+      s.input.textTokenBudget = 1024;
+      QElapsedTimer t;
+      t.start();
+      w.start(s);
+      QVERIFY(waitIdle(w));
+      const qint64 first = t.elapsed();
+      QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+      const int layers = w.controller()->modelLayers();
+      std::vector<qint64> times;
+      for (int i = 0; i < std::min(layers - 1, 6); ++i) {
+        const int target = w.controller()->session().model.layer < 0 ? layers - 2
+                                                                     : w.controller()->session().model.layer - 1;
+        QTest::keyClick(&w, Qt::Key_BracketLeft);
+        const qint64 ms = waitForLayer(w, target);
+        QVERIFY(ms >= 0);
+        times.push_back(ms);
+        QVERIFY(waitIdle(w));  // spectra and timing of the new layer, before the next step
+      }
+      std::sort(times.begin(), times.end());
+      QElapsedTimer g;
+      g.start();
+      w.modelViewPanel()->redraw();
+      const qint64 grid = g.elapsed();
+      qInfo("model %s: N = %d, %d layers × %d heads: open + every layer %lld ms; layer switch median %lld ms (max %lld); "
+            "model-view redraw %lld ms",
+            qPrintable(QFileInfo(path).fileName()), w.controller()->survey()->n, layers, w.controller()->modelHeads(),
+            first, times.empty() ? -1 : times[times.size() / 2], times.empty() ? -1 : times.back(), grid);
+    }
+  }
+};
+
+QTEST_MAIN(ModelExplorerTests)
+#include "test_model_explorer.moc"
