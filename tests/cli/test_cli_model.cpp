@@ -214,6 +214,81 @@ class CliModelTest : public QObject {
     REQUIRE_RUN(missing, 1);
     QVERIFY2(missing.err.contains("nowhere"), qPrintable(missing.err));
   }
+  void layerAllTableEqualsPerLayerComputeRuns() {
+    const QString model = dir_.filePath("vit-all");
+    QVERIFY(QDir().mkpath(model));
+    writeCheckpoint(model.toStdString(), tinyHfVit());
+    const QString all = dir_.filePath("all");
+    const Run r = run({"compute", "--model", model, "--sample", "image", "--layer", "all", "--rollout", "--fusion", "max",
+                       "--discard", "0.2", "--out-dir", all});
+    REQUIRE_RUN(r, 0);
+    QFile csv(all + "/layers.csv");
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(csv.readAll()).trimmed().split('\n');
+    QCOMPARE(lines.size(), 1 + 2 * 2 * 3);  // 2 layers × 2 heads × 3 mechanisms
+    QCOMPARE(lines[0], QStringLiteral("layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error"));
+    const QJsonObject table = readJson(all + "/layers.json");
+    QCOMPARE(table["rows"].toArray().size(), 12);
+    for (const char* m : {"softmax", "linear", "mhla"}) {
+      const MatrixD roll = load(all + "/rollout_" + m + ".npy");
+      QCOMPARE(int(roll.rows()), 5);
+      for (int i = 0; i < 5; ++i) QVERIFY(std::abs(roll.row(i).sum() - 1.0) < 1e-9);
+    }
+    // Each line equals what `compute --layer L --head all` gives for that layer and head.
+    for (int layer = 0; layer < 2; ++layer) {
+      const QString one = dir_.filePath(QStringLiteral("one%1").arg(layer));
+      const Run o = run({"compute", "--model", model, "--sample", "image", "--layer", QString::number(layer), "--head",
+                         "all", "--out-dir", one});
+      REQUIRE_RUN(o, 0);
+      const QJsonObject mech = readJson(one + "/metrics.json")["mechanisms"].toObject();
+      for (const QString& line : lines.mid(1)) {
+        const QStringList f = line.split(',');
+        if (f[0].toInt() != layer) continue;
+        const QJsonObject h = mech[f[2]].toObject()["heads"].toArray()[f[1].toInt()].toObject();
+        auto close = [](double a, double b) { return std::abs(a - b) <= 1e-7 * std::max(1.0, std::abs(b)); };
+        QVERIFY2(close(f[3].toDouble(), h["normalised_entropy"].toDouble()), qPrintable(line));
+        QVERIFY2(close(f[4].toDouble(), h["effective_rank"].toDouble()), qPrintable(line));
+        QCOMPARE(f[5].toInt(), h["numerical_rank"].toInt());
+        QVERIFY2(close(f[6].toDouble(), h["kl_to_softmax"].toDouble()), qPrintable(line));
+        QVERIFY2(close(f[7].toDouble(), h["output_relative_error"].toDouble()), qPrintable(line));
+      }
+    }
+  }
+
+  void renderMakesEachModelPanel() {
+    const QString model = dir_.filePath("vit-panels");
+    QVERIFY(QDir().mkpath(model));
+    writeCheckpoint(model.toStdString(), tinyHfVit());
+    for (const char* panel : {"model-view", "layer-curves", "rollout", "cls-maps"}) {
+      const QString out = dir_.filePath(QStringLiteral("%1.png").arg(panel));
+      const Run r = run({"render", "--model", model, "--sample", "image", "--panel", panel, "--out", out, "--dpi", "96"});
+      REQUIRE_RUN(r, 0);
+      const QImage img(out);
+      QVERIFY2(!img.isNull() && img.width() >= 1400 && img.height() > 100, panel);
+    }
+    const QString svg = dir_.filePath("all-model.svg");
+    const Run all = run({"render", "--model", model, "--sample", "image", "--panels",
+                         "maps,model-view,layer-curves,rollout,cls-maps", "--view-mechanism", "mhla", "--metric", "rank",
+                         "--fusion", "min", "--cls-mass", "0.3", "--out", svg});
+    REQUIRE_RUN(all, 0);
+    QVERIFY(head(svg, 200).contains("<svg") || head(svg, 200).contains("<?xml"));
+    // Mistakes are named before anything runs.
+    const Run noModel = run({"render", "--sample", "image", "--panel", "rollout", "--out", dir_.filePath("x.png")});
+    REQUIRE_RUN(noModel, 2);
+    QVERIFY2(noModel.err.contains("need --model"), qPrintable(noModel.err));
+    const Run badMech = run({"render", "--model", model, "--sample", "image", "--panel", "model-view", "--view-mechanism",
+                             "nope", "--out", dir_.filePath("y.png")});
+    REQUIRE_RUN(badMech, 2);
+    QVERIFY2(badMech.err.contains("nope"), qPrintable(badMech.err));
+    const Run renderAll = run({"render", "--model", model, "--sample", "image", "--layer", "all", "--out", dir_.filePath("z.png")});
+    REQUIRE_RUN(renderAll, 2);
+    const Run rollout = run({"compute", "--model", model, "--sample", "image", "--rollout", "--out-dir", dir_.filePath("r")});
+    REQUIRE_RUN(rollout, 2);
+    QVERIFY2(rollout.err.contains("--layer all"), qPrintable(rollout.err));
+    const Run badPanel = run({"render", "--model", model, "--sample", "image", "--panel", "heads", "--out", dir_.filePath("w.png")});
+    REQUIRE_RUN(badPanel, 2);
+    QVERIFY2(badPanel.err.contains("cls-maps"), qPrintable(badPanel.err));
+  }
 };
 
 QTEST_GUILESS_MAIN(CliModelTest)
