@@ -129,8 +129,18 @@ void ExplorerController::analyse() {
   auto previous = state_;
   jobs_.cancel(QStringLiteral("spectra"));
   jobs_.cancel(QStringLiteral("timing"));
+  // A layer or head of the surveyed model: its numbers are in the survey already.
+  std::shared_ptr<const Analysis> surveyed;
+  if (survey_ && surveyKey(s) == surveyKey_) {
+    try {
+      surveyed = survey_->analyses.at(static_cast<std::size_t>(sessionLayer(s, survey_->layers)));
+    } catch (const std::exception&) {
+      surveyed.reset();  // computeAnalysis names what is wrong
+    }
+  }
   jobs_.start(QStringLiteral("analysis"), tr("computing attention"),
-              [s, input, gen, previous](const JobControl& job) {
+              [s, input, gen, previous, surveyed](const JobControl& job) {
+                if (surveyed) return selectHeads(*surveyed, s, input, gen);
                 return computeAnalysis(s, input, gen, previous, job);
               },
               [this, s](std::shared_ptr<const Analysis> analysis) {
@@ -177,8 +187,7 @@ void ExplorerController::rebuildFull() {
 void ExplorerController::updateSurvey() {
   const std::string key = surveyKey(session_);
   if (key.empty()) {
-    jobs_.cancel(QStringLiteral("survey"));
-    jobs_.cancel(QStringLiteral("rollout"));
+    for (const char* c : {"survey", "rollout", "ranks"}) jobs_.cancel(QLatin1String(c));
     survey_.reset();
     rollout_.reset();
     surveyKey_.clear();
@@ -192,7 +201,11 @@ void ExplorerController::updateSurvey() {
   rolloutKey_.clear();
   const Session s = session_;
   jobs_.start(QStringLiteral("survey"), tr("every layer and head"),
-              [s](const JobControl& job) { return surveyModel(s, {}, job); },
+              [s](const JobControl& job) {
+                SurveyOptions o;
+                o.spectra = false;  // the ranks follow as their own job (dense causal spectra are slow)
+                return surveyModel(s, o, job);
+              },
               [this, key](std::shared_ptr<const ModelSurvey> survey) {
                 if (key != surveyKey_) return;
                 survey_ = std::move(survey);
@@ -200,6 +213,24 @@ void ExplorerController::updateSurvey() {
                 rebuildFull();
                 emit modelViewsReady(full_);
                 startRollout();
+                startRanks();
+              });
+}
+
+void ExplorerController::startRanks() {
+  if (!survey_ || survey_->ranks) return;
+  auto survey = survey_;
+  jobs_.start(QStringLiteral("ranks"), tr("ranks of every head"),
+              [survey](const JobControl& job) {
+                auto ranked = std::make_shared<ModelSurvey>(*survey);
+                addRanks(*ranked, job);
+                return std::shared_ptr<const ModelSurvey>(std::move(ranked));
+              },
+              [this, survey](std::shared_ptr<const ModelSurvey> ranked) {
+                if (survey != survey_) return;
+                survey_ = std::move(ranked);
+                rebuildFull();
+                emit modelViewsReady(full_);
               });
 }
 
@@ -220,7 +251,9 @@ void ExplorerController::startRollout() {
   jobs_.start(QStringLiteral("rollout"), tr("attention rollout"),
               [survey, fusion, discard](const JobControl& job) { return computeRollout(*survey, fusion, discard, job); },
               [this, survey, key](std::shared_ptr<const Rollout> rollout) {
-                if (survey != survey_ || key != rolloutKey_) return;
+                if (key != rolloutKey_ || !survey_ || survey->run != survey_->run ||
+                    survey->session.toJson() != survey_->session.toJson())
+                  return;
                 rollout_ = std::move(rollout);
                 rebuildFull();
                 emit modelViewsReady(full_);

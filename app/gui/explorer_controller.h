@@ -79,6 +79,8 @@ class ExplorerController : public QObject {
   /// Starts the survey (and rollout) when the session's model needs one that is not there yet.
   void updateSurvey();
   void startRollout();
+  /// The ranks of every head (addRanks) as a job of their own after the survey.
+  void startRanks();
   /// After a failed load: finish the work the load cancelled for the session we went back to.
   void resumeAfterRevert();
 

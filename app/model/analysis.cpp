@@ -1,10 +1,12 @@
 #include "model/analysis.h"
 
+#include <algorithm>
 #include <optional>
 #include <sstream>
 
 #include "attnscope/error.h"
 #include "attnscope/metrics.h"
+#include "model/mechanism_registry.h"
 
 namespace attnscope {
 
@@ -31,6 +33,59 @@ std::string partKey(const MechanismSpec& spec, const Session& s, std::uint64_t i
      << ':';
   for (Eigen::Index i = 0; i < spec.mixing.size(); ++i) os << spec.mixing.data()[i] << ',';
   return os.str();
+}
+
+std::vector<std::string> partKeys(const std::vector<MechanismSpec>& specs, const Session& s,
+                                  std::uint64_t inputGen, const std::vector<int>& heads, bool metrics) {
+  // Every mechanism but the reference is measured against it (KL, output error).
+  std::vector<std::string> keys;
+  for (std::size_t k = 0; k < specs.size(); ++k) {
+    const std::string own = partKey(specs[k], s, inputGen, heads, metrics);
+    keys.push_back(k == 0 ? own : own + "|ref" + keys[0]);
+  }
+  return keys;
+}
+
+std::shared_ptr<const Analysis> selectHeads(const Analysis& all, const Session& s,
+                                            std::shared_ptr<const Input> input, std::uint64_t inputGen) {
+  if (!all.results) throw InvalidArgument("selectHeads: an empty analysis");
+  auto state = std::make_shared<Analysis>();
+  state->input = input;
+  state->inputGeneration = inputGen;
+  AnalysisFrame frame = beginAnalysis(s, input);
+  std::shared_ptr<Results> res = frame.results;
+  std::vector<std::size_t> at;  // positions of the session's heads among all's
+  for (int h : res->heads) {
+    const auto it = std::find(all.results->heads.begin(), all.results->heads.end(), h);
+    if (it == all.results->heads.end())
+      throw InvalidArgument("selectHeads: head " + std::to_string(h) + " was not analysed");
+    at.push_back(static_cast<std::size_t>(it - all.results->heads.begin()));
+  }
+  const bool metrics = !all.parts.empty() && !all.parts[0]->result.metrics.empty();
+  const std::vector<std::string> keys = partKeys(frame.mechanisms.specs, s, inputGen, res->heads, metrics);
+  const std::vector<MechanismEntry>& entries = mechanismRegistry();
+  for (std::size_t k = 0; k < all.parts.size() && k < entries.size(); ++k) {
+    const MechanismPart& from = *all.parts[k];
+    auto part = std::make_shared<MechanismPart>();
+    part->key = keys[k];
+    MechanismResult& mr = part->result;
+    describeMechanism(mr, frame.mechanisms.specs[k], entries[k], res->n, res->dk);
+    auto pick = [&at](const auto& v, auto& out) {
+      for (std::size_t i : at)
+        if (i < v.size()) out.push_back(v[i]);
+    };
+    pick(from.result.outputs, mr.outputs);
+    pick(from.result.metrics, mr.metrics);
+    pick(from.result.klToSoftmax, mr.klToSoftmax);
+    pick(from.result.outputRelError, mr.outputRelError);
+    pick(from.prepared, part->prepared);
+    state->parts.push_back(part);
+    state->recomputed.push_back(false);
+    res->mechanisms.push_back(mr);
+  }
+  state->results = res;
+  state->results = withQuery(*state, res->query);
+  return state;
 }
 
 std::vector<VectorD> Analysis::rowsFor(int query) const {
@@ -66,12 +121,9 @@ std::shared_ptr<const Analysis> computeAnalysis(const Session& s,
   const std::vector<MechanismEntry>& entries = mechanismRegistry();
   const int nm = static_cast<int>(entries.size());
   const int nh = static_cast<int>(res->heads.size());
-  std::string referenceKey;
+  const std::vector<std::string> keys = partKeys(mech.specs, s, inputGen, res->heads, metrics);
   for (int k = 0; k < nm; ++k) {
-    // Every mechanism but the reference is measured against it (KL, output error).
-    const std::string own = partKey(mech.specs[k], s, inputGen, res->heads, metrics);
-    const std::string key = k == 0 ? own : own + "|ref" + referenceKey;
-    if (k == 0) referenceKey = own;
+    const std::string& key = keys[k];
     state->recomputed.push_back(false);
     if (previous && k < int(previous->parts.size()) && previous->parts[k] &&
         previous->parts[k]->key == key) {

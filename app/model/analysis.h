@@ -62,6 +62,18 @@ std::shared_ptr<const Analysis> computeAnalysis(const Session& session,
                                                 std::shared_ptr<const Analysis> previous,
                                                 const JobControl& job, bool metrics = true);
 
+/// The key computeAnalysis gives each mechanism's part (the reference's own key is part of every
+/// other one: they are measured against it).
+std::vector<std::string> partKeys(const std::vector<MechanismSpec>& specs, const Session& session,
+                                  std::uint64_t inputGeneration, const std::vector<int>& heads, bool metrics);
+
+/// The analysis of the session's heads taken from `all`, an analysis of every head of the same
+/// Q/K/V (`input`) with the same settings: the numbers computeAnalysis would give, without
+/// computing them again (the window's layer switch reads them from the model survey). Throws
+/// InvalidArgument when `all` lacks a head the session selects.
+std::shared_ptr<const Analysis> selectHeads(const Analysis& all, const Session& session,
+                                            std::shared_ptr<const Input> input, std::uint64_t inputGeneration);
+
 /// Results with the query replaced (rows recomputed from the prepared maps; cheap).
 std::shared_ptr<const Results> withQuery(const Analysis& analysis, int query);
 

@@ -168,15 +168,15 @@ std::shared_ptr<const ModelSurvey> surveyModel(const Session& session, const Sur
   Session s = session;
   s.head = Session::kHeadAll;
   for (int l = 0; l < L; ++l) {
-    const double from = 0.1 + 0.9 * l / L, width = 0.9 / L;
+    const double span = options.spectra ? 0.45 : 0.9;  // the ranks take the rest
+    const double from = 0.1 + span * l / L, width = span / L;
     s.model.layer = l;
     auto input = std::make_shared<Input>();
     input->tokens = run.input.tokens;
     input->qkv = run.forward.layers[l].qkv;
     const std::shared_ptr<const Analysis> analysis =
-        computeAnalysis(s, input, 0, nullptr, subJob(job, from, width * 0.5), true);
-    std::optional<SpectraResult> spectra;
-    if (options.spectra) spectra = computeSpectra(*analysis, spectrumOptions(s), subJob(job, from + width * 0.5, width * 0.4));
+        computeAnalysis(s, input, 0, nullptr, subJob(job, from, width), true);
+    survey->analyses.push_back(analysis);
     survey->prepared[l].resize(nm);
     for (int k = 0; k < nm; ++k) {
       const MechanismResult& mr = analysis->results->mechanisms[k];
@@ -187,10 +187,6 @@ std::shared_ptr<const ModelSurvey> surveyModel(const Session& session, const Sur
         m.kl = h < int(mr.klToSoftmax.size()) ? mr.klToSoftmax[h] : kNaN;
         m.outputError = h < int(mr.outputRelError.size()) ? mr.outputRelError[h] : kNaN;
         m.effectiveRank = kNaN;
-        if (spectra && h < int(spectra->spectra[k].size())) {
-          m.effectiveRank = spectra->spectra[k][h].effectiveRank;
-          m.numericalRank = spectra->spectra[k][h].numericalRank;
-        }
         if (thumbs) {
           job.check();
           Thumbnail t = matrixThumbnail(analysis->parts[k]->prepared[h]->matrix(session.matrixBudgetBytes),
@@ -199,11 +195,37 @@ std::shared_ptr<const ModelSurvey> surveyModel(const Session& session, const Sur
           survey->matrixThumbnails[(static_cast<std::size_t>(l) * H + h) * nm + k] = std::move(t);
         }
       }
-      if (spectra && survey->spectrumNotes[k].empty()) survey->spectrumNotes[k] = spectra->notes[k];
     }
     job.report(from + width);
   }
+  if (options.spectra) addRanks(*survey, subJob(job, 0.55, 0.45));
   return survey;
+}
+
+void addRanks(ModelSurvey& survey, const JobControl& job) {
+  const SpectrumOptions opts = spectrumOptions(survey.session);
+  const int nm = static_cast<int>(survey.mechanisms.size());
+  const int total = survey.layers * nm * survey.heads;
+  int done = 0;
+  for (int l = 0; l < survey.layers; ++l)
+    for (int k = 0; k < nm; ++k)
+      for (int h = 0; h < survey.heads; ++h, ++done) {
+        HeadMeasures& m = survey.measures[(static_cast<std::size_t>(l) * survey.heads + h) * nm + k];
+        try {
+          JobControl sub;
+          sub.cancel = job.cancel;
+          const Spectrum sp = survey.prepared[l][k][h]->spectrum(opts, sub);
+          m.effectiveRank = sp.effectiveRank;
+          m.numericalRank = sp.numericalRank;
+        } catch (const Cancelled&) {
+          throw;
+        } catch (const Error& e) {
+          // As computeSpectra: a spectrum that cannot be computed (dense above the limit) is a note.
+          if (survey.spectrumNotes[k].empty()) survey.spectrumNotes[k] = e.what();
+        }
+        job.report((done + 1) / double(total));
+      }
+  survey.ranks = true;
 }
 
 namespace {

@@ -11,6 +11,7 @@
 
 #include "attnscope/attention.h"
 #include "attnscope/progress.h"
+#include "model/analysis.h"
 #include "model/model_source.h"
 #include "model/model_views.h"
 #include "model/results.h"
@@ -42,12 +43,17 @@ struct ModelSurvey {
   std::vector<std::uint32_t> rgb;
   /// (layer·heads + head)·mechanisms + mechanism
   std::vector<HeadMeasures> measures;
+  /// Per layer, the analysis of every head (what computeAnalysis gives with head = all): the
+  /// window's layer switch takes the selected heads from it (selectHeads in analysis.h).
+  std::vector<std::shared_ptr<const Analysis>> analyses;
   /// [layer][mechanism][head]: rows of any query in O(N·r)
   std::vector<std::vector<std::vector<std::shared_ptr<const PreparedAttention>>>> prepared;
   /// Whole-map thumbnails, indexed like `measures` (empty above SurveyOptions::matrixThumbnailMaxN).
   std::vector<Thumbnail> matrixThumbnails;
   /// Why a mechanism has no ranks (per mechanism, empty when it has them).
   std::vector<std::string> spectrumNotes;
+  /// Whether the ranks were computed (addRanks).
+  bool ranks = false;
 
   const HeadMeasures& at(int layer, int head, int mechanism) const {
     return measures[(static_cast<std::size_t>(layer) * heads + head) * mechanisms.size() + mechanism];
@@ -61,6 +67,12 @@ struct ModelSurvey {
 /// Throws InvalidArgument / FileError as the single-layer path does.
 std::shared_ptr<const ModelSurvey> surveyModel(const Session& session, const SurveyOptions& options = {},
                                                const JobControl& job = {});
+
+/// Fills the effective and numerical ranks of every head from its spectrum (the spectrum the
+/// single-layer path computes: factored where a form exists, dense within session.maxDenseN, else
+/// a note). The slow part of a survey at large N (causal maps are dense); surveyModel runs it when
+/// SurveyOptions::spectra is set, the window as a second job.
+void addRanks(ModelSurvey& survey, const JobControl& job = {});
 
 /// Attention rollout of every mechanism: per layer the heads fused (mean | max | min), the lowest
 /// `discardRatio` of the fused entries set to 0 (never entry (0, 0)), Ā = (A + I)/2 with rows

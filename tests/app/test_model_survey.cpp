@@ -211,6 +211,38 @@ class ModelSurveyTest : public QObject {
     QCOMPARE(doc.object()["rows"].toArray().size(), lines.size() - 1);
   }
 
+  void aLayersHeadsFromTheSurveyEqualAFreshAnalysis() {
+    Session s = vitSession(dir_);
+    s.blocks = 2;
+    const std::shared_ptr<const ModelSurvey> survey = surveyModel(s, SurveyOptions{false, 0});
+    for (int layer = 0; layer < 2; ++layer)
+      for (int head : {0, 1, Session::kHeadMean}) {
+        Session one = s;
+        one.model.layer = layer;
+        one.head = head;
+        auto input = std::make_shared<const Input>(loadModelInput(one));
+        const std::shared_ptr<const Analysis> fresh = computeAnalysis(one, input, 7, nullptr, {});
+        const std::shared_ptr<const Analysis> taken = selectHeads(*survey->analyses[layer], one, input, 7);
+        QCOMPARE(taken->parts.size(), fresh->parts.size());
+        QVERIFY(taken->results->heads == fresh->results->heads);
+        for (std::size_t k = 0; k < fresh->parts.size(); ++k) {
+          const MechanismResult& a = taken->results->mechanisms[k];
+          const MechanismResult& b = fresh->results->mechanisms[k];
+          QCOMPARE(taken->parts[k]->key, fresh->parts[k]->key);  // a later edit reuses them alike
+          QCOMPARE(a.outputs.size(), b.outputs.size());
+          for (std::size_t h = 0; h < a.outputs.size(); ++h) {
+            QVERIFY(a.outputs[h] == b.outputs[h]);
+            QCOMPARE(a.metrics[h].meanNormalisedEntropy, b.metrics[h].meanNormalisedEntropy);
+            QCOMPARE(a.metrics[h].rowDiversity, b.metrics[h].rowDiversity);
+            QCOMPARE(a.klToSoftmax[h], b.klToSoftmax[h]);
+            QCOMPARE(a.outputRelError[h], b.outputRelError[h]);
+            QVERIFY(a.rows[h] == b.rows[h]);
+          }
+          QVERIFY(a.shownRow == b.shownRow);
+        }
+      }
+  }
+
   void viewsFollowTheSessionsLayerHeadAndQuery() {
     Session s = vitSession(dir_);
     const std::shared_ptr<const ModelSurvey> survey = surveyModel(s);

@@ -2,7 +2,7 @@
 // open it, step layers and heads by keys, select a cell of the model view by a click, every view
 // draws, export the model panels, and a model folder that disappears leaves the session intact.
 // Times of the layer switch (key press → new maps and model views on screen) are printed with
-// qInfo; ATTNSCOPE_MEASURE_MODEL=PATH (and ATTNSCOPE_MEASURE_SOURCE=image|text) measures them on
+// qInfo; ATTNSCOPE_MEASURE_MODEL=PATH (and ATTNSCOPE_MEASURE_SOURCE=image|text|FILE.txt) measures them on
 // any checkpoint (docs and the closing notes' numbers).
 #include <QDir>
 #include <QElapsedTimer>
@@ -213,9 +213,11 @@ class ModelExplorerTests : public QObject {
       w.resize(1580, 960);
       w.show();
       Session s;
-      s.source.kind = qEnvironmentVariable("ATTNSCOPE_MEASURE_SOURCE") == "text" && path == extra
-                          ? SourceKind::SampleText
-                          : SourceKind::SampleImage;
+      const QString source = qEnvironmentVariable("ATTNSCOPE_MEASURE_SOURCE");  // text, image or a .txt file
+      s.source.kind = path != extra || source.isEmpty() || source == "image" ? SourceKind::SampleImage
+                      : source == "text"                                     ? SourceKind::SampleText
+                                                                             : SourceKind::Text;
+      if (s.source.kind == SourceKind::Text) s.source.path = source.toStdString();
       s.model.path = path.toStdString();
       s.input.textTokenBudget = 1024;
       QElapsedTimer t;
