@@ -160,15 +160,6 @@ class ModelExplorerTests : public QObject {
     QCOMPARE(saved.model.layer, 0);
     QCOMPARE(saved.head, 0);
     QCOMPARE(saved.view.explorer.panel, std::string("model-view"));
-
-    // Screenshots for the README (Xvfb pass).
-    const QByteArray shots = qgetenv("ATTNSCOPE_SCREENSHOT_DIR");
-    if (!shots.isEmpty()) {
-      w.grab().save(QString::fromLocal8Bit(shots) + "/explorer-model-view.png");
-      w.showView("cls-maps");
-      QTest::qWait(200);
-      w.grab().save(QString::fromLocal8Bit(shots) + "/explorer-cls-maps.png");
-    }
   }
 
   void aModelThatDisappearsKeepsTheSession() {
@@ -236,6 +227,17 @@ class ModelExplorerTests : public QObject {
         QVERIFY(ms >= 0);
         times.push_back(ms);
         QVERIFY(waitIdle(w));  // spectra and timing of the new layer, before the next step
+      }
+      // Screenshots of every view on the measured model (README: ATTNSCOPE_SCREENSHOT_DIR).
+      const QString shots = qEnvironmentVariable("ATTNSCOPE_SCREENSHOT_DIR");
+      if (!shots.isEmpty() && path == extra) {
+        w.inputView();
+        for (const char* view : {"model-view", "layer-curves", "rollout", "cls-maps"}) {
+          w.showView(QString::fromLatin1(view));
+          QVERIFY(waitIdle(w));
+          QTest::qWait(300);
+          w.grab().save(shots + "/explorer-" + view + ".png");
+        }
       }
       std::sort(times.begin(), times.end());
       QElapsedTimer g;
