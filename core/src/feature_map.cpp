@@ -38,6 +38,22 @@ int FeatureMap::outputDim() const {
   return spec_.kind == FeatureMapKind::Favor ? spec_.favorFeatures : dk_;
 }
 
+void FeatureMap::applyInto(const Eigen::Ref<const MatrixF>& X, Eigen::Ref<MatrixF> out) const {
+  if (X.cols() != dk_ || out.cols() != dk_ || out.rows() != X.rows())
+    throw InvalidArgument("feature map: input or output has the wrong shape");
+  switch (spec_.kind) {
+    case FeatureMapKind::Relu: out.array() = X.array().max(0.0f) + kReluEpsilon; return;
+    case FeatureMapKind::Elu1:
+      out.array() = (X.array() > 0.0f).select(X.array() + 1.0f, X.array().min(0.0f).exp());
+      return;
+    case FeatureMapKind::Softplus:
+      out.array() = X.array().max(0.0f) + (-X.array().abs()).exp().log1p();
+      return;
+    case FeatureMapKind::Favor: break;
+  }
+  throw InvalidArgument("feature map: applyInto is for elementwise maps (favor needs apply)");
+}
+
 MatrixF FeatureMap::apply(const Eigen::Ref<const MatrixF>& X, FavorShift shift) const {
   if (X.cols() != dk_) throw InvalidArgument("feature map: input has the wrong number of columns");
   switch (spec_.kind) {

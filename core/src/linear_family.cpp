@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <vector>
 
 #include "attnscope/error.h"
 #include "kernels.h"
@@ -66,6 +67,33 @@ void requirePositive(double den, int token) {
 using RowMap = Eigen::Map<MatrixF>;
 using ConstRowMap = Eigen::Map<const MatrixF>;
 
+/// Buffers reused between forwards, so that the chunk-sized temporaries (per thread) and the large
+/// block states (per calling thread) neither allocate nor page-fault on every call. A buffer over
+/// kKeepFloats is dropped after its call's next request for a smaller size, not kept for ever.
+constexpr std::size_t kKeepFloats = std::size_t(8) << 20;  // 32 MiB
+enum class ScratchSlot { PhiQ, PhiK, Rows, Count };
+enum class CallSlot { ChunkSums, ChunkNorms, Mixed, Count };
+
+float* reuse(std::vector<float>& b, std::size_t count) {
+  if (b.size() < count || (b.size() > kKeepFloats && count <= kKeepFloats)) {
+    std::vector<float>().swap(b);
+    b.resize(count);
+  }
+  return b.data();
+}
+
+/// This thread's buffer `slot`: at least `count` floats, contents unspecified.
+float* threadScratch(ScratchSlot slot, std::size_t count) {
+  thread_local std::vector<float> bufs[static_cast<int>(ScratchSlot::Count)];
+  return reuse(bufs[static_cast<int>(slot)], count);
+}
+
+/// The calling thread's buffer for one of the forward's large intermediates.
+float* callScratch(CallSlot slot, std::size_t count) {
+  thread_local std::vector<float> bufs[static_cast<int>(CallSlot::Count)];
+  return reuse(bufs[static_cast<int>(slot)], count);
+}
+
 }  // namespace
 
 MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int threads) {
@@ -90,28 +118,36 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
   const MatrixF& Q = plan.order ? Qp : x.Q;
   const MatrixF& K = plan.order ? Kp : x.K;
   const MatrixF& V = plan.order ? Vp : x.V;
-  // Element-wise φ is applied chunk by chunk inside the parallel loops (no N×r temporaries);
-  // favor needs whole-matrix shifts, so its φ(Q), φ(K) are made once.
+  // Element-wise φ is applied chunk by chunk inside the parallel loops, into each thread's reused
+  // buffer (no N×r temporaries, no allocation per chunk); favor needs whole-matrix shifts, so its
+  // φ(Q), φ(K) are made once.
   MatrixF phiQAll, phiKAll;
   if (!fm.elementwise()) {
     phiQAll = fm.apply(Q, qShift);
     phiKAll = fm.apply(K, FavorShift::Global);
   }
-  auto phiQ = [&](int b, int len) -> MatrixF {
-    return fm.elementwise() ? fm.apply(Q.middleRows(b, len)) : MatrixF(phiQAll.middleRows(b, len));
+  // φ of rows [b, b+len) of X (Q or K): a view of the precomputed favor features, or φ written into
+  // this thread's scratch slot.
+  auto phiRows = [&](const MatrixF& X, const MatrixF& all, int b, int len,
+                     ScratchSlot slot) -> ConstRowMap {
+    if (!fm.elementwise()) return ConstRowMap(all.row(b).data(), len, r);
+    float* buf = threadScratch(slot, std::size_t(len) * r);
+    fm.applyInto(X.middleRows(b, len), RowMap(buf, len, r));
+    return ConstRowMap(buf, len, r);
   };
-  auto phiK = [&](int b, int len) -> MatrixF {
-    return fm.elementwise() ? fm.apply(K.middleRows(b, len)) : MatrixF(phiKAll.middleRows(b, len));
-  };
+  auto phiQ = [&](int b, int len) { return phiRows(Q, phiQAll, b, len, ScratchSlot::PhiQ); };
+  auto phiK = [&](int b, int len) { return phiRows(K, phiKAll, b, len, ScratchSlot::PhiK); };
 
   // 2. Chunk summaries. Causal chunks are short (their in-chunk part is quadratic).
   const std::vector<Chunk> chunks = makeChunks(plan.offsets, causal ? 64 : 512);
   const int nc = static_cast<int>(chunks.size());
-  MatrixF P(nc, rd), Pz(nc, r);
+  // The large intermediates live in buffers kept between calls (no page faults per forward).
+  RowMap P(callScratch(CallSlot::ChunkSums, std::size_t(nc) * rd), nc, rd);
+  RowMap Pz(callScratch(CallSlot::ChunkNorms, std::size_t(nc) * r), nc, r);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (int c = 0; c < nc; ++c) {
     const int b = chunks[c].begin, len = chunks[c].end - chunks[c].begin;
-    const MatrixF k = phiK(b, len);
+    const ConstRowMap k = phiK(b, len);
     RowMap(P.row(c).data(), r, dv).noalias() = k.transpose() * V.middleRows(b, len);
     Pz.row(c) = k.colwise().sum();
   }
@@ -137,11 +173,12 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
       }
     }
   }
-  const MatrixF& S = chunkPerBlock ? P : Sown;
-  const MatrixF& Z = chunkPerBlock ? Pz : Zown;
+  const ConstRowMap S = chunkPerBlock ? ConstRowMap(P.data(), m, rd) : ConstRowMap(Sown.data(), m, rd);
+  const ConstRowMap Z = chunkPerBlock ? ConstRowMap(Pz.data(), m, r) : ConstRowMap(Zown.data(), m, r);
   MatrixF mixF = plan.mix.cast<float>();
   if (causal) mixF.triangularView<Eigen::Upper>().setZero();  // keep b < a; diagonal added below
-  MatrixF St(m, rd), Zt(m, r);
+  RowMap St(callScratch(CallSlot::Mixed, std::size_t(m) * rd), m, rd);
+  MatrixF Zt(m, r);
   if (m == 1 && !causal) {
     St = S * mixF(0, 0);
     Zt = Z * mixF(0, 0);
@@ -179,11 +216,10 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (int c = 0; c < nc; ++c) {
     const int t0 = chunks[c].begin, len = chunks[c].end - chunks[c].begin, a = chunks[c].block;
-    const MatrixF q = phiQ(t0, len);
+    const ConstRowMap q = phiQ(t0, len);
     // Numerators go straight into O when tokens are in their own order.
-    MatrixF scratch;
-    if (plan.order) scratch.resize(len, dv);
-    auto num = plan.order ? scratch.middleRows(0, len) : O.middleRows(t0, len);
+    float* scratch = plan.order ? threadScratch(ScratchSlot::Rows, std::size_t(len) * dv) : nullptr;
+    RowMap num = plan.order ? RowMap(scratch, len, dv) : RowMap(O.row(t0).data(), len, dv);
     Eigen::VectorXf den(len);
     if (!causal) {
       num.noalias() = q * ConstRowMap(St.row(a).data(), r, dv);
@@ -212,10 +248,11 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
         }
         d = 1;
       }
-      num.row(i) /= static_cast<float>(d);
+      den[i] = static_cast<float>(1.0 / d);
     }
+    num = den.asDiagonal() * num;
     if (plan.order)
-      for (int i = 0; i < len; ++i) O.row((*plan.order)[t0 + i]) = scratch.row(i);
+      for (int i = 0; i < len; ++i) O.row((*plan.order)[t0 + i]) = num.row(i);
   }
   if (bad) requirePositive(badDen, badToken);
   return O;
