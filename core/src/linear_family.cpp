@@ -74,9 +74,11 @@ constexpr std::size_t kKeepFloats = std::size_t(8) << 20;  // 32 MiB
 enum class ScratchSlot { PhiQ, PhiK, Rows, Count };
 enum class CallSlot { ChunkSums, ChunkNorms, Mixed, Count };
 
-float* reuse(std::vector<float>& b, std::size_t count) {
+using Buffer = std::vector<float, Eigen::aligned_allocator<float>>;  // SIMD-aligned start
+
+float* reuse(Buffer& b, std::size_t count) {
   if (b.size() < count || (b.size() > kKeepFloats && count <= kKeepFloats)) {
-    std::vector<float>().swap(b);
+    Buffer().swap(b);
     b.resize(count);
   }
   return b.data();
@@ -84,13 +86,13 @@ float* reuse(std::vector<float>& b, std::size_t count) {
 
 /// This thread's buffer `slot`: at least `count` floats, contents unspecified.
 float* threadScratch(ScratchSlot slot, std::size_t count) {
-  thread_local std::vector<float> bufs[static_cast<int>(ScratchSlot::Count)];
+  thread_local Buffer bufs[static_cast<int>(ScratchSlot::Count)];
   return reuse(bufs[static_cast<int>(slot)], count);
 }
 
 /// The calling thread's buffer for one of the forward's large intermediates.
 float* callScratch(CallSlot slot, std::size_t count) {
-  thread_local std::vector<float> bufs[static_cast<int>(CallSlot::Count)];
+  thread_local Buffer bufs[static_cast<int>(CallSlot::Count)];
   return reuse(bufs[static_cast<int>(slot)], count);
 }
 
