@@ -71,7 +71,9 @@ using ConstRowMap = Eigen::Map<const MatrixF>;
 /// block states (per calling thread) neither allocate nor page-fault on every call. A buffer over
 /// kKeepFloats is dropped after its call's next request for a smaller size, not kept for ever.
 constexpr std::size_t kKeepFloats = std::size_t(8) << 20;  // 32 MiB
-enum class ScratchSlot { PhiQ, PhiK, Rows, Count };
+enum class ScratchSlot { PhiQ, PhiK, Rows, Mixed, Count };
+/// Floats of one query tile's mixed states S̃, z̃ (512 KiB: half of a 1 MiB L2).
+constexpr int kTileFloats = 1 << 17;
 enum class CallSlot { ChunkSums, ChunkNorms, Mixed, Count };
 
 using Buffer = std::vector<float, Eigen::aligned_allocator<float>>;  // SIMD-aligned start
@@ -179,23 +181,6 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
   const ConstRowMap Z = chunkPerBlock ? ConstRowMap(Pz.data(), m, r) : ConstRowMap(Zown.data(), m, r);
   MatrixF mixF = plan.mix.cast<float>();
   if (causal) mixF.triangularView<Eigen::Upper>().setZero();  // keep b < a; diagonal added below
-  RowMap St(callScratch(CallSlot::Mixed, std::size_t(m) * rd), m, rd);
-  MatrixF Zt(m, r);
-  if (m == 1 && !causal) {
-    St = S * mixF(0, 0);
-    Zt = Z * mixF(0, 0);
-  } else {
-    // S̃ = 𝓜·S as one GEMM, split into column strips across threads (measured faster here than
-    // Eigen's own threading for these short, wide products).
-    constexpr int kStrip = 512;
-    const int strips = (rd + kStrip - 1) / kStrip;
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int sIdx = 0; sIdx < strips; ++sIdx) {
-      const int c0 = sIdx * kStrip, w = std::min(kStrip, rd - c0);
-      St.middleCols(c0, w).noalias() = mixF * S.middleCols(c0, w);
-    }
-    Zt.noalias() = mixF * Z;
-  }
 
   // Official normaliser: n_{a,w} = Σ_b m_ab φ(q_{b,w})·z_b + ε (blocks of equal size).
   MatrixD offDen;
@@ -210,27 +195,28 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
     offDen.array() += kOfficialEpsilon;
   }
 
-  // 4. Outputs.
+  // 4. Outputs of chunk c from its block's mixed state S̃_a (r by d_v) and z̃_a (r).
   MatrixF O(n, dv);
   bool bad = false;
   int badToken = 0;
   double badDen = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (int c = 0; c < nc; ++c) {
+  auto outputChunk = [&](int c, const float* stA, const float* ztA) {
     const int t0 = chunks[c].begin, len = chunks[c].end - chunks[c].begin, a = chunks[c].block;
+    const ConstRowMap St_a(stA, r, dv);
+    const Eigen::Map<const Eigen::VectorXf> Zt_a(ztA, r);
     const ConstRowMap q = phiQ(t0, len);
     // Numerators go straight into O when tokens are in their own order.
     float* scratch = plan.order ? threadScratch(ScratchSlot::Rows, std::size_t(len) * dv) : nullptr;
     RowMap num = plan.order ? RowMap(scratch, len, dv) : RowMap(O.row(t0).data(), len, dv);
     Eigen::VectorXf den(len);
     if (!causal) {
-      num.noalias() = q * ConstRowMap(St.row(a).data(), r, dv);
-      den.noalias() = q * Zt.row(a).transpose();
+      num.noalias() = q * St_a;
+      den.noalias() = q * Zt_a;
     } else {
       const float maa = plan.mix(a, a);
-      MatrixF state = ConstRowMap(St.row(a).data(), r, dv);
+      MatrixF state = St_a;
       state += maa * ConstRowMap(P.row(c).data(), r, dv);
-      Eigen::VectorXf zstate = (Zt.row(a) + maa * Pz.row(c)).transpose();
+      Eigen::VectorXf zstate = Zt_a + maa * Pz.row(c).transpose();
       MatrixF w = q * phiK(t0, len).transpose();  // len by len
       w.triangularView<Eigen::StrictlyUpper>().setZero();
       w *= maa;
@@ -255,6 +241,52 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
     num = den.asDiagonal() * num;
     if (plan.order)
       for (int i = 0; i < len; ++i) O.row((*plan.order)[t0 + i]) = num.row(i);
+  };
+
+  // Mixing S̃ = 𝓜·S (causal: its strictly lower part). With enough blocks, per query tile of g
+  // consecutive blocks: S̃_tile = 𝓜[tile, :]·S as one (g×M)·(M×r·d_v) GEMM into this thread's
+  // buffer (sized to stay in L2), then the outputs of the tile's chunks. Mixing and outputs share
+  // one parallel loop (one fork/join less, S̃ never goes to memory). Otherwise (linear attention,
+  // a few large blocks) the whole S̃ first, then the chunks' outputs in parallel.
+  const int g = std::clamp(std::min(kTileFloats / std::max(rd + r, 1),
+                                    (m + 2 * threads - 1) / (2 * threads)),
+                           1, m);
+  const int tiles = (m + g - 1) / g;
+  if (tiles >= 2 * threads && !(m == 1 && !causal)) {
+    std::vector<int> firstChunk(m + 1, nc);  // chunks of block b: [firstChunk[b], firstChunk[b+1])
+    for (int c = nc - 1; c >= 0; --c) firstChunk[chunks[c].block] = c;
+    for (int b = m - 1; b >= 0; --b) firstChunk[b] = std::min(firstChunk[b], firstChunk[b + 1]);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (int t = 0; t < tiles; ++t) {
+      const int a0 = t * g, ga = std::min(g, m - a0);
+      float* buf = threadScratch(ScratchSlot::Mixed, std::size_t(ga) * (rd + r));
+      RowMap st(buf, ga, rd), zt(buf + std::size_t(ga) * rd, ga, r);
+      st.noalias() = mixF.middleRows(a0, ga) * S;
+      zt.noalias() = mixF.middleRows(a0, ga) * Z;
+      for (int c = firstChunk[a0]; c < firstChunk[a0 + ga]; ++c)
+        outputChunk(c, st.row(chunks[c].block - a0).data(), zt.row(chunks[c].block - a0).data());
+    }
+  } else {
+    RowMap St(callScratch(CallSlot::Mixed, std::size_t(m) * rd), m, rd);
+    MatrixF Zt(m, r);
+    if (m == 1 && !causal) {
+      St = S * mixF(0, 0);
+      Zt = Z * mixF(0, 0);
+    } else {
+      // Column strips across threads (measured faster here than Eigen's own threading for these
+      // short, wide products).
+      constexpr int kStrip = 512;
+      const int strips = (rd + kStrip - 1) / kStrip;
+#pragma omp parallel for schedule(static) num_threads(threads)
+      for (int sIdx = 0; sIdx < strips; ++sIdx) {
+        const int c0 = sIdx * kStrip, w = std::min(kStrip, rd - c0);
+        St.middleCols(c0, w).noalias() = mixF * S.middleCols(c0, w);
+      }
+      Zt.noalias() = mixF * Z;
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (int c = 0; c < nc; ++c)
+      outputChunk(c, St.row(chunks[c].block).data(), Zt.row(chunks[c].block).data());
   }
   if (bad) requirePositive(badDen, badToken);
   return O;
