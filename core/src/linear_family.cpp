@@ -68,8 +68,8 @@ using RowMap = Eigen::Map<MatrixF>;
 using ConstRowMap = Eigen::Map<const MatrixF>;
 
 /// Buffers reused between forwards, so that the chunk-sized temporaries (per thread) and the large
-/// block states (per calling thread) neither allocate nor page-fault on every call. A buffer over
-/// kKeepFloats is dropped after its call's next request for a smaller size, not kept for ever.
+/// block states (per calling thread) neither allocate nor page-fault on every call. The calling
+/// thread's buffers over kKeepFloats are freed when the forward ends (ReleaseLargeCallBuffers).
 constexpr std::size_t kKeepFloats = std::size_t(8) << 20;  // 32 MiB
 enum class ScratchSlot { PhiQ, PhiK, Rows, Mixed, Count };
 /// Floats of one query tile's mixed states S̃, z̃ (512 KiB: half of a 1 MiB L2).
@@ -92,11 +92,24 @@ float* threadScratch(ScratchSlot slot, std::size_t count) {
   return reuse(bufs[static_cast<int>(slot)], count);
 }
 
+Buffer* callBuffers() {
+  thread_local Buffer bufs[static_cast<int>(CallSlot::Count)];
+  return bufs;
+}
+
 /// The calling thread's buffer for one of the forward's large intermediates.
 float* callScratch(CallSlot slot, std::size_t count) {
-  thread_local Buffer bufs[static_cast<int>(CallSlot::Count)];
-  return reuse(bufs[static_cast<int>(slot)], count);
+  return reuse(callBuffers()[static_cast<int>(slot)], count);
 }
+
+/// Frees the calling thread's buffers over kKeepFloats when the forward ends (or throws), so that
+/// one large forward does not hold its memory for ever.
+struct ReleaseLargeCallBuffers {
+  ~ReleaseLargeCallBuffers() {
+    for (int i = 0; i < static_cast<int>(CallSlot::Count); ++i)
+      if (callBuffers()[i].size() > kKeepFloats) Buffer().swap(callBuffers()[i]);
+  }
+};
 
 }  // namespace
 
@@ -145,6 +158,7 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
   // 2. Chunk summaries. Causal chunks are short (their in-chunk part is quadratic).
   const std::vector<Chunk> chunks = makeChunks(plan.offsets, causal ? 64 : 512);
   const int nc = static_cast<int>(chunks.size());
+  const ReleaseLargeCallBuffers release;
   // The large intermediates live in buffers kept between calls (no page faults per forward).
   RowMap P(callScratch(CallSlot::ChunkSums, std::size_t(nc) * rd), nc, rd);
   RowMap Pz(callScratch(CallSlot::ChunkNorms, std::size_t(nc) * r), nc, r);
