@@ -71,7 +71,7 @@ using ConstRowMap = Eigen::Map<const MatrixF>;
 /// block states (per calling thread) neither allocate nor page-fault on every call. The calling
 /// thread's buffers over kKeepFloats are freed when the forward ends (ReleaseLargeCallBuffers).
 constexpr std::size_t kKeepFloats = std::size_t(8) << 20;  // 32 MiB
-enum class ScratchSlot { PhiQ, PhiK, Rows, Mixed, Count };
+enum class ScratchSlot { PhiQ, PhiK, Rows, Mixed, Causal, Count };
 /// Floats of one query tile's mixed states S̃, z̃ (512 KiB: half of a 1 MiB L2).
 constexpr int kTileFloats = 1 << 17;
 enum class CallSlot { ChunkSums, ChunkNorms, Mixed, Count };
@@ -228,10 +228,13 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
       den.noalias() = q * Zt_a;
     } else {
       const float maa = plan.mix(a, a);
-      MatrixF state = St_a;
-      state += maa * ConstRowMap(P.row(c).data(), r, dv);
-      Eigen::VectorXf zstate = Zt_a + maa * Pz.row(c).transpose();
-      MatrixF w = q * phiK(t0, len).transpose();  // len by len
+      // Reused per-thread buffers: the chunk's state (r by d_v, then z: r) and its len by len part.
+      float* buf = threadScratch(ScratchSlot::Causal, std::size_t(rd) + r + std::size_t(len) * len);
+      RowMap state(buf, r, dv), w(buf + rd + r, len, len);
+      Eigen::Map<Eigen::VectorXf> zstate(buf + rd, r);
+      state = St_a + maa * ConstRowMap(P.row(c).data(), r, dv);
+      zstate = Zt_a + maa * Pz.row(c).transpose();
+      w.noalias() = q * phiK(t0, len).transpose();
       w.triangularView<Eigen::StrictlyUpper>().setZero();
       w *= maa;
       num.noalias() = q * state;
