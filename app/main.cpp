@@ -29,6 +29,7 @@ void preferPassiveOpenMpWaiting(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
   if (setenv("OMP_WAIT_POLICY", "PASSIVE", 0) != 0) return;
   execv("/proc/self/exe", argv);
+  unsetenv("OMP_WAIT_POLICY");  // still this process: its OpenMP runtime kept the default
 }
 }  // namespace
 
