@@ -265,9 +265,13 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
   // buffer (sized to stay in L2), then the outputs of the tile's chunks. Mixing and outputs share
   // one parallel loop (one fork/join less, S̃ never goes to memory). Otherwise (linear attention,
   // a few large blocks) the whole S̃ first, then the chunks' outputs in parallel.
-  const int g = std::clamp(std::min(kTileFloats / std::max(rd + r, 1),
-                                    (m + 2 * threads - 1) / (2 * threads)),
-                           1, m);
+  // Tile size: at most an L2-sized buffer and at least two tiles per thread; the tile count is then
+  // rounded up to a multiple of the threads, so that they finish together.
+  const int gMax = std::clamp(std::min(kTileFloats / std::max(rd + r, 1),
+                                       (m + 2 * threads - 1) / (2 * threads)),
+                              1, m);
+  const int tilesWanted = ((m + gMax - 1) / gMax + threads - 1) / threads * threads;
+  const int g = (m + tilesWanted - 1) / tilesWanted;
   const int tiles = (m + g - 1) / g;
   if (tiles >= 2 * threads && !(m == 1 && !causal)) {
     std::vector<int> firstChunk(m + 1, nc);  // chunks of block b: [firstChunk[b], firstChunk[b+1])
