@@ -167,6 +167,11 @@ def self_check(torch):
 
 def main(argv=None):
     args = parse_args(argv)
+    # The same OpenMP waiting as attnscope (which sets it at start-up): spinning waiters on a loaded
+    # machine lose whole scheduler slices at every barrier, which would flatter attnscope.
+    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+        os.execv(sys.executable, [sys.executable] + sys.argv)
     import torch
 
     # One matmul first so that the BLAS is loaded, then look at what is mapped.
@@ -174,7 +179,8 @@ def main(argv=None):
     libs = loaded_blas()
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")),
                platform.processor())
-    print(f"torch {torch.__version__}, CPU: {cpu}, {os.cpu_count()} logical cores")
+    print(f"torch {torch.__version__}, CPU: {cpu}, {os.cpu_count()} logical cores, "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
     print("BLAS libraries loaded: " + (", ".join(libs) if libs else "none found"))
     if is_reference_blas(libs):
         sys.exit("refusing to run: torch's matmul is on the reference (netlib) BLAS or an unknown one; "
