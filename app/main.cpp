@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "cli/commands.h"
@@ -18,9 +19,22 @@ void headlessMessages(QtMsgType type, const QMessageLogContext& ctx, const QStri
   if (type != QtFatalMsg && msg.startsWith(QLatin1String("QStandardPaths:"))) return;
   gDefaultHandler(type, ctx, msg);
 }
+
+// OpenMP threads that spin while waiting (libgomp's default) hold a core that another process
+// needs; on a loaded machine the team's other thread is then descheduled and every parallel
+// loop waits a whole scheduler slice (timings quantised to ~4 ms on 2 cores). libgomp reads
+// OMP_WAIT_POLICY only when it loads, so when the user has set neither it nor GOMP_SPINCOUNT,
+// start again once with OMP_WAIT_POLICY=PASSIVE (waiting threads sleep). If that fails, carry on.
+void preferPassiveOpenMpWaiting(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT")) return;
+  if (setenv("OMP_WAIT_POLICY", "PASSIVE", 0) != 0) return;
+  execv("/proc/self/exe", argv);
+  unsetenv("OMP_WAIT_POLICY");  // still this process: its OpenMP runtime kept the default
+}
 }  // namespace
 
 int main(int argc, char** argv) {
+  preferPassiveOpenMpWaiting(argv);
   std::vector<std::string> args(argv, argv + argc);
 #ifdef ATTNSCOPE_HAVE_GUI
   attnscope::cli::setWindowEntry([](const QString& file) { return attnscope::runGui(file); });

@@ -32,6 +32,8 @@ namespace attnscope::cli {
 
 namespace {
 
+constexpr int kBenchSgemmN = 2048;  // 17 GFLOP a run: about 0.1-0.2 s on one core
+
 std::vector<OptionSpec> benchSpecs() {
   return {
       {"backend", 1, "cpu|cuda", "compute backend (default cpu)"},
@@ -51,6 +53,9 @@ std::vector<OptionSpec> benchSpecs() {
       {"seed", 1, "S", "seed of the synthetic Q/K/V (default 0)"},
       {"softmax-precision", 1, "P", "cuda only: fp32 (default), tf32 or fp32-blocked"},
       {"calibrate", 0, "", "cuda only: first measure the GPU's copy bandwidth and GEMM TFLOP/s"},
+      {"sgemm", 0, "",
+       "cpu only: first measure this machine's sgemm rate in the same run (Eigen, 2048^3 floats, the "
+       "same threads) and give each row's fraction of it"},
       {"json", 1, "FILE", "also write the table as a JSON list of objects"},
       {"sweep", 0, "",
        "instead: the scaling sweep of every mechanism (N = 256, 512, … on CPU and GPU), as in "
@@ -74,7 +79,7 @@ void writeJsonList(const ParsedArgs& a, const QJsonArray& list) {
 /// bench --sweep: the window's scaling sweep (model/sweep.h), printed as a table.
 int runBenchSweep(const ParsedArgs& a) {
   for (const char* other : {"mechanisms", "n", "heads", "mixing", "causal", "repeats",
-                            "softmax-precision", "calibrate", "backend"})
+                            "softmax-precision", "calibrate", "backend", "sgemm"})
     if (a.has(other))
       throw UsageError(std::string("--") + other +
                        " does not apply to --sweep (it times every mechanism on every backend)");
@@ -111,7 +116,7 @@ int runBenchSweep(const ParsedArgs& a) {
 /// preprocessing happen once, outside the timed runs).
 int runBenchModel(const ParsedArgs& a) {
   for (const char* other : {"mechanisms", "n", "d", "heads", "blocks", "feature-map", "mixing", "causal", "seed",
-                            "softmax-precision", "calibrate", "backend", "sweep", "sweep-max-n"})
+                            "softmax-precision", "calibrate", "backend", "sweep", "sweep-max-n", "sgemm"})
     if (a.has(other)) throw UsageError(std::string("--") + other + " does not apply to --model");
   const Session s = sessionFromArgs(a);
   const int repeats = parseInt("repeats", a.value("repeats", "5"), 1, 100000);
@@ -235,6 +240,9 @@ int runBench(const Args& args) {
   for (const char* cudaOnly : {"softmax-precision", "calibrate"})
     if (a.has(cudaOnly) && backendName != "cuda")
       throw UsageError(std::string("--") + cudaOnly + " needs --backend cuda");
+  if (a.has("sgemm") && backendName != "eigen")
+    throw UsageError("--sgemm measures the CPU (--backend cpu); for the GPU use --calibrate");
+  const int usedThreads = threads > 0 ? std::min(threads, hardwareThreads()) : hardwareThreads();
 
   std::unique_ptr<Backend> backend = makeBackend(backendName, threads);
   if (a.has("softmax-precision")) applySoftmaxPrecision(*backend, precision);
@@ -242,9 +250,18 @@ int runBench(const Args& args) {
     printCudaCalibration(std::cout);
     std::cout << "\n";
   }
+  // The machine's rate in this run, so that every row states its fraction of the limit.
+  SgemmRate sgemm;
+  if (a.has("sgemm")) {
+    sgemm = measureSgemm(kBenchSgemmN, usedThreads);
+    std::printf("sgemm (Eigen, %d^3 floats, %d thread%s): %.2f GFLOP/s (median of %d; min %.3f ms)\n",
+                sgemm.n, sgemm.threads, sgemm.threads == 1 ? "" : "s", sgemm.gflops, sgemm.repeats,
+                sgemm.minMs);
+  }
+  const char* sgemmHeader = a.has("sgemm") ? " of sgemm" : "";
   std::vector<TimingResult> rows;
-  std::printf("%-9s %-7s %7s %5s %5s %6s %11s %11s %11s %9s\n", "mechanism", "backend", "N", "d",
-              "heads", "M", "median ms", "min ms", "max ms", "GFLOP/s");
+  std::printf("%-9s %-7s %7s %5s %5s %6s %11s %11s %11s %9s%s\n", "mechanism", "backend", "N", "d",
+              "heads", "M", "median ms", "min ms", "max ms", "GFLOP/s", sgemmHeader);
   int refused = 0, skipped = 0;
   std::map<std::string, double> rates;  // mechanism → FLOP/s of its last run
   for (int n : ns) {
@@ -320,9 +337,11 @@ int runBench(const Args& args) {
       endProgress();
       t.mechanism = k;
       if (t.medianMs > 0) rates[k] = forwardFlops(spec, n, d, d) * heads / (t.medianMs * 1e-3);
-      std::printf("%-9s %-7s %7d %5d %5d %6d %11.3f %11.3f %11.3f %9.2f\n", k.c_str(),
+      std::printf("%-9s %-7s %7d %5d %5d %6d %11.3f %11.3f %11.3f %9.2f", k.c_str(),
                   t.backend.c_str(), t.n, t.d, t.heads, t.blocks, t.medianMs, t.minMs, t.maxMs,
                   t.gflops);
+      if (sgemm.gflops > 0) std::printf(" %8.0f%%", 100 * t.gflops / sgemm.gflops);
+      std::printf("\n");
       std::fflush(stdout);
       rows.push_back(t);
     }
@@ -341,6 +360,12 @@ int runBench(const Args& args) {
     QJsonArray list;
     for (const TimingResult& t : rows) {
       QJsonObject o = timingToJson(t);
+      if (backendName == "eigen") o["threads"] = usedThreads;
+      if (sgemm.gflops > 0) {
+        o["sgemm_gflops"] = sgemm.gflops;
+        o["sgemm_n"] = sgemm.n;
+        o["fraction_of_sgemm"] = t.gflops / sgemm.gflops;
+      }
       if (a.has("softmax-precision") && t.mechanism == "softmax")
         o["softmax_precision"] = QString::fromStdString(precision);
       list.append(o);

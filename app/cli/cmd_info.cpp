@@ -2,7 +2,9 @@
 // options; with --model PATH, what a trained checkpoint is.
 #include <QtGlobal>
 #include <Eigen/Core>
+#include <cstdlib>
 #include <iostream>
+#include <string>
 #include <thread>
 
 #include "attnscope/eigen_backend.h"
@@ -70,6 +72,10 @@ int runInfo(const Args& args) {
   std::cout << "\nthreads:\n"
             << "  hardware threads       " << std::thread::hardware_concurrency() << "\n"
             << "  OpenMP threads         " << hardwareThreads() << "\n"
+            << "  OpenMP wait policy     "
+            << (std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "libgomp default (spin, then sleep)")
+            << (std::getenv("GOMP_SPINCOUNT") ? std::string(", GOMP_SPINCOUNT=") + std::getenv("GOMP_SPINCOUNT") : std::string())
+            << "\n"
             << "\nbuild:\n"
             << "  compiler               " << compilerName() << "\n"
             << "  C++ standard           " << __cplusplus << "\n"
@@ -88,6 +94,8 @@ int runInfo(const Args& args) {
 #else
             << "  assertions             on\n"
 #endif
+            << "  CPU code path          " << cpuCodePath().level
+            << (cpuCodePath().cpuSupports ? "" : " (NOT supported by this CPU)") << "\n"
             << "  Eigen                  " << EIGEN_WORLD_VERSION << "." << EIGEN_MAJOR_VERSION << "."
             << EIGEN_MINOR_VERSION << " (SIMD: " << Eigen::SimdInstructionSetsInUse() << ")\n"
             << "  Qt                     " << qVersion() << " (built with " << QT_VERSION_STR << ")\n";

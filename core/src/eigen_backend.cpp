@@ -10,6 +10,35 @@ namespace attnscope {
 
 int hardwareThreads() { return omp_get_num_procs(); }
 
+CpuCodePath cpuCodePath() {
+  CpuCodePath p;
+#if defined(__x86_64__) && defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+  p.level = "x86-64-v4 (AVX-512)";
+#elif defined(__x86_64__) && defined(__AVX2__) && defined(__FMA__)
+  p.level = "x86-64-v3 (AVX2, FMA)";
+#elif defined(__x86_64__) && defined(__SSE4_2__)
+  p.level = "x86-64-v2 (SSE4.2)";
+#elif defined(__x86_64__)
+  p.level = "x86-64 (SSE2)";
+#elif defined(__aarch64__)
+  p.level = "aarch64";
+#else
+  p.level = "generic";
+#endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+#if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__)
+  p.cpuSupports = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                  __builtin_cpu_supports("avx512vl");
+#elif defined(__AVX2__) && defined(__FMA__)
+  p.cpuSupports = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#elif defined(__SSE4_2__)
+  p.cpuSupports = __builtin_cpu_supports("sse4.2");
+#endif
+#endif
+  return p;
+}
+
 EigenBackend::EigenBackend(int threads) { setThreads(threads); }
 
 void EigenBackend::setThreads(int threads) {

@@ -38,6 +38,40 @@ int FeatureMap::outputDim() const {
   return spec_.kind == FeatureMapKind::Favor ? spec_.favorFeatures : dk_;
 }
 
+namespace {
+
+/// out = f(X) coefficient-wise; contiguous blocks (the usual case) as one flat array, so that the
+/// loop vectorises without a scalar head and tail on every row.
+template <typename F>
+void mapCoefficients(const Eigen::Ref<const MatrixF>& X, Eigen::Ref<MatrixF> out, F f) {
+  if (X.outerStride() == X.cols() && out.outerStride() == out.cols()) {
+    Eigen::Map<Eigen::ArrayXf> o(out.data(), out.size());
+    o = f(Eigen::Map<const Eigen::ArrayXf>(X.data(), X.size()));
+  } else {
+    out.array() = f(X.array());
+  }
+}
+
+}  // namespace
+
+void FeatureMap::applyInto(const Eigen::Ref<const MatrixF>& X, Eigen::Ref<MatrixF> out) const {
+  if (X.cols() != dk_ || out.cols() != dk_ || out.rows() != X.rows())
+    throw InvalidArgument("feature map: input or output has the wrong shape");
+  switch (spec_.kind) {
+    case FeatureMapKind::Relu:
+      mapCoefficients(X, out, [](const auto& x) { return x.max(0.0f) + kReluEpsilon; });
+      return;
+    case FeatureMapKind::Elu1:
+      mapCoefficients(X, out, [](const auto& x) { return (x > 0.0f).select(x + 1.0f, x.min(0.0f).exp()); });
+      return;
+    case FeatureMapKind::Softplus:
+      mapCoefficients(X, out, [](const auto& x) { return x.max(0.0f) + (-x.abs()).exp().log1p(); });
+      return;
+    case FeatureMapKind::Favor: break;
+  }
+  throw InvalidArgument("feature map: applyInto is for elementwise maps (favor needs apply)");
+}
+
 MatrixF FeatureMap::apply(const Eigen::Ref<const MatrixF>& X, FavorShift shift) const {
   if (X.cols() != dk_) throw InvalidArgument("feature map: input has the wrong number of columns");
   switch (spec_.kind) {

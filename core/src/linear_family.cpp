@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <vector>
 
 #include "attnscope/error.h"
 #include "kernels.h"
@@ -66,6 +67,50 @@ void requirePositive(double den, int token) {
 using RowMap = Eigen::Map<MatrixF>;
 using ConstRowMap = Eigen::Map<const MatrixF>;
 
+/// Buffers reused between forwards, so that the chunk-sized temporaries (per thread) and the large
+/// block states (per calling thread) neither allocate nor page-fault on every call. The calling
+/// thread's buffers over kKeepFloats are freed when the forward ends (ReleaseLargeCallBuffers).
+constexpr std::size_t kKeepFloats = std::size_t(8) << 20;  // 32 MiB
+enum class ScratchSlot { PhiQ, PhiK, Rows, Mixed, Causal, Count };
+/// Floats of one query tile's mixed states S̃, z̃ (512 KiB: half of a 1 MiB L2).
+constexpr int kTileFloats = 1 << 17;
+enum class CallSlot { ChunkSums, ChunkNorms, Mixed, Count };
+
+using Buffer = std::vector<float, Eigen::aligned_allocator<float>>;  // SIMD-aligned start
+
+float* reuse(Buffer& b, std::size_t count) {
+  if (b.size() < count || (b.size() > kKeepFloats && count <= kKeepFloats)) {
+    Buffer().swap(b);
+    b.resize(count);
+  }
+  return b.data();
+}
+
+/// This thread's buffer `slot`: at least `count` floats, contents unspecified.
+float* threadScratch(ScratchSlot slot, std::size_t count) {
+  thread_local Buffer bufs[static_cast<int>(ScratchSlot::Count)];
+  return reuse(bufs[static_cast<int>(slot)], count);
+}
+
+Buffer* callBuffers() {
+  thread_local Buffer bufs[static_cast<int>(CallSlot::Count)];
+  return bufs;
+}
+
+/// The calling thread's buffer for one of the forward's large intermediates.
+float* callScratch(CallSlot slot, std::size_t count) {
+  return reuse(callBuffers()[static_cast<int>(slot)], count);
+}
+
+/// Frees the calling thread's buffers over kKeepFloats when the forward ends (or throws), so that
+/// one large forward does not hold its memory for ever.
+struct ReleaseLargeCallBuffers {
+  ~ReleaseLargeCallBuffers() {
+    for (int i = 0; i < static_cast<int>(CallSlot::Count); ++i)
+      if (callBuffers()[i].size() > kKeepFloats) Buffer().swap(callBuffers()[i]);
+  }
+};
+
 }  // namespace
 
 MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int threads) {
@@ -90,28 +135,37 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
   const MatrixF& Q = plan.order ? Qp : x.Q;
   const MatrixF& K = plan.order ? Kp : x.K;
   const MatrixF& V = plan.order ? Vp : x.V;
-  // Element-wise φ is applied chunk by chunk inside the parallel loops (no N×r temporaries);
-  // favor needs whole-matrix shifts, so its φ(Q), φ(K) are made once.
+  // Element-wise φ is applied chunk by chunk inside the parallel loops, into each thread's reused
+  // buffer (no N×r temporaries, no allocation per chunk); favor needs whole-matrix shifts, so its
+  // φ(Q), φ(K) are made once.
   MatrixF phiQAll, phiKAll;
   if (!fm.elementwise()) {
     phiQAll = fm.apply(Q, qShift);
     phiKAll = fm.apply(K, FavorShift::Global);
   }
-  auto phiQ = [&](int b, int len) -> MatrixF {
-    return fm.elementwise() ? fm.apply(Q.middleRows(b, len)) : MatrixF(phiQAll.middleRows(b, len));
+  // φ of rows [b, b+len) of X (Q or K): a view of the precomputed favor features, or φ written into
+  // this thread's scratch slot.
+  auto phiRows = [&](const MatrixF& X, const MatrixF& all, int b, int len,
+                     ScratchSlot slot) -> ConstRowMap {
+    if (!fm.elementwise()) return ConstRowMap(all.row(b).data(), len, r);
+    float* buf = threadScratch(slot, std::size_t(len) * r);
+    fm.applyInto(X.middleRows(b, len), RowMap(buf, len, r));
+    return ConstRowMap(buf, len, r);
   };
-  auto phiK = [&](int b, int len) -> MatrixF {
-    return fm.elementwise() ? fm.apply(K.middleRows(b, len)) : MatrixF(phiKAll.middleRows(b, len));
-  };
+  auto phiQ = [&](int b, int len) { return phiRows(Q, phiQAll, b, len, ScratchSlot::PhiQ); };
+  auto phiK = [&](int b, int len) { return phiRows(K, phiKAll, b, len, ScratchSlot::PhiK); };
 
   // 2. Chunk summaries. Causal chunks are short (their in-chunk part is quadratic).
   const std::vector<Chunk> chunks = makeChunks(plan.offsets, causal ? 64 : 512);
   const int nc = static_cast<int>(chunks.size());
-  MatrixF P(nc, rd), Pz(nc, r);
+  const ReleaseLargeCallBuffers release;
+  // The large intermediates live in buffers kept between calls (no page faults per forward).
+  RowMap P(callScratch(CallSlot::ChunkSums, std::size_t(nc) * rd), nc, rd);
+  RowMap Pz(callScratch(CallSlot::ChunkNorms, std::size_t(nc) * r), nc, r);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (int c = 0; c < nc; ++c) {
     const int b = chunks[c].begin, len = chunks[c].end - chunks[c].begin;
-    const MatrixF k = phiK(b, len);
+    const ConstRowMap k = phiK(b, len);
     RowMap(P.row(c).data(), r, dv).noalias() = k.transpose() * V.middleRows(b, len);
     Pz.row(c) = k.colwise().sum();
   }
@@ -137,26 +191,10 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
       }
     }
   }
-  const MatrixF& S = chunkPerBlock ? P : Sown;
-  const MatrixF& Z = chunkPerBlock ? Pz : Zown;
+  const ConstRowMap S = chunkPerBlock ? ConstRowMap(P.data(), m, rd) : ConstRowMap(Sown.data(), m, rd);
+  const ConstRowMap Z = chunkPerBlock ? ConstRowMap(Pz.data(), m, r) : ConstRowMap(Zown.data(), m, r);
   MatrixF mixF = plan.mix.cast<float>();
   if (causal) mixF.triangularView<Eigen::Upper>().setZero();  // keep b < a; diagonal added below
-  MatrixF St(m, rd), Zt(m, r);
-  if (m == 1 && !causal) {
-    St = S * mixF(0, 0);
-    Zt = Z * mixF(0, 0);
-  } else {
-    // S̃ = 𝓜·S as one GEMM, split into column strips across threads (measured faster here than
-    // Eigen's own threading for these short, wide products).
-    constexpr int kStrip = 512;
-    const int strips = (rd + kStrip - 1) / kStrip;
-#pragma omp parallel for schedule(static) num_threads(threads)
-    for (int sIdx = 0; sIdx < strips; ++sIdx) {
-      const int c0 = sIdx * kStrip, w = std::min(kStrip, rd - c0);
-      St.middleCols(c0, w).noalias() = mixF * S.middleCols(c0, w);
-    }
-    Zt.noalias() = mixF * Z;
-  }
 
   // Official normaliser: n_{a,w} = Σ_b m_ab φ(q_{b,w})·z_b + ε (blocks of equal size).
   MatrixD offDen;
@@ -171,29 +209,32 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
     offDen.array() += kOfficialEpsilon;
   }
 
-  // 4. Outputs.
+  // 4. Outputs of chunk c from its block's mixed state S̃_a (r by d_v) and z̃_a (r).
   MatrixF O(n, dv);
   bool bad = false;
   int badToken = 0;
   double badDen = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (int c = 0; c < nc; ++c) {
+  auto outputChunk = [&](int c, const float* stA, const float* ztA) {
     const int t0 = chunks[c].begin, len = chunks[c].end - chunks[c].begin, a = chunks[c].block;
-    const MatrixF q = phiQ(t0, len);
+    const ConstRowMap St_a(stA, r, dv);
+    const Eigen::Map<const Eigen::VectorXf> Zt_a(ztA, r);
+    const ConstRowMap q = phiQ(t0, len);
     // Numerators go straight into O when tokens are in their own order.
-    MatrixF scratch;
-    if (plan.order) scratch.resize(len, dv);
-    auto num = plan.order ? scratch.middleRows(0, len) : O.middleRows(t0, len);
+    float* scratch = plan.order ? threadScratch(ScratchSlot::Rows, std::size_t(len) * dv) : nullptr;
+    RowMap num = plan.order ? RowMap(scratch, len, dv) : RowMap(O.row(t0).data(), len, dv);
     Eigen::VectorXf den(len);
     if (!causal) {
-      num.noalias() = q * ConstRowMap(St.row(a).data(), r, dv);
-      den.noalias() = q * Zt.row(a).transpose();
+      num.noalias() = q * St_a;
+      den.noalias() = q * Zt_a;
     } else {
       const float maa = plan.mix(a, a);
-      MatrixF state = ConstRowMap(St.row(a).data(), r, dv);
-      state += maa * ConstRowMap(P.row(c).data(), r, dv);
-      Eigen::VectorXf zstate = (Zt.row(a) + maa * Pz.row(c)).transpose();
-      MatrixF w = q * phiK(t0, len).transpose();  // len by len
+      // Reused per-thread buffers: the chunk's state (r by d_v, then z: r) and its len by len part.
+      float* buf = threadScratch(ScratchSlot::Causal, std::size_t(rd) + r + std::size_t(len) * len);
+      RowMap state(buf, r, dv), w(buf + rd + r, len, len);
+      Eigen::Map<Eigen::VectorXf> zstate(buf + rd, r);
+      state = St_a + maa * ConstRowMap(P.row(c).data(), r, dv);
+      zstate = Zt_a + maa * Pz.row(c).transpose();
+      w.noalias() = q * phiK(t0, len).transpose();
       w.triangularView<Eigen::StrictlyUpper>().setZero();
       w *= maa;
       num.noalias() = q * state;
@@ -212,10 +253,61 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
         }
         d = 1;
       }
-      num.row(i) /= static_cast<float>(d);
+      den[i] = static_cast<float>(1.0 / d);
     }
+    num = den.asDiagonal() * num;
     if (plan.order)
-      for (int i = 0; i < len; ++i) O.row((*plan.order)[t0 + i]) = scratch.row(i);
+      for (int i = 0; i < len; ++i) O.row((*plan.order)[t0 + i]) = num.row(i);
+  };
+
+  // Mixing S̃ = 𝓜·S (causal: its strictly lower part). With enough blocks, per query tile of g
+  // consecutive blocks: S̃_tile = 𝓜[tile, :]·S as one (g×M)·(M×r·d_v) GEMM into this thread's
+  // buffer (sized to stay in L2), then the outputs of the tile's chunks. Mixing and outputs share
+  // one parallel loop (one fork/join less, S̃ never goes to memory). Otherwise (linear attention,
+  // a few large blocks) the whole S̃ first, then the chunks' outputs in parallel.
+  // Tile size: at most an L2-sized buffer and at least two tiles per thread; the tile count is then
+  // rounded up to a multiple of the threads, so that they finish together.
+  const int gMax = std::clamp(std::min(kTileFloats / std::max(rd + r, 1),
+                                       (m + 2 * threads - 1) / (2 * threads)),
+                              1, m);
+  const int tilesWanted = ((m + gMax - 1) / gMax + threads - 1) / threads * threads;
+  const int g = (m + tilesWanted - 1) / tilesWanted;
+  const int tiles = (m + g - 1) / g;
+  if (tiles >= 2 * threads && !(m == 1 && !causal)) {
+    std::vector<int> firstChunk(m + 1, nc);  // chunks of block b: [firstChunk[b], firstChunk[b+1])
+    for (int c = nc - 1; c >= 0; --c) firstChunk[chunks[c].block] = c;
+    for (int b = m - 1; b >= 0; --b) firstChunk[b] = std::min(firstChunk[b], firstChunk[b + 1]);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (int t = 0; t < tiles; ++t) {
+      const int a0 = t * g, ga = std::min(g, m - a0);
+      float* buf = threadScratch(ScratchSlot::Mixed, std::size_t(ga) * (rd + r));
+      RowMap st(buf, ga, rd), zt(buf + std::size_t(ga) * rd, ga, r);
+      st.noalias() = mixF.middleRows(a0, ga) * S;
+      zt.noalias() = mixF.middleRows(a0, ga) * Z;
+      for (int c = firstChunk[a0]; c < firstChunk[a0 + ga]; ++c)
+        outputChunk(c, st.row(chunks[c].block - a0).data(), zt.row(chunks[c].block - a0).data());
+    }
+  } else {
+    RowMap St(callScratch(CallSlot::Mixed, std::size_t(m) * rd), m, rd);
+    MatrixF Zt(m, r);
+    if (m == 1 && !causal) {
+      St = S * mixF(0, 0);
+      Zt = Z * mixF(0, 0);
+    } else {
+      // Column strips across threads (measured faster here than Eigen's own threading for these
+      // short, wide products).
+      constexpr int kStrip = 512;
+      const int strips = (rd + kStrip - 1) / kStrip;
+#pragma omp parallel for schedule(static) num_threads(threads)
+      for (int sIdx = 0; sIdx < strips; ++sIdx) {
+        const int c0 = sIdx * kStrip, w = std::min(kStrip, rd - c0);
+        St.middleCols(c0, w).noalias() = mixF * S.middleCols(c0, w);
+      }
+      Zt.noalias() = mixF * Z;
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (int c = 0; c < nc; ++c)
+      outputChunk(c, St.row(chunks[c].block).data(), Zt.row(chunks[c].block).data());
   }
   if (bad) requirePositive(badDen, badToken);
   return O;

@@ -1,9 +1,13 @@
 #include "attnscope/timing.h"
 
+#include <Eigen/Core>
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
+#include "attnscope/eigen_backend.h"
 #include "attnscope/error.h"
+#include "attnscope/rng.h"
 
 namespace attnscope {
 
@@ -33,6 +37,34 @@ TimingResult timeForward(Backend& backend, const MechanismSpec& spec, const Qkv&
   r.medianMs = k % 2 ? ms[k / 2] : 0.5 * (ms[k / 2 - 1] + ms[k / 2]);
   r.gflops = forwardFlops(spec, qkv.n(), qkv.dk(), qkv.dv()) * qkv.numHeads() /
              (r.medianMs * 1e-3) / 1e9;
+  return r;
+}
+
+SgemmRate measureSgemm(int n, int threads, int repeats) {
+  if (n < 1 || repeats < 1) throw InvalidArgument("sgemm: n and repeats must be at least 1");
+  SgemmRate r;
+  r.n = n;
+  r.threads = threads < 1 ? hardwareThreads() : std::min(threads, hardwareThreads());
+  r.repeats = repeats;
+  Rng rng(1);
+  const Eigen::MatrixXf A = rng.normalMatrix(n, n), B = rng.normalMatrix(n, n);
+  Eigen::MatrixXf C(n, n);
+  const int before = Eigen::nbThreads();
+  Eigen::setNbThreads(r.threads);
+  std::vector<double> ms;
+  for (int i = 0; i <= repeats; ++i) {  // one warm-up
+    const auto t0 = std::chrono::steady_clock::now();
+    C.noalias() = A * B;
+    const auto t1 = std::chrono::steady_clock::now();
+    if (i > 0) ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+  Eigen::setNbThreads(before);
+  if (!C.allFinite()) throw Error("sgemm: the product is not finite");
+  std::sort(ms.begin(), ms.end());
+  const size_t k = ms.size();
+  r.medianMs = k % 2 ? ms[k / 2] : 0.5 * (ms[k / 2 - 1] + ms[k / 2]);
+  r.minMs = ms.front();
+  r.gflops = 2.0 * n * double(n) * n / (r.medianMs * 1e-3) / 1e9;
   return r;
 }
 

@@ -496,6 +496,25 @@ class CliTest : public QObject {
     QCOMPARE(rows[2].toObject()["mechanism"].toString(), QString("mhla"));
   }
 
+  void benchSgemmGivesEachRowsFractionOfTheMachinesRate() {
+    const QString json = dir_.filePath("bench_sgemm.json");
+    const Run r = run({"bench", "--sgemm", "--n", "64", "--d", "16", "--repeats", "1", "--threads", "1000",
+                       "--mechanisms", "linear,mhla", "--json", json});
+    REQUIRE_RUN(r, 0);
+    QVERIFY2(r.out.contains("sgemm (Eigen, 2048^3 floats"), qPrintable(r.out));
+    QVERIFY2(r.out.contains("of sgemm"), qPrintable(r.out));
+    const QJsonArray rows = QJsonDocument::fromJson(head(json, 1 << 20)).array();
+    QCOMPARE(rows.size(), 2);
+    for (const QJsonValue& v : rows) {
+      const QJsonObject o = v.toObject();
+      QVERIFY(o["sgemm_gflops"].toDouble() > 0);
+      QVERIFY(o["fraction_of_sgemm"].toDouble() > 0);
+      QCOMPARE(o["sgemm_n"].toInt(), 2048);
+      // --threads is clamped to the machine's cores.
+      QVERIFY(o["threads"].toInt() >= 1 && o["threads"].toInt() <= attnscope::hardwareThreads());
+    }
+  }
+
   void benchPrintsAndWritesJson() {
     const QString json = dir_.filePath("bench.json");
     const Run r = run({"bench", "--n", "32,64", "--d", "16", "--blocks", "sqrt", "--repeats", "2",
@@ -639,6 +658,8 @@ class CliTest : public QObject {
     QTest::newRow("bench n") << QStringList{"bench", "--n", "12,,3"} << "--n";
     QTest::newRow("bench backend") << QStringList{"bench", "--backend", "tpu"} << "tpu";
     QTest::newRow("calibrate needs cuda") << QStringList{"bench", "--calibrate"} << "--calibrate";
+    QTest::newRow("sgemm is cpu only")
+        << QStringList{"bench", "--backend", "cuda", "--sgemm"} << "--sgemm";
     QTest::newRow("calibrate on cpu")
         << QStringList{"bench", "--backend", "cpu", "--calibrate"} << "--backend cuda";
     QTest::newRow("precision needs cuda")

@@ -123,6 +123,37 @@ TEST(Mhla, OneDimensionalChunksEveryInitMatchReference) {
       }
 }
 
+// The widths the benchmarks time (d_k = d_v = 64) and the forward's chunking edges: blocks of
+// 33 tokens with a ragged last one, blocks longer than one 512-token chunk, a ragged 2D grid, every
+// elementwise φ and favor, bidirectional and causal, several threads reusing their buffers.
+TEST(Mhla, BenchmarkWidthsAndChunkEdgesMatchReference) {
+  const auto seed = ref::freshSeed();
+  struct Case {
+    int n, m;
+  };
+  for (Case c : {Case{1031, 32}, Case{1100, 2}, Case{513, 1}})
+    for (auto kind : {FeatureMapKind::Relu, FeatureMapKind::Elu1, FeatureMapKind::Softplus,
+                      FeatureMapKind::Favor})
+      for (bool causal : {false, true}) {
+        SCOPED_TRACE(traceOf(seed, c.n, (toString(kind) + (causal ? " causal" : "")).c_str()));
+        const FeatureMapSpec fs{kind, 96, seed};
+        const Qkv qkv = ref::randomQkv(c.n, 64, 64, 1, seed + c.n + c.m, kind == FeatureMapKind::Favor ? 0.4 : 1.0);
+        const auto spec = MechanismSpec::mhla(BlockLayout::oneD(c.n, c.m), MixingInit::Cos, fs, causal,
+                                              Normaliser::Paper);
+        auto refMap = [&](const HeadQKV& h) {
+          return ref::mhlaMap(phiOf(h.Q, fs), phiOf(h.K, fs), ref::blocks1D(c.n, c.m), spec.mixing, causal);
+        };
+        expectMatches(spec, qkv, refMap);
+      }
+  // 2D windows (tokens reordered into blocks and back) at d = 64.
+  const FeatureMapSpec fs{};
+  const Qkv qkv = ref::randomQkv(31 * 29, 64, 64, 1, seed + 7);
+  const auto spec = MechanismSpec::mhla(BlockLayout::twoD(31, 29, 6, 5), MixingInit::Cos, fs);
+  expectMatches(spec, qkv, [&](const HeadQKV& h) {
+    return ref::mhlaMap(phiOf(h.Q, fs), phiOf(h.K, fs), ref::blocks2D(31, 29, 6, 5), spec.mixing, false);
+  });
+}
+
 TEST(Mhla, TwoDimensionalWindowsMatchReference) {
   const auto seed = ref::freshSeed();
   struct Grid {

@@ -1,6 +1,8 @@
 // The CPU reference backend: Eigen products, OpenMP threads.
 #pragma once
 
+#include <string>
+
 #include "attnscope/backend.h"
 
 namespace attnscope {
@@ -25,5 +27,14 @@ class EigenBackend final : public Backend {
 
 /// Number of cores OpenMP can use here.
 int hardwareThreads();
+
+/// The instruction set the CPU kernels were compiled for: "x86-64-v4 (AVX-512)", "x86-64-v3
+/// (AVX2, FMA)", "x86-64-v2 (SSE4.2)", "x86-64 (SSE2)" or another architecture's name, and whether
+/// this CPU supports it (a package built for a higher level than the CPU has cannot run).
+struct CpuCodePath {
+  std::string level;
+  bool cpuSupports = true;
+};
+CpuCodePath cpuCodePath();
 
 }  // namespace attnscope

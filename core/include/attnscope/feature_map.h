@@ -41,6 +41,11 @@ class FeatureMap {
   /// @param[in] X  #X by d_k
   /// @return       #X by r, entries > 0 (favor: ≥ 0, a far-off feature may underflow)
   MatrixF apply(const Eigen::Ref<const MatrixF>& X, FavorShift shift = FavorShift::PerRow) const;
+  /// Elementwise maps only (relu, elu1, softplus): φ(X) written into `out` (#X by d_k, no
+  /// allocation), the same numbers as apply(X).
+  /// @param[in]  X    #X by d_k
+  /// @param[out] out  #X by d_k
+  void applyInto(const Eigen::Ref<const MatrixF>& X, Eigen::Ref<MatrixF> out) const;
   /// True when φ acts on each entry alone (all but favor), so any rows can be mapped separately.
   bool elementwise() const { return spec_.kind != FeatureMapKind::Favor; }
 

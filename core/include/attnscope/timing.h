@@ -18,6 +18,16 @@ struct TimingResult {
   bool includesTransfers = true;
 };
 
+/// The machine's single-precision GEMM rate in this run: C = A·B with A, B, C n by n floats
+/// (Eigen, the library the CPU kernels use), `threads` threads (clamped to the machine's cores),
+/// one warm-up then the median of `repeats` runs. 2·n³ FLOPs per run.
+struct SgemmRate {
+  int n = 0, threads = 0, repeats = 0;
+  double medianMs = 0, minMs = 0;
+  double gflops = 0;  ///< 2·n³ / median time
+};
+SgemmRate measureSgemm(int n, int threads, int repeats = 5);
+
 /// Times the efficient forward over all heads of `qkv` (Backend::timeRuns): one warm-up, then
 /// `repeats` runs.
 /// Inputs are validated once, outside the timed region.
