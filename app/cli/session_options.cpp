@@ -247,7 +247,9 @@ std::vector<OptionSpec> explorerOptionSpecs() {
   return {
       {"view-mechanism", 1, "ID", "model view and CLS maps: the mechanism shown (default softmax)"},
       {"metric", 1, "NAME", "model view: the metric in each cell: entropy (default), rank or kl"},
-      {"thumbnails", 1, "MODE", "model view: auto (default: whole maps for texts ≤ 512 tokens), rows or matrix"},
+      {"thumbnails", 1, "MODE",
+       "model view: auto (default: whole maps for texts ≤ 512 tokens, else the query's rows), rows, cls (the CLS "
+       "token's rows) or matrix"},
       {"fusion", 1, "NAME", "rollout head fusion: mean (default), max or min"},
       {"discard", 1, "R", "rollout: the lowest fraction R of each fused map set to 0 (default 0.9)"},
       {"cls-mass", 1, "F", "CLS maps: keep the fewest patches holding F of the mass (default 0.6)"},
@@ -277,7 +279,7 @@ void applyExplorerArgs(const ParsedArgs& a, ViewSettings& view) {
     }
   }
   choice("metric", e.metric, {"entropy", "rank", "kl"});
-  choice("thumbnails", e.thumbnails, {"auto", "rows", "matrix"});
+  choice("thumbnails", e.thumbnails, {"auto", "rows", "cls", "matrix"});
   choice("fusion", e.fusion, {"mean", "max", "min"});
   if (a.has("discard")) e.discardRatio = parseDouble("discard", a.value("discard"), 0, 0.999);
   if (a.has("cls-mass")) e.clsMass = parseDouble("cls-mass", a.value("cls-mass"), 0.01, 1);

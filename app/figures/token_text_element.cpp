@@ -29,6 +29,7 @@ QString displayLabel(const std::string& utf8) {
   QString s = QString::fromUtf8(utf8.data(), static_cast<int>(utf8.size()));
   s.replace(QLatin1Char('\n'), QStringLiteral("↵"));
   s.replace(QLatin1Char('\t'), QStringLiteral("→"));
+  s.replace(QLatin1Char(' '), QStringLiteral("␣"));  // a BPE piece's spaces, visible
   return s.isEmpty() ? QStringLiteral("·") : s;
 }
 

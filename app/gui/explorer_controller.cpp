@@ -102,8 +102,8 @@ void ExplorerController::loadInput() {
   jobs_.cancel(QStringLiteral("analysis"));
   jobs_.cancel(QStringLiteral("spectra"));
   jobs_.start(QStringLiteral("input"), tr("loading input"),
-              [s](const JobControl&) {
-                auto input = std::make_shared<const Input>(loadSessionInput(s));
+              [s](const JobControl& job) {
+                auto input = std::make_shared<const Input>(loadSessionInput(s, job));
                 // The model's layers (its forward was kept by the load: no second forward).
                 const int layers = s.model.active() ? static_cast<int>(sessionModelRun(s)->forward.layers.size()) : 0;
                 return std::make_pair(input, layers);

@@ -368,8 +368,8 @@ void MainWindow::buildMenus() {
   file->addAction(tr("&Open…"), QKeySequence::Open, this, [this] {
     const QString p = QFileDialog::getOpenFileName(
         this, tr("Open"), QString(),
-        tr("All supported (*.png *.jpg *.jpeg *.bmp *.txt *.md *.npy *.json);;Images (*.png *.jpg *.jpeg *.bmp);;"
-           "Text (*.txt *.md);;Q/K/V (*.npy);;Session (*.json);;All files (*)"));
+        tr("All supported (*.png *.jpg *.jpeg *.bmp *.txt *.md *.npy *.json *.safetensors);;Images (*.png *.jpg *.jpeg *.bmp);;"
+           "Text (*.txt *.md);;Q/K/V (*.npy);;Session (*.json);;Model (*.safetensors);;All files (*)"));
     if (!p.isEmpty()) openFile(p);
   });
   file->addAction(tr("Open &model…"), QKeySequence(tr("Ctrl+Shift+O")), this, [this] {
@@ -483,8 +483,15 @@ void MainWindow::openFile(const QString& path) {
                                        QFileInfo(path).path(), tr("NumPy (*.npy)"));
       if (v.isEmpty()) return;
     }
-    const Session s = sessionForFile(path, controller_.session(), k, v);
+    Session s = sessionForFile(path, controller_.session(), k, v);
     error_->hide();
+    // A session whose model is gone opens without it, keeping everything else, and says so.
+    QString gone;
+    if (kind == FileKind::Session && s.model.active() && !QFileInfo::exists(QString::fromStdString(s.model.path))) {
+      gone = tr("%1: the model %2 is gone; opened the session without it (the rest is as saved)")
+                 .arg(path, QString::fromStdString(s.model.path));
+      s.model = SessionModel{};
+    }
     if (kind == FileKind::Session) {
       // Opening a session file makes it the clean state; an image or text keeps the settings
       // (and whether they were saved).
@@ -495,6 +502,7 @@ void MainWindow::openFile(const QString& path) {
     controls_->setSession(s);
     controller_.setSession(s);
     addRecent(path);
+    if (!gone.isEmpty()) showError(gone);
   } catch (const std::exception& e) {
     showError(QString::fromStdString(e.what()));
   }

@@ -40,6 +40,7 @@ ModelBar::ModelBar(QWidget* parent) : QWidget(parent) {
   thumbnails_ = new QComboBox(this);
   thumbnails_->addItem(tr("auto"), "auto");
   thumbnails_->addItem(tr("query rows"), "rows");
+  thumbnails_->addItem(tr("CLS rows"), "cls");
   thumbnails_->addItem(tr("whole maps"), "matrix");
   thumbnails_->setToolTip(tr("Model-view cells: the query's row, or whole maps (texts up to 512 tokens)"));
   fusion_ = new QComboBox(this);

@@ -349,7 +349,9 @@ ModelViews modelViews(const ModelSurvey& survey, const Rollout* rollout, const S
   v.n = survey.n;
   v.layer = sessionLayer(session, survey.layers);
   v.head = session.head >= 0 && session.head < survey.heads ? session.head : -1;
-  v.query = std::clamp(query, 0, std::max(0, survey.n - 1));
+  // "cls": the rows of the CLS token (image models), whatever token the maps show.
+  const bool clsQuery = e.thumbnails == "cls" && t.hasGrid() && t.gridFirstToken > 0;
+  v.query = clsQuery ? 0 : std::clamp(query, 0, std::max(0, survey.n - 1));
   const int mech = survey.mechanismIndex(e.mechanism);
   v.mechanism = survey.mechanisms[mech];
   v.mechanismName = survey.names[mech];

@@ -29,8 +29,8 @@ EmbeddingSettings embeddingOf(const Session& s) {
 
 }  // namespace
 
-Input loadSessionInput(const Session& s) {
-  if (s.model.active()) return loadModelInput(s);
+Input loadSessionInput(const Session& s, const JobControl& job) {
+  if (s.model.active()) return loadModelInput(s, job);
   ImageInputSettings image;
   image.tokenBudget = s.input.imageTokenBudget;
   image.patchSize = s.input.patchSize;

@@ -17,7 +17,8 @@ namespace attnscope {
 
 /// Decodes the session's source with its input settings (app/io/input_loader.h). Throws
 /// FileError / InvalidArgument naming the file.
-Input loadSessionInput(const Session& session);
+/// A model's forward reports progress to `job` and stops between layers when it says so.
+Input loadSessionInput(const Session& session, const JobControl& job = {});
 
 /// The registered mechanisms resolved for these tokens.
 struct ResolvedMechanisms {

@@ -365,8 +365,8 @@ Session Session::fromJson(const QJsonObject& obj, const std::string& name, const
   ex.string("metric", e.metric);
   if (e.metric != "entropy" && e.metric != "rank" && e.metric != "kl") ex.fail("metric", "must be entropy, rank or kl");
   ex.string("thumbnails", e.thumbnails);
-  if (e.thumbnails != "auto" && e.thumbnails != "rows" && e.thumbnails != "matrix")
-    ex.fail("thumbnails", "must be auto, rows or matrix");
+  if (e.thumbnails != "auto" && e.thumbnails != "rows" && e.thumbnails != "cls" && e.thumbnails != "matrix")
+    ex.fail("thumbnails", "must be auto, rows, cls or matrix");
   ex.string("fusion", e.fusion);
   if (e.fusion != "mean" && e.fusion != "max" && e.fusion != "min") ex.fail("fusion", "must be mean, max or min");
   ex.number("discardRatio", e.discardRatio, 0, 0.999, "a number in [0, 0.999]");

@@ -74,7 +74,7 @@ struct ViewSettings {
   struct Explorer {
     std::string mechanism = "softmax";  ///< model view and CLS maps: a registry id
     std::string metric = "entropy";     ///< model-view annotation: entropy | rank | kl
-    std::string thumbnails = "auto";    ///< auto | rows | matrix (whole maps; auto: text up to 512 tokens)
+    std::string thumbnails = "auto";    ///< auto | rows | cls | matrix (auto: whole maps for texts up to 512 tokens)
     std::string fusion = "mean";        ///< rollout head fusion: mean | max | min
     double discardRatio = 0.9;          ///< rollout: the lowest fraction of each fused map set to 0 (vit-explain)
     double clsMass = 0.6;               ///< CLS maps: keep the fewest patches holding this mass (DINO)

@@ -275,6 +275,12 @@ class ModelSurveyTest : public QObject {
     const ModelViews::Curve& c = v.curves[mhla];
     QVERIFY(std::abs(c.mean[0][1] - (survey->at(1, 0, mhla).entropy + survey->at(1, 1, mhla).entropy) / 2) < 1e-12);
     QVERIFY(c.lo[0][1] <= c.mean[0][1] && c.mean[0][1] <= c.hi[0][1]);
+    // "cls": every cell shows the CLS token's row.
+    s.view.explorer.thumbnails = "cls";
+    const ModelViews clsViews = modelViews(*survey, nullptr, s, 3);
+    QCOMPARE(clsViews.query, 0);
+    const VectorD clsRow = survey->prepared[1][mhla][0]->row(0);
+    QVERIFY(std::abs(clsViews.cells[2].values[0] - clsRow[1] / clsRow.segment(1, 4).maxCoeff()) < 1e-6);
     // An unknown mechanism is named.
     s.view.explorer.mechanism = "nope";
     QVERIFY_THROWS_EXCEPTION(InvalidArgument, modelViews(*survey, nullptr, s, 3));

@@ -47,6 +47,18 @@ def write_safetensors(path, tensors):
             f.write(b)
 
 
+def byte_symbols():
+    """GPT-2's byte → printable-unicode table (as its tokenizer defines it): symbol → byte id."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs, n = bs[:], 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return {chr(c): b for b, c in zip(bs, cs)}
+
+
 def rnd(*shape):
     return torch.randn(*shape) * 0.02
 
@@ -176,14 +188,7 @@ def main():
         write_safetensors(os.path.join(gdir, "model.safetensors"), w)
         json.dump({"model_type": "gpt2", "n_layer": L, "n_head": H, "n_embd": D, "n_positions": 1024, "vocab_size": 50257},
                   open(os.path.join(gdir, "config.json"), "w"))
-        byte_map = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-        cps, n = byte_map[:], 0
-        for b in range(256):
-            if b not in byte_map:
-                byte_map.append(b)
-                cps.append(256 + n)
-                n += 1
-        vocab = {chr(c): b for b, c in zip(byte_map, cps)}
+        vocab = byte_symbols()
         for i in range(256, 50257):
             vocab[f"<tok{i}>"] = i
         json.dump(vocab, open(os.path.join(gdir, "vocab.json"), "w"))

@@ -153,6 +153,13 @@ Session richSession(int variant, const QTemporaryDir& dir) {
   s.view.sharedScale = false;
   s.view.overlayOpacity = 0.3;
   s.view.showImage = false;
+  s.view.explorer.mechanism = "mhla";
+  s.view.explorer.metric = "kl";
+  s.view.explorer.thumbnails = "rows";
+  s.view.explorer.fusion = "max";
+  s.view.explorer.discardRatio = 0.5;
+  s.view.explorer.clsMass = 0.75;
+  s.view.explorer.panel = "rollout";
   const int m = variant == 0 ? 4 : 6;  // 17 text tokens in 6 blocks of ⌈17/6⌉ = 3: none empty
   MatrixD mix = MatrixD::Constant(m, m, 1.0 / 3.0);
   mix(0, 1) = 0.1234567890123;

@@ -192,6 +192,24 @@ class ModelExplorerTests : public QObject {
     QVERIFY(waitIdle(w));
     QVERIFY(!w.lastError().isEmpty());
     QCOMPARE(w.controller()->session().model.path, kept.model.path);
+
+    // A saved session whose model folder is gone opens without the model, keeping the rest.
+    const std::string other = tinyVit(dir_, "saved-then-gone");
+    Session saved;
+    saved.model.path = other;
+    saved.blocks = 3;
+    saved.view.colormap = "magma";
+    const QString file = dir_.filePath("gone.json");
+    saveSession(saved, file);
+    QVERIFY(QDir(QString::fromStdString(other)).removeRecursively());
+    w.openFile(file);
+    QVERIFY(waitIdle(w));
+    QVERIFY2(w.lastError().contains(QStringLiteral("is gone")), qPrintable(w.lastError()));
+    QVERIFY(!w.controller()->session().model.active());
+    QCOMPARE(w.controller()->session().blocks, 3);
+    QCOMPARE(w.controller()->session().view.colormap, std::string("magma"));
+    QVERIFY(!w.modelBar()->isVisible());
+    QVERIFY(w.controller()->results());
   }
 
   void layerSwitchTimes() {
