@@ -1,5 +1,6 @@
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 
 #include "attnscope/error.h"
@@ -17,6 +18,7 @@ const char* kUsage =
     "usage:\n"
     "  attnscope                      the desktop window on the built-in sample image\n"
     "  attnscope gui [FILE]           the desktop window on an image, text, .npy or session\n"
+    "  attnscope FILE                 the same (a file or a model folder, e.g. from a file manager)\n"
     "  attnscope compute [OPTIONS] --out-dir DIR\n"
     "                                 outputs, query rows, spectra, metrics as .npy/.json\n"
     "  attnscope render [OPTIONS] --out FILE.png|svg|pdf\n"
@@ -29,8 +31,24 @@ const char* kUsage =
 
 }  // namespace
 
+namespace {
+bool isCommand(const std::string& a) {
+  for (const char* c : {"compute", "render", "bench", "info", "gui", "help", "--help", "-h", "--version"})
+    if (a == c) return true;
+  return false;
+}
+/// `attnscope FILE` (a file manager, a shell): an existing file or folder that is not a command
+/// opens the window on it.
+bool opensAFile(const std::vector<std::string>& argv) {
+  if (argv.size() < 2 || isCommand(argv[1]) || argv[1].empty() || argv[1][0] == '-') return false;
+  std::error_code ec;
+  return std::filesystem::exists(argv[1], ec);
+}
+}  // namespace
+
 bool isHeadless(const std::vector<std::string>& argv) {
   if (argv.size() < 2) return false;
+  if (opensAFile(argv)) return false;
   return argv[1] != "gui";
 }
 
@@ -48,6 +66,7 @@ int runCli(const std::vector<std::string>& argv) {
     if (cmd == "bench") return runBench(rest);
     if (cmd == "info") return runInfo(rest);
     if (cmd == "gui") return runGui(rest);
+    if (opensAFile(argv)) return runGui(Args(argv.begin() + 1, argv.end()));
     cmd.clear();
     throw UsageError("unknown command '" + argv[1] + "'");
   } catch (const UsageError& e) {

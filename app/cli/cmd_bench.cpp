@@ -182,7 +182,7 @@ int runBench(const Args& args) {
   if (a.has("help")) {
     std::cout << "usage: attnscope bench [OPTIONS]\n\nTimes the efficient forward pass of each "
                  "mechanism on seeded N(0,1) Q/K/V and prints\nmedian, min and max milliseconds "
-                 "and GFLOP/s (MATH.md FLOP counts). CPU times include\neverything; cuda times are "
+                 "and GFLOP/s (the FLOP counts of docs/math.md). CPU times include\neverything; cuda times are "
                  "device time on data already on the GPU (no host<->device\ncopies).\n\noptions:\n"
               << formatOptions(specs);
     return 0;

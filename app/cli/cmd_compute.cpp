@@ -37,7 +37,7 @@ std::string help() {
          "\n"
          "Runs every attention mechanism (" + mechanismIds() + ") on one input and writes into\n"
          "DIR the same files as the window's File > Export data:\n"
-         "  metrics.json         MATH.md metrics per mechanism and head, N, M, r, bounds, settings\n"
+         "  metrics.json         docs/math.md metrics per mechanism and head, N, M, r, bounds, settings\n"
          "  session.json         the session (load it with --session to reproduce the numbers)\n"
          "  output_<mech>.npy    O = A·V, [N, d_v] (or [H, N, d_v] with --head all|mean)\n"
          "  row_<mech>.npy       the query's row of A, length N (mean over heads with all|mean)\n"

@@ -64,7 +64,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   head_->setToolTip(tr("Head whose maps are shown, or the mean over heads"));
   featureMap_ = new QComboBox(this);
   for (const char* s : {"relu", "elu1", "softplus", "favor"}) featureMap_->addItem(s);
-  featureMap_->setToolTip(tr("φ of linear attention and MHLA (MATH.md)"));
+  featureMap_->setToolTip(tr("φ of linear attention and MHLA (docs/math.md, “Feature maps”)"));
   temperature_ = dspin(this, 1e-12, 1e12, 0.1, tr("Softmax temperature τ: s = 1/(τ·√d_k)"));
   blocks_ = spin(this, 0, kMaxTokenBudget, tr("MHLA blocks M (0 = automatic: about 16 windows on images, 8 chunks on text)"));
   blocks_->setSpecialValueText(tr("auto"));

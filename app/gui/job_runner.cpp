@@ -36,15 +36,17 @@ quint64 JobRunner::startErased(const QString& channel, const QString& title,
   auto lastReport = std::make_shared<std::chrono::steady_clock::time_point>();
   JobControl job;
   job.cancel = token;
-  job.progress = [self, channel, title, lastReport](double f) {
+  job.progress = [self, channel, title, id, lastReport](double f) {
     // At most ~30 progress events a second reach the event loop.
     const auto now = std::chrono::steady_clock::now();
     if (f < 1.0 && now - *lastReport < std::chrono::milliseconds(33)) return;
     *lastReport = now;
     QMetaObject::invokeMethod(
         self.data(),
-        [self, channel, title, f] {
-          if (self) emit self->progress(channel, title, f);
+        [self, channel, title, id, f] {
+          // A report queued before the job was cancelled or replaced is dropped: it would put
+          // "title…" back in the status bar after the job has ended.
+          if (self && self->currentId(channel) == id) emit self->progress(channel, title, f);
         },
         Qt::QueuedConnection);
   };

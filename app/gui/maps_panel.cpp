@@ -25,6 +25,8 @@ MapsPanel::MapsPanel(QWidget* parent) : QWidget(parent) {
 }
 
 void MapsPanel::setResults(std::shared_ptr<const Results> results, const ViewSettings& view) {
+  // A read-out of the previous results' weights would be stale (issue 14 #12).
+  if (results != results_) hoverLabel_->setText(tr("Hover a map to read a weight."));
   results_ = std::move(results);
   view_ = view;
   if (!results_) return;
@@ -33,6 +35,8 @@ void MapsPanel::setResults(std::shared_ptr<const Results> results, const ViewSet
   query_ = results_->query;
   rebuild();
 }
+
+QString MapsPanel::hoverText() const { return hoverLabel_->text(); }
 
 void MapsPanel::rebuild() {
   if (!results_) return;

@@ -27,6 +27,8 @@ class MapsPanel : public QWidget {
   void showRows(const std::vector<VectorD>& rows, int query);
   QCustomPlot* plot() const { return plot_; }
   const std::vector<VectorD>& rows() const { return rows_; }
+  /// The read-out line under the maps (the hovered token and weight).
+  QString hoverText() const;
   int query() const { return query_; }
 
  signals:

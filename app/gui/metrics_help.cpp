@@ -6,7 +6,7 @@ namespace attnscope::gui {
 
 QString metricsHelpHtml() {
   return QObject::tr(
-      "<b>Metrics</b> (MATH.md), per mechanism:<ul>"
+      "<b>Metrics</b> (docs/math.md, “Metrics”), per mechanism:<ul>"
       "<li><b>entropy</b>: mean row entropy −Σ A<sub>ij</sub> ln A<sub>ij</sub> in nats. Higher = "
       "each query spreads its weight wider; <i>collapse</i> is the maximum, ln N.</li>"
       "<li><b>normalised entropy</b>: entropy / ln(#allowed keys), 0…1. Near 1 = uniform rows: "

@@ -20,7 +20,7 @@ namespace attnscope::gui {
 MixingEditor::MixingEditor(QWidget* parent) : QWidget(parent) {
   init_ = new QComboBox(this);
   for (MixingInit k : allMixingInits()) init_->addItem(QString::fromStdString(toString(k)));
-  init_->setToolTip(tr("Initialisation of the mixing matrix (MATH.md)"));
+  init_->setToolTip(tr("Initialisation of the mixing matrix (docs/math.md, “Mixing initialisations”)"));
   brush_ = new QDoubleSpinBox(this);
   brush_->setRange(0.0, 1000.0);
   brush_->setDecimals(3);

@@ -194,6 +194,24 @@ class CliTest : public QObject {
     REQUIRE_RUN(r, 2);
     QVERIFY2(r.err.contains("built without the window"), qPrintable(r.err));
 #endif
+    // `attnscope FILE` is the window on that file (issue 14 #18), not an unknown command.
+    const QString file = dir_.filePath("open-me.txt");
+    {
+      QFile f(file);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write("hello there");
+    }
+    const Run byFile = run({file}, env);
+#ifdef ATTNSCOPE_TEST_HAVE_GUI
+    REQUIRE_RUN(byFile, 1);
+    QVERIFY2(byFile.err.contains("no display"), qPrintable(byFile.err));
+#else
+    REQUIRE_RUN(byFile, 2);
+    QVERIFY2(byFile.err.contains("built without the window"), qPrintable(byFile.err));
+#endif
+    const Run typo = run({"comptue"});
+    REQUIRE_RUN(typo, 2);
+    QVERIFY2(typo.err.contains("unknown command 'comptue'"), qPrintable(typo.err));
     const Run two = run({"gui", "a.png", "b.png"});
     REQUIRE_RUN(two, 2);
     const Run help = run({"gui", "--help"});

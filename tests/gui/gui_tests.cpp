@@ -9,6 +9,9 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QImage>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QJsonDocument>
 #include <QSettings>
 #include <QSpinBox>
@@ -369,6 +372,57 @@ class GuiTests : public QObject {
     QVERIFY(!w.controller()->sweep());  // the cancelled sweep delivered nothing
     qInfo("max event-loop gap while the sweep ran: %lld ms", meter.maxGapMs());
     QVERIFY2(meter.maxGapMs() < 100, qPrintable(QString::number(meter.maxGapMs())));
+  }
+
+  // Issue 14 #6: the status bar's Cancel button ends the job's "…" label and progress for good,
+  // even when progress reports of the cancelled job are still queued.
+  void cancelButtonClearsTheStatus() {
+    MainWindow w;
+    w.resize(1200, 800);
+    w.show();
+    w.start(Session{});
+    QVERIFY(waitForAnalysis(w, 1));
+    QVERIFY(waitIdle(w));
+    w.controller()->startSweep(65536);
+    QTest::qWait(600);  // a few progress reports on their way
+    QPushButton* cancel = nullptr;
+    for (QPushButton* b : w.statusBar()->findChildren<QPushButton*>())
+      if (b->text() == QStringLiteral("Cancel")) cancel = b;
+    QVERIFY(cancel && cancel->isVisible());
+    QTest::mouseClick(cancel, Qt::LeftButton);
+    QVERIFY(waitIdle(w));
+    QTest::qWait(500);
+    for (QLabel* l : w.statusBar()->findChildren<QLabel*>())
+      QVERIFY2(!l->text().endsWith(QStringLiteral("…")), qPrintable(l->text()));
+    for (QProgressBar* p : w.statusBar()->findChildren<QProgressBar*>()) QVERIFY(!p->isVisible());
+    QVERIFY(!cancel->isVisible());
+  }
+
+  // Issue 14 #12: the hover read-out under the maps does not survive a new input.
+  void hoverReadoutIsClearedByANewInput() {
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    w.start(startSession());
+    QVERIFY(waitForAnalysis(w, 1));
+    QVERIFY(waitIdle(w));
+    const QString idle = w.mapsPanel()->hoverText();
+    QCustomPlot* plot = w.mapsPanel()->plot();
+    // Move over the middle of the first map until the read-out names a weight.
+    bool read = false;
+    for (int x = plot->width() / 8; x < plot->width() / 3 && !read; x += 7) {
+      QTest::mouseMove(plot, QPoint(x, plot->height() / 2));
+      QTest::qWait(20);
+      read = w.mapsPanel()->hoverText() != idle;
+    }
+    QVERIFY(read);
+    Session s = w.controller()->session();
+    s.source.kind = SourceKind::SampleText;
+    w.controls()->setSession(s);
+    w.controller()->setSession(s);
+    QVERIFY(waitForAnalysis(w, 2));
+    QVERIFY(waitIdle(w));
+    QCOMPARE(w.mapsPanel()->hoverText(), idle);
   }
 
   void hoverRepaintAt16384Tokens() {
