@@ -146,6 +146,15 @@ void ExplorerController::analyse() {
               [this, s](std::shared_ptr<const Analysis> analysis) {
                 state_ = std::move(analysis);
                 analysedSession_ = s;
+                // A custom 𝓜 the layout could not use was dropped (layoutNote says so): the
+                // session drops it too, so a save does not keep it.
+                if (s.customMixing.size() > 0 && state_->results->mixingName != "custom") {
+                  analysedSession_.customMixing = MatrixD();
+                  const MatrixD& now = session_.customMixing;
+                  if (now.rows() == s.customMixing.rows() && now.cols() == s.customMixing.cols() &&
+                      now == s.customMixing)
+                    session_.customMixing = MatrixD();
+                }
                 queryResults_ = state_->results;
                 spectra_.reset();
                 timing_.reset();

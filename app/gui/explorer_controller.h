@@ -29,6 +29,8 @@ class ExplorerController : public QObject {
   /// Results for the pinned query with spectra and timing where computed (may be null).
   std::shared_ptr<const Results> results() const { return full_; }
   std::shared_ptr<const Analysis> state() const { return state_; }
+  /// The session the results on screen were computed from.
+  const Session& analysedSession() const { return analysedSession_; }
   /// The last scaling sweep (null before one ran).
   std::shared_ptr<const SweepResult> sweep() const { return sweep_; }
   JobRunner* jobs() { return &jobs_; }

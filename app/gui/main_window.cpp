@@ -114,6 +114,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   error_->setStyleSheet("background:#fde8e8; color:#8a1010; border:1px solid #e0a0a0; padding:4px;");
   error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   error_->hide();
+  notice_ = new QLabel(this);
+  notice_->setObjectName("notices");
+  notice_->setWordWrap(true);
+  notice_->setStyleSheet("background:#fff7e0; color:#5a4400; border:1px solid #e6cf8a; padding:3px;");
+  notice_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  notice_->hide();
 
   auto* top = new QSplitter(Qt::Horizontal, this);
   top->setObjectName("topSplitter");
@@ -144,6 +150,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   lay->setSpacing(3);
   lay->addWidget(caption_);
   lay->addWidget(error_);
+  lay->addWidget(notice_);
   lay->addWidget(modelBar_);
   lay->addWidget(vertical, 1);
   setCentralWidget(central);
@@ -173,6 +180,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     if (!res->modelViews)
       for (FigurePanel* p : {modelView_, layerCurves_, rollout_, clsMaps_}) p->setResults(res);
     refreshModelBar();
+    // What the input load and the layout did without being asked (tokens.notices, layoutNote).
+    QStringList notes;
+    if (res->input)
+      for (const std::string& n : res->input->tokens.notices) notes << QString::fromStdString(n);
+    if (!res->layoutNote.empty()) notes << QString::fromStdString(res->layoutNote);
+    notice_->setText(notes.isEmpty() ? QString() : tr("Note: ") + notes.join(QStringLiteral("\n")));
+    notice_->setToolTip(notice_->text());
+    notice_->setVisible(!notes.isEmpty());
   });
   connect(&controller_, &ExplorerController::modelViewsReady, this, [this](auto res) {
     for (FigurePanel* p : {modelView_, layerCurves_, rollout_, clsMaps_}) p->setResults(res);
@@ -293,6 +308,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 }
 
 MainWindow::~MainWindow() = default;
+
+QString MainWindow::noticeText() const { return notice_->text(); }
 
 void MainWindow::start(const Session& session) {
   controls_->setSession(session);

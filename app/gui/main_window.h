@@ -75,6 +75,9 @@ class MainWindow : public QMainWindow {
   FigurePanel* rolloutPanel() const { return rollout_; }
   FigurePanel* clsMapsPanel() const { return clsMaps_; }
   QString lastError() const { return lastError_; }
+  /// The notices about the input and layout on screen (a text cut to the token budget, an image
+  /// scaled down, undecodable bytes, blocks left empty, a custom 𝓜 dropped); "" = none.
+  QString noticeText() const;
   /// True when the session changed (controls, mixing edits, lessons) since it was last started,
   /// opened, loaded or saved; closing then asks first.
   bool isSessionModified() const { return modified_; }
@@ -120,7 +123,7 @@ class MainWindow : public QMainWindow {
   FigurePanel *modelView_, *layerCurves_, *rollout_, *clsMaps_;
   ModelBar* modelBar_;
   ControlsPanel* controls_;
-  QLabel *caption_, *error_, *jobLabel_, *hoverLabel_;
+  QLabel *caption_, *error_, *notice_, *jobLabel_, *hoverLabel_;
   QProgressBar* progress_;
   QPushButton* cancel_;
   QMenu* recentMenu_ = nullptr;

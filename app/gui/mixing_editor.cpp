@@ -100,11 +100,17 @@ std::pair<int, int> MixingEditor::cellAt(const QPoint& pos) const {
   return {-1, -1};
 }
 
-void MixingEditor::editCell(int a, int b, double value) {
-  if (a < 0 || b < 0 || a >= matrix_.rows() || b >= matrix_.cols()) return;
-  if (matrix_(a, b) == value) return;
+void MixingEditor::editCell(int a, int b, double value) { editCells({{a, b}}, value); }
+
+void MixingEditor::editCells(const std::vector<std::pair<int, int>>& cells, double value) {
   MatrixD next = matrix_;
-  next(a, b) = value;
+  bool changed = false;
+  for (auto [a, b] : cells) {
+    if (a < 0 || b < 0 || a >= next.rows() || b >= next.cols() || next(a, b) == value) continue;
+    next(a, b) = value;
+    changed = true;
+  }
+  if (!changed) return;
   try {
     validateMixing(next, static_cast<int>(next.rows()));
   } catch (const Error& e) {
@@ -116,33 +122,86 @@ void MixingEditor::editCell(int a, int b, double value) {
   emit mixingEdited(matrix_);
 }
 
+namespace {
+
+/// The cells of the line from `from` to `to` (both included, 8-connected, Bresenham), so a drag
+/// that moves several cells between two mouse events paints each cell it crossed.
+std::vector<std::pair<int, int>> cellLine(std::pair<int, int> from, std::pair<int, int> to) {
+  std::vector<std::pair<int, int>> out;
+  int a = from.first, b = from.second;
+  const int da = std::abs(to.first - a), db = std::abs(to.second - b);
+  const int sa = a < to.first ? 1 : -1, sb = b < to.second ? 1 : -1;
+  int err = db - da;
+  for (;;) {
+    out.emplace_back(a, b);
+    if (a == to.first && b == to.second) break;
+    const int e2 = 2 * err;
+    if (e2 > -da) {
+      err -= da;
+      b += sb;
+    }
+    if (e2 < db) {
+      err += db;
+      a += sa;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 bool MixingEditor::eventFilter(QObject* obj, QEvent* e) {
   if (obj != plot_) return QWidget::eventFilter(obj, e);
   switch (e->type()) {
     case QEvent::MouseButtonPress: {
-      auto [a, b] = cellAt(static_cast<QMouseEvent*>(e)->pos());
-      if (a < 0) break;
+      const auto cell = cellAt(static_cast<QMouseEvent*>(e)->pos());
+      if (cell.first < 0) break;
       painting_ = true;
-      editCell(a, b, brush_->value());
+      lastCell_ = pressCell_ = cell;
+      beforePress_ = matrix_;
+      editCell(cell.first, cell.second, brush_->value());
       return true;
     }
     case QEvent::MouseMove: {
-      auto [a, b] = cellAt(static_cast<QMouseEvent*>(e)->pos());
-      if (a >= 0)
-        plot_->setToolTip(tr("m[%1, %2] = %3").arg(a).arg(b).arg(matrix_(a, b), 0, 'g', 4));
-      if (painting_ && a >= 0) editCell(a, b, brush_->value());
+      const auto cell = cellAt(static_cast<QMouseEvent*>(e)->pos());
+      if (cell.first >= 0)
+        plot_->setToolTip(tr("m[%1, %2] = %3").arg(cell.first).arg(cell.second)
+                              .arg(matrix_(cell.first, cell.second), 0, 'g', 4));
+      if (painting_ && cell.first >= 0 && cell != lastCell_) {
+        editCells(lastCell_.first >= 0 ? cellLine(lastCell_, cell) : std::vector{cell}, brush_->value());
+        lastCell_ = cell;
+        pressCell_ = {-1, -1};  // a stroke, not a click
+      }
       break;
     }
-    case QEvent::MouseButtonRelease: painting_ = false; break;
+    case QEvent::MouseButtonRelease:
+      painting_ = false;
+      lastCell_ = {-1, -1};
+      break;
     case QEvent::MouseButtonDblClick: {
       painting_ = false;
-      auto [a, b] = cellAt(static_cast<QMouseEvent*>(e)->pos());
+      lastCell_ = {-1, -1};
+      const auto [a, b] = cellAt(static_cast<QMouseEvent*>(e)->pos());
       if (a < 0) break;
-      bool ok = false;
-      const double v = QInputDialog::getDouble(this, tr("Mixing weight"),
-                                               tr("m[%1, %2] (≥ 0):").arg(a).arg(b), matrix_(a, b),
-                                               0.0, 1e6, 4, &ok);
-      if (ok) editCell(a, b, v);
+      // The double-click's first press painted this cell: undo that, then ask.
+      if (pressCell_ == std::make_pair(a, b) && beforePress_.rows() == matrix_.rows() &&
+          beforePress_ != matrix_) {
+        matrix_ = beforePress_;
+        redraw();
+        emit mixingEdited(matrix_);
+      }
+      pressCell_ = {-1, -1};
+      std::optional<double> v;
+      if (prompt_) {
+        v = prompt_(a, b, matrix_(a, b));
+      } else {
+        bool ok = false;
+        const double x = QInputDialog::getDouble(this, tr("Mixing weight"),
+                                                 tr("m[%1, %2] (≥ 0):").arg(a).arg(b), matrix_(a, b),
+                                                 0.0, 1e6, 4, &ok);
+        if (ok) v = x;
+      }
+      if (v) editCell(a, b, *v);
       return true;
     }
     default: break;

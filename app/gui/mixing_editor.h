@@ -4,7 +4,9 @@
 #pragma once
 
 #include <QWidget>
+#include <functional>
 #include <memory>
+#include <optional>
 
 #include "attnscope/types.h"
 #include "figures/figure_style.h"
@@ -30,6 +32,11 @@ class MixingEditor : public QWidget {
   const MatrixD& matrix() const { return matrix_; }
   /// Sets one cell (as a paint stroke would) and emits mixingEdited.
   void editCell(int a, int b, double value);
+  /// Sets the cells of `cells` to `value` in one edit (one mixingEdited).
+  void editCells(const std::vector<std::pair<int, int>>& cells, double value);
+  /// Asks for a cell's value on a double-click (default: a QInputDialog); nullopt = cancelled.
+  using ValuePrompt = std::function<std::optional<double>(int a, int b, double current)>;
+  void setValuePrompt(ValuePrompt prompt) { prompt_ = std::move(prompt); }
   /// Cell under a plot position, or (-1, -1).
   std::pair<int, int> cellAt(const QPoint& plotPos) const;
 
@@ -57,6 +64,11 @@ class MixingEditor : public QWidget {
   std::shared_ptr<const Results> results_;
   MatrixD matrix_;
   bool painting_ = false;
+  std::pair<int, int> lastCell_{-1, -1};  ///< the cell the stroke last painted
+  /// The matrix before the last single-cell press (a double-click's first press restores it).
+  MatrixD beforePress_;
+  std::pair<int, int> pressCell_{-1, -1};
+  ValuePrompt prompt_;
 };
 
 }  // namespace attnscope::gui

@@ -110,11 +110,16 @@ ResolvedMechanisms resolveMechanisms(const Session& s, const Input& input) {
   const int m = layout.m();
 
   ResolvedMechanisms r;
-  if (s.customMixing.size() > 0) {
-    if (s.customMixing.rows() != m)
-      throw InvalidArgument("the custom mixing matrix is " + std::to_string(s.customMixing.rows()) +
-                            "×" + std::to_string(s.customMixing.cols()) + " but the layout has M = " +
-                            std::to_string(m) + " blocks");
+  // A hand-edited 𝓜 painted for another M (a session file, an edit that kept it) would block every
+  // analysis: it is dropped, with a note, and the initialisation (or mixing file) is used.
+  const bool customFits = s.customMixing.rows() == m && s.customMixing.cols() == m;
+  if (s.customMixing.size() > 0 && !customFits) {
+    if (!layoutNote.empty()) layoutNote += "; ";
+    layoutNote += "the custom mixing matrix is " + std::to_string(s.customMixing.rows()) + "×" +
+                  std::to_string(s.customMixing.cols()) + " but the layout has M = " + std::to_string(m) +
+                  " blocks: it was dropped";
+  }
+  if (s.customMixing.size() > 0 && customFits) {
     r.mixing = s.customMixing;
     r.mixingName = "custom";
   } else if (!s.mixingFile.empty()) {

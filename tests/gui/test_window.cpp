@@ -1,0 +1,202 @@
+// The window as a new user drives it (issue 14): each numbered bug of the issue has a test here
+// that drives the real widgets offscreen and fails without its fix.
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QImage>
+#include <QSettings>
+#include <QLabel>
+#include <QSpinBox>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <qcustomplot.h>
+
+#include "gui/controls_panel.h"
+#include "gui/input_view.h"
+#include "gui/main_window.h"
+#include "gui/maps_panel.h"
+#include "gui/mixing_editor.h"
+#include "gui/presets.h"
+
+using namespace attnscope;
+using namespace attnscope::gui;
+
+namespace {
+
+bool waitIdle(MainWindow& w, int timeoutMs = 300000) {
+  QElapsedTimer t;
+  t.start();
+  QTest::qWait(10);
+  while (w.controller()->jobs()->busy()) {
+    if (t.elapsed() > timeoutMs) return false;
+    QTest::qWait(10);
+  }
+  return true;
+}
+
+/// A window on `s`, shown, with its first analysis done.
+std::unique_ptr<MainWindow> openWindow(const Session& s, QSize size = QSize(1500, 950)) {
+  auto w = std::make_unique<MainWindow>();
+  w->resize(size);
+  w->show();
+  w->start(s);
+  waitIdle(*w);
+  return w;
+}
+
+/// The widget position of mixing cell (a, b) in the mixing editor's plot.
+QPoint cellPixel(MixingEditor* e, int a, int b) {
+  for (int i = 0; i < e->plot()->plottableCount(); ++i)
+    if (auto* m = qobject_cast<QCPColorMap*>(e->plot()->plottable(i)))
+      return QPoint(qRound(m->keyAxis()->coordToPixel(b)), qRound(m->valueAxis()->coordToPixel(a)));
+  return {-1, -1};
+}
+
+void mouseMoveHeld(QWidget* w, QPoint p) {
+  QMouseEvent e(QEvent::MouseMove, p, w->mapToGlobal(p), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(w, &e);
+}
+
+}  // namespace
+
+class WindowTests : public QObject {
+  Q_OBJECT
+ private slots:
+  void initTestCase() {
+    QCoreApplication::setOrganizationName("attnscope-tests");
+    QSettings().clear();
+  }
+
+  // #1: a painted 𝓜 that no longer fits (M changed) never blocks a later analysis.
+  void paintedMixingThenNewMStillRecomputes() {
+    Session s = startSession();
+    s.blocks = 16;
+    auto w = openWindow(s);
+    emit w->mixingEditor()->initChosen("identity");
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(w->controller()->results()->layout->m(), 16);
+    QWidget* plot = w->mixingEditor()->plot();
+    const QPoint p = cellPixel(w->mixingEditor(), 2, 5);
+    QCOMPARE(w->mixingEditor()->cellAt(p), std::make_pair(2, 5));
+    QDoubleSpinBox* brush = w->mixingEditor()->findChild<QDoubleSpinBox*>();
+    brush->setValue(0.7);
+    QTest::mousePress(plot, Qt::LeftButton, {}, p);
+    QTest::mouseRelease(plot, Qt::LeftButton, {}, p);
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(w->controller()->results()->mixingName, std::string("custom"));
+    QCOMPARE(w->controller()->results()->mixing(2, 5), 0.7);
+
+    w->controls()->blocksBox()->setValue(36);
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(w->controller()->results()->layout->m(), 36);
+    w->controls()->temperatureBox()->setValue(2.0);
+    QVERIFY(waitIdle(*w));
+    QVERIFY2(w->lastError().isEmpty(), qPrintable(w->lastError()));
+    QCOMPARE(w->controller()->analysedSession().temperature, 2.0);
+    QCOMPARE(w->controller()->results()->layout->m(), 36);
+
+    // A custom 𝓜 that no longer fits (a session file, a hand edit): dropped with a notice, never an
+    // error that blocks every later analysis.
+    Session bad = w->controller()->session();
+    bad.customMixing = MatrixD::Identity(16, 16);
+    w->controls()->setSession(bad);
+    w->controller()->setSession(bad);
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(w->controller()->results()->layout->m(), 36);
+    QVERIFY(w->controller()->session().customMixing.size() == 0);
+    QVERIFY2(w->noticeText().contains("16×16") && w->findChild<QLabel*>("notices")->isVisible(), qPrintable(w->noticeText()));
+  }
+
+  // #7: a fast drag paints every cell on its path; a double-click does not paint before asking.
+  void dragPaintsEveryCellOnThePath() {
+    Session s = startSession();
+    s.blocks = 16;
+    auto w = openWindow(s);
+    emit w->mixingEditor()->initChosen("identity");
+    QVERIFY(waitIdle(*w));
+    MixingEditor* e = w->mixingEditor();
+    e->findChild<QDoubleSpinBox*>()->setValue(0.5);
+    QWidget* plot = e->plot();
+    // Row 3, from column 1 to 12 in two moves (five or more cells per event).
+    QTest::mousePress(plot, Qt::LeftButton, {}, cellPixel(e, 3, 1));
+    mouseMoveHeld(plot, cellPixel(e, 3, 7));
+    mouseMoveHeld(plot, cellPixel(e, 3, 12));
+    QTest::mouseRelease(plot, Qt::LeftButton, {}, cellPixel(e, 3, 12));
+    for (int b = 1; b <= 12; ++b) QCOMPARE(e->matrix()(3, b), 0.5);
+    QCOMPARE(e->matrix()(3, 0), 0.0);
+    QCOMPARE(e->matrix()(3, 13), 0.0);
+    // A diagonal drag: each cell of the line.
+    QTest::mousePress(plot, Qt::LeftButton, {}, cellPixel(e, 5, 5));
+    mouseMoveHeld(plot, cellPixel(e, 10, 10));
+    QTest::mouseRelease(plot, Qt::LeftButton, {}, cellPixel(e, 10, 10));
+    for (int k = 5; k <= 10; ++k) QCOMPARE(e->matrix()(k, k), 0.5);
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(w->controller()->results()->mixing(3, 7), 0.5);
+
+    // Double-click: the prompt sees the value before the click and, when cancelled, nothing changed.
+    const MatrixD before = w->controller()->session().customMixing;
+    double asked = -1;
+    e->setValuePrompt([&](int, int, double current) -> std::optional<double> {
+      asked = current;
+      return std::nullopt;
+    });
+    const QPoint c = cellPixel(e, 0, 9);
+    QTest::mouseDClick(plot, Qt::LeftButton, {}, c);
+    QCOMPARE(asked, 0.0);
+    QCOMPARE(e->matrix()(0, 9), 0.0);
+    QVERIFY(waitIdle(*w));
+    QVERIFY(w->controller()->session().customMixing.rows() == before.rows() &&
+            w->controller()->session().customMixing == before);
+    e->setValuePrompt([&](int, int, double) -> std::optional<double> { return 0.25; });
+    QTest::mouseDClick(plot, Qt::LeftButton, {}, c);
+    QCOMPARE(e->matrix()(0, 9), 0.25);
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(w->controller()->session().customMixing(0, 9), 0.25);
+  }
+  // #3: what the load did without being asked reaches the window: a text cut to the token budget,
+  // bytes that are not UTF-8, an image scaled down.
+  void inputNoticesAreShown() {
+    QTemporaryDir dir;
+    const QString longText = dir.filePath("long.txt");
+    {
+      QFile f(longText);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      for (int i = 0; i < 900; ++i) f.write("word ");
+    }
+    const QString binary = dir.filePath("blob.txt");
+    {
+      QFile f(binary);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      QByteArray b;
+      for (int i = 0; i < 300; ++i) b.append(char(0x80 + (i * 37) % 120)).append('a');
+      f.write(b);
+    }
+    const QString big = dir.filePath("big.png");
+    QImage img(3000, 2000, QImage::Format_RGB32);
+    img.fill(qRgb(40, 90, 160));
+    QVERIFY(img.save(big));
+
+    auto w = openWindow(startSession());
+    QVERIFY(w->noticeText().isEmpty());
+    QVERIFY(!w->findChild<QLabel*>("notices")->isVisible());
+    w->openFile(longText);
+    QVERIFY(waitIdle(*w));
+    QVERIFY2(w->noticeText().contains("only the first 512"), qPrintable(w->noticeText()));
+    QVERIFY(w->findChild<QLabel*>("notices")->isVisible());
+    w->openFile(binary);
+    QVERIFY(waitIdle(*w));
+    QVERIFY2(w->noticeText().contains("U+FFFD"), qPrintable(w->noticeText()));
+    w->openFile(big);
+    QVERIFY(waitIdle(*w));
+    QVERIFY2(w->noticeText().contains("3000×2000"), qPrintable(w->noticeText()));
+    w->start(startSession());
+    QVERIFY(waitIdle(*w));
+    QVERIFY(w->noticeText().isEmpty());
+    QVERIFY(!w->findChild<QLabel*>("notices")->isVisible());
+  }
+};
+
+QTEST_MAIN(WindowTests)
+#include "test_window.moc"
