@@ -50,15 +50,37 @@ int TokenTextElement::heightFor(const std::vector<QString>& labels, const QFont&
   return layoutWords(labels, QFontMetrics(font), width, [](size_t, const QRect&) {});
 }
 
+int TokenTextElement::contentHeight() const { return heightFor(labels_, font_, mRect.width() - 4) + 4; }
+
+QRect TokenTextElement::tokenRect(int i) const {
+  QRect out;
+  if (i < 0 || i >= static_cast<int>(labels_.size())) return out;
+  const QPoint origin = mRect.topLeft() + QPoint(2, 2 - scroll_);
+  layoutWords(labels_, QFontMetrics(font_), mRect.width() - 4, [&](size_t k, const QRect& r) {
+    if (static_cast<int>(k) == i) out = r.translated(origin);
+  });
+  return out;
+}
+
+int TokenTextElement::tokenAt(const QPoint& p) const {
+  int out = -1;
+  if (!mRect.contains(p)) return out;
+  const QPoint origin = mRect.topLeft() + QPoint(2, 2 - scroll_);
+  layoutWords(labels_, QFontMetrics(font_), mRect.width() - 4, [&](size_t k, const QRect& r) {
+    if (out < 0 && r.translated(origin).contains(p)) out = static_cast<int>(k);
+  });
+  return out;
+}
+
 void TokenTextElement::draw(QCPPainter* painter) {
   painter->save();
   painter->setFont(font_);
   painter->setClipRect(mRect);
   const QFontMetrics fm = painter->fontMetrics();
-  const QPoint origin = mRect.topLeft() + QPoint(2, 2);
+  const QPoint origin = mRect.topLeft() + QPoint(2, 2 - scroll_);
   layoutWords(labels_, fm, mRect.width() - 4, [&](size_t i, const QRect& r0) {
     const QRect r = r0.translated(origin);
-    if (r.top() > mRect.bottom()) return;
+    if (r.top() > mRect.bottom() || r.bottom() < mRect.top()) return;
     const QRgb rgb = gradient_.color(weights_[i], range_, log_);
     const QColor bg(rgb);
     painter->setPen(Qt::NoPen);

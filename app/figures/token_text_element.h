@@ -2,6 +2,7 @@
 // weight (the query token outlined). Used by the maps figure for text inputs.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,16 @@ class TokenTextElement : public QCPLayoutElement {
   /// Height (pixels) the tokens need when wrapped into `width` pixels.
   static int heightFor(const std::vector<QString>& labels, const QFont& font, int width);
 
+  /// Scrolls the words up by `px` pixels (the window scrolls long texts; figures keep 0).
+  void setScroll(int px) { scroll_ = std::max(0, px); }
+  int scroll() const { return scroll_; }
+  /// Height the words need at the element's current width (pixels).
+  int contentHeight() const;
+  /// Where token `i` is drawn (plot pixels, scroll included); empty for no such token.
+  QRect tokenRect(int i) const;
+  /// The token drawn at plot pixel `p`, or -1.
+  int tokenAt(const QPoint& p) const;
+
  protected:
   void draw(QCPPainter* painter) override;
 
@@ -31,6 +42,7 @@ class TokenTextElement : public QCPLayoutElement {
   QCPRange range_;
   bool log_;
   QFont font_;
+  int scroll_ = 0;
 };
 
 /// Token labels of a TokenSet-like list, with whitespace and control characters made visible.

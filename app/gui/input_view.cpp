@@ -3,7 +3,10 @@
 #include <QFontMetricsF>
 #include <QKeyEvent>
 #include <QMouseEvent>
+#include <QWheelEvent>
 #include <QPainter>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <algorithm>
 #include <cmath>
 
@@ -43,11 +46,38 @@ void InputView::setResults(std::shared_ptr<const Results> results) {
   }
   layoutTokens();
   update();
+  // After the scroll area has taken the new height.
+  if (newInput && pinned_ >= 0)
+    QMetaObject::invokeMethod(this, [this] { ensureTokenVisible(pinned_); }, Qt::QueuedConnection);
 }
 
 void InputView::setPinned(int token) {
   pinned_ = token;
   update();
+  ensureTokenVisible(token);
+}
+
+QScrollArea* InputView::scrollArea() const {
+  // The scroll area's viewport is the parent; the area is the viewport's parent.
+  QWidget* viewport = parentWidget();
+  return viewport ? qobject_cast<QScrollArea*>(viewport->parentWidget()) : nullptr;
+}
+
+void InputView::ensureTokenVisible(int token) {
+  QScrollArea* area = scrollArea();
+  const QRectF r = tokenRect(token);
+  if (!area || r.isEmpty()) return;
+  area->ensureVisible(int(r.center().x()), int(r.center().y()), int(r.width() / 2) + 8,
+                      int(r.height() / 2) + 30);
+}
+
+bool InputView::tokenInView(int token) const {
+  const QRectF r = tokenRect(token);
+  if (r.isEmpty()) return false;
+  QRect shown = rect();
+  if (QScrollArea* area = scrollArea())
+    shown &= QRect(mapFrom(area->viewport(), QPoint(0, 0)), area->viewport()->size());
+  return shown.contains(r.toAlignedRect());
 }
 
 void InputView::setShowBlocks(bool on) {
@@ -60,9 +90,14 @@ void InputView::resizeEvent(QResizeEvent*) { layoutTokens(); }
 void InputView::layoutTokens() {
   textRects_.clear();
   if (!results_) return;
+  // Long texts grow the view beyond its scroll area's height (wheel, PageDown, End scroll it).
+  const auto needHeight = [this](int h) {
+    if (minimumHeight() != h) setMinimumHeight(h);
+  };
   const TokenSet& t = results_->input->tokens;
   const QRectF area = QRectF(rect()).adjusted(6, 6, -6, -6);
   if (t.hasGrid() && t.imageWidth > 0) {
+    needHeight(200);
     scale_ = std::min(area.width() / t.imageWidth, area.height() / t.imageHeight);
     const QSizeF s(t.imageWidth * scale_, t.imageHeight * scale_);
     target_ = QRectF(area.center() - QPointF(s.width() / 2, s.height() / 2), s);
@@ -81,8 +116,10 @@ void InputView::layoutTokens() {
       textRects_.emplace_back(x, y, w, h);
       x += w + 3;
     }
+    needHeight(std::max(200, int(std::ceil(y + h + 12))));
     return;
   }
+  needHeight(200);
   // Tokens without geometry: a near-square grid of cells in token order.
   const int n = t.size();
   const int cols = std::max(1, int(std::ceil(std::sqrt(double(n)))));
@@ -229,7 +266,26 @@ void InputView::leaveEvent(QEvent*) {
   emit tokenHovered(-1);
 }
 
+void InputView::wheelEvent(QWheelEvent* e) {
+  QScrollArea* area = scrollArea();
+  if (!area) return QWidget::wheelEvent(e);
+  QScrollBar* bar = area->verticalScrollBar();
+  const int line = QFontMetrics(font()).height() + 8;
+  bar->setValue(bar->value() - e->angleDelta().y() * 3 * line / 120);
+  e->accept();
+}
+
 void InputView::keyPressEvent(QKeyEvent* e) {
+  if (QScrollArea* area = scrollArea()) {
+    QScrollBar* bar = area->verticalScrollBar();
+    switch (e->key()) {
+      case Qt::Key_PageDown: bar->triggerAction(QAbstractSlider::SliderPageStepAdd); return;
+      case Qt::Key_PageUp: bar->triggerAction(QAbstractSlider::SliderPageStepSub); return;
+      case Qt::Key_Home: bar->triggerAction(QAbstractSlider::SliderToMinimum); return;
+      case Qt::Key_End: bar->triggerAction(QAbstractSlider::SliderToMaximum); return;
+      default: break;
+    }
+  }
   if (!results_ || pinned_ < 0) return QWidget::keyPressEvent(e);
   const TokenSet& t = results_->input->tokens;
   int next = pinned_;
@@ -244,6 +300,7 @@ void InputView::keyPressEvent(QKeyEvent* e) {
   if (next < 0 || next >= t.size()) return;
   pinned_ = next;
   update();
+  ensureTokenVisible(next);
   emit tokenPinned(next);
 }
 

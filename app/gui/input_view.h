@@ -10,6 +10,8 @@
 
 #include "model/results.h"
 
+class QScrollArea;
+
 namespace attnscope::gui {
 
 class InputView : public QWidget {
@@ -29,6 +31,10 @@ class InputView : public QWidget {
   QPointF tokenCentre(int token) const;
 
   QSize sizeHint() const override { return {420, 360}; }
+  /// Scrolls the enclosing scroll area (the window's) so that `token` is in view.
+  void ensureTokenVisible(int token);
+  /// True when `token` is fully inside the visible part of the view.
+  bool tokenInView(int token) const;
 
  signals:
   void tokenHovered(int token);  ///< -1 when the mouse leaves
@@ -40,10 +46,12 @@ class InputView : public QWidget {
   void mousePressEvent(QMouseEvent* e) override;
   void leaveEvent(QEvent*) override;
   void keyPressEvent(QKeyEvent* e) override;
+  void wheelEvent(QWheelEvent* e) override;
   void resizeEvent(QResizeEvent*) override;
 
  private:
   void layoutTokens();
+  QScrollArea* scrollArea() const;
   QRectF tokenRect(int token) const;
 
   std::shared_ptr<const Results> results_;

@@ -123,7 +123,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   auto* top = new QSplitter(Qt::Horizontal, this);
   top->setObjectName("topSplitter");
-  top->addWidget(input_);
+  auto* inputScroll = new QScrollArea(this);
+  inputScroll->setObjectName("inputScroll");
+  inputScroll->setWidget(input_);
+  inputScroll->setWidgetResizable(true);
+  inputScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  inputScroll->setFrameShape(QFrame::NoFrame);
+  top->addWidget(inputScroll);
   top->addWidget(viewTabs_);
   top->setStretchFactor(0, 1);
   top->setStretchFactor(1, 3);

@@ -1,22 +1,28 @@
 #include "gui/maps_panel.h"
 
 #include <QEvent>
+#include <QKeyEvent>
+#include <QWheelEvent>
 #include <QLabel>
 #include <QMouseEvent>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
 #include "figures/maps_figure.h"
+#include "figures/token_text_element.h"
 
 namespace attnscope::gui {
 
 MapsPanel::MapsPanel(QWidget* parent) : QWidget(parent) {
   plot_ = new QCustomPlot(this);
-  plot_->setMinimumHeight(200);
+  plot_->setMinimumSize(300, 200);  // explicit: the titles' text widths must not squeeze the input view
   plot_->setMouseTracking(true);
   plot_->installEventFilter(this);
+  plot_->setFocusPolicy(Qt::WheelFocus);  // text maps scroll by wheel and PageUp/PageDown/Home/End
   hoverLabel_ = new QLabel(this);
   hoverLabel_->setText(tr("Hover a map to read a weight."));
+  // A long read-out must not widen the panel (the splitter would squeeze the input view).
+  hoverLabel_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
   auto* lay = new QVBoxLayout(this);
   lay->setContentsMargins(0, 0, 0, 0);
   lay->setSpacing(2);
@@ -48,7 +54,59 @@ void MapsPanel::rebuild() {
   plot_->plotLayout()->simplify();
   plot_->replot(QCustomPlot::rpImmediateRefresh);
   fitAspect(plot_);
+  // Long texts: keep the scroll of this input, and bring the query into view (issue 14 #2).
+  if (scrolledInput_ != results_->input.get()) {
+    scrolledInput_ = results_->input.get();
+    textScroll_ = 0;
+  }
+  plot_->plotLayout()->update(QCPLayoutElement::upLayout);
+  applyTextScroll();
+  if (!textMaps().empty() && query_ >= 0 && !textTokenVisible(query_)) scrollTextTo(query_);
   plot_->replot(QCustomPlot::rpImmediateRefresh);
+}
+
+std::vector<TokenTextElement*> MapsPanel::textMaps() const {
+  std::vector<TokenTextElement*> out;
+  for (QCPLayoutElement* e : plot_->plotLayout()->elements(true))
+    if (auto* t = dynamic_cast<TokenTextElement*>(e)) out.push_back(t);
+  return out;
+}
+
+void MapsPanel::applyTextScroll() {
+  int most = 0;
+  const auto maps = textMaps();
+  for (TokenTextElement* t : maps) most = std::max(most, t->contentHeight() - t->rect().height());
+  textScroll_ = std::clamp(textScroll_, 0, most);
+  for (TokenTextElement* t : maps) t->setScroll(textScroll_);
+}
+
+void MapsPanel::scrollTextBy(int px) {
+  if (textMaps().empty()) return;
+  textScroll_ += px;
+  applyTextScroll();
+  plot_->replot(QCustomPlot::rpImmediateRefresh);
+}
+
+void MapsPanel::scrollTextTo(int token) {
+  const auto maps = textMaps();
+  if (maps.empty()) return;
+  const QRect r = maps.front()->tokenRect(token);
+  if (r.isEmpty()) return;
+  const QRect area = maps.front()->rect();
+  // Centre the token's line in the map.
+  textScroll_ += r.center().y() - area.center().y();
+  applyTextScroll();
+  plot_->replot(QCustomPlot::rpImmediateRefresh);
+}
+
+bool MapsPanel::textTokenVisible(int token) const {
+  const auto maps = textMaps();
+  if (maps.empty()) return false;
+  for (TokenTextElement* t : maps) {
+    const QRect r = t->tokenRect(token);
+    if (r.isEmpty() || !t->rect().contains(r)) return false;
+  }
+  return true;
 }
 
 void MapsPanel::showRows(const std::vector<VectorD>& rows, int query) {
@@ -72,6 +130,18 @@ void MapsPanel::resizeEvent(QResizeEvent* e) {
 QString MapsPanel::describeAt(const QPoint& pos) const {
   if (!results_) return {};
   const TokenSet& t = results_->input->tokens;
+  const auto words = textMaps();
+  for (std::size_t k = 0; k < words.size() && k < rows_.size(); ++k) {
+    if (!words[k]->rect().contains(pos)) continue;
+    const int tok = words[k]->tokenAt(pos);
+    if (tok >= 0 && tok < t.size())
+        return tr("%1: token %2 “%3”  weight %4")
+            .arg(QString::fromStdString(results_->mechanisms[k].name))
+            .arg(tok)
+            .arg(displayLabel(t.tokens[tok].label))
+            .arg(rows_[k][tok], 0, 'g', 4);
+    return {};
+  }
   for (int i = 0, k = 0; i < plot_->plottableCount(); ++i) {
     auto* m = qobject_cast<QCPColorMap*>(plot_->plottable(i));
     if (!m) continue;
@@ -93,6 +163,22 @@ QString MapsPanel::describeAt(const QPoint& pos) const {
 }
 
 bool MapsPanel::eventFilter(QObject* obj, QEvent* e) {
+  if (obj == plot_ && e->type() == QEvent::Wheel && !textMaps().empty()) {
+    const QPoint d = static_cast<QWheelEvent*>(e)->angleDelta();
+    const int line = QFontMetrics(style_.font(0.9)).height() + 7;
+    scrollTextBy(-d.y() * 3 * line / 120);
+    return true;
+  }
+  if (obj == plot_ && e->type() == QEvent::KeyPress && !textMaps().empty()) {
+    const int page = std::max(40, textMaps().front()->rect().height() - 30);
+    switch (static_cast<QKeyEvent*>(e)->key()) {
+      case Qt::Key_PageDown: scrollTextBy(page); return true;
+      case Qt::Key_PageUp: scrollTextBy(-page); return true;
+      case Qt::Key_Home: scrollTextBy(-(1 << 28)); return true;
+      case Qt::Key_End: scrollTextBy(1 << 28); return true;
+      default: break;
+    }
+  }
   if (obj == plot_ && e->type() == QEvent::MouseMove) {
     const QString s = describeAt(static_cast<QMouseEvent*>(e)->pos());
     if (!s.isEmpty()) {

@@ -12,6 +12,7 @@
 
 class QCustomPlot;
 class QLabel;
+namespace attnscope { class TokenTextElement; }
 
 namespace attnscope::gui {
 
@@ -30,6 +31,11 @@ class MapsPanel : public QWidget {
   /// The read-out line under the maps (the hovered token and weight).
   QString hoverText() const;
   int query() const { return query_; }
+  /// Text maps: scroll all maps together by `px` (clamped), or so that `token` is in view.
+  void scrollTextBy(int px);
+  void scrollTextTo(int token);
+  /// Text maps: true when token `token` is fully in view in every map.
+  bool textTokenVisible(int token) const;
 
  signals:
   void tokenHovered(const QString& text);
@@ -40,6 +46,9 @@ class MapsPanel : public QWidget {
 
  private:
   void rebuild();
+  /// The word maps of a text input (empty for grids and curves).
+  std::vector<TokenTextElement*> textMaps() const;
+  void applyTextScroll();
   QString describeAt(const QPoint& pos) const;
 
   QCustomPlot* plot_;
@@ -49,6 +58,8 @@ class MapsPanel : public QWidget {
   std::shared_ptr<const Results> results_;
   std::vector<VectorD> rows_;
   int query_ = -1;
+  int textScroll_ = 0;
+  const Input* scrolledInput_ = nullptr;  ///< the input textScroll_ belongs to
 };
 
 }  // namespace attnscope::gui

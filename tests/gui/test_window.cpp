@@ -7,6 +7,9 @@
 #include <QImage>
 #include <QSettings>
 #include <QLabel>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QWheelEvent>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTemporaryDir>
@@ -195,6 +198,66 @@ class WindowTests : public QObject {
     QVERIFY(waitIdle(*w));
     QVERIFY(w->noticeText().isEmpty());
     QVERIFY(!w->findChild<QLabel*>("notices")->isVisible());
+  }
+  // #2: a 512-token text scrolls, in the input view and in the maps; the query starts in view.
+  void longTextScrolls() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("long.txt");
+    {
+      QFile f(path);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      for (int i = 0; i < 700; ++i) f.write(QByteArray("w") + QByteArray::number(i) + ' ');
+    }
+    auto w = openWindow(startSession(), QSize(1400, 900));
+    w->openFile(path);
+    QVERIFY(waitIdle(*w));
+    QTest::qWait(50);
+    const int n = w->controller()->results()->n;
+    QCOMPARE(n, 512);
+    const int q = w->controller()->results()->query;
+    QVERIFY(q > 100);
+    InputView* in = w->inputView();
+    QVERIFY2(in->tokenInView(q), "the query is not in view in the input");
+    QVERIFY(!in->tokenInView(n - 1));
+    MapsPanel* maps = w->mapsPanel();
+    QVERIFY2(maps->textTokenVisible(q), "the query is not in view in the maps");
+    QVERIFY(!maps->textTokenVisible(n - 1));
+
+    in->setFocus();
+    QTest::keyClick(in, Qt::Key_End);
+    QTest::qWait(20);
+    QVERIFY(in->tokenInView(n - 1));
+    QTest::keyClick(in, Qt::Key_Home);
+    QTest::qWait(20);
+    QVERIFY(in->tokenInView(0));
+    QVERIFY(!in->tokenInView(n - 1));
+    // Wheel on the input view scrolls its area.
+    QWheelEvent wheel(QPointF(50, 50), in->mapToGlobal(QPointF(50, 50)), QPoint(), QPoint(0, -480),
+                      Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(in, &wheel);
+    QTest::qWait(20);
+    QVERIFY(!in->tokenInView(0));
+
+    QWidget* plot = maps->plot();
+    plot->setFocus();
+    QTest::keyClick(plot, Qt::Key_End);
+    QVERIFY(maps->textTokenVisible(n - 1));
+    QTest::keyClick(plot, Qt::Key_Home);
+    QVERIFY(maps->textTokenVisible(0));
+    QTest::keyClick(plot, Qt::Key_PageDown);
+    QVERIFY(!maps->textTokenVisible(0));
+    QWheelEvent up(QPointF(200, 200), plot->mapToGlobal(QPointF(200, 200)), QPoint(), QPoint(0, 120 * 50),
+                   Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(plot, &up);
+    QVERIFY(maps->textTokenVisible(0));
+    // Pinning a token by key keeps it in view.
+    in->setFocus();
+    w->controller()->pin(n - 3);
+    in->setPinned(n - 3);
+    QTest::qWait(20);
+    QVERIFY(in->tokenInView(n - 3));
+    QVERIFY(waitIdle(*w));
+    QVERIFY(maps->textTokenVisible(n - 3));
   }
 };
 
