@@ -1,4 +1,6 @@
-// A layout element that draws a small table of text (the metrics panel).
+// A layout element that draws a small table of text (the metrics panel). Columns take the width
+// their text needs; when the element is narrower, the fonts shrink (down to 70 %) and only then
+// is text elided, with "…" (never cut mid-glyph at a column edge).
 #pragma once
 
 #include <vector>
@@ -18,15 +20,26 @@ class TableElement : public QCPLayoutElement {
 
   /// Height the table needs.
   static int heightFor(int rows, const QFont& font);
+  /// Width the table needs to show every cell whole at full font size.
+  int naturalWidth() const;
+  /// Cells (header included) the last draw had to elide.
+  int elidedCells() const { return elided_; }
+  /// The font scale the last draw used (1 = full size).
+  double fontScale() const { return scale_; }
 
  protected:
   void draw(QCPPainter* painter) override;
 
  private:
+  /// Natural width of each column at `scale` (text plus padding).
+  std::vector<int> columnWidths(double scale) const;
+
   QStringList header_;
   std::vector<QStringList> rows_;
   QFont font_, headerFont_;
   std::vector<QColor> headerColors_;
+  int elided_ = 0;
+  double scale_ = 1.0;
 };
 
 }  // namespace attnscope

@@ -22,6 +22,8 @@
 #include "gui/maps_panel.h"
 #include "gui/mixing_editor.h"
 #include "gui/presets.h"
+#include "figures/table_element.h"
+#include "gui/figure_panel.h"
 
 using namespace attnscope;
 using namespace attnscope::gui;
@@ -258,6 +260,38 @@ class WindowTests : public QObject {
     QVERIFY(in->tokenInView(n - 3));
     QVERIFY(waitIdle(*w));
     QVERIFY(maps->textTokenVisible(n - 3));
+  }
+  // #4: the metrics table shows whole headers and row names at the window's default size, and
+  // shrinks its font before it elides (with "…") in a narrow panel.
+  void metricsTableIsNotTruncated() {
+    Session s = startSession();
+    s.temperature = 2.0;
+    auto w = openWindow(s, QSize(1580, 960));
+    QCustomPlot* plot = w->metricsPanel()->plot();
+    auto table = [&]() -> TableElement* {
+      for (QCPLayoutElement* e : plot->plotLayout()->elements(true))
+        if (auto* t = dynamic_cast<TableElement*>(e)) return t;
+      return nullptr;
+    };
+    QVERIFY(table());
+    plot->replot(QCustomPlot::rpImmediateRefresh);
+    QCOMPARE(table()->elidedCells(), 0);
+    qInfo("metrics table at the default window: font scale %.2f (natural width %d px, panel %d px)",
+          table()->fontScale(), table()->naturalWidth(), plot->width());
+    plot->setMinimumSize(0, 0);
+    plot->setFixedWidth(table()->naturalWidth() + 20);
+    plot->replot(QCustomPlot::rpImmediateRefresh);
+    QCOMPARE(table()->fontScale(), 1.0);
+    QCOMPARE(table()->elidedCells(), 0);
+    // Narrower than its text: smaller font first, no elision while 70 % fits.
+    const int natural = table()->naturalWidth();
+    plot->setFixedWidth(natural * 85 / 100);
+    plot->replot(QCustomPlot::rpImmediateRefresh);
+    QVERIFY2(table()->fontScale() < 1.0, qPrintable(QString::number(table()->fontScale())));
+    QCOMPARE(table()->elidedCells(), 0);
+    plot->setFixedWidth(natural / 3);
+    plot->replot(QCustomPlot::rpImmediateRefresh);
+    QVERIFY(table()->elidedCells() > 0);
   }
 };
 
