@@ -103,6 +103,18 @@ QCPColorScale* addColourScale(QCustomPlot* plot, QCPAxis::AxisType type, const Q
   ax->setTickLabelFont(style.font(0.8));
   ax->setLabelFont(style.font(0.85));
   if (log) ax->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+  ax->ticker()->setTickCount(3);
+  ax->setNumberFormat(QStringLiteral("g"));
+  ax->setNumberPrecision(2);
+  if (type == QCPAxis::atBottom || type == QCPAxis::atTop) {
+    // A horizontal bar under each map: its end labels are centred on the bar's ends, so the bar
+    // keeps half a label of room each side (labels of neighbouring maps never meet, the last is
+    // never clipped: issue 14 #5).
+    const int half = QFontMetrics(ax->tickLabelFont()).horizontalAdvance(QStringLiteral("0.0000")) / 2 +
+                     style.px(4);
+    scale->setAutoMargins(QCP::msTop | QCP::msBottom);
+    scale->setMargins(QMargins(half, 0, half, 0));
+  }
   return scale;
 }
 

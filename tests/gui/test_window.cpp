@@ -293,6 +293,40 @@ class WindowTests : public QObject {
     plot->replot(QCustomPlot::rpImmediateRefresh);
     QVERIFY(table()->elidedCells() > 0);
   }
+  // #5: the tick labels of the colour bars under the maps stay inside their own bar's cell: the
+  // labels of neighbouring maps never meet and the last one is not clipped.
+  void colourBarLabelsDoNotCollide() {
+    for (QSize size : {QSize(1580, 960), QSize(1100, 800)}) {
+      auto w = openWindow(startSession(), size);
+      QCustomPlot* plot = w->mapsPanel()->plot();
+      plot->replot(QCustomPlot::rpImmediateRefresh);
+      std::vector<std::pair<double, double>> spans;  // each bar's label extent, in pixels
+      for (QCPLayoutElement* e : plot->plotLayout()->elements(true)) {
+        auto* scale = qobject_cast<QCPColorScale*>(e);
+        if (!scale || scale->type() != QCPAxis::atBottom) continue;
+        QCPAxis* ax = scale->axis();
+        const QFontMetrics fm(ax->tickLabelFont());
+        double lo = 1e9, hi = -1e9;
+        const QVector<double> ticks = ax->tickVector();
+        const QVector<QString> labels = ax->tickVectorLabels();
+        QVERIFY(!ticks.isEmpty());
+        for (int i = 0; i < ticks.size(); ++i) {
+          const double x = ax->coordToPixel(ticks[i]);
+          const double half = fm.horizontalAdvance(labels[i]) / 2.0;
+          lo = std::min(lo, x - half);
+          hi = std::max(hi, x + half);
+        }
+        QVERIFY2(lo >= scale->outerRect().left() - 1 && hi <= scale->outerRect().right() + 1,
+                 qPrintable(QString("labels %1..%2 outside %3..%4").arg(lo).arg(hi)
+                                .arg(scale->outerRect().left()).arg(scale->outerRect().right())));
+        QVERIFY(hi <= plot->width());
+        spans.emplace_back(lo, hi);
+      }
+      QCOMPARE(int(spans.size()), 3);
+      std::sort(spans.begin(), spans.end());
+      for (std::size_t k = 1; k < spans.size(); ++k) QVERIFY(spans[k].first > spans[k - 1].second + 2);
+    }
+  }
 };
 
 QTEST_MAIN(WindowTests)
