@@ -87,7 +87,10 @@ FigureComposer::FigureComposer(std::shared_ptr<const Results> results, ViewSetti
 
   // Header: source and what the rows show.
   std::ostringstream h;
-  h << t.sourceName << "  ·  N = " << r.n;
+  // A file's name, not its absolute path (a figure in a paper must not show /home/…).
+  const QString source = QString::fromStdString(t.sourceName);
+  h << (source.contains(QLatin1Char('/')) ? QFileInfo(source).fileName().toStdString() : t.sourceName)
+    << "  ·  N = " << r.n;
   if (t.hasGrid()) h << " (" << t.gridRows << "×" << t.gridCols << " patches)";
   h << ", " << r.numHeads << " head" << (r.numHeads == 1 ? "" : "s") << ", d_k = " << r.dk;
   header_ = QString::fromStdString(h.str());
@@ -102,8 +105,10 @@ FigureComposer::FigureComposer(std::shared_ptr<const Results> results, ViewSetti
   s << "  ·  " << r.headLabel() << "  ·  MHLA " << r.layout->describe() << ", mixing "
     << r.mixingName << "  ·  " << r.backend;
   subheader_ = QString::fromStdString(s.str());
-  headerHeight_ = QFontMetrics(style_.font(1.3, true)).height() +
-                  QFontMetrics(style_.font(0.95)).height() + style_.px(16);
+  // Both lines wrap at the figure's width (a narrow export never cuts them).
+  h1_ = QFontMetrics(style_.font(1.3, true)).boundingRect(QRect(0, 0, inner, 1 << 20), Qt::TextWordWrap, header_).height();
+  h2_ = QFontMetrics(style_.font(0.95)).boundingRect(QRect(0, 0, inner, 1 << 20), Qt::TextWordWrap, subheader_).height();
+  headerHeight_ = h1_ + h2_ + style_.px(16);
 
   auto make = [&](Panel p, QRect rect) {
     auto placed = std::make_unique<Placed>();
@@ -180,14 +185,12 @@ void FigureComposer::paint(QCPPainter* painter) const {
   const int margin = style_.px(12);
   painter->setPen(Qt::black);
   painter->setFont(style_.font(1.3, true));
-  const int h1 = QFontMetrics(style_.font(1.3, true)).height();
-  painter->drawText(QRect(margin, style_.px(6), width_ - 2 * margin, h1),
-                    Qt::AlignLeft | Qt::AlignVCenter, header_);
+  painter->drawText(QRect(margin, style_.px(6), width_ - 2 * margin, h1_),
+                    Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap, header_);
   painter->setPen(QColor(70, 70, 70));
   painter->setFont(style_.font(0.95));
-  painter->drawText(QRect(margin, style_.px(6) + h1 + style_.px(2), width_ - 2 * margin,
-                          QFontMetrics(style_.font(0.95)).height()),
-                    Qt::AlignLeft | Qt::AlignVCenter, subheader_);
+  painter->drawText(QRect(margin, style_.px(6) + h1_ + style_.px(2), width_ - 2 * margin, h2_),
+                    Qt::AlignLeft | Qt::AlignVCenter | Qt::TextWordWrap, subheader_);
   for (const auto& p : placed_) {
     painter->save();
     painter->translate(p->rect.topLeft());

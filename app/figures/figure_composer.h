@@ -50,7 +50,7 @@ class FigureComposer {
   int width_;
   int height_ = 0;
   std::vector<std::unique_ptr<Placed>> placed_;
-  int headerHeight_ = 0;
+  int h1_ = 0, h2_ = 0, headerHeight_ = 0;
   QString header_, subheader_;
 };
 

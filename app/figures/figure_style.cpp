@@ -71,6 +71,22 @@ void fitAspect(QCustomPlot* plot) {
     rect->setAutoMargins(QCP::MarginSides(rect->property("attnscopeAutoMargins").toInt()));
     rect->setMargins(rect->property("attnscopeMargins").value<QMargins>());
   }
+  // Colour scales that share a rect's top/bottom margin group follow its vertical margins.
+  auto partners = [plot](QCPAxisRect* rect) {
+    std::vector<QCPColorScale*> out;
+    QCPMarginGroup* group = rect->marginGroup(QCP::msTop);
+    if (!group) return out;
+    for (QCPLayoutElement* e : plot->plotLayout()->elements(true))
+      if (auto* scale = qobject_cast<QCPColorScale*>(e); scale && scale->marginGroup(QCP::msTop) == group)
+        out.push_back(scale);
+    return out;
+  };
+  for (QCPAxisRect* rect : rects)
+    for (QCPColorScale* scale : partners(rect)) {
+      if (!scale->property("attnscopeAutoMargins").isValid())
+        scale->setProperty("attnscopeAutoMargins", int(scale->autoMargins()));
+      scale->setAutoMargins(QCP::MarginSides(scale->property("attnscopeAutoMargins").toInt()));
+    }
   plot->replot(QCustomPlot::rpImmediateRefresh);
   for (QCPAxisRect* rect : rects) {
     const double ratio = rect->property("attnscopeAspect").toDouble();
@@ -95,6 +111,14 @@ void fitAspect(QCustomPlot* plot) {
     }
     rect->setAutoMargins(QCP::msNone);
     rect->setMargins(m);
+    for (QCPColorScale* scale : partners(rect)) {
+      QMargins sm = scale->margins();
+      sm.setTop(m.top());
+      sm.setBottom(m.bottom());
+      scale->setAutoMargins(QCP::MarginSides(scale->property("attnscopeAutoMargins").toInt()) &
+                            ~(QCP::msTop | QCP::msBottom));
+      scale->setMargins(sm);
+    }
   }
   plot->replot(QCustomPlot::rpImmediateRefresh);
 }

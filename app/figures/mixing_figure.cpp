@@ -1,10 +1,18 @@
 #include "figures/mixing_figure.h"
 
+#include <cmath>
 #include <qcustomplot.h>
 
 #include "figures/colormaps.h"
 
 namespace attnscope {
+
+double mixingTickStep(int m) {
+  // At most about eight labelled blocks per axis, on a 1-2-5 step.
+  for (double s : {1.0, 2.0, 5.0, 10.0, 20.0, 25.0, 50.0, 100.0, 200.0, 250.0, 500.0})
+    if (m / s <= 8.0) return s;
+  return std::ceil(m / 8.0);
+}
 
 void buildMixingFigure(QCustomPlot* plot, const Results& res, const ViewSettings& view,
                        const FigureStyle& style) {
@@ -16,23 +24,29 @@ void buildMixingFigure(QCustomPlot* plot, const Results& res, const ViewSettings
       style.font(1.05, true));
   grid->addElement(0, 0, title);
 
+  // The matrix and its colour scale share a nested row, so the title and the note above and
+  // below span the whole figure (never cut at the colour scale's column).
+  auto* body = new QCPLayoutGrid;
+  grid->addElement(1, 0, body);
   auto* rect = new QCPAxisRect(plot);
   styleAxes(rect, style);
-  grid->addElement(1, 0, rect);
+  body->addElement(0, 0, rect);
   QCPAxis* x = rect->axis(QCPAxis::atBottom);
   QCPAxis* y = rect->axis(QCPAxis::atLeft);
   x->setLabel(QStringLiteral("key block b"));
   y->setLabel(QStringLiteral("query block a"));
-  x->setRange(-0.5, m - 0.5);
-  y->setRange(-0.5, m - 0.5);
-  y->setRangeReversed(true);
+  // One tick step on both axes, ticks only on block indices inside 0 … M−1.
+  const double step = mixingTickStep(m);
   for (QCPAxis* ax : {x, y}) {
+    ax->setRange(-0.5, m - 0.5);
     ax->grid()->setVisible(false);
     QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
-    ticker->setTickStep(1.0);
-    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    ticker->setTickStep(step);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssNone);
     ax->setTicker(ticker);
+    ax->setSubTicks(false);
   }
+  y->setRangeReversed(true);
   requestAspect(rect, 1.0, Qt::AlignRight);  // next to its colour scale
 
   auto* map = new QCPColorMap(x, y);
@@ -50,7 +64,7 @@ void buildMixingFigure(QCustomPlot* plot, const Results& res, const ViewSettings
   box->setPen(QPen(FigureStyle::queryColor(), style.px(2.5)));
 
   auto* scale = new QCPColorScale(plot);
-  grid->addElement(1, 1, scale);
+  body->addElement(0, 1, scale);
   scale->setType(QCPAxis::atRight);
   scale->setBarWidth(style.px(10));
   scale->axis()->setTickLabelFont(style.font(0.8));
@@ -64,8 +78,8 @@ void buildMixingFigure(QCustomPlot* plot, const Results& res, const ViewSettings
   auto* group = new QCPMarginGroup(plot);
   rect->setMarginGroup(QCP::msTop | QCP::msBottom, group);
   scale->setMarginGroup(QCP::msTop | QCP::msBottom, group);
-  grid->setColumnStretchFactor(0, 1.0);
-  grid->setColumnStretchFactor(1, 0.01);
+  body->setColumnStretchFactor(0, 1.0);
+  body->setColumnStretchFactor(1, 0.01);
   grid->setRowStretchFactor(0, 0.001);
 
   auto* note = new QCPTextElement(

@@ -8,6 +8,9 @@ class QCustomPlot;
 
 namespace attnscope {
 
+/// The tick step of the mixing axes for M blocks (the same on both axes: 1, 2, 5, 10, …).
+double mixingTickStep(int m);
+
 void buildMixingFigure(QCustomPlot* plot, const Results& results, const ViewSettings& view,
                        const FigureStyle& style);
 

@@ -23,6 +23,7 @@
 #include "gui/mixing_editor.h"
 #include "gui/presets.h"
 #include "figures/table_element.h"
+#include "figures/mixing_figure.h"
 #include "gui/figure_panel.h"
 
 using namespace attnscope;
@@ -325,6 +326,58 @@ class WindowTests : public QObject {
       QCOMPARE(int(spans.size()), 3);
       std::sort(spans.begin(), spans.end());
       for (std::size_t k = 1; k < spans.size(); ++k) QVERIFY(spans[k].first > spans[k - 1].second + 2);
+    }
+  }
+  // #8: the mixing axes fit the matrix: both run −0.5 … M−0.5 with the same ticks inside 0 … M−1,
+  // the cells are square, the colour bar is as tall as the matrix, the title is not cut.
+  void mixingAxesFitTheMatrix() {
+    auto check = [](QCustomPlot* plot, int m) {
+      QCPAxisRect* rect = plot->axisRect(0);
+      QVERIFY(rect);
+      QCPAxis* x = rect->axis(QCPAxis::atBottom);
+      QCPAxis* y = rect->axis(QCPAxis::atLeft);
+      for (QCPAxis* ax : {x, y}) {
+        QCOMPARE(ax->range().lower, -0.5);
+        QCOMPARE(ax->range().upper, m - 0.5);
+        for (double t : ax->tickVector()) QVERIFY2(t >= 0 && t <= m - 1, qPrintable(QString::number(t)));
+      }
+      QCOMPARE(x->tickVector(), y->tickVector());
+      QVERIFY2(std::abs(rect->width() - rect->height()) <= 2,
+               qPrintable(QString("%1×%2").arg(rect->width()).arg(rect->height())));
+      QVERIFY2(rect->outerRect().right() <= plot->width() && rect->outerRect().left() >= 0, qPrintable(QString("%1..%2 in %3").arg(rect->outerRect().left()).arg(rect->outerRect().right()).arg(plot->width())));
+      for (QCPLayoutElement* e : plot->plotLayout()->elements(true)) {
+        if (auto* scale = qobject_cast<QCPColorScale*>(e)) {
+          QVERIFY2(std::abs(scale->rect().top() - rect->top()) <= 2 &&
+                       std::abs(scale->rect().bottom() - rect->bottom()) <= 2,
+                   qPrintable(QString("bar %1..%2, matrix %3..%4").arg(scale->rect().top())
+                                  .arg(scale->rect().bottom()).arg(rect->top()).arg(rect->bottom())));
+          QVERIFY(scale->outerRect().right() <= plot->width());
+        }
+        if (auto* text = qobject_cast<QCPTextElement*>(e)) {
+          const int need = QFontMetrics(text->font()).horizontalAdvance(text->text());
+          QVERIFY2(need <= text->outerRect().width() + 1, qPrintable(text->text()));
+        }
+      }
+    };
+    for (int m : {16, 36}) {
+      Session s = startSession();
+      s.blocks = m;
+      auto w = openWindow(s);
+      QCustomPlot* plot = w->mixingEditor()->plot();
+      plot->replot(QCustomPlot::rpImmediateRefresh);
+      check(plot, m);
+      if (QTest::currentTestFailed()) return;
+      // The same figure as an export draws it (wide and narrow).
+      for (QSize size : {QSize(900, 420), QSize(380, 520), QSize(520, 380)}) {
+        QCustomPlot p;
+        p.resize(size);
+        p.setViewport(QRect(QPoint(0, 0), size));  // as the figure composer lays it out
+        buildMixingFigure(&p, *w->controller()->results(), w->controller()->session().view, FigureStyle{});
+        p.replot(QCustomPlot::rpImmediateRefresh);
+        fitAspect(&p);
+        check(&p, m);
+        if (QTest::currentTestFailed()) return;
+      }
     }
   }
 };
