@@ -224,7 +224,10 @@ void gridMap(QCustomPlot* plot, QCPLayoutGrid* cell, int column, const Results& 
 
   if (drawBlocks && res.layout && res.layout->kind() == BlockLayout::Kind::TwoD) {
     const QPen pen(QColor(255, 255, 255, 150), style.px(1.2), Qt::DashLine);
-    for (int c = res.layout->winCols(); c < cols; c += res.layout->winCols()) {
+    const std::vector<int>& colCuts = res.layout->colCuts();
+    const std::vector<int>& rowCuts = res.layout->rowCuts();
+    for (std::size_t i = 1; i + 1 < colCuts.size(); ++i) {
+      const int c = colCuts[i];
       auto* line = new QCPItemLine(plot);
       line->setClipAxisRect(rect);
       line->start->setAxes(x, y);
@@ -233,7 +236,8 @@ void gridMap(QCustomPlot* plot, QCPLayoutGrid* cell, int column, const Results& 
       line->end->setCoords(c, rows);
       line->setPen(pen);
     }
-    for (int r = res.layout->winRows(); r < rows; r += res.layout->winRows()) {
+    for (std::size_t i = 1; i + 1 < rowCuts.size(); ++i) {
+      const int r = rowCuts[i];
       auto* line = new QCPItemLine(plot);
       line->setClipAxisRect(rect);
       line->start->setAxes(x, y);

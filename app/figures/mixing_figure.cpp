@@ -14,6 +14,23 @@ double mixingTickStep(int m) {
   return std::ceil(m / 8.0);
 }
 
+namespace {
+/// The layout in a few words for the note under the matrix (the figure header has it in full).
+QString compactLayout(const BlockLayout& L) {
+  auto sides = [](const std::vector<int>& cuts) {
+    int lo = 1 << 30, hi = 0;
+    for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+      lo = std::min(lo, cuts[i + 1] - cuts[i]);
+      hi = std::max(hi, cuts[i + 1] - cuts[i]);
+    }
+    return lo == hi ? QString::number(hi) : QStringLiteral("%1–%2").arg(lo).arg(hi);
+  };
+  if (L.kind() == BlockLayout::Kind::OneD)
+    return QStringLiteral("blocks of %1 tokens").arg(L.blockSize(0));
+  return QStringLiteral("windows of %1×%2").arg(sides(L.rowCuts()), sides(L.colCuts()));
+}
+}  // namespace
+
 void buildMixingFigure(QCustomPlot* plot, const Results& res, const ViewSettings& view,
                        const FigureStyle& style) {
   resetPlot(plot, style);
@@ -83,7 +100,7 @@ void buildMixingFigure(QCustomPlot* plot, const Results& res, const ViewSettings
   grid->setRowStretchFactor(0, 0.001);
 
   auto* note = new QCPTextElement(
-      plot, QStringLiteral("query block %1 outlined · %2").arg(res.queryBlock).arg(QString::fromStdString(res.layout->describe())),
+      plot, QStringLiteral("query block %1 outlined · %2").arg(res.queryBlock).arg(compactLayout(*res.layout)),
       style.font(0.8));
   note->setTextColor(QColor(80, 80, 80));
   grid->addElement(2, 0, note);

@@ -36,6 +36,19 @@ std::string rolloutKey(const Session& s) {
 
 ExplorerController::ExplorerController(QObject* parent) : QObject(parent) {
   connect(&jobs_, &JobRunner::failed, this, [this](const QString& channel, const QString& m) {
+    // A setting the analysis refused (the official normaliser on unequal blocks, …): the
+    // session goes back to the one on screen, so every control tells the truth (issue 14 #9).
+    if (channel == QStringLiteral("analysis") && state_ && !loadPending_) {
+      Session back = analysedSession_;  // its numbers; the query and view as they are now
+      back.query = session_.query;
+      back.queryRow = session_.queryRow;
+      back.queryCol = session_.queryCol;
+      back.view = session_.view;
+      session_ = back;
+      emit error(m + tr(" (kept the previous settings)"));
+      emit sessionReverted(session_);
+      return;
+    }
     if (channel != QStringLiteral("input") || !loadPending_) {
       emit error(m);
       return;

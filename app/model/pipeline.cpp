@@ -85,9 +85,15 @@ ResolvedMechanisms resolveMechanisms(const Session& s, const Input& input) {
     const int patches = t.gridRows * t.gridCols;
     if (s.windowRows > 0 && s.windowCols > 0)
       layout = BlockLayout::twoD(t.gridRows, t.gridCols, s.windowRows, s.windowCols);
-    else
-      layout = BlockLayout::twoDWithBlocks(t.gridRows, t.gridCols,
-                                           s.blocks > 0 ? s.blocks : std::min(16, patches));
+    else {
+      const int asked = s.blocks > 0 ? s.blocks : std::min(16, patches);
+      layout = BlockLayout::twoDWithBlocks(t.gridRows, t.gridCols, asked);
+      if (layout.m() != asked)
+        layoutNote = "MHLA: no " + std::to_string(asked) + "-block tiling b_h × b_w fits the " +
+                     std::to_string(t.gridRows) + "×" + std::to_string(t.gridCols) + " grid; " +
+                     std::to_string(layout.m()) + " blocks (" + std::to_string(layout.blockGridRows()) +
+                     "×" + std::to_string(layout.blockGridCols()) + ") are used";
+    }
     if (t.gridFirstToken > 0) layout = layout.withOffGridTokens(t.gridFirstToken);
   } else {
     if (s.windowRows > 0 && !t.hasGrid())

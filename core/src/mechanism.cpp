@@ -88,10 +88,32 @@ void MechanismSpec::validate(int n, int dk) const {
     throw InvalidArgument("causal MHLA needs a 1D (sequence) layout, not 2D windows");
   if (normaliser == Normaliser::Official) {
     if (causal) throw InvalidArgument("the official code normaliser is bidirectional only");
-    if (!layout->equalSizes())
-      throw InvalidArgument(
-          "the official code normaliser needs blocks of equal size (" + layout->describe() +
-          "); choose M dividing N, or the paper normaliser");
+    if (!layout->equalSizes()) {
+      std::ostringstream os;
+      os << "the official code normaliser needs blocks of equal size (" << layout->describe() << "); ";
+      auto list = [&os](const std::vector<int>& ms) {
+        for (std::size_t i = 0; i < ms.size(); ++i) os << (i ? ", " : "") << ms[i];
+      };
+      if (layout->kind() == BlockLayout::Kind::OneD) {
+        std::vector<int> ms;
+        for (int m = 1; m <= n && ms.size() < 12; ++m)
+          if (n % m == 0) ms.push_back(m);
+        os << "M must divide N = " << n << " (M = ";
+        list(ms);
+        os << (ms.size() == 12 ? ", …" : "") << ")";
+      } else if (layout->offGridTokens() > 0) {
+        os << "the off-grid token" << (layout->offGridTokens() > 1 ? "s join" : " joins")
+           << " the centre window, so no M gives equal blocks";
+      } else {
+        const std::vector<int> ms = BlockLayout::equalTilings(layout->gridRows(), layout->gridCols());
+        os << "equal windows on the " << layout->gridRows() << "×" << layout->gridCols()
+           << " grid come with M = ";
+        list(ms);
+        os << (ms.size() == 12 ? ", …" : "");
+      }
+      os << "; or use the paper normaliser";
+      throw InvalidArgument(os.str());
+    }
   }
 }
 

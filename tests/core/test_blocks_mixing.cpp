@@ -1,4 +1,6 @@
 // Block layouts and mixing-matrix initialisations (MATH.md tables).
+#include <algorithm>
+#include <tuple>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -44,6 +46,61 @@ TEST(Blocks, TwoDWindowsAreRowMajorWithRaggedEdges) {
   const auto C = L.centres();
   EXPECT_DOUBLE_EQ(C[5].first, 1.5);
   EXPECT_DOUBLE_EQ(C[5].second, 2.5);
+}
+
+TEST(Blocks, BandsTileEvenlyWithoutSlivers) {
+  // Issue 14: 25 rows in windows of 8 left a 1-row sliver, an 11×93 grid a 1-patch second row,
+  // M = 64 gave 65 blocks. Bands differ by at most one patch and the count is exact.
+  for (auto [rows, cols, m] : {std::tuple{25, 40, 16}, std::tuple{11, 93, 16}, std::tuple{26, 38, 64},
+                               std::tuple{26, 38, 16}, std::tuple{14, 14, 4}, std::tuple{7, 300, 21}}) {
+    const auto L = BlockLayout::twoDWithBlocks(rows, cols, m);
+    EXPECT_EQ(L.m(), m) << rows << "×" << cols;
+    int lo = 1 << 30, hi = 0;
+    for (int b = 0; b < L.m(); ++b) {
+      lo = std::min(lo, L.blockSize(b));
+      hi = std::max(hi, L.blockSize(b));
+    }
+    // Sides differ by ≤ 1 patch: sizes within (h+1)(w+1) vs h·w of the smallest.
+    const int h = rows / L.blockGridRows(), w = cols / L.blockGridCols();
+    EXPECT_GE(lo, h * w) << rows << "×" << cols << " M=" << m;
+    EXPECT_LE(hi, (h + 1) * (w + 1)) << rows << "×" << cols << " M=" << m;
+    // Every token in exactly one block, blocks are rectangles of consecutive rows and columns.
+    for (int b = 0; b < L.m(); ++b) {
+      int r0 = rows, r1 = -1, c0 = cols, c1 = -1;
+      for (int i = L.offsets()[b]; i < L.offsets()[b + 1]; ++i) {
+        const int t = L.order()[i];
+        r0 = std::min(r0, t / cols), r1 = std::max(r1, t / cols);
+        c0 = std::min(c0, t % cols), c1 = std::max(c1, t % cols);
+      }
+      EXPECT_EQ((r1 - r0 + 1) * (c1 - c0 + 1), L.blockSize(b));
+    }
+  }
+  // Bands that divide the grid are the equal windows of twoD.
+  const auto E = BlockLayout::twoDBands(24, 32, 4, 4);
+  const auto W = BlockLayout::twoD(24, 32, 6, 8);
+  EXPECT_EQ(E.blockOfAll(), W.blockOfAll());
+  EXPECT_TRUE(E.equalSizes());
+  // A prime M larger than both sides: the nearest count that fits, never more than the patches.
+  const auto P = BlockLayout::twoDWithBlocks(5, 5, 23);
+  EXPECT_EQ(P.m(), 25);
+  EXPECT_THROW(BlockLayout::twoDBands(4, 4, 5, 1), InvalidArgument);
+}
+
+TEST(Blocks, EqualTilingsListsTheMWithEqualWindows) {
+  const std::vector<int> ms = BlockLayout::equalTilings(26, 38);
+  ASSERT_FALSE(ms.empty());
+  EXPECT_EQ(ms[0], 1);
+  EXPECT_NE(std::find(ms.begin(), ms.end(), 4), ms.end());  // 2×2 windows of 13×19
+  for (int m : ms) {
+    const auto L = BlockLayout::twoDWithBlocks(26, 38, m);
+    EXPECT_EQ(L.m(), m);
+    EXPECT_TRUE(L.equalSizes()) << m;
+  }
+  for (int m = 1; m <= ms.back(); ++m)
+    if (std::find(ms.begin(), ms.end(), m) == ms.end()) {
+      const auto L = BlockLayout::twoDWithBlocks(26, 38, m);
+      EXPECT_FALSE(L.m() == m && L.equalSizes()) << m;
+    }
 }
 
 TEST(Blocks, WithBlocksChoosesNearRequestedCount) {

@@ -22,6 +22,7 @@
 #include "gui/maps_panel.h"
 #include "gui/mixing_editor.h"
 #include "gui/presets.h"
+#include "attnscope/blocks.h"
 #include "figures/table_element.h"
 #include "figures/mixing_figure.h"
 #include "gui/figure_panel.h"
@@ -379,6 +380,41 @@ class WindowTests : public QObject {
         if (QTest::currentTestFailed()) return;
       }
     }
+  }
+  // #9: the official normaliser's refusal names the M that work on this grid (equal windows), one
+  // of those works, and after a refusal the combo shows what the maps show.
+  void officialNormaliserHintAndComboTellTheTruth() {
+    Session s = startSession();
+    s.blocks = 16;
+    auto w = openWindow(s);
+    QCOMPARE(w->controller()->results()->layout->m(), 16);
+    QComboBox* norm = nullptr;
+    for (QComboBox* c : w->controls()->findChildren<QComboBox*>())
+      if (c->findText("official") >= 0) norm = c;
+    QVERIFY(norm);
+    const int grid = w->controller()->results()->input->tokens.gridRows;
+    const int cols = w->controller()->results()->input->tokens.gridCols;
+    const std::vector<int> equal = BlockLayout::equalTilings(grid, cols);
+    QVERIFY(equal.size() >= 2);
+    const bool sixteenIsEqual = std::find(equal.begin(), equal.end(), 16) != equal.end();
+    if (!sixteenIsEqual) {
+      norm->setCurrentText("official");
+      QVERIFY(waitIdle(*w));
+      QVERIFY2(w->lastError().contains("equal windows on the"), qPrintable(w->lastError()));
+      QVERIFY2(w->lastError().contains(QString("M = %1, %2").arg(equal[0]).arg(equal[1])), qPrintable(w->lastError()));
+      QCOMPARE(norm->currentText(), QString("paper"));
+      QVERIFY(w->controller()->session().normaliser == Normaliser::Paper);
+    }
+    // An M from the list works with the official normaliser.
+    const int m = equal.back();
+    w->controls()->blocksBox()->setValue(m);
+    QVERIFY(waitIdle(*w));
+    norm->setCurrentText("official");
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(w->controller()->results()->layout->m(), m);
+    QVERIFY(w->controller()->results()->layout->equalSizes());
+    QVERIFY(w->controller()->analysedSession().normaliser == Normaliser::Official);
+    QCOMPARE(norm->currentText(), QString("official"));
   }
 };
 

@@ -20,9 +20,17 @@ class BlockLayout {
   /// edge windows may be smaller. Throws InvalidArgument for non-positive sizes or windows larger
   /// than the grid.
   static BlockLayout twoD(int gridRows, int gridCols, int winRows, int winCols);
-  /// 2D layout with about `m` blocks: window sides chosen so that the block grid is near-square in
-  /// blocks (⌈G_h/w_h⌉·⌈G_w/w_w⌉ close to m).
+  /// A gridRows × gridCols grid cut into bandRows × bandCols blocks whose sides differ by at most
+  /// one patch (the longer bands first): an even tiling with no slivers. Equal to twoD when the
+  /// bands divide the grid. Throws InvalidArgument unless 1 ≤ bands ≤ the grid's side.
+  static BlockLayout twoDBands(int gridRows, int gridCols, int bandRows, int bandCols);
+  /// 2D layout with `m` blocks (or, when no br × bc = m tiling fits the grid, the nearest count):
+  /// twoDBands with the factorisation whose windows are nearest square, preferring one that
+  /// divides the grid exactly (equal windows).
   static BlockLayout twoDWithBlocks(int gridRows, int gridCols, int m);
+  /// The block counts M whose twoDWithBlocks layout has equal windows on this grid, ascending
+  /// (for the official normaliser's hint), at most `limit` of them.
+  static std::vector<int> equalTilings(int gridRows, int gridCols, int limit = 12);
   /// This 2D layout with `count` off-grid tokens (CLS, registers) before the grid: tokens
   /// 0 … count−1 join the window of the grid's centre patch, grid token t becomes count + t.
   /// Throws InvalidArgument for a 1D layout or a negative count.
@@ -51,6 +59,9 @@ class BlockLayout {
   int winCols() const { return winCols_; }
   int blockGridRows() const { return blockGridRows_; }
   int blockGridCols() const { return blockGridCols_; }
+  /// 2D only: the first grid row (column) of each band of blocks, then gridRows (gridCols).
+  const std::vector<int>& rowCuts() const { return rowCuts_; }
+  const std::vector<int>& colCuts() const { return colCuts_; }
   /// Tokens before the grid (withOffGridTokens); 0 otherwise.
   int offGridTokens() const { return offGrid_; }
   /// Human-readable summary, e.g. "1D, 8 blocks of 128" or "2D 24×32 grid, 4×4 windows, 6×8 blocks".
@@ -58,12 +69,15 @@ class BlockLayout {
 
  private:
   void finish();
+  /// 2D layout from band cuts (each ascending from 0 to the grid side).
+  static BlockLayout fromCuts(int gridRows, int gridCols, std::vector<int> rowCuts, std::vector<int> colCuts);
 
   Kind kind_ = Kind::OneD;
   int n_ = 0;
   int gridRows_ = 0, gridCols_ = 0, winRows_ = 0, winCols_ = 0;
   int blockGridRows_ = 0, blockGridCols_ = 0;
   int offGrid_ = 0;
+  std::vector<int> rowCuts_, colCuts_;
   std::vector<int> blockOf_, order_, offsets_;
   std::vector<std::pair<double, double>> centres_;
 };
