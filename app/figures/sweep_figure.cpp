@@ -32,6 +32,9 @@ void buildSweepFigure(QCustomPlot* plot, const SweepResult& sweep, const FigureS
   auto* rect = new QCPAxisRect(plot);
   styleAxes(rect, style);
   grid->addElement(row++, 0, rect);
+  // Mechanisms and guides in a row under the plot, never over the data (issue 14).
+  QCPLegend* legend = addLegendRow(plot, grid, row++, style);
+  legend->setWrap(3);
   for (int r = 0; r < row; ++r)
     grid->setRowStretchFactor(r, grid->element(r, 0) == rect ? 1 : 0.001);
   QCPAxis* x = rect->axis(QCPAxis::atBottom);
@@ -42,10 +45,6 @@ void buildSweepFigure(QCustomPlot* plot, const SweepResult& sweep, const FigureS
   }
   x->setLabel(QStringLiteral("tokens N"));
   y->setLabel(QStringLiteral("median forward time (ms)"));
-  auto* legend = new QCPLegend;
-  rect->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignLeft);
-  legend->setLayer(QStringLiteral("legend"));
-  legend->setFont(style.font(0.85));
   if (sweep.empty()) return;
 
   const int nb = static_cast<int>(sweep.series.size());

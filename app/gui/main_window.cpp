@@ -7,6 +7,8 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QInputDialog>
+#include <QTimer>
+#include <QPainter>
 #include <QLabel>
 #include <QMessageBox>
 #include <QMenuBar>
@@ -108,6 +110,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   caption_ = new QLabel(this);
   caption_->setWordWrap(true);
   caption_->setStyleSheet("background:#eef4ff; border:1px solid #b8c8e8; padding:4px;");
+  caption_->setTextFormat(Qt::RichText);
+  connect(caption_, &QLabel::linkActivated, this, [this](const QString& link) {
+    if (link == QLatin1String("undo")) undoLesson();
+  });
   caption_->hide();
   error_ = new QLabel(this);
   error_->setWordWrap(true);
@@ -225,7 +231,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   // controller computes on eigen; the controls show that, and the status bar says why.
   connect(&controller_, &ExplorerController::backendFellBack, this, [this](const QString& why) {
     controls_->setSession(controller_.session());
-    statusBar()->showMessage(why, 20000);
+    showStatus(why, 20000);
   });
   // A failed (or cancelled) load: the controller kept the previous input and session; so do the
   // controls, the modified flag and the session file name.
@@ -260,7 +266,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(input_, &InputView::tokenHovered, &controller_, &ExplorerController::hover);
   connect(input_, &InputView::tokenPinned, &controller_, &ExplorerController::pin);
   connect(maps_, &MapsPanel::tokenHovered, this, [this](const QString& s) {
-    statusBar()->showMessage(s, 3000);
+    showStatus(s, 3000);
   });
   // An edit (one control's field, a mixing change) applies to the controller's session, which
   // holds the pinned query and what the last load fitted to the input; the controls then show
@@ -368,6 +374,7 @@ void MainWindow::stepHead(int delta) {
 
 void MainWindow::openModel(const QString& path) {
   caption_->hide();
+  beforeLesson_.reset();
   try {
     const Session s = sessionForModel(path, controller_.session());
     error_->hide();
@@ -447,11 +454,53 @@ void MainWindow::buildMenus() {
   for (int i = 0; i < int(presets.size()); ++i)
     lessons->addAction(presets[i].name, this, [this, i] { applyPreset(i); });
   lessons->addSeparator();
-  lessons->addAction(tr("Hide caption"), this, [this] { caption_->hide(); });
+  lessons->addAction(tr("Hide caption"), this, [this] {
+    caption_->hide();
+    beforeLesson_.reset();
+  });
 }
 
+namespace {
+/// A label that draws its text elided to its width (a long message never runs under the
+/// status bar's permanent widgets); the full text is its tooltip.
+class ElidedLabel : public QLabel {
+ public:
+  using QLabel::QLabel;
+  QSize minimumSizeHint() const override { return QSize(10, QLabel::minimumSizeHint().height()); }
+  QSize sizeHint() const override { return QSize(10, QLabel::sizeHint().height()); }
+
+ protected:
+  void paintEvent(QPaintEvent*) override {
+    QPainter p(this);
+    const QRect r = contentsRect();
+    p.setPen(palette().color(QPalette::WindowText));
+    p.drawText(r, Qt::AlignLeft | Qt::AlignVCenter, fontMetrics().elidedText(text(), Qt::ElideRight, r.width()));
+  }
+};
+}  // namespace
+
+void MainWindow::showStatus(const QString& message, int ms) {
+  status_->setText(message);
+  status_->setToolTip(message);
+  status_->update();
+  statusTimer_->start(ms);
+}
+
+QString MainWindow::statusText() const { return status_->text(); }
+
 void MainWindow::buildStatusBar() {
+  status_ = new ElidedLabel(this);
+  status_->setObjectName("statusMessage");
+  status_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+  statusBar()->addWidget(status_, 1);
+  statusTimer_ = new QTimer(this);
+  statusTimer_->setSingleShot(true);
+  connect(statusTimer_, &QTimer::timeout, this, [this] {
+    status_->clear();
+    status_->setToolTip(QString());
+  });
   jobLabel_ = new QLabel(tr("ready"), this);
+  jobLabel_->setObjectName("jobStatus");
   progress_ = new QProgressBar(this);
   progress_->setRange(0, 1000);
   progress_->setMaximumWidth(220);
@@ -486,7 +535,7 @@ void MainWindow::showError(const QString& message) {
   lastError_ = message;
   error_->setText(tr("⚠ %1").arg(message));
   error_->show();
-  statusBar()->showMessage(message, 8000);
+  showStatus(message, 8000);
 }
 
 void MainWindow::openFile(const QString& path) {
@@ -495,6 +544,7 @@ void MainWindow::openFile(const QString& path) {
     return;
   }
   caption_->hide();  // a lesson's caption belongs to the lesson's input, not to the next one
+  beforeLesson_.reset();
   try {
     QString k, v;
     const FileKind kind = classifyFile(path);  // by content; throws FileError naming a missing file
@@ -537,7 +587,7 @@ void MainWindow::saveSessionTo(const QString& path) {
     sessionPath_ = path;
     setModified(false);
     addRecent(path);
-    statusBar()->showMessage(tr("saved %1").arg(path), 4000);
+    showStatus(tr("saved %1").arg(path), 4000);
   } catch (const std::exception& e) {
     showError(QString::fromStdString(e.what()));
   }
@@ -550,7 +600,7 @@ bool MainWindow::exportFigureTo(const QString& path, std::vector<Panel> panels, 
   try {
     FigureStyle style;  // exports use the print style, not the presentation scale
     exportFigure(controller_.results(), controller_.session().view, panels, path, dpi, style);
-    statusBar()->showMessage(tr("exported %1").arg(path), 4000);
+    showStatus(tr("exported %1").arg(path), 4000);
     return true;
   } catch (const std::exception& e) {
     showError(QString::fromStdString(e.what()));
@@ -586,7 +636,7 @@ QStringList MainWindow::exportDataTo(const QString& dir) {
   try {
     const QStringList files = exportResults(*controller_.results(), dir,
                                             dataExportOptions(*controller_.results()));
-    statusBar()->showMessage(tr("wrote %1 files into %2").arg(files.size()).arg(dir), 5000);
+    showStatus(tr("wrote %1 files into %2").arg(files.size()).arg(dir), 5000);
     return files;
   } catch (const std::exception& e) {
     showError(QString::fromStdString(e.what()));
@@ -597,15 +647,28 @@ QStringList MainWindow::exportDataTo(const QString& dir) {
 void MainWindow::applyPreset(int index) {
   const auto presets = lessonPresets();
   if (index < 0 || index >= int(presets.size())) return;
-  Session s = controller_.session();
-  presets[index].apply(s);
-  caption_->setText(QStringLiteral("<b>%1.</b> %2").arg(presets[index].name, presets[index].caption));
+  // A complete, known state (presets.h), so the lesson shows what its caption says whatever
+  // was on screen; the state before is kept for Undo.
+  if (!beforeLesson_) beforeLesson_ = std::make_pair(controller_.session(), modified_);
+  const Session s = lessonSession(index, controller_.session());
+  caption_->setText(QStringLiteral("<b>%1.</b> %2 &nbsp;<a href=\"undo\">Undo lesson</a>")
+                        .arg(presets[index].name, presets[index].caption));
   caption_->show();
   error_->hide();
   setModified(true);
   controls_->setSession(s);
   controller_.setSession(s);
   if (presets[index].runSweep) controller_.startSweep(16384);
+}
+
+void MainWindow::undoLesson() {
+  if (!beforeLesson_) return;
+  const auto [s, modified] = *beforeLesson_;
+  beforeLesson_.reset();
+  caption_->hide();
+  controls_->setSession(s);
+  controller_.setSession(s);
+  setModified(modified);
 }
 
 void MainWindow::applyStyle() {

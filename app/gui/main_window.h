@@ -58,6 +58,8 @@ class MainWindow : public QMainWindow {
   /// results on screen. Errors go to the error line. @return the files written (empty on error)
   QStringList exportDataTo(const QString& dir);
   void applyPreset(int index);
+  /// Puts back the session from before the last lesson (nothing when no lesson is on screen).
+  void undoLesson();
   void setPresentationMode(bool on);
 
   ExplorerController* controller() { return &controller_; }
@@ -75,6 +77,10 @@ class MainWindow : public QMainWindow {
   FigurePanel* rolloutPanel() const { return rollout_; }
   FigurePanel* clsMapsPanel() const { return clsMaps_; }
   QString lastError() const { return lastError_; }
+  /// A message on the left of the status bar for `ms` milliseconds (elided to the room left by
+  /// the job read-out on the right; never drawn over it), and the message shown now.
+  void showStatus(const QString& message, int ms);
+  QString statusText() const;
   /// The notices about the input and layout on screen (a text cut to the token budget, an image
   /// scaled down, undecodable bytes, blocks left empty, a custom 𝓜 dropped); "" = none.
   QString noticeText() const;
@@ -124,6 +130,8 @@ class MainWindow : public QMainWindow {
   ModelBar* modelBar_;
   ControlsPanel* controls_;
   QLabel *caption_, *error_, *notice_, *jobLabel_, *hoverLabel_;
+  QLabel* status_ = nullptr;  ///< the left message (an ElidedLabel)
+  class QTimer* statusTimer_ = nullptr;
   QProgressBar* progress_;
   QPushButton* cancel_;
   QMenu* recentMenu_ = nullptr;
@@ -137,6 +145,8 @@ class MainWindow : public QMainWindow {
     QString sessionPath;
   };
   std::optional<BeforeOpen> beforeOpen_;
+  /// The session before the lesson on screen, and its modified flag (undoLesson).
+  std::optional<std::pair<Session, bool>> beforeLesson_;
   QString sessionPath_;
   UnsavedPrompt unsavedPrompt_;
   SavePathChooser savePathChooser_;

@@ -10,6 +10,22 @@ Session startSession() {
   return s;
 }
 
+Session lessonBase(const Session& current) {
+  Session s = startSession();
+  s.backend = current.backend;
+  s.threads = current.threads;
+  s.maxDenseN = current.maxDenseN;
+  s.matrixBudgetBytes = current.matrixBudgetBytes;
+  return s;
+}
+
+Session lessonSession(int index, const Session& current) {
+  const auto presets = lessonPresets();
+  Session s = lessonBase(current);
+  if (index >= 0 && index < static_cast<int>(presets.size())) presets[static_cast<std::size_t>(index)].apply(s);
+  return s;
+}
+
 std::vector<Preset> lessonPresets() {
   std::vector<Preset> p;
   p.push_back({QObject::tr("Global context collapse"),
@@ -20,9 +36,6 @@ std::vector<Preset> lessonPresets() {
                [](Session& s) {
                  s.setSource(SessionSource{});  // the sample image
                  s.input.imageTokenBudget = 4096;
-                 s.setMixingInit("cos");
-                 s.setBlocks(0);
-                 s.head = 0;
                },
                true});
   p.push_back({QObject::tr("Locality through mixing"),
@@ -36,14 +49,15 @@ std::vector<Preset> lessonPresets() {
                  s.setBlocks(16);
                }});
   p.push_back({QObject::tr("Rank grows with M"),
-               QObject::tr("Linear attention's map has rank ≤ r = d_k. MHLA's bound is Σ_b min(|B_b|, r): "
-                           "with M = 64 blocks its spectrum stays high far beyond r. Compare the spectra "
-                           "panel, then lower M and watch the MHLA curve fall back toward linear."),
+               QObject::tr("Linear attention's map has rank ≤ r = d_k = 16. MHLA with block-local (identity) "
+                           "mixing has rank up to Σ_b min(|B_b|, r): with M = 64 blocks its spectrum stays "
+                           "high far beyond r (spectra panel). Lower M, or pick 'cos' mixing (every block "
+                           "reads every summary), and the MHLA curve falls back toward linear."),
                [](Session& s) {
                  s.setSource(SessionSource{});
                  s.input.imageTokenBudget = 1024;
                  s.input.dHead = 16;
-                 s.setMixingInit("cos");
+                 s.setMixingInit("identity");
                  s.setBlocks(64);
                }});
   return p;

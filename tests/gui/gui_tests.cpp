@@ -724,7 +724,7 @@ class GuiTests : public QObject {
       QVERIFY(model && !model->item(cudaItem)->isEnabled());
       QCOMPARE(box->itemData(cudaItem, Qt::ToolTipRole).toString(), why);
       QVERIFY(box->toolTip().contains(why));
-      const QString message = w.statusBar()->currentMessage();
+      const QString message = w.statusText();
       QVERIFY2(message.contains("the cuda backend is not available") && message.contains(why),
                qPrintable(message));
       QVERIFY(!w.isSessionModified());
@@ -764,7 +764,7 @@ class GuiTests : public QObject {
     w.loadSessionFrom(dir.filePath("cuda.json"));
     QCOMPARE(QString::fromStdString(w.controller()->session().backend),
              QString(gpu ? "cuda" : "eigen"));
-    if (!gpu) QVERIFY(w.statusBar()->currentMessage().contains("cuda backend is not available"));
+    if (!gpu) QVERIFY(w.statusText().contains("cuda backend is not available"));
     QVERIFY(w.lastError().isEmpty());
     w.controller()->jobs()->cancel();
   }

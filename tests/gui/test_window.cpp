@@ -6,6 +6,7 @@
 #include <QFile>
 #include <QImage>
 #include <QSettings>
+#include <QJsonObject>
 #include <QLabel>
 #include <QScrollArea>
 #include <QScrollBar>
@@ -415,6 +416,114 @@ class WindowTests : public QObject {
     QVERIFY(w->controller()->results()->layout->equalSizes());
     QVERIFY(w->controller()->analysedSession().normaliser == Normaliser::Official);
     QCOMPARE(norm->currentText(), QString("official"));
+  }
+  // #10: the spectra note names a control that exists, and raising it there brings the spectrum.
+  void spectraNoteNamesARealSetting() {
+    Session s = startSession();
+    s.maxDenseN = 256;  // the sample image has N = 988 tokens
+    auto w = openWindow(s);
+    QLabel* note = nullptr;
+    for (QLabel* l : w->spectraPanel()->findChildren<QLabel*>())
+      if (l->isVisible() && !l->text().isEmpty()) note = l;
+    QVERIFY(note);
+    QVERIFY2(note->text().contains("dense spectra ≤ N"), qPrintable(note->text()));
+    bool named = false;
+    for (QLabel* l : w->controls()->findChildren<QLabel*>()) named |= l->text() == "dense spectra ≤ N";
+    QVERIFY(named);
+    QVERIFY(w->controller()->results()->mechanisms[0].spectra.empty());
+    w->controls()->maxDenseNBox()->setValue(2048);
+    QVERIFY(waitIdle(*w));
+    QVERIFY(!w->controller()->results()->mechanisms[0].spectra.empty());
+    QVERIFY(!note->isVisible() || !note->text().contains("dense spectra"));
+  }
+
+  // #11: a long message on the left never runs under the job read-out on the right.
+  void statusMessagesDoNotOverprint() {
+    auto w = openWindow(startSession(), QSize(1000, 700));
+    const QString text = QString("a very long message about something that happened ").repeated(6);
+    w->showStatus(text, 5000);
+    w->controller()->startSweep(65536);
+    QTest::qWait(100);
+    QLabel* left = w->statusBar()->findChild<QLabel*>("statusMessage");
+    QLabel* job = w->statusBar()->findChild<QLabel*>("jobStatus");
+    QVERIFY(left && job && left->isVisible() && job->isVisible());
+    QCOMPARE(w->statusText(), text);
+    QVERIFY2(left->geometry().right() < job->geometry().left(),
+             qPrintable(QString("%1 vs %2").arg(left->geometry().right()).arg(job->geometry().left())));
+    for (QWidget* c : w->statusBar()->findChildren<QWidget*>())
+      if (c != left && c->isVisible() && c->parentWidget() == w->statusBar())
+        QVERIFY(!left->geometry().intersects(c->geometry()) || c == left);
+    w->controller()->jobs()->cancel();
+    QVERIFY(waitIdle(*w));
+  }
+
+  // #13: a lesson from a dirty state gives its documented state, shows what its caption says,
+  // and Undo puts back what was there.
+  void lessonsSetACompleteStateAndUndo() {
+    Session dirty = startSession();
+    dirty.featureMap = FeatureMapKind::Favor;
+    dirty.temperature = 2.0;
+    dirty.head = Session::kHeadMean;
+    dirty.view.logScale = true;
+    dirty.input.imageTokenBudget = 256;
+    auto w = openWindow(dirty);
+    const QJsonObject before = w->controller()->session().toJson();
+    const auto presets = lessonPresets();
+    QCOMPARE(int(presets.size()), 3);
+    for (int i = 1; i < 3; ++i) {  // (lesson 0 also starts the sweep at 4096 tokens: slow here)
+      w->applyPreset(i);
+      QVERIFY(waitIdle(*w));
+      Session expected = startSession();
+      presets[i].apply(expected);
+      Session got = w->controller()->session();
+      got.query = got.queryRow = got.queryCol = -1;  // fitted to the input
+      QCOMPARE(got.toJson(), expected.toJson());
+      const Results& r = *w->controller()->results();
+      if (i == 1) {  // identity mixing: MHLA's map is zero outside the query's block
+        const VectorD& row = r.mechanisms[2].shownRow;
+        for (int t = 0; t < r.n; ++t)
+          if (r.layout->blockOf(t) != r.queryBlock) QCOMPARE(row[t], 0.0);
+      } else {  // rank grows with M: MHLA's effective rank well above linear's
+        QVERIFY(!r.mechanisms[1].spectra.empty() && !r.mechanisms[2].spectra.empty());
+        const double lin = r.mechanisms[1].spectra[0].effectiveRank;
+        const double mhla = r.mechanisms[2].spectra[0].effectiveRank;
+        qInfo("rank lesson: effective rank linear %.1f, MHLA %.1f", lin, mhla);
+        QVERIFY2(mhla > 2.0 * lin, qPrintable(QString("%1 vs %2").arg(mhla).arg(lin)));
+      }
+    }
+    w->undoLesson();
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(w->controller()->session().toJson(), before);
+    QVERIFY(!w->isSessionModified());
+  }
+
+  // #14: in mean-over-heads mode the spectra title does not name one head, and its legend's ranks
+  // are the metrics table's (means over heads).
+  void spectraInMeanModeAgreeWithTheMetrics() {
+    Session s = startSession();
+    s.head = Session::kHeadMean;
+    auto w = openWindow(s);
+    QCustomPlot* plot = w->spectraPanel()->plot();
+    QString title;
+    for (QCPLayoutElement* e : plot->plotLayout()->elements(true))
+      if (auto* t = qobject_cast<QCPTextElement*>(e)) title = t->text();
+    QVERIFY2(!title.contains("head 0"), qPrintable(title));
+    QVERIFY2(title.contains("4 heads"), qPrintable(title));
+    const Results& r = *w->controller()->results();
+    QStringList names;
+    for (QCPLayoutElement* e : plot->plotLayout()->elements(true))
+      if (auto* legend = qobject_cast<QCPLegend*>(e))
+        for (int i = 0; i < legend->itemCount(); ++i)
+          if (auto* item = qobject_cast<QCPPlottableLegendItem*>(legend->item(i)))
+            names << item->plottable()->name();
+    QCOMPARE(names.size(), 3);
+    for (int k = 0; k < 3; ++k) {
+      double mean = 0;
+      for (const Spectrum& sp : r.mechanisms[k].spectra) mean += sp.numericalRank;
+      mean /= r.mechanisms[k].spectra.size();
+      QVERIFY2(names[k].contains(QString("rank %1,").arg(mean, 0, 'f', 0)), qPrintable(names[k]));
+    }
+    QCOMPARE(plot->graphCount(), 3 * 4);  // every head's curve
   }
 };
 
