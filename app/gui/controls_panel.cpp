@@ -143,10 +143,18 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   lay->addStretch(1);
 
   // Each control writes its own field and nothing else.
-  onEdit(source_, &QComboBox::currentTextChanged, [](Session& s, const QString& t) {
-    SessionSource src = s.source;
-    src.kind = parseSourceKind(t.toStdString());
-    s.setSource(src);
+  connect(source_, &QComboBox::currentTextChanged, this, [this](const QString& t) {
+    if (updating_) return;
+    const SourceKind kind = parseSourceKind(t.toStdString());
+    if (kind == SourceKind::Image || kind == SourceKind::Text || kind == SourceKind::Npy) {
+      emit fileSourceChosen(kind);
+      return;
+    }
+    emitEdit([kind](Session& s) {
+      SessionSource src = s.source;
+      src.kind = kind;
+      s.setSource(src);
+    });
   });
   onEdit(imageBudget_, &QSpinBox::valueChanged,
          [](Session& s, int v) { s.input.imageTokenBudget = v; });

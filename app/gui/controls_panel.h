@@ -51,6 +51,9 @@ class ControlsPanel : public QWidget {
 
  signals:
   void edited(const attnscope::gui::SessionEdit& edit);
+  /// The source was set to a file kind (image, text, npy): the window checks the loaded file is
+  /// of that kind, or asks for one (never decodes a text as an image: issue 14 #15).
+  void fileSourceChosen(attnscope::SourceKind kind);
 
  private:
   /// Connects `signal` of `control` so that its new value is written by `set` (and only there).

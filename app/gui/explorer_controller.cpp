@@ -38,15 +38,9 @@ ExplorerController::ExplorerController(QObject* parent) : QObject(parent) {
   connect(&jobs_, &JobRunner::failed, this, [this](const QString& channel, const QString& m) {
     // A setting the analysis refused (the official normaliser on unequal blocks, …): the
     // session goes back to the one on screen, so every control tells the truth (issue 14 #9).
-    if (channel == QStringLiteral("analysis") && state_ && !loadPending_) {
-      Session back = analysedSession_;  // its numbers; the query and view as they are now
-      back.query = session_.query;
-      back.queryRow = session_.queryRow;
-      back.queryCol = session_.queryCol;
-      back.view = session_.view;
-      session_ = back;
+    if (channel == QStringLiteral("analysis") && !loadPending_ && state_) {
       emit error(m + tr(" (kept the previous settings)"));
-      emit sessionReverted(session_);
+      revertToScreen();
       return;
     }
     if (channel != QStringLiteral("input") || !loadPending_) {
@@ -64,6 +58,15 @@ ExplorerController::ExplorerController(QObject* parent) : QObject(parent) {
     emit sessionReverted(session_);
     resumeAfterRevert();
   });
+  // A cancelled analysis (Esc, Cancel; not one a new load replaced) leaves on screen what was
+  // there: the controls go back to it, so they never show a setting whose numbers never came
+  // (issue 14 #17: a 65536-token load whose analysis was cancelled).
+  connect(&jobs_, &JobRunner::finished, this,
+          [this](const QString& channel, const QString&, bool ok, const QString& message) {
+            if (!ok && channel == QStringLiteral("analysis") && !loadPending_ &&
+                message == QStringLiteral("cancelled"))
+              revertToScreen();
+          });
   // A cancelled load (Esc, Cancel) also keeps the previous input and its session.
   connect(&jobs_, &JobRunner::finished, this,
           [this](const QString& channel, const QString&, bool ok, const QString& message) {
@@ -128,7 +131,9 @@ void ExplorerController::loadInput() {
                 ++inputGen_;
                 const TokenSet& t = input_->tokens;
                 session_.fitToInput(t.size(), t.gridRows, t.gridCols, input_->qkv.numHeads());
-                state_.reset();
+                // state_ stays: it is what is on screen until the new analysis lands (a cancelled
+                // analysis goes back to it; its parts are keyed by the input generation, so none
+                // is reused for the new input).
                 emit inputLoaded(input_->qkv.numHeads());
                 analyse();
               });
@@ -156,9 +161,11 @@ void ExplorerController::analyse() {
                 if (surveyed) return selectHeads(*surveyed, s, input, gen);
                 return computeAnalysis(s, input, gen, previous, job);
               },
-              [this, s](std::shared_ptr<const Analysis> analysis) {
+              [this, s, input, gen](std::shared_ptr<const Analysis> analysis) {
                 state_ = std::move(analysis);
                 analysedSession_ = s;
+                analysedInput_ = input;
+                analysedGen_ = gen;
                 // A custom 𝓜 the layout could not use was dropped (layoutNote says so): the
                 // session drops it too, so a save does not keep it.
                 if (s.customMixing.size() > 0 && state_->results->mixingName != "custom") {
@@ -178,6 +185,25 @@ void ExplorerController::analyse() {
                 computeSpectra();  // timing follows the spectra so the two do not contend
                 updateSurvey();
               });
+}
+
+bool ExplorerController::revertToScreen() {
+  if (!state_ || !analysedInput_) return false;
+  Session back = analysedSession_;  // its numbers; the query and view as they are now
+  back.query = session_.query;
+  back.queryRow = session_.queryRow;
+  back.queryCol = session_.queryCol;
+  back.view = session_.view;
+  const bool inputBack = input_ != analysedInput_;
+  if (Session::changes(back, session_).analysis == false && !inputBack) return false;
+  session_ = back;
+  if (inputBack) {
+    input_ = analysedInput_;
+    inputGen_ = analysedGen_;
+  }
+  emit sessionReverted(session_);
+  if (inputBack) emit inputLoaded(input_->qkv.numHeads());
+  return true;
 }
 
 void ExplorerController::resumeAfterRevert() {

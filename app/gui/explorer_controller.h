@@ -95,6 +95,12 @@ class ExplorerController : public QObject {
   Session analysedSession_;
   std::shared_ptr<const Input> input_;
   std::uint64_t inputGen_ = 0;
+  /// The input (and its generation) of the analysis on screen.
+  std::shared_ptr<const Input> analysedInput_;
+  std::uint64_t analysedGen_ = 0;
+  /// A cancelled or refused analysis: back to the session (and input) on screen, keeping the
+  /// query and view as they are; emits sessionReverted. False when nothing is on screen yet.
+  bool revertToScreen();
   std::shared_ptr<const Analysis> state_;
   std::shared_ptr<const Results> queryResults_, full_;
   std::optional<SpectraResult> spectra_;

@@ -1,5 +1,7 @@
 #include "gui/file_actions.h"
 
+#include <QImageReader>
+
 #include <QFileInfo>
 
 #include "attnscope/models/checkpoint.h"
@@ -16,6 +18,43 @@
 #include "attnscope/mixing.h"
 
 namespace attnscope::gui {
+
+namespace {
+QString imagePatterns() {
+  QStringList pats;
+  for (const QByteArray& f : QImageReader::supportedImageFormats()) pats << QStringLiteral("*.") + QString::fromLatin1(f);
+  pats.removeDuplicates();
+  return pats.join(QLatin1Char(' '));
+}
+}  // namespace
+
+QString openFileFilter() {
+  // All files first: texts without an extension (LICENSE, COPYING) are shown by default; the
+  // program tells the kinds apart by content.
+  return QObject::tr("All files (*);;All supported (%1 *.txt *.md *.npy *.json *.safetensors);;Images (%1);;"
+                     "Text (*.txt *.md);;Q/K/V (*.npy);;Session (*.json);;Model (*.safetensors)")
+      .arg(imagePatterns());
+}
+
+QString openFileFilter(SourceKind kind) {
+  switch (kind) {
+    case SourceKind::Image: return QObject::tr("Images (%1);;All files (*)").arg(imagePatterns());
+    case SourceKind::Text: return QObject::tr("All files (*);;Text (*.txt *.md)");
+    case SourceKind::Npy: return QObject::tr("Q/K/V (*.npy);;All files (*)");
+    default: return openFileFilter();
+  }
+}
+
+bool fileIsKind(const QString& path, SourceKind kind) {
+  if (path.isEmpty()) return false;
+  try {
+    const FileKind k = classifyFile(path);
+    return (kind == SourceKind::Image && k == FileKind::Image) ||
+           (kind == SourceKind::Text && k == FileKind::Text) || (kind == SourceKind::Npy && k == FileKind::Npy);
+  } catch (const Error&) {
+    return false;
+  }
+}
 
 bool isModelPath(const QString& path) {
   const QFileInfo f(path);

@@ -25,6 +25,14 @@ FileKind classifyFile(const QString& path);
 Session sessionForFile(const QString& path, const Session& current, const QString& kPath = {},
                        const QString& vPath = {});
 
+/// File dialog filters: every kind the program opens (the images Qt's plugins here can read:
+/// png, jpg, bmp, gif, tif, webp, …), then each kind, then all files (extension-less texts such as
+/// LICENSE or COPYING open too). `kind` = Image / Text / Npy gives that kind's filter first.
+QString openFileFilter();
+QString openFileFilter(SourceKind kind);
+/// Whether `path` holds the content `kind` reads (false for a missing file).
+bool fileIsKind(const QString& path, SourceKind kind);
+
 /// True for a path that names a checkpoint: a folder, or a .safetensors / .safetensors.index.json file.
 bool isModelPath(const QString& path);
 /// The session `current` becomes with the checkpoint at `path` (its last layer): the source stays

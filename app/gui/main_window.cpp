@@ -273,6 +273,24 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   // the result.
   auto edit = [this](const SessionEdit& f) { applyEdit(f); };
   connect(controls_, &ControlsPanel::edited, this, edit);
+  // Source "image", "text" or "npy": the loaded file if it is of that kind, else ask for one;
+  // cancelled, the combo goes back to what is loaded.
+  connect(controls_, &ControlsPanel::fileSourceChosen, this, [this, edit](SourceKind kind) {
+    const Session cur = controller_.session();
+    if (cur.source.kind == kind) return;
+    if (fileIsKind(QString::fromStdString(cur.source.path), kind)) {
+      edit([kind](Session& s) {
+        SessionSource src = s.source;
+        src.kind = kind;
+        s.setSource(src);
+      });
+      return;
+    }
+    const QString path = openPathChooser_ ? openPathChooser_(kind)
+                                          : QFileDialog::getOpenFileName(this, tr("Open"), QString(), openFileFilter(kind));
+    controls_->setSession(controller_.session());
+    if (!path.isEmpty()) openFile(path);
+  });
   connect(modelBar_, &ModelBar::edited, this, edit);
   connect(modelBar_, &ModelBar::closeModel, this, [edit] { edit([](Session& s) { s.model = SessionModel{}; }); });
   connect(viewTabs_, &QTabWidget::currentChanged, this, [this, edit](int i) {
@@ -396,10 +414,7 @@ void MainWindow::setModified(bool on) {
 void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   file->addAction(tr("&Open…"), QKeySequence::Open, this, [this] {
-    const QString p = QFileDialog::getOpenFileName(
-        this, tr("Open"), QString(),
-        tr("All supported (*.png *.jpg *.jpeg *.bmp *.txt *.md *.npy *.json *.safetensors);;Images (*.png *.jpg *.jpeg *.bmp);;"
-           "Text (*.txt *.md);;Q/K/V (*.npy);;Session (*.json);;Model (*.safetensors);;All files (*)"));
+    const QString p = QFileDialog::getOpenFileName(this, tr("Open"), QString(), openFileFilter());
     if (!p.isEmpty()) openFile(p);
   });
   file->addAction(tr("Open &model…"), QKeySequence(tr("Ctrl+Shift+O")), this, [this] {

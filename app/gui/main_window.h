@@ -37,6 +37,8 @@ class MainWindow : public QMainWindow {
   using UnsavedPrompt = std::function<UnsavedChoice()>;
   /// Chooses where to save a session that has no file yet ("" = the user cancelled).
   using SavePathChooser = std::function<QString()>;
+  /// Chooses a file of `kind` to open ("" = cancelled); default: a file dialog.
+  using OpenPathChooser = std::function<QString(SourceKind kind)>;
 
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
@@ -92,6 +94,7 @@ class MainWindow : public QMainWindow {
   /// Replace the dialogs used when closing with unsaved changes (tests).
   void setUnsavedPrompt(UnsavedPrompt prompt) { unsavedPrompt_ = std::move(prompt); }
   void setSavePathChooser(SavePathChooser chooser) { savePathChooser_ = std::move(chooser); }
+  void setOpenPathChooser(OpenPathChooser chooser) { openPathChooser_ = std::move(chooser); }
 
  protected:
   void dragEnterEvent(QDragEnterEvent* e) override;
@@ -150,6 +153,7 @@ class MainWindow : public QMainWindow {
   QString sessionPath_;
   UnsavedPrompt unsavedPrompt_;
   SavePathChooser savePathChooser_;
+  OpenPathChooser openPathChooser_;
 };
 
 }  // namespace attnscope::gui

@@ -23,6 +23,7 @@
 #include "gui/maps_panel.h"
 #include "gui/mixing_editor.h"
 #include "gui/presets.h"
+#include "gui/file_actions.h"
 #include "attnscope/blocks.h"
 #include "figures/table_element.h"
 #include "figures/mixing_figure.h"
@@ -524,6 +525,72 @@ class WindowTests : public QObject {
       QVERIFY2(names[k].contains(QString("rank %1,").arg(mean, 0, 'f', 0)), qPrintable(names[k]));
     }
     QCOMPARE(plot->graphCount(), 3 * 4);  // every head's curve
+  }
+  // #15: choosing source "image" while a text is loaded asks for an image (never decodes the
+  // text as one); cancelled, the combo shows what is loaded.
+  void imageSourceWithATextLoadedAsksForAFile() {
+    QTemporaryDir dir;
+    const QString text = dir.filePath("notes");  // no extension: told apart by content
+    {
+      QFile f(text);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write("a short text about attention maps and their blocks");
+    }
+    const QString png = dir.filePath("pic.png");
+    QImage img(64, 48, QImage::Format_RGB32);
+    img.fill(qRgb(200, 120, 40));
+    QVERIFY(img.save(png));
+    auto w = openWindow(startSession());
+    w->openFile(text);
+    QVERIFY(waitIdle(*w));
+    QVERIFY(w->controller()->session().source.kind == SourceKind::Text);
+    int asked = 0;
+    QString answer;
+    w->setOpenPathChooser([&](SourceKind kind) {
+      ++asked;
+      return kind == SourceKind::Image ? answer : QString();
+    });
+    w->controls()->sourceBox()->setCurrentText("image");
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(asked, 1);
+    QVERIFY2(w->lastError().isEmpty(), qPrintable(w->lastError()));
+    QCOMPARE(w->controls()->sourceBox()->currentText(), QString("text"));
+    QVERIFY(w->controller()->session().source.kind == SourceKind::Text);
+    answer = png;
+    w->controls()->sourceBox()->setCurrentText("image");
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(asked, 2);
+    QVERIFY(w->controller()->session().source.kind == SourceKind::Image);
+    QCOMPARE(QString::fromStdString(w->controller()->session().source.path), png);
+    QVERIFY(w->lastError().isEmpty());
+    // The dialogs show extension-less files and the image kinds Qt reads here.
+    QVERIFY(openFileFilter().startsWith("All files (*)"));
+    for (const char* ext : {"*.png", "*.jpg", "*.gif", "*.bmp"}) QVERIFY(openFileFilter(SourceKind::Image).contains(ext));
+  }
+
+  // #17: cancelling (Esc) the analysis of a bigger load leaves the controls at what is on screen.
+  void cancelledLoadKeepsTheControlsTrue() {
+    auto w = openWindow(startSession());
+    const int n0 = w->controller()->results()->n;
+    const int budget0 = w->controls()->imageBudgetBox()->value();
+    w->controls()->imageBudgetBox()->setValue(16384);
+    QElapsedTimer t;
+    t.start();
+    // Wait until the bigger input is loaded and its analysis runs.
+    while ((w->controller()->jobs()->busy("input") || !w->controller()->jobs()->busy("analysis")) &&
+           t.elapsed() < 60000)
+      QTest::qWait(5);
+    QVERIFY(w->controller()->jobs()->busy("analysis"));
+    QTest::keyClick(w.get(), Qt::Key_Escape);
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(w->controller()->results()->n, n0);
+    QCOMPARE(w->controls()->imageBudgetBox()->value(), budget0);
+    QCOMPARE(w->controller()->session().input.imageTokenBudget, budget0);
+    // Later edits run on the input on screen.
+    w->controls()->temperatureBox()->setValue(3.0);
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(w->controller()->results()->n, n0);
+    QCOMPARE(w->controller()->analysedSession().temperature, 3.0);
   }
 };
 
