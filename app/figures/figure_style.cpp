@@ -4,6 +4,19 @@
 
 namespace attnscope {
 
+QSize FittedText::minimumOuterSizeHint() const {
+  QSize s = QCPTextElement::minimumOuterSizeHint();
+  s.setWidth(std::min(s.width(), 24));
+  return s;
+}
+
+void FittedText::draw(QCPPainter* painter) {
+  painter->setFont(mainFont());
+  painter->setPen(QPen(mainTextColor()));
+  const QString shown = painter->fontMetrics().elidedText(mText, Qt::ElideRight, mRect.width());
+  painter->drawText(mRect, mTextFlags, shown, &mTextBoundingRect);
+}
+
 QFont FigureStyle::font(double rel, bool bold) const {
   QFont f(family);
   f.setPixelSize(std::max(1, px(fontPx * rel)));

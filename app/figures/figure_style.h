@@ -6,12 +6,21 @@
 #include <QFont>
 #include <QString>
 
-class QCustomPlot;
-class QCPAxisRect;
-class QCPLayoutGrid;
-class QCPLegend;
+#include <qcustomplot.h>
 
 namespace attnscope {
+
+/// A title or note that never widens its layout: its minimum width is small, and text wider than
+/// its cell is drawn elided with "…" (a narrow panel, presentation fonts: the figure's other
+/// elements keep their room, issue 14 #16).
+class FittedText : public QCPTextElement {
+ public:
+  using QCPTextElement::QCPTextElement;
+  QSize minimumOuterSizeHint() const override;
+
+ protected:
+  void draw(QCPPainter* painter) override;
+};
 
 struct FigureStyle {
   QString family = QStringLiteral("DejaVu Sans");

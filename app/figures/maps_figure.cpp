@@ -342,10 +342,10 @@ void buildMapsFigure(QCustomPlot* plot, const Results& res, const ViewSettings& 
   const bool colourColumn = display != MapDisplay::Curve && view.sharedScale;
   for (int k = 0; k < nm; ++k) {
     const MechanismResult& m = res.mechanisms[k];
-    auto* title = new QCPTextElement(plot, QString::fromStdString(m.label), style.font(1.15, true));
+    auto* title = new FittedText(plot, QString::fromStdString(m.label), style.font(1.15, true));
     title->setTextColor(FigureStyle::colour(m.rgb).darker(120));
     grid->addElement(0, k, title);
-    auto* sub = new QCPTextElement(plot, subtitle(m, m.shownRow), style.font(0.85));
+    auto* sub = new FittedText(plot, subtitle(m, m.shownRow), style.font(0.85));
     sub->setObjectName(subtitleName(k));
     sub->setTextColor(QColor(80, 80, 80));
     grid->addElement(1, k, sub);

@@ -37,7 +37,7 @@ void buildMetricsFigure(QCustomPlot* plot, const Results& res, const FigureStyle
   resetPlot(plot, style);
   QCPLayoutGrid* grid = plot->plotLayout();
   const QString heads = QString::fromStdString(res.headLabel());
-  grid->addElement(0, 0, new QCPTextElement(plot, QStringLiteral("metrics (%1; N = %2, M = %3, r = %4)")
+  grid->addElement(0, 0, new FittedText(plot, QStringLiteral("metrics (%1; N = %2, M = %3, r = %4)")
                                                       .arg(heads)
                                                       .arg(res.n)
                                                       .arg(res.layout->m())

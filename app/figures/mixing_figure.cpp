@@ -36,7 +36,7 @@ void buildMixingFigure(QCustomPlot* plot, const Results& res, const ViewSettings
   resetPlot(plot, style);
   QCPLayoutGrid* grid = plot->plotLayout();
   const int m = static_cast<int>(res.mixing.rows());
-  auto* title = new QCPTextElement(
+  auto* title = new FittedText(
       plot, QStringLiteral("MHLA mixing matrix (M = %1, %2)").arg(m).arg(QString::fromStdString(res.mixingName)),
       style.font(1.05, true));
   grid->addElement(0, 0, title);
@@ -99,7 +99,7 @@ void buildMixingFigure(QCustomPlot* plot, const Results& res, const ViewSettings
   body->setColumnStretchFactor(1, 0.01);
   grid->setRowStretchFactor(0, 0.001);
 
-  auto* note = new QCPTextElement(
+  auto* note = new FittedText(
       plot, QStringLiteral("query block %1 outlined · %2").arg(res.queryBlock).arg(compactLayout(*res.layout)),
       style.font(0.8));
   note->setTextColor(QColor(80, 80, 80));

@@ -14,7 +14,7 @@ namespace {
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
 void noteOnly(QCustomPlot* plot, const QString& text, const FigureStyle& style) {
-  auto* note = new QCPTextElement(plot, text, style.font());
+  auto* note = new FittedText(plot, text, style.font());
   note->setTextColor(QColor(90, 90, 90));
   plot->plotLayout()->addElement(0, 0, note);
 }
@@ -37,10 +37,10 @@ std::vector<QString> labels(const char* prefix, int n) {
 }
 
 void addTitle(QCustomPlot* plot, int row, const QString& title, const QString& sub, const FigureStyle& style) {
-  auto* t = new QCPTextElement(plot, title, style.font(1.05, true));
+  auto* t = new FittedText(plot, title, style.font(1.05, true));
   plot->plotLayout()->addElement(row, 0, t);
   if (!sub.isEmpty()) {
-    auto* s = new QCPTextElement(plot, sub, style.font(0.8));
+    auto* s = new FittedText(plot, sub, style.font(0.8));
     s->setTextColor(QColor(80, 80, 80));
     plot->plotLayout()->addElement(row + 1, 0, s);
   }
@@ -160,7 +160,7 @@ void buildLayerCurvesFigure(QCustomPlot* plot, const Results& res, const FigureS
     return;
   }
   const ModelViews& v = *res.modelViews;
-  auto* top = new QCPTextElement(plot, QStringLiteral("per layer: mean over %1 heads (bars: min … max)").arg(v.heads),
+  auto* top = new FittedText(plot, QStringLiteral("per layer: mean over %1 heads (bars: min … max)").arg(v.heads),
                                  style.font(1.05, true));
   plot->plotLayout()->addElement(0, 0, top);
   auto* row = new QCPLayoutGrid;

@@ -14,7 +14,7 @@ void buildSpectraFigure(QCustomPlot* plot, const Results& res, const FigureStyle
   const QString head = heads == 0   ? QString()
                        : heads == 1 ? QStringLiteral(", head %1").arg(res.heads[0])
                                     : QStringLiteral(", each of %1 heads (legend: means)").arg(heads);
-  grid->addElement(0, 0, new QCPTextElement(plot, QStringLiteral("singular values of A%1").arg(head),
+  grid->addElement(0, 0, new FittedText(plot, QStringLiteral("singular values of A%1").arg(head),
                                             style.font(1.05, true)));
   auto* rect = new QCPAxisRect(plot);
   styleAxes(rect, style);
@@ -93,7 +93,7 @@ void buildSpectraFigure(QCustomPlot* plot, const Results& res, const FigureStyle
     lo = 0.1;
     hi = 1;
     rect->insetLayout()->addElement(
-        new QCPTextElement(plot, QStringLiteral("spectra not computed"), style.font()),
+        new FittedText(plot, QStringLiteral("spectra not computed"), style.font()),
         Qt::AlignCenter);
   }
   x->setRange(0, xMax * 1.04 + 1);

@@ -22,7 +22,7 @@ QCPScatterStyle::ScatterShape marker(int backend) {
 
 void buildSweepFigure(QCustomPlot* plot, const SweepResult& sweep, const FigureStyle& style) {
   resetPlot(plot, style);
-  auto* title = new QCPTextElement(plot, QStringLiteral("Scaling sweep (1 head, synthetic Q/K/V)"),
+  auto* title = new FittedText(plot, QStringLiteral("Scaling sweep (1 head, synthetic Q/K/V)"),
                                    style.font(1.05, true));
   QCPLayoutGrid* grid = plot->plotLayout();
   grid->addElement(0, 0, title);
@@ -106,7 +106,7 @@ void buildSweepFigure(QCustomPlot* plot, const SweepResult& sweep, const FigureS
   x->setRange(n0 / 1.4, n1 * 1.4);
   y->setRange(std::max(1e-4, lo / 2), hi * 2);
   if (nb == 1 && !sweep.note.empty()) {
-    auto* note = new QCPTextElement(plot, QString::fromStdString(sweep.note), style.font(0.75));
+    auto* note = new FittedText(plot, QString::fromStdString(sweep.note), style.font(0.75));
     note->setTextColor(QColor(110, 110, 110));
     grid->addElement(row, 0, note);
     grid->setRowStretchFactor(row, 0.001);

@@ -51,7 +51,7 @@ void buildTimingFigure(QCustomPlot* plot, const Results& res, const FigureStyle&
                  .arg(backends[0]->heads)
                  .arg(backends[0]->heads == 1 ? "" : "s")
                  .arg(backends[0]->repeats);
-  grid->addElement(0, 0, new QCPTextElement(plot, title, style.font(1.05, true)));
+  grid->addElement(0, 0, new FittedText(plot, title, style.font(1.05, true)));
   int row = 1;
   QCPLegend* legend = nullptr;
   // One entry per backend, in neutral grey: the bars' colours stand for the mechanisms.
@@ -120,7 +120,7 @@ void buildTimingFigure(QCustomPlot* plot, const Results& res, const FigureStyle&
   if (hi <= 0) {
     y->setRange(0, 1.0);
     rect->insetLayout()->addElement(
-        new QCPTextElement(plot, QStringLiteral("not timed"), style.font()), Qt::AlignCenter);
+        new FittedText(plot, QStringLiteral("not timed"), style.font()), Qt::AlignCenter);
   } else if (logScale) {
     y->setRange(std::max(1e-6, lo / 2), hi * 2);
   } else {
@@ -131,7 +131,7 @@ void buildTimingFigure(QCustomPlot* plot, const Results& res, const FigureStyle&
   if (nb > 0 && !gpuTimed && !res.timingNote.empty()) {
     QString note = QString::fromStdString(res.timingNote);
     if (note.size() > 90) note = note.left(89) + QChar(0x2026);
-    auto* text = new QCPTextElement(plot, note, style.font(0.75));
+    auto* text = new FittedText(plot, note, style.font(0.75));
     text->setTextColor(QColor(110, 110, 110));
     grid->addElement(row++, 0, text);
   }

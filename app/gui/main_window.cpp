@@ -706,6 +706,16 @@ void MainWindow::setPresentationMode(bool on) {
   f.setPointSizeF(on ? f.pointSizeF() * 1.5 : f.pointSizeF() / 1.5);
   QApplication::setFont(f);
   style_.scale = on ? 1.5 : 1.0;
+  // The figures get the room: the controls dock steps aside (1.5× fonts would make the window
+  // wider than a projector's screen) and comes back as it was.
+  if (auto* dock = findChild<QDockWidget*>("controlsDock")) {
+    if (on) {
+      dockWasVisible_ = dock->isVisible();
+      dock->hide();
+    } else if (dockWasVisible_) {
+      dock->show();
+    }
+  }
   applyStyle();
   if (on)
     showFullScreen();

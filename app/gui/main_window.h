@@ -140,6 +140,7 @@ class MainWindow : public QMainWindow {
   QMenu* recentMenu_ = nullptr;
   QString lastError_;
   bool presentation_ = false;
+  bool dockWasVisible_ = true;
   bool modified_ = false;
   /// modified_ and sessionPath_ as they were before opening a session file whose input is still
   /// loading (restored if the load fails).

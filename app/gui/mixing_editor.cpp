@@ -36,18 +36,23 @@ MixingEditor::MixingEditor(QWidget* parent) : QWidget(parent) {
   plot_->setMouseTracking(true);
   plot_->installEventFilter(this);
 
+  // Two short rows rather than one long one: the panel stays narrow (presentation fonts).
   auto* bar = new QHBoxLayout;
   bar->addWidget(new QLabel(tr("init"), this));
   bar->addWidget(init_);
   bar->addWidget(new QLabel(tr("paint"), this));
   bar->addWidget(brush_);
-  bar->addWidget(reset);
-  bar->addWidget(load);
-  bar->addWidget(save);
   bar->addStretch(1);
+  auto* files = new QHBoxLayout;
+  files->addWidget(reset);
+  files->addWidget(load);
+  files->addWidget(save);
+  files->addStretch(1);
   auto* lay = new QVBoxLayout(this);
   lay->setContentsMargins(2, 2, 2, 2);
+  lay->setSpacing(2);
   lay->addLayout(bar);
+  lay->addLayout(files);
   lay->addWidget(plot_, 1);
 
   connect(init_, &QComboBox::activated, this, [this] { emit initChosen(init_->currentText()); });
@@ -83,10 +88,9 @@ void MixingEditor::redraw() {
 
 void MixingEditor::resizeEvent(QResizeEvent* e) {
   QWidget::resizeEvent(e);
-  if (!results_) return;
-  plot_->replot(QCustomPlot::rpImmediateRefresh);
-  fitAspect(plot_);
-  plot_->replot(QCustomPlot::rpQueuedReplot);
+  // A fresh build at the new size (an M×M figure is cheap): refitting the old one's margins
+  // after a large change (presentation fonts) could leave the matrix a few pixels wide.
+  redraw();
 }
 
 std::pair<int, int> MixingEditor::cellAt(const QPoint& pos) const {

@@ -8,6 +8,8 @@
 #include <QSettings>
 #include <QJsonObject>
 #include <QLabel>
+#include <QSplitter>
+#include <QScreen>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QWheelEvent>
@@ -591,6 +593,39 @@ class WindowTests : public QObject {
     QVERIFY(waitIdle(*w));
     QCOMPARE(w->controller()->results()->n, n0);
     QCOMPARE(w->controller()->analysedSession().temperature, 3.0);
+  }
+  // #16: presentation mode (F11) keeps the mixing colour bar's gradient and fits the window.
+  void presentationModeFitsAndKeepsTheColourBar() {
+    auto w = openWindow(startSession(), QSize(1400, 900));
+    w->setPresentationMode(true);
+    QTest::qWait(200);
+    QVERIFY(waitIdle(*w));
+    const QSize screen = w->screen()->availableGeometry().size();
+    const QByteArray dir = qgetenv("ATTNSCOPE_SCREENSHOT_DIR");
+    if (!dir.isEmpty()) w->grab().save(QString::fromLocal8Bit(dir) + "/presentation.png");
+    QVERIFY2(w->minimumSizeHint().width() <= screen.width() && w->minimumSizeHint().height() <= screen.height(),
+             qPrintable(QString("%1×%2 on %3×%4").arg(w->minimumSizeHint().width()).arg(w->minimumSizeHint().height())
+                            .arg(screen.width()).arg(screen.height())));
+    for (QWidget* p : {static_cast<QWidget*>(w->mapsPanel()), static_cast<QWidget*>(w->mixingEditor()),
+                       static_cast<QWidget*>(w->spectraPanel()), static_cast<QWidget*>(w->metricsPanel())}) {
+      const QRect r(p->mapTo(w.get(), QPoint(0, 0)), p->size());
+      QVERIFY2(QRect(QPoint(0, 0), w->size()).contains(r), qPrintable(p->metaObject()->className()));
+    }
+    // The colour bar of the mixing panel draws its gradient: many colours in its bar.
+    QCustomPlot* plot = w->mixingEditor()->plot();
+    QCPColorScale* scale = nullptr;
+    for (QCPLayoutElement* e : plot->plotLayout()->elements(true))
+      if (auto* c = qobject_cast<QCPColorScale*>(e)) scale = c;
+    QVERIFY(scale);
+    QVERIFY2(plot->axisRect(0)->width() > plot->width() / 4,
+             qPrintable(QString("matrix %1 px wide in a %2 px panel").arg(plot->axisRect(0)->width()).arg(plot->width())));
+    const QImage img = plot->toPixmap(plot->width(), plot->height()).toImage();
+    QSet<QRgb> colours;
+    const QRect bar = scale->rect();
+    const int bx = bar.left() + scale->barWidth() / 2;  // the bar is at the rect's left (axis at right)
+    for (int y = bar.top() + 2; y < bar.bottom() - 2; ++y) colours.insert(img.pixel(bx, y));
+    QVERIFY2(colours.size() > 20, qPrintable(QString::number(colours.size())));
+    w->setPresentationMode(false);
   }
 };
 
