@@ -105,7 +105,7 @@ int runRender(const Args& args) {
     }
     res = withModelViews(*res, *survey, rollout.get(), session);
   }
-  FigureComposer composer(res, session.view, panels, FigureStyle{}, width);
+  FigureComposer composer(res, session.view, panels, exportStyle(out), width);
   composer.exportTo(out, dpi);
   std::cerr << "attnscope: wrote " << a.value("out") << "\n";
   return 0;

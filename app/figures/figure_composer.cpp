@@ -200,6 +200,12 @@ void FigureComposer::paint(QCPPainter* painter) const {
   }
 }
 
+FigureStyle exportStyle(const QString& path, FigureStyle base) {
+  const QString ext = QFileInfo(path).suffix().toLower();
+  if (ext == QLatin1String("svg") || ext == QLatin1String("pdf")) base.scale *= kVectorFontScale;
+  return base;
+}
+
 void FigureComposer::exportTo(const QString& path, int dpi) const {
   const std::string name = path.toStdString();
   const QString ext = QFileInfo(path).suffix().toLower();
@@ -240,7 +246,7 @@ void FigureComposer::exportTo(const QString& path, int dpi) const {
     svg.setOutputDevice(&buffer);
     svg.setSize(size());
     svg.setViewBox(QRect(QPoint(0, 0), size()));
-    svg.setResolution(96);
+    svg.setResolution(kVectorDpi);  // physical size for print (figure_composer.h)
     svg.setTitle(QStringLiteral("attnscope figure"));
     {
       QCPPainter painter(&svg);
@@ -255,12 +261,14 @@ void FigureComposer::exportTo(const QString& path, int dpi) const {
       QPdfWriter pdf(&buffer);
       pdf.setCreator(QStringLiteral("attnscope"));
       pdf.setTitle(QStringLiteral("attnscope figure"));
-      pdf.setResolution(96);
+      pdf.setResolution(kVectorDpi);
       pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-      pdf.setPageSize(QPageSize(QSizeF(width_ * 72.0 / 96.0, height_ * 72.0 / 96.0), QPageSize::Point,
+      pdf.setPageSize(QPageSize(QSizeF(width_ * 72.0 / kVectorDpi, height_ * 72.0 / kVectorDpi), QPageSize::Point,
                                 QString(), QPageSize::ExactMatch));
       QCPPainter painter(&pdf);
       painter.setMode(QCPPainter::pmVectorized);
+      // Bitmaps (colour bars, the photo under the maps) Flate-compressed, never JPEG.
+      painter.setRenderHint(QPainter::LosslessImageRendering);
       paint(&painter);
     }
     writeFileAtomically(name, std::string_view(buffer.data().constData(), buffer.data().size()));

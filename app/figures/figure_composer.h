@@ -27,6 +27,14 @@ std::vector<Panel> parsePanels(const std::string& list);
 /// The default panels: every one but the sweep (which runs many forwards of its own).
 std::vector<Panel> allPanels();
 
+/// Vector figures (SVG, PDF) are sized for print: 212 logical pixels per inch, so the default
+/// 1500-pixel figure is 180 mm wide (a two-column figure) and a 700-pixel panel 84 mm (one
+/// column), with fonts and lines 1.4× the screen's: body text about 6–7 pt at that width.
+inline constexpr int kVectorDpi = 212;
+inline constexpr double kVectorFontScale = 1.4;
+/// The style a figure written to `path` is drawn with: `base`, scaled for SVG and PDF.
+FigureStyle exportStyle(const QString& path, FigureStyle base = {});
+
 class FigureComposer {
  public:
   /// @param width  figure width in logical pixels (96 per inch)

@@ -10,6 +10,36 @@ QSize FittedText::minimumOuterSizeHint() const {
   return s;
 }
 
+void CellMap::draw(QCPPainter* painter) {
+  QCPColorMapData* d = data();
+  const int kx = d->keySize(), vy = d->valueSize();
+  if (!painter->modes().testFlag(QCPPainter::pmVectorized) || kx < 1 || vy < 1 ||
+      static_cast<long long>(kx) * vy > kVectorCells) {
+    QCPColorMap::draw(painter);
+    return;
+  }
+  // Cell edges halfway between cell centres (the data range spans the centres).
+  const double dk = kx > 1 ? d->keyRange().size() / (kx - 1) : 1.0;
+  const double dv = vy > 1 ? d->valueRange().size() / (vy - 1) : 1.0;
+  const bool log = dataScaleType() == QCPAxis::stLogarithmic;
+  painter->save();
+  painter->setRenderHint(QPainter::Antialiasing, false);
+  painter->setPen(Qt::NoPen);
+  for (int i = 0; i < kx; ++i)
+    for (int j = 0; j < vy; ++j) {
+      double key = 0, value = 0;
+      d->cellToCoord(i, j, &key, &value);
+      const QPointF a = coordsToPixels(key - dk / 2, value - dv / 2);
+      const QPointF b = coordsToPixels(key + dk / 2, value + dv / 2);
+      QColor c = QColor::fromRgba(gradient().color(d->cell(i, j), dataRange(), log));
+      c.setAlpha(d->alpha(i, j));  // 255 where the map has no alpha
+      if (c.alpha() == 0) continue;
+      painter->setBrush(c);
+      painter->drawRect(QRectF(a, b).normalized());
+    }
+  painter->restore();
+}
+
 void FittedText::draw(QCPPainter* painter) {
   painter->setFont(mainFont());
   painter->setPen(QPen(mainTextColor()));

@@ -22,6 +22,18 @@ class FittedText : public QCPTextElement {
   void draw(QCPPainter* painter) override;
 };
 
+/// A colour map that draws its cells as filled rectangles on vector painters (SVG, PDF) up to
+/// kVectorCells cells, so no exported heatmap is JPEG-compressed or resampled; on screen and in
+/// PNG it draws as QCPColorMap does.
+class CellMap : public QCPColorMap {
+ public:
+  static constexpr int kVectorCells = 300000;
+  using QCPColorMap::QCPColorMap;
+
+ protected:
+  void draw(QCPPainter* painter) override;
+};
+
 struct FigureStyle {
   QString family = QStringLiteral("DejaVu Sans");
   int fontPx = 13;     ///< body text, in logical pixels

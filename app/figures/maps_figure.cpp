@@ -212,7 +212,7 @@ void gridMap(QCustomPlot* plot, QCPLayoutGrid* cell, int column, const Results& 
     pix->setLayer(QStringLiteral("grid"));
   }
 
-  auto* map = new QCPColorMap(x, y);
+  auto* map = new CellMap(x, y);
   map->setObjectName(mapName(column));
   map->data()->setSize(cols, rows);
   map->data()->setRange(QCPRange(0.5, cols - 0.5), QCPRange(0.5, rows - 0.5));

@@ -66,7 +66,7 @@ void buildMixingFigure(QCustomPlot* plot, const Results& res, const ViewSettings
   y->setRangeReversed(true);
   requestAspect(rect, 1.0, Qt::AlignRight);  // next to its colour scale
 
-  auto* map = new QCPColorMap(x, y);
+  auto* map = new CellMap(x, y);
   map->data()->setSize(m, m);
   map->data()->setRange(QCPRange(0, m - 1), QCPRange(0, m - 1));
   for (int a = 0; a < m; ++a)

@@ -48,7 +48,7 @@ QCPAxisRect* addMosaic(QCustomPlot* plot, QCPLayoutGrid* grid, int row, int col,
   // Cells keep the thumbnails' aspect (each value square).
   requestAspect(rect, double(tw + gapX) / double(th + gapY), Qt::AlignHCenter);
 
-  auto* map = new QCPColorMap(x, y);
+  auto* map = new CellMap(x, y);
   map->data()->setSize(nx, ny);
   map->data()->setRange(QCPRange(0.5 * ux, (nx - 0.5) * ux), QCPRange(0.5 * uy, (ny - 0.5) * uy));
   map->data()->fill(std::nan(""));

@@ -126,6 +126,21 @@ void buildTimingFigure(QCustomPlot* plot, const Results& res, const FigureStyle&
   } else {
     y->setRange(0, hi * 1.15);
   }
+  // A run whose slowest repeat is far from its median was disturbed (other work on the machine):
+  // say so, so nobody quotes it (issue 14).
+  QStringList noisy;
+  for (const MechanismResult& m : res.mechanisms)
+    for (const TimingResult& t : m.timings)
+      if (t.medianMs > 0 && t.maxMs - t.minMs > 0.5 * t.medianMs) noisy << QString::fromStdString(m.name);
+  noisy.removeDuplicates();
+  if (!noisy.isEmpty()) {
+    auto* text = new FittedText(
+        plot, QStringLiteral("noisy: %1 varied by over half its median; Re-time when the machine is idle").arg(noisy.join(QStringLiteral(", "))),
+        style.font(0.75));
+    text->setObjectName(QStringLiteral("attnscope-noisy"));
+    text->setTextColor(QColor(150, 80, 0));
+    grid->addElement(row++, 0, text);
+  }
   // Say why the GPU is missing (short: the controls' tooltip has the whole reason).
   const bool gpuTimed = nb > 1 || (nb == 1 && backends[0]->backend == "cuda");
   if (nb > 0 && !gpuTimed && !res.timingNote.empty()) {

@@ -98,6 +98,7 @@ class ExplorerController : public QObject {
   /// The input (and its generation) of the analysis on screen.
   std::shared_ptr<const Input> analysedInput_;
   std::uint64_t analysedGen_ = 0;
+  std::string timingKey_;  ///< what timing_ timed (timingKey in the .cpp)
   /// A cancelled or refused analysis: back to the session (and input) on screen, keeping the
   /// query and view as they are; emits sessionReverted. False when nothing is on screen yet.
   bool revertToScreen();

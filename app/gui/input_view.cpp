@@ -80,6 +80,11 @@ bool InputView::tokenInView(int token) const {
   return shown.contains(r.toAlignedRect());
 }
 
+void InputView::setTintBlocks(bool on) {
+  tintBlocks_ = on;
+  update();
+}
+
 void InputView::setShowBlocks(bool on) {
   showBlocks_ = on;
   update();
@@ -178,10 +183,10 @@ void InputView::paintEvent(QPaintEvent*) {
   for (const MechanismResult& m : results_->mechanisms)
     if (m.showsBlocks) blockColour = FigureStyle::colour(m.rgb);
   auto blockTint = [&](int token) -> QColor {
-    if (!showBlocks_ || qb < 0 || rowMax <= 0) return QColor(0, 0, 0, 0);
+    if (!showBlocks_ || !tintBlocks_ || qb < 0 || rowMax <= 0) return QColor(0, 0, 0, 0);
     const double w = mix(qb, layout->blockOf(token)) / rowMax;
     QColor c = blockColour;
-    c.setAlphaF(0.45 * w);
+    c.setAlphaF(0.3 * w);  // subtle: the picture stays readable under it
     return c;
   };
 

@@ -25,6 +25,9 @@ class InputView : public QWidget {
   int hovered() const { return hovered_; }
   void setShowBlocks(bool on);
   bool showBlocks() const { return showBlocks_; }
+  /// Tint each block by the query block's mixing weight (off: outlines only, the default).
+  void setTintBlocks(bool on);
+  bool tintBlocks() const { return tintBlocks_; }
   /// Token under a widget position, or -1.
   int tokenAt(const QPointF& pos) const;
   /// Centre of a token in widget coordinates (tests).
@@ -61,6 +64,7 @@ class InputView : public QWidget {
   std::vector<QRectF> textRects_;  ///< text and cell layouts: one rect per token
   int pinned_ = -1, hovered_ = -1;
   bool showBlocks_ = true;
+  bool tintBlocks_ = false;
 };
 
 }  // namespace attnscope::gui

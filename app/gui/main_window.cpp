@@ -452,6 +452,11 @@ void MainWindow::buildMenus() {
   blocks->setCheckable(true);
   blocks->setChecked(true);
   connect(blocks, &QAction::toggled, input_, &InputView::setShowBlocks);
+  QAction* tint = view->addAction(tr("&Tint blocks by the query's mixing weights"));
+  tint->setObjectName("tintBlocks");
+  tint->setCheckable(true);
+  tint->setChecked(false);  // outlines only by default: a photo keeps its colours
+  connect(tint, &QAction::toggled, input_, &InputView::setTintBlocks);
   QAction* pres = view->addAction(tr("&Presentation mode"));
   pres->setCheckable(true);
   pres->setShortcut(QKeySequence(Qt::Key_F11));

@@ -5,6 +5,10 @@
 #include <QtTest>
 #include <qcustomplot.h>
 
+#include <QSvgRenderer>
+#include <QTemporaryDir>
+
+#include "figures/figure_composer.h"
 #include "figures/figure_style.h"
 #include "figures/maps_figure.h"
 #include "figures/mixing_figure.h"
@@ -48,6 +52,43 @@ class FigureTests : public QObject {
   Q_OBJECT
 
  private slots:
+  // Issue 14: exported heatmaps are lossless (no JPEG in the PDF; cells drawn as vector
+  // rectangles), and the SVG drawn back looks like the PNG of the same figure.
+  void vectorExportsDrawHeatmapsAsCells() {
+    auto a = sampleAnalysis(256);
+    ViewSettings view;
+    view.showImage = false;  // the photo under the maps is a bitmap by nature
+    FigureComposer composer(a->results, view, {Panel::Maps, Panel::Mixing}, FigureStyle{}, 1000);
+    QTemporaryDir dir;
+    const QString pdf = dir.filePath("f.pdf"), svg = dir.filePath("f.svg"), png = dir.filePath("f.png");
+    composer.exportTo(pdf, 96);
+    composer.exportTo(svg, 96);
+    composer.exportTo(png, 96);
+    QFile p(pdf), v(svg);
+    QVERIFY(p.open(QIODevice::ReadOnly) && v.open(QIODevice::ReadOnly));
+    QVERIFY(!p.readAll().contains("DCTDecode"));
+    const QByteArray svgText = v.readAll();
+    QSvgRenderer renderer(svgText);
+    QVERIFY(renderer.isValid());
+    const QImage ref(png);
+    QImage drawn(ref.size(), QImage::Format_RGB32);
+    drawn.fill(Qt::white);
+    {
+      QPainter painter(&drawn);
+      renderer.render(&painter, QRectF(QPointF(0, 0), QSizeF(ref.size())));
+    }
+    // Mean absolute difference per channel: text antialiasing differs, cells must not.
+    double diff = 0;
+    for (int y = 0; y < ref.height(); ++y)
+      for (int x = 0; x < ref.width(); ++x) {
+        const QRgb r = ref.pixel(x, y), d = drawn.pixel(x, y);
+        diff += std::abs(qRed(r) - qRed(d)) + std::abs(qGreen(r) - qGreen(d)) + std::abs(qBlue(r) - qBlue(d));
+      }
+    diff /= 3.0 * ref.width() * ref.height();
+    qInfo("SVG drawn back vs PNG: mean |difference| %.2f / 255", diff);
+    QVERIFY2(diff < 6.0, qPrintable(QString::number(diff)));
+  }
+
   void hoverUpdateEqualsAFreshBuild_data() {
     QTest::addColumn<bool>("sharedScale");
     QTest::addColumn<bool>("logScale");
