@@ -89,6 +89,8 @@ std::vector<OptionSpec> viewOptionSpecs() {
       {"independent-scales", 0, "", "one colour scale per map instead of a shared one"},
       {"opacity", 1, "A", "heatmap opacity over the image, 0..1 (default 0.75)"},
       {"no-image", 0, "", "draw the bare patch grid, without the image"},
+      {"map-mode", 1, "MODE", "row (default: the query's row), matrix (the whole N×N map, tokens in block order) or difference (each map minus softmax's); matrix and difference need N ≤ 2048"},
+      {"range-with-query", 0, "", "let the query's own weight set the top of the colour range"},
   };
 }
 
@@ -241,6 +243,13 @@ void applyViewArgs(const ParsedArgs& a, ViewSettings& view) {
   if (a.has("independent-scales")) view.sharedScale = false;
   if (a.has("opacity")) view.overlayOpacity = parseDouble("opacity", a.value("opacity"), 0, 1);
   if (a.has("no-image")) view.showImage = false;
+  if (a.has("map-mode")) {
+    const std::string v = a.value("map-mode");
+    if (v != "row" && v != "matrix" && v != "difference")
+      throw UsageError("--map-mode: expected row, matrix or difference, got '" + v + "'");
+    view.mapMode = v;
+  }
+  if (a.has("range-with-query")) view.rangeWithoutQuery = false;
 }
 
 std::vector<OptionSpec> explorerOptionSpecs() {

@@ -1,6 +1,7 @@
 #include "figures/maps_figure.h"
 
 #include <QImage>
+#include <optional>
 #include <algorithm>
 #include <cmath>
 #include <qcustomplot.h>
@@ -139,19 +140,48 @@ bool drawsImage(const Results& res, const ViewSettings& view) {
   return view.showImage && !res.input->image.empty() && gridExtent(res.input->tokens).width > 0;
 }
 
+/// The top of a row's colour range: its largest weight, without the query's own when the view
+/// says so (and some other weight is positive).
+double rangeTop(const VectorD& row, const ViewSettings& view, int query) {
+  if (!view.rangeWithoutQuery || query < 0 || query >= row.size() || row.size() < 2) return rowMax(row);
+  double hi = 0;
+  for (Eigen::Index j = 0; j < row.size(); ++j)
+    if (j != query) hi = std::max(hi, row[j]);
+  return hi > 0 ? hi : rowMax(row);
+}
+
 /// The colour range of each map: one shared range, or each map's own.
-std::vector<QCPRange> mapRanges(const std::vector<const VectorD*>& rows, const ViewSettings& view) {
+std::vector<QCPRange> mapRanges(const std::vector<const VectorD*>& rows, const ViewSettings& view, int query) {
   double shared = 0;
-  for (const VectorD* r : rows) shared = std::max(shared, rowMax(*r));
+  for (const VectorD* r : rows) shared = std::max(shared, rangeTop(*r, view, query));
   std::vector<QCPRange> out;
   for (const VectorD* r : rows)
-    out.push_back(colourRange(view.sharedScale ? shared : rowMax(*r), view.logScale));
+    out.push_back(colourRange(view.sharedScale ? shared : rangeTop(*r, view, query), view.logScale));
   return out;
 }
-QCPRange sharedRange(const std::vector<const VectorD*>& rows, const ViewSettings& view) {
+QCPRange sharedRange(const std::vector<const VectorD*>& rows, const ViewSettings& view, int query) {
   double shared = 0;
-  for (const VectorD* r : rows) shared = std::max(shared, rowMax(*r));
+  for (const VectorD* r : rows) shared = std::max(shared, rangeTop(*r, view, query));
   return colourRange(shared, view.logScale);
+}
+
+/// Blue – white – red for signed differences (white at 0).
+QCPColorGradient divergingGradient() {
+  QCPColorGradient g;
+  g.clearColorStops();
+  g.setColorStopAt(0.0, QColor(33, 102, 172));
+  g.setColorStopAt(0.25, QColor(103, 169, 207));
+  g.setColorStopAt(0.5, QColor(247, 247, 247));
+  g.setColorStopAt(0.75, QColor(239, 138, 98));
+  g.setColorStopAt(1.0, QColor(178, 24, 43));
+  g.setColorInterpolation(QCPColorGradient::ciRGB);
+  return g;
+}
+
+/// A symmetric range [−a, a] covering `values`.
+QCPRange signedRange(double absMax) {
+  const double a = absMax > 0 ? absMax : 1e-12;
+  return QCPRange(-a, a);
 }
 
 /// Cell values and, over the image, each cell's opacity (low weights more transparent so the
@@ -259,7 +289,7 @@ void gridMap(QCustomPlot* plot, QCPLayoutGrid* cell, int column, const Results& 
 
 /// One map as a curve over token index (tokens without geometry or labels).
 void curveMap(QCustomPlot* plot, QCPLayoutGrid* cell, int column, const Results& res,
-              const MechanismResult& m, double yMax, const FigureStyle& style) {
+              const MechanismResult& m, QCPRange range, const FigureStyle& style) {
   auto* rect = new QCPAxisRect(plot);
   cell->addElement(2, column, rect);
   styleAxes(rect, style);
@@ -281,7 +311,7 @@ void curveMap(QCustomPlot* plot, QCPLayoutGrid* cell, int column, const Results&
   }
   g->setData(keys, vals, true);
   x->setRange(-0.5, res.n - 0.5);
-  y->setRange(0, yMax * 1.08);
+  y->setRange(range.lower * 1.08, range.upper * 1.08);
   auto* line = new QCPItemStraightLine(plot);
   line->setClipAxisRect(rect);
   line->point1->setAxes(x, y);
@@ -327,22 +357,141 @@ int mapsFigureHeight(const Results& res, const ViewSettings& view, const FigureS
   return titles + body + scales;
 }
 
+namespace {
+
+/// The whole maps (matrix and difference modes): each mechanism's N×N map with tokens in MHLA
+/// block order (its blocks are squares on the diagonal), block boundaries drawn; in difference
+/// mode every map but the first (softmax) shows A − A_softmax on a signed scale.
+void buildMatrixMaps(QCustomPlot* plot, const Results& res, const ViewSettings& view, const FigureStyle& style) {
+  QCPLayoutGrid* grid = plot->plotLayout();
+  const std::vector<MatrixF>& mats = *res.mapMatrices;
+  const int nm = static_cast<int>(res.mechanisms.size());
+  const int n = res.n;
+  const bool diff = view.mapMode == "difference";
+  const std::vector<int>& order = res.layout->order();
+  const QCPColorGradient seq = makeGradient(view.colormap), div = divergingGradient();
+  for (int k = 0; k < nm; ++k) {
+    const MechanismResult& m = res.mechanisms[k];
+    const bool signedMap = diff && k > 0;
+    QString label = QString::fromStdString(m.label);
+    if (signedMap) label += QStringLiteral(" − ") + QString::fromStdString(res.mechanisms[0].name);
+    auto* title = new FittedText(plot, label, style.font(1.15, true));
+    title->setTextColor(FigureStyle::colour(m.rgb).darker(120));
+    grid->addElement(0, k, title);
+    auto* sub = new FittedText(plot, signedMap ? QStringLiteral("whole map difference, tokens in block order")
+                                                : QStringLiteral("whole %1×%1 map, tokens in block order").arg(n),
+                               style.font(0.85));
+    sub->setTextColor(QColor(80, 80, 80));
+    grid->addElement(1, k, sub);
+    auto* rect = new QCPAxisRect(plot);
+    grid->addElement(2, k, rect);
+    hideAxes(rect);
+    QCPAxis* x = rect->axis(QCPAxis::atBottom);
+    QCPAxis* y = rect->axis(QCPAxis::atLeft);
+    x->setRange(0, n);
+    y->setRange(0, n);
+    y->setRangeReversed(true);
+    requestAspect(rect, 1.0);
+    auto* map = new CellMap(x, y);
+    map->data()->setSize(n, n);
+    map->data()->setRange(QCPRange(0.5, n - 0.5), QCPRange(0.5, n - 0.5));
+    // The range: the 99.5th percentile of the weights (or of |difference|), so a few peaks do not
+    // make the rest of the matrix one colour; the diagonal (each query on itself) is left out
+    // with rangeWithoutQuery. Values above it show in the top colour.
+    std::vector<float> mags;
+    mags.reserve(static_cast<std::size_t>(n) * n);
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < n; ++j) {
+        double v = mats[k](order[i], order[j]);
+        if (signedMap) v -= mats[0](order[i], order[j]);
+        if (!(view.rangeWithoutQuery && i == j)) mags.push_back(static_cast<float>(std::abs(v)));
+        map->data()->setCell(j, i, v);
+      }
+    double top = 0;
+    if (!mags.empty()) {
+      auto at = mags.begin() + static_cast<std::ptrdiff_t>((mags.size() - 1) * 995 / 1000);
+      std::nth_element(mags.begin(), at, mags.end());
+      top = *at;
+      if (top <= 0) top = *std::max_element(mags.begin(), mags.end());
+    }
+    const QCPRange range = signedMap ? signedRange(top) : colourRange(std::max(top, 1e-300), view.logScale && !diff);
+    map->setInterpolate(false);
+    map->setGradient(signedMap ? div : seq);
+    map->setDataScaleType(view.logScale && !diff && !signedMap ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    map->setDataRange(range);
+    // Block boundaries (every map: the structure MHLA's mixing acts on).
+    const std::vector<int>& off = res.layout->offsets();
+    const QPen pen(signedMap ? QColor(60, 60, 60, 120) : QColor(255, 255, 255, 140), style.px(0.8));
+    for (std::size_t b = 1; b + 1 < off.size() && off.size() <= 257; ++b)
+      for (bool vertical : {true, false}) {
+        auto* line = new QCPItemLine(plot);
+        line->setClipAxisRect(rect);
+        line->start->setAxes(x, y);
+        line->end->setAxes(x, y);
+        line->start->setCoords(vertical ? off[b] : 0, vertical ? 0 : off[b]);
+        line->end->setCoords(vertical ? off[b] : n, vertical ? n : off[b]);
+        line->setPen(pen);
+      }
+    QCPColorScale* scale = addColourScale(plot, QCPAxis::atBottom, signedMap ? div : seq, range,
+                                          view.logScale && !signedMap && !diff, style);
+    if (signedMap) scale->setLabel(QStringLiteral("difference of weights"));
+    grid->addElement(3, k, scale);
+    grid->setColumnStretchFactor(k, 1.0);
+  }
+  grid->setRowStretchFactor(0, 0.001);
+  grid->setRowStretchFactor(1, 0.001);
+  grid->setRowStretchFactor(2, 1.0);
+  grid->setRowStretchFactor(3, 0.001);
+}
+
+}  // namespace
+
 void buildMapsFigure(QCustomPlot* plot, const Results& res, const ViewSettings& view,
                      const FigureStyle& style) {
   resetPlot(plot, style);
+  const int nm = static_cast<int>(res.mechanisms.size());
+  if (view.mapMode != "row" && res.mapMatrices && int(res.mapMatrices->size()) == nm) {
+    buildMatrixMaps(plot, res, view, style);
+    return;
+  }
+  // Difference of rows (above the whole-map limit, or before the whole maps came): each map's row
+  // minus softmax's, on a signed scale, without the image.
+  const bool diffRows = view.mapMode == "difference" && nm > 1;
   QCPLayoutGrid* grid = plot->plotLayout();
   const TokenSet& t = res.input->tokens;
   const MapDisplay display = mapDisplayFor(t);
-  const QCPColorGradient gradient = makeGradient(view.colormap);
-  const int nm = static_cast<int>(res.mechanisms.size());
+  std::vector<VectorD> diffs;
   std::vector<const VectorD*> rows;
   for (const MechanismResult& m : res.mechanisms) rows.push_back(&m.shownRow);
-  const std::vector<QCPRange> ranges = mapRanges(rows, view);
+  std::vector<QCPRange> ranges = mapRanges(rows, view, res.query);
+  ViewSettings v = view;
+  if (diffRows) {
+    v.showImage = false;
+    v.logScale = false;
+    v.sharedScale = false;
+    diffs.resize(static_cast<std::size_t>(nm));
+    for (int k = 1; k < nm; ++k) {
+      diffs[k] = res.mechanisms[k].shownRow - res.mechanisms[0].shownRow;
+      rows[k] = &diffs[k];
+      ranges[k] = signedRange(diffs[k].cwiseAbs().maxCoeff());
+    }
+    ranges[0] = colourRange(rangeTop(res.mechanisms[0].shownRow, view, res.query), false);
+  }
+  const QCPColorGradient seq = makeGradient(view.colormap), div = divergingGradient();
+  std::optional<Results> shownRes;
+  if (diffRows) {
+    shownRes.emplace(res);
+    for (int k = 1; k < nm; ++k) shownRes->mechanisms[k].shownRow = diffs[k];
+  }
+  const Results& R = diffRows ? *shownRes : res;
 
-  const bool colourColumn = display != MapDisplay::Curve && view.sharedScale;
+  const bool colourColumn = display != MapDisplay::Curve && v.sharedScale;
   for (int k = 0; k < nm; ++k) {
-    const MechanismResult& m = res.mechanisms[k];
-    auto* title = new FittedText(plot, QString::fromStdString(m.label), style.font(1.15, true));
+    const MechanismResult& m = R.mechanisms[k];
+    const QCPColorGradient& gradient = diffRows && k > 0 ? div : seq;
+    QString label = QString::fromStdString(m.label);
+    if (diffRows && k > 0) label += QStringLiteral(" − ") + QString::fromStdString(res.mechanisms[0].name);
+    auto* title = new FittedText(plot, label, style.font(1.15, true));
     title->setTextColor(FigureStyle::colour(m.rgb).darker(120));
     grid->addElement(0, k, title);
     auto* sub = new FittedText(plot, subtitle(m, m.shownRow), style.font(0.85));
@@ -352,29 +501,30 @@ void buildMapsFigure(QCustomPlot* plot, const Results& res, const ViewSettings& 
 
     switch (display) {
       case MapDisplay::Grid:
-        gridMap(plot, grid, k, res, m, view, gradient, ranges[k], style, m.showsBlocks);
+        gridMap(plot, grid, k, R, m, v, gradient, ranges[k], style, m.showsBlocks);
         break;
       case MapDisplay::Text: {
         std::vector<double> w(m.shownRow.data(), m.shownRow.data() + m.shownRow.size());
         grid->addElement(2, k, new TokenTextElement(plot, tokenLabels(t), std::move(w), res.query,
-                                                    gradient, ranges[k], view.logScale,
+                                                    gradient, ranges[k], v.logScale,
                                                     style.font(0.9)));
         break;
       }
       case MapDisplay::Curve:
-        curveMap(plot, grid, k, res, m, ranges[k].upper, style);
+        curveMap(plot, grid, k, R, m, ranges[k], style);
         break;
     }
-    if (display != MapDisplay::Curve && !view.sharedScale) {
+    if (display != MapDisplay::Curve && !v.sharedScale) {
       QCPColorScale* scale =
-          addColourScale(plot, QCPAxis::atBottom, gradient, ranges[k], view.logScale, style);
+          addColourScale(plot, QCPAxis::atBottom, gradient, ranges[k], v.logScale, style);
+      if (diffRows && k > 0) scale->setLabel(QStringLiteral("difference of weights"));
       scale->setObjectName(scaleName(k));
       grid->addElement(3, k, scale);
     }
   }
   if (colourColumn) {
-    QCPColorScale* scale = addColourScale(plot, QCPAxis::atRight, gradient,
-                                          sharedRange(rows, view), view.logScale, style);
+    QCPColorScale* scale = addColourScale(plot, QCPAxis::atRight, seq,
+                                          sharedRange(rows, v, res.query), v.logScale, style);
     scale->setObjectName(kSharedScaleName);
     scale->setMinimumSize(style.px(kColorScaleW), 10);
     scale->setMaximumSize(style.px(kColorScaleW), QWIDGETSIZE_MAX);
@@ -392,7 +542,7 @@ bool updateMapsRows(QCustomPlot* plot, const Results& res, const std::vector<Vec
                     int query, const ViewSettings& view) {
   const TokenSet& t = res.input->tokens;
   const int nm = static_cast<int>(res.mechanisms.size());
-  if (mapDisplayFor(t) != MapDisplay::Grid || int(rows.size()) != nm) return false;
+  if (view.mapMode != "row" || mapDisplayFor(t) != MapDisplay::Grid || int(rows.size()) != nm) return false;
   std::vector<QCPColorMap*> maps;
   std::vector<QCPGraph*> marks;
   std::vector<QCPTextElement*> subs;
@@ -415,7 +565,7 @@ bool updateMapsRows(QCustomPlot* plot, const Results& res, const std::vector<Vec
   }
   std::vector<const VectorD*> rowPtrs;
   for (const VectorD& r : rows) rowPtrs.push_back(&r);
-  const std::vector<QCPRange> ranges = mapRanges(rowPtrs, view);
+  const std::vector<QCPRange> ranges = mapRanges(rowPtrs, view, query);
   const bool withImage = drawsImage(res, view);
   for (int k = 0; k < nm; ++k) {
     fillGridCells(maps[k]->data(), t, rows[k], view, ranges[k], withImage);
@@ -426,7 +576,7 @@ bool updateMapsRows(QCustomPlot* plot, const Results& res, const std::vector<Vec
   for (QCPLayoutElement* e : plot->plotLayout()->elements(true)) {
     auto* scale = qobject_cast<QCPColorScale*>(e);
     if (!scale) continue;
-    if (scale->objectName() == kSharedScaleName) scale->setDataRange(sharedRange(rowPtrs, view));
+    if (scale->objectName() == kSharedScaleName) scale->setDataRange(sharedRange(rowPtrs, view, query));
     for (int k = 0; k < nm; ++k)
       if (scale->objectName() == scaleName(k)) scale->setDataRange(ranges[k]);
   }

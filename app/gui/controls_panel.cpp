@@ -100,6 +100,13 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   logScale_ = new QCheckBox(tr("log colour scale"), this);
   sharedScale_ = new QCheckBox(tr("shared colour scale"), this);
   showImage_ = new QCheckBox(tr("image under maps"), this);
+  mapMode_ = new QComboBox(this);
+  for (const char* m : {"row", "matrix", "difference"}) mapMode_->addItem(QString::fromLatin1(m));
+  mapMode_->setToolTip(tr("row: the query's attention row; matrix: the whole N×N map, tokens in MHLA block order; "
+                          "difference: each map minus softmax's (whole maps up to N = 2048, rows above)"));
+  rangeWithoutQuery_ = new QCheckBox(tr("colour range without the query"), this);
+  rangeWithoutQuery_->setToolTip(tr("The query's weight on itself does not set the top of the colour range "
+                                    "(a softmax that is one-hot on the query would make its map one bright cell)"));
   opacity_ = dspin(this, 0, 1, 0.05, tr("Heatmap opacity over the image"));
 
   auto group = [this](const QString& title) {
@@ -130,10 +137,12 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   fM->addRow(tr("threads"), threads_);
   fM->addRow(tr("dense spectra ≤ N"), maxDenseN_);
   auto [gV, fV] = group(tr("View"));
+  fV->addRow(tr("maps"), mapMode_);
   fV->addRow(tr("colormap"), colormap_);
   fV->addRow(logScale_);
   fV->addRow(sharedScale_);
   fV->addRow(showImage_);
+  fV->addRow(rangeWithoutQuery_);
   fV->addRow(tr("opacity"), opacity_);
   auto* lay = new QVBoxLayout(this);
   lay->setContentsMargins(2, 2, 2, 2);
@@ -190,6 +199,9 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   onEdit(logScale_, &QCheckBox::toggled, [](Session& s, bool v) { s.view.logScale = v; });
   onEdit(sharedScale_, &QCheckBox::toggled, [](Session& s, bool v) { s.view.sharedScale = v; });
   onEdit(showImage_, &QCheckBox::toggled, [](Session& s, bool v) { s.view.showImage = v; });
+  onEdit(mapMode_, &QComboBox::currentTextChanged,
+         [](Session& s, const QString& t) { s.view.mapMode = t.toStdString(); });
+  onEdit(rangeWithoutQuery_, &QCheckBox::toggled, [](Session& s, bool v) { s.view.rangeWithoutQuery = v; });
   onEdit(opacity_, &QDoubleSpinBox::valueChanged,
          [](Session& s, double v) { s.view.overlayOpacity = v; });
 }
@@ -240,6 +252,8 @@ void ControlsPanel::setSession(const Session& s) {
   logScale_->setChecked(s.view.logScale);
   sharedScale_->setChecked(s.view.sharedScale);
   showImage_->setChecked(s.view.showImage);
+  mapMode_->setCurrentText(QString::fromStdString(s.view.mapMode));
+  rangeWithoutQuery_->setChecked(s.view.rangeWithoutQuery);
   opacity_->setValue(s.view.overlayOpacity);
   updating_ = was;
 }

@@ -48,6 +48,8 @@ class ControlsPanel : public QWidget {
   QDoubleSpinBox* opacityBox() const { return opacity_; }
   QCheckBox* logScaleBox() const { return logScale_; }
   QComboBox* featureMapBox() const { return featureMap_; }
+  QComboBox* mapModeBox() const { return mapMode_; }
+  QCheckBox* rangeWithoutQueryBox() const { return rangeWithoutQuery_; }
 
  signals:
   void edited(const attnscope::gui::SessionEdit& edit);
@@ -63,11 +65,11 @@ class ControlsPanel : public QWidget {
 
   Session shown_;  ///< the last session set, with the edits made here since
   bool updating_ = false;
-  QComboBox *source_, *head_, *featureMap_, *normaliser_, *backend_, *colormap_;
+  QComboBox *source_, *head_, *featureMap_, *normaliser_, *backend_, *colormap_, *mapMode_;
   QSpinBox *imageBudget_, *textBudget_, *syntheticN_, *heads_, *dHead_, *blocks_, *threads_, *maxDenseN_;
   UInt64SpinBox* seed_;
   QDoubleSpinBox *positionWeight_, *temperature_, *opacity_;
-  QCheckBox *tieQK_, *causal_, *logScale_, *sharedScale_, *showImage_;
+  QCheckBox *tieQK_, *causal_, *logScale_, *sharedScale_, *showImage_, *rangeWithoutQuery_;
 };
 
 }  // namespace attnscope::gui

@@ -114,6 +114,7 @@ void ExplorerController::setSession(const Session& requested) {
     emit viewChanged(s.view);
   } else {
     emit viewChanged(s.view);
+    ensureMatrices();
     if (survey_ && !(old.view.explorer == s.view.explorer)) {
       if (rolloutKey(old) != rolloutKey(s)) startRollout();
       rebuildFull();
@@ -195,6 +196,7 @@ void ExplorerController::analyse() {
                 rebuildFull();
                 emit analysisReady(full_);
                 if (survey_) emit modelViewsReady(full_);
+                ensureMatrices();
                 computeSpectra();  // timing follows the spectra so the two do not contend
                 updateSurvey();
               });
@@ -235,6 +237,7 @@ void ExplorerController::rebuildFull() {
   auto full = withExtras(*queryResults_, spectra_ ? &*spectra_ : nullptr,
                          timing_ ? &*timing_ : nullptr);
   full->sweep = sweep_;
+  if (matrices_ && matricesFor_ == state_) full->mapMatrices = matrices_;
   if (survey_ && session_.model.active()) {
     try {
       full = std::const_pointer_cast<Results>(withModelViews(*full, *survey_, rollout_.get(), session_));
@@ -318,6 +321,23 @@ void ExplorerController::startRollout() {
                 rollout_ = std::move(rollout);
                 rebuildFull();
                 emit modelViewsReady(full_);
+              });
+}
+
+void ExplorerController::ensureMatrices() {
+  if (!state_ || session_.view.mapMode == "row" || state_->n() > kMapMatrixMaxN ||
+      (matrices_ && matricesFor_ == state_) || (matricesPending_ == state_ && jobs_.busy(QStringLiteral("matrix"))))
+    return;
+  auto state = state_;
+  matricesPending_ = state;
+  jobs_.start(QStringLiteral("matrix"), tr("whole maps"),
+              [state](const JobControl& job) { return computeMapMatrices(*state, job); },
+              [this, state](std::shared_ptr<const std::vector<MatrixF>> m) {
+                if (state != state_) return;
+                matrices_ = std::move(m);
+                matricesFor_ = state;
+                rebuildFull();
+                emit viewChanged(session_.view);
               });
 }
 

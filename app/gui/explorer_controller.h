@@ -98,7 +98,12 @@ class ExplorerController : public QObject {
   /// The input (and its generation) of the analysis on screen.
   std::shared_ptr<const Input> analysedInput_;
   std::uint64_t analysedGen_ = 0;
-  std::string timingKey_;  ///< what timing_ timed (timingKey in the .cpp)
+  std::string timingKey_;
+  /// The whole maps of state_ (matrix and difference map modes), and the state they belong to.
+  std::shared_ptr<const std::vector<MatrixF>> matrices_;
+  std::shared_ptr<const Analysis> matricesFor_, matricesPending_;
+  /// Starts the whole-map job when the view's map mode needs it and it is missing.
+  void ensureMatrices();  ///< what timing_ timed (timingKey in the .cpp)
   /// A cancelled or refused analysis: back to the session (and input) on screen, keeping the
   /// query and view as they are; emits sessionReverted. False when nothing is on screen yet.
   bool revertToScreen();

@@ -111,6 +111,8 @@ bool MapsPanel::textTokenVisible(int token) const {
 
 void MapsPanel::showRows(const std::vector<VectorD>& rows, int query) {
   if (!results_) return;
+  // Whole maps do not follow the hovered query (they show every query already).
+  if (view_.mapMode != "row" && results_->mapMatrices) return;
   rows_ = rows;
   query_ = query;
   if (updateMapsRows(plot_, *results_, rows_, query_, view_))
@@ -150,6 +152,21 @@ QString MapsPanel::describeAt(const QPoint& pos) const {
     const double x = m->keyAxis()->pixelToCoord(pos.x());
     const double y = m->valueAxis()->pixelToCoord(pos.y());
     const int c = static_cast<int>(std::floor(x)), r = static_cast<int>(std::floor(y));
+    if (view_.mapMode != "row" && results_->mapMatrices) {  // whole maps, tokens in block order
+      const auto& order = results_->layout->order();
+      if (c < 0 || r < 0 || c >= results_->n || r >= results_->n) return {};
+      const int qi = order[r], kj = order[c];
+      const auto& mats = *results_->mapMatrices;
+      double v = mats[kind](qi, kj);
+      const bool diff = view_.mapMode == "difference" && kind > 0;
+      if (diff) v -= mats[0](qi, kj);
+      return tr("%1: query token %2 → key token %3  %4 %5")
+          .arg(QString::fromStdString(results_->mechanisms[kind].name))
+          .arg(qi)
+          .arg(kj)
+          .arg(diff ? tr("difference") : tr("weight"))
+          .arg(v, 0, 'g', 4);
+    }
     if (c < 0 || r < 0 || c >= t.gridCols || r >= t.gridRows) return {};
     const int tok = t.gridFirstToken + r * t.gridCols + c;
     return tr("%1: token %2 (row %3, col %4)  weight %5")

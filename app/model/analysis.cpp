@@ -273,8 +273,39 @@ std::shared_ptr<const Results> analyse(const Session& s, std::shared_ptr<const I
   if (options.timing)
     timing = computeTiming(s, *analysis, options.timingRepeats,
                            stage(wForward + wSpectra, wTiming));
+  std::shared_ptr<const Results> out =
+      withExtras(*analysis->results, spectra ? &*spectra : nullptr, timing ? &*timing : nullptr);
+  out = withMapMatrices(*analysis, std::move(out), s.view);  // the figures' whole-map modes
   job.report(1.0);
-  return withExtras(*analysis->results, spectra ? &*spectra : nullptr, timing ? &*timing : nullptr);
+  return out;
+}
+
+std::shared_ptr<const std::vector<MatrixF>> computeMapMatrices(const Analysis& analysis,
+                                                               const JobControl& job) {
+  const int n = analysis.n();
+  if (n > kMapMatrixMaxN)
+    throw BudgetExceeded("whole maps are shown up to N = " + std::to_string(kMapMatrixMaxN) + " tokens; this input has " +
+                         std::to_string(n) + " (the maps show the query's row)");
+  auto out = std::make_shared<std::vector<MatrixF>>(analysis.parts.size(), MatrixF(n, n));
+  for (int q = 0; q < n; ++q) {
+    if (q % 32 == 0) {
+      job.check();
+      job.report(double(q) / n);
+    }
+    const std::vector<VectorD> rows = analysis.rowsFor(q);
+    for (std::size_t k = 0; k < rows.size(); ++k) (*out)[k].row(q) = rows[k].cast<float>().transpose();
+  }
+  job.report(1.0);
+  return out;
+}
+
+std::shared_ptr<const Results> withMapMatrices(const Analysis& analysis,
+                                               std::shared_ptr<const Results> results,
+                                               const ViewSettings& view, const JobControl& job) {
+  if (view.mapMode == "row" || !results || results->mapMatrices || analysis.n() > kMapMatrixMaxN) return results;
+  auto out = std::make_shared<Results>(*results);
+  out->mapMatrices = computeMapMatrices(analysis, job);
+  return out;
 }
 
 }  // namespace attnscope

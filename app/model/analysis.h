@@ -104,4 +104,17 @@ std::shared_ptr<const Results> analyse(const Session& session, std::shared_ptr<c
                                         const AnalysisOptions& options = {},
                                         const JobControl& job = {});
 
+/// Largest N whose whole maps the matrix and difference map modes show (three float N×N maps:
+/// 50 MB at 2048).
+inline constexpr int kMapMatrixMaxN = 2048;
+/// Every row of every mechanism's map (rowsFor, so the selected heads are averaged as in the
+/// row view), as float N×N matrices. Throws BudgetExceeded above kMapMatrixMaxN; cancellable.
+std::shared_ptr<const std::vector<MatrixF>> computeMapMatrices(const Analysis& analysis,
+                                                               const JobControl& job = {});
+/// `results` with the map matrices its view's map mode needs (itself when none is needed or
+/// N > kMapMatrixMaxN: the figure then shows rows).
+std::shared_ptr<const Results> withMapMatrices(const Analysis& analysis,
+                                               std::shared_ptr<const Results> results,
+                                               const ViewSettings& view, const JobControl& job = {});
+
 }  // namespace attnscope

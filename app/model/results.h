@@ -66,6 +66,9 @@ struct Results {
   std::vector<MechanismResult> mechanisms;
   /// The scaling sweep, when one was run for these results (render's sweep panel, sweep.csv).
   std::shared_ptr<const SweepResult> sweep;
+  /// The whole N×N map of each mechanism (rows averaged over the selected heads, as shownRow), for
+  /// the matrix and difference map modes; null when not computed (N > kMapMatrixMaxN, or row mode).
+  std::shared_ptr<const std::vector<MatrixF>> mapMatrices;
   /// The model explorer's views (every layer and head of a checkpoint), when they were computed.
   std::shared_ptr<const ModelViews> modelViews;
 

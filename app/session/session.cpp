@@ -193,6 +193,8 @@ QJsonObject Session::toJson() const {
                       {"sharedScale", view.sharedScale},
                       {"overlayOpacity", view.overlayOpacity},
                       {"showImage", view.showImage},
+                      {"mapMode", qs(view.mapMode)},
+                      {"rangeWithoutQuery", view.rangeWithoutQuery},
                       {"explorer", QJsonObject{{"mechanism", qs(view.explorer.mechanism)},
                                                {"metric", qs(view.explorer.metric)},
                                                {"thumbnails", qs(view.explorer.thumbnails)},
@@ -359,6 +361,10 @@ Session Session::fromJson(const QJsonObject& obj, const std::string& name, const
   vw.boolean("sharedScale", s.view.sharedScale);
   vw.number("overlayOpacity", s.view.overlayOpacity, 0, 1, "a number in [0, 1]");
   vw.boolean("showImage", s.view.showImage);
+  vw.string("mapMode", s.view.mapMode);
+  if (s.view.mapMode != "row" && s.view.mapMode != "matrix" && s.view.mapMode != "difference")
+    vw.fail("mapMode", "must be row, matrix or difference");
+  vw.boolean("rangeWithoutQuery", s.view.rangeWithoutQuery);
   const Reader ex = vw.object("explorer");
   ViewSettings::Explorer& e = s.view.explorer;
   ex.string("mechanism", e.mechanism);

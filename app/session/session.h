@@ -69,6 +69,13 @@ struct ViewSettings {
   bool sharedScale = true;           ///< one colour scale for the three maps
   double overlayOpacity = 0.75;      ///< heatmap opacity over the image, 0..1
   bool showImage = true;             ///< draw the (dimmed) image under image maps
+  /// What the maps show: "row" (the query's row), "matrix" (the whole N×N map, tokens in block
+  /// order) or "difference" (each map minus softmax's); matrix and difference need N ≤
+  /// kMapMatrixMaxN (analysis.h), above it they show rows.
+  std::string mapMode = "row";
+  /// The colour range leaves out the query's own weight (a one-hot softmax on the query itself
+  /// would otherwise make its map one bright cell).
+  bool rangeWithoutQuery = true;
   /// The model explorer's views (issue 13). Rollout's fusion and discard ratio change the rollout
   /// numbers only: the window re-runs the rollout, not the analysis.
   struct Explorer {

@@ -156,6 +156,8 @@ Session richSession(int variant, const QTemporaryDir& dir) {
   s.view.sharedScale = false;
   s.view.overlayOpacity = 0.3;
   s.view.showImage = false;
+  s.view.mapMode = "difference";
+  s.view.rangeWithoutQuery = false;
   s.view.explorer.mechanism = "mhla";
   s.view.explorer.metric = "kl";
   s.view.explorer.thumbnails = "rows";

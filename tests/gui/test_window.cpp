@@ -25,6 +25,7 @@
 #include "gui/maps_panel.h"
 #include "gui/mixing_editor.h"
 #include "gui/presets.h"
+#include "model/analysis.h"
 #include "gui/file_actions.h"
 #include "attnscope/blocks.h"
 #include "figures/table_element.h"
@@ -626,6 +627,105 @@ class WindowTests : public QObject {
     for (int y = bar.top() + 2; y < bar.bottom() - 2; ++y) colours.insert(img.pixel(bx, y));
     QVERIFY2(colours.size() > 20, qPrintable(QString::number(colours.size())));
     w->setPresentationMode(false);
+  }
+  // Friction: the whole N×N map and the difference map as map modes; rows above the limit.
+  void wholeMapAndDifferenceModes() {
+    Session s = startSession();
+    s.blocks = 16;
+    s.mixing = "identity";
+    auto w = openWindow(s);
+    QVERIFY(!w->controller()->results()->mapMatrices);  // row mode computes none
+    w->controls()->mapModeBox()->setCurrentText("matrix");
+    QVERIFY(waitIdle(*w));
+    auto res = w->controller()->results();
+    QVERIFY(res->mapMatrices);
+    const int n = res->n;
+    QCOMPARE(int(res->mapMatrices->size()), 3);
+    // The matrices are the rows of every query, as the row view shows them.
+    auto state = w->controller()->state();
+    for (int q : {0, n / 3, n - 1}) {
+      const auto rows = state->rowsFor(q);
+      for (int k = 0; k < 3; ++k)
+        QVERIFY(((*res->mapMatrices)[k].row(q).cast<double>().transpose() - rows[k]).cwiseAbs().maxCoeff() < 1e-6);
+    }
+    QCustomPlot* plot = w->mapsPanel()->plot();
+    int whole = 0;
+    for (int i = 0; i < plot->plottableCount(); ++i)
+      if (auto* m = qobject_cast<QCPColorMap*>(plot->plottable(i)))
+        whole += m->data()->keySize() == n && m->data()->valueSize() == n;
+    QCOMPARE(whole, 3);
+    // Identity mixing: MHLA's whole map in block order is block-diagonal.
+    QCPColorMap* mhla = qobject_cast<QCPColorMap*>(plot->plottable(2));
+    QVERIFY(mhla);
+    const auto& off = res->layout->offsets();
+    QCOMPARE(mhla->data()->cell(off[1], 0), 0.0);  // key in block 1, query in block 0
+    QVERIFY(mhla->data()->cell(0, 0) > 0);
+    // Difference: MHLA − softmax cell = their weights' difference.
+    w->controls()->mapModeBox()->setCurrentText("difference");
+    QVERIFY(waitIdle(*w));
+    res = w->controller()->results();
+    mhla = qobject_cast<QCPColorMap*>(plot->plottable(2));
+    const auto& order = res->layout->order();
+    const double want = (*res->mapMatrices)[2](order[5], order[7]) - (*res->mapMatrices)[0](order[5], order[7]);
+    QVERIFY(std::abs(mhla->data()->cell(7, 5) - want) < 1e-6);
+    // Hover over a whole map names the query and key tokens.
+    QCPAxisRect* rect = mhla->keyAxis()->axisRect();
+    {
+      QMouseEvent move(QEvent::MouseMove, QPointF(rect->center()), plot->mapToGlobal(QPointF(rect->center())),
+                       Qt::NoButton, Qt::NoButton, Qt::NoModifier);
+      QApplication::sendEvent(plot, &move);
+    }
+    QVERIFY2(w->mapsPanel()->hoverText().contains("query token"), qPrintable(w->mapsPanel()->hoverText()));
+    // Above the limit: rows (on a signed scale in difference mode).
+    w->controls()->imageBudgetBox()->setValue(4096);
+    QVERIFY(waitIdle(*w));
+    res = w->controller()->results();
+    QVERIFY(res->n > kMapMatrixMaxN);
+    QVERIFY(!res->mapMatrices);
+    const TokenSet& t = res->input->tokens;
+    QCPColorMap* row = qobject_cast<QCPColorMap*>(plot->plottable(plot->plottableCount() - 1));
+    bool rowsShown = false;
+    for (int i = 0; i < plot->plottableCount(); ++i)
+      if (auto* m = qobject_cast<QCPColorMap*>(plot->plottable(i)))
+        rowsShown |= m->data()->keySize() == t.gridCols && m->dataRange().lower < 0;
+    Q_UNUSED(row);
+    QVERIFY(rowsShown);
+  }
+
+  // Friction: with tied Q/K softmax is often one-hot on the query itself; the colour range
+  // leaves the query's own weight out by default, so the map shows the other tokens.
+  void colourRangeLeavesTheQueryOut() {
+    Session s = startSession();
+    auto w = openWindow(s);
+    // A query whose softmax row peaks on itself (tied Q/K makes these common).
+    auto state = w->controller()->state();
+    int self = -1;
+    for (int c = 0; c < state->n() && self < 0; c += 7) {
+      const VectorD r = state->rowsFor(c)[0];
+      Eigen::Index at = 0;
+      r.maxCoeff(&at);
+      if (at == c) self = c;
+    }
+    QVERIFY(self >= 0);
+    w->controller()->pin(self);
+    QVERIFY(waitIdle(*w));
+    auto res = w->controller()->results();
+    const VectorD& row = res->mechanisms[0].shownRow;
+    const int q = res->query;
+    QCOMPARE(q, self);
+    double others = 0;
+    for (int j = 0; j < row.size(); ++j)
+      if (j != q) others = std::max(others, row[j]);
+    auto top = [&] {
+      for (QCPLayoutElement* e : w->mapsPanel()->plot()->plotLayout()->elements(true))
+        if (auto* sc = qobject_cast<QCPColorScale*>(e); sc && sc->objectName().endsWith("-0")) return sc->dataRange().upper;
+      return -1.0;
+    };
+    QVERIFY2(row[q] > others, "the sample query is not its own softmax peak: the test would not tell the modes apart");
+    QVERIFY(std::abs(top() - others) < 1e-12);
+    w->controls()->rangeWithoutQueryBox()->setChecked(false);
+    QVERIFY(waitIdle(*w));
+    QVERIFY(std::abs(top() - row.maxCoeff()) < 1e-12);
   }
 };
 
