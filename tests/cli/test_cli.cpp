@@ -399,6 +399,29 @@ class CliTest : public QObject {
     QVERIFY2(colours.size() > 200, qPrintable(QString::number(colours.size())));
   }
 
+  // Issue 14: whole-map and difference modes through render (the window's code), a bad mode is a
+  // usage error; vector figures are sized for print (180 mm per 1500 px) and hold no JPEG.
+  void renderMapModesAndPrintSizes() {
+    for (const char* mode : {"matrix", "difference"}) {
+      const QString png = dir_.filePath(QString("mode-%1.png").arg(mode));
+      REQUIRE_RUN(run({"render", "--sample", "text", "--panels", "maps", "--map-mode", mode, "--out", png, "--dpi", "60"}), 0);
+      QVERIFY(!QImage(png).isNull());
+    }
+    const Run bad = run({"render", "--sample", "text", "--map-mode", "rows", "--out", dir_.filePath("x.png")});
+    QCOMPARE(bad.code, 2);
+    QVERIFY2(bad.err.contains("--map-mode"), qPrintable(bad.err));
+    const QString svg = dir_.filePath("print.svg"), pdf = dir_.filePath("print.pdf");
+    REQUIRE_RUN(run({"render", "--sample", "image", "--panels", "maps,mixing", "--out", svg, "--repeats", "1"}), 0);
+    REQUIRE_RUN(run({"render", "--sample", "image", "--panels", "maps,mixing", "--no-image", "--out", pdf, "--repeats", "1"}), 0);
+    const QRegularExpression width("width=\"([0-9.]+)mm\"");
+    const QRegularExpressionMatch m = width.match(QString::fromUtf8(head(svg, 4096)));
+    QVERIFY(m.hasMatch());
+    QVERIFY2(std::abs(m.captured(1).toDouble() - 180.0) < 1.0, qPrintable(m.captured(0)));
+    QFile f(pdf);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QVERIFY(!f.readAll().contains("DCTDecode"));
+  }
+
   void renderTextAndNpyInputs() {
     REQUIRE_RUN(run({"render", "--sample", "text", "--panels", "maps,metrics", "--out",
                      dir_.filePath("text.png"), "--dpi", "60"}), 0);
