@@ -1,5 +1,9 @@
 #include "gui/controls_panel.h"
 
+#include <QApplication>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QPushButton>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -50,6 +54,13 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
   for (const char* s : {"sample-image", "sample-text", "synthetic", "image", "text", "npy"})
     source_->addItem(QString::fromLatin1(s));
   source_->setToolTip(tr("Where the tokens come from (File ▸ Open loads an image, text, .npy or session)"));
+  // .npy Q/K/V: the grid, off-grid tokens and labels (what --grid, --grid-first-token and
+  // --labels set on the command line).
+  npyGridRows_ = spin(this, 0, kMaxTokenBudget, tr(".npy tokens on an R×C patch grid: R (0 = no grid)"));
+  npyGridCols_ = spin(this, 0, kMaxTokenBudget, tr(".npy tokens on an R×C patch grid: C (0 = no grid)"));
+  npyFirst_ = spin(this, 0, kMaxTokenBudget, tr("Tokens before this index are off the grid (CLS, registers)"));
+  npyLabels_ = new QPushButton(tr("choose…"), this);
+  npyLabels_->setToolTip(tr("A text file with one label per token (shift-click: no labels)"));
   imageBudget_ = spin(this, 1, kMaxTokenBudget, tr("Most patches an image becomes"));
   imageBudget_->setSingleStep(256);
   textBudget_ = spin(this, 1, kMaxTokenBudget, tr("Most tokens a text becomes"));
@@ -117,7 +128,12 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
     return std::make_pair(g, f);
   };
   auto [gIn, fIn] = group(tr("Input"));
+  inputForm_ = fIn;
   fIn->addRow(tr("source"), source_);
+  fIn->addRow(tr("grid rows"), npyGridRows_);
+  fIn->addRow(tr("grid cols"), npyGridCols_);
+  fIn->addRow(tr("first grid token"), npyFirst_);
+  fIn->addRow(tr("labels"), npyLabels_);
   fIn->addRow(tr("image tokens"), imageBudget_);
   fIn->addRow(tr("text tokens"), textBudget_);
   fIn->addRow(tr("synthetic N"), syntheticN_);
@@ -162,6 +178,29 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
     emitEdit([kind](Session& s) {
       SessionSource src = s.source;
       src.kind = kind;
+      s.setSource(src);
+    });
+  });
+  auto npyEdit = [this](auto set) {
+    return [this, set](int v) {
+      if (updating_) return;
+      emitEdit([set, v](Session& s) {
+        SessionSource src = s.source;
+        set(src, v);
+        s.setSource(src);
+      });
+    };
+  };
+  connect(npyGridRows_, &QSpinBox::valueChanged, this, npyEdit([](SessionSource& s, int v) { s.gridRows = v; }));
+  connect(npyGridCols_, &QSpinBox::valueChanged, this, npyEdit([](SessionSource& s, int v) { s.gridCols = v; }));
+  connect(npyFirst_, &QSpinBox::valueChanged, this, npyEdit([](SessionSource& s, int v) { s.gridFirstToken = v; }));
+  connect(npyLabels_, &QPushButton::clicked, this, [this] {
+    const bool clear = QApplication::keyboardModifiers() & Qt::ShiftModifier;
+    const QString path = clear ? QString() : QFileDialog::getOpenFileName(this, tr("Token labels (one per line)"));
+    if (!clear && path.isEmpty()) return;
+    emitEdit([p = path.toStdString()](Session& s) {
+      SessionSource src = s.source;
+      src.labelsPath = p;
       s.setSource(src);
     });
   });
@@ -223,11 +262,24 @@ void ControlsPanel::setNumHeads(int heads) {
   updating_ = was;
 }
 
+void ControlsPanel::showSourceRows(SourceKind kind) {
+  if (!inputForm_) return;
+  const bool npy = kind == SourceKind::Npy;
+  for (QWidget* w : std::initializer_list<QWidget*>{npyGridRows_, npyGridCols_, npyFirst_, npyLabels_})
+    inputForm_->setRowVisible(w, npy);
+}
+
 void ControlsPanel::setSession(const Session& s) {
   const bool was = updating_;
   updating_ = true;
   shown_ = s;
   source_->setCurrentText(QString::fromStdString(toString(s.source.kind)));
+  npyGridRows_->setValue(s.source.gridRows);
+  npyGridCols_->setValue(s.source.gridCols);
+  npyFirst_->setValue(s.source.gridFirstToken);
+  npyLabels_->setText(s.source.labelsPath.empty() ? tr("choose…")
+                                                  : QFileInfo(QString::fromStdString(s.source.labelsPath)).fileName());
+  showSourceRows(s.source.kind);
   imageBudget_->setValue(s.input.imageTokenBudget);
   textBudget_->setValue(s.input.textTokenBudget);
   syntheticN_->setValue(s.input.syntheticN);

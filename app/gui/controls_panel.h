@@ -14,6 +14,8 @@ class QComboBox;
 class QSpinBox;
 class QDoubleSpinBox;
 class QCheckBox;
+class QPushButton;
+class QFormLayout;
 
 namespace attnscope::gui {
 
@@ -49,6 +51,10 @@ class ControlsPanel : public QWidget {
   QCheckBox* logScaleBox() const { return logScale_; }
   QComboBox* featureMapBox() const { return featureMap_; }
   QComboBox* mapModeBox() const { return mapMode_; }
+  /// .npy sources: the token grid (0 × 0 = none), the first grid token (CLS before it), labels.
+  QSpinBox* npyGridRowsBox() const { return npyGridRows_; }
+  QSpinBox* npyGridColsBox() const { return npyGridCols_; }
+  QSpinBox* npyFirstTokenBox() const { return npyFirst_; }
   QCheckBox* rangeWithoutQueryBox() const { return rangeWithoutQuery_; }
 
  signals:
@@ -67,6 +73,11 @@ class ControlsPanel : public QWidget {
   bool updating_ = false;
   QComboBox *source_, *head_, *featureMap_, *normaliser_, *backend_, *colormap_, *mapMode_;
   QSpinBox *imageBudget_, *textBudget_, *syntheticN_, *heads_, *dHead_, *blocks_, *threads_, *maxDenseN_;
+  QSpinBox *npyGridRows_, *npyGridCols_, *npyFirst_;
+  QPushButton* npyLabels_;
+  QFormLayout* inputForm_ = nullptr;
+  /// Shows the .npy rows only for a .npy source.
+  void showSourceRows(SourceKind kind);
   UInt64SpinBox* seed_;
   QDoubleSpinBox *positionWeight_, *temperature_, *opacity_;
   QCheckBox *tieQK_, *causal_, *logScale_, *sharedScale_, *showImage_, *rangeWithoutQuery_;

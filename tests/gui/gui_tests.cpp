@@ -603,6 +603,8 @@ class GuiTests : public QObject {
         {"position", [&] { c->positionWeightBox()->setValue(2.5); }, {"input.positionWeight"}},
         {"opacity", [&] { c->opacityBox()->setValue(0.9); }, {"view.overlayOpacity"}},
         {"log scale", [&] { c->logScaleBox()->setChecked(false); }, {"view.logScale"}},
+        {"map mode", [&] { c->mapModeBox()->setCurrentText("matrix"); }, {"view.mapMode"}},
+        {"range", [&] { c->rangeWithoutQueryBox()->setChecked(true); }, {"view.rangeWithoutQuery"}},
         {"feature map", [&] { c->featureMapBox()->setCurrentText("relu"); }, {"featureMap.kind"}},
         {"head", [&] { c->headBox()->setCurrentIndex(c->headBox()->findData(0)); }, {"head"}},
         {"blocks", [&] { c->blocksBox()->setValue(4); },

@@ -25,6 +25,8 @@
 #include "gui/maps_panel.h"
 #include "gui/mixing_editor.h"
 #include "gui/presets.h"
+#include "attnscope/npy.h"
+#include "attnscope/rng.h"
 #include "model/analysis.h"
 #include "gui/file_actions.h"
 #include "attnscope/blocks.h"
@@ -726,6 +728,39 @@ class WindowTests : public QObject {
     w->controls()->rangeWithoutQueryBox()->setChecked(false);
     QVERIFY(waitIdle(*w));
     QVERIFY(std::abs(top() - row.maxCoeff()) < 1e-12);
+  }
+  // Friction: .npy Q/K/V get their grid, off-grid tokens and labels in the window too.
+  void npyInputHasGridControls() {
+    QTemporaryDir dir;
+    Rng rng(7);
+    const int n = 1 + 6 * 8;  // a CLS token, then a 6×8 grid
+    for (const char* name : {"q", "k", "v"})
+      writeNpy(dir.filePath(QString("%1.npy").arg(name)).toStdString(), rng.normalMatrixD(n, 8));
+    Session s = startSession();
+    s.source.kind = SourceKind::Npy;
+    s.source.qPath = dir.filePath("q.npy").toStdString();
+    s.source.kPath = dir.filePath("k.npy").toStdString();
+    s.source.vPath = dir.filePath("v.npy").toStdString();
+    auto w = openWindow(s);
+    QVERIFY2(w->lastError().isEmpty(), qPrintable(w->lastError()));
+    ControlsPanel* c = w->controls();
+    QVERIFY(c->npyGridRowsBox()->isVisible());
+    QVERIFY(!w->controller()->results()->input->tokens.hasGrid());
+    c->npyFirstTokenBox()->setValue(1);
+    c->npyGridRowsBox()->setValue(6);
+    c->npyGridColsBox()->setValue(8);
+    QVERIFY(waitIdle(*w));
+    QVERIFY2(w->lastError().isEmpty(), qPrintable(w->lastError()));
+    const TokenSet& t = w->controller()->results()->input->tokens;
+    QVERIFY(t.hasGrid());
+    QCOMPARE(t.gridRows, 6);
+    QCOMPARE(t.gridCols, 8);
+    QCOMPARE(t.gridFirstToken, 1);
+    QCOMPARE(w->controller()->results()->layout->kind(), BlockLayout::Kind::TwoD);
+    // Other sources do not show the .npy rows.
+    c->sourceBox()->setCurrentText("sample-image");
+    QVERIFY(waitIdle(*w));
+    QVERIFY(!c->npyGridRowsBox()->isVisible());
   }
 };
 
