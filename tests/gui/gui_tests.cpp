@@ -263,13 +263,25 @@ class GuiTests : public QObject {
       QVERIFY(waitIdle(w));
       QTest::qWait(300);
       w.grab().save(QString::fromLocal8Bit(dir) + "/explorer-identity-mixing.png");
+      {
+        Session ds = w.controller()->session();
+        ds.view.mapMode = "difference";
+        ds.view.logScale = false;
+        w.controls()->setSession(ds);
+        w.controller()->setSession(ds);
+      }
+      QVERIFY(waitIdle(w));
+      QTest::qWait(300);
+      w.grab().save(QString::fromLocal8Bit(dir) + "/explorer-whole-map-difference.png");
+      w.undoLesson();
+      QVERIFY(waitIdle(w));
       Session s = w.controller()->session();
       s.source.kind = SourceKind::SampleText;
       s.mixing = "cos";
       s.blocks = 0;
       w.controls()->setSession(s);
       w.controller()->setSession(s);
-      QVERIFY(waitForAnalysis(w, 3));
+      QVERIFY(waitForAnalysis(w, 4));
       QVERIFY(waitIdle(w));
       QTest::qWait(300);
       w.grab().save(QString::fromLocal8Bit(dir) + "/explorer-sample-text.png");
