@@ -17,17 +17,9 @@ double mixingTickStep(int m) {
 namespace {
 /// The layout in a few words for the note under the matrix (the figure header has it in full).
 QString compactLayout(const BlockLayout& L) {
-  auto sides = [](const std::vector<int>& cuts) {
-    int lo = 1 << 30, hi = 0;
-    for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
-      lo = std::min(lo, cuts[i + 1] - cuts[i]);
-      hi = std::max(hi, cuts[i + 1] - cuts[i]);
-    }
-    return lo == hi ? QString::number(hi) : QStringLiteral("%1–%2").arg(lo).arg(hi);
-  };
   if (L.kind() == BlockLayout::Kind::OneD)
     return QStringLiteral("blocks of %1 tokens").arg(L.blockSize(0));
-  return QStringLiteral("windows of %1×%2").arg(sides(L.rowCuts()), sides(L.colCuts()));
+  return QStringLiteral("windows of %1").arg(QString::fromStdString(L.windowSides()));
 }
 }  // namespace
 

@@ -180,21 +180,25 @@ bool BlockLayout::equalSizes() const {
   return true;
 }
 
+std::string BlockLayout::windowSides() const {
+  auto sides = [](const std::vector<int>& cuts) {
+    int lo = 1 << 30, hi = 0;
+    for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+      lo = std::min(lo, cuts[i + 1] - cuts[i]);
+      hi = std::max(hi, cuts[i + 1] - cuts[i]);
+    }
+    return lo == hi ? std::to_string(hi) : std::to_string(lo) + "–" + std::to_string(hi);
+  };
+  return sides(rowCuts_) + "×" + sides(colCuts_);
+}
+
 std::string BlockLayout::describe() const {
   std::ostringstream os;
   if (kind_ == Kind::OneD) {
     os << "1D, " << m() << " blocks of " << blockSize(0) << " tokens";
     if (!equalSizes()) os << " (last " << blockSize(m() - 1) << ")";
   } else {
-    auto sides = [](const std::vector<int>& cuts) {
-      int lo = 1 << 30, hi = 0;
-      for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
-        lo = std::min(lo, cuts[i + 1] - cuts[i]);
-        hi = std::max(hi, cuts[i + 1] - cuts[i]);
-      }
-      return lo == hi ? std::to_string(hi) : std::to_string(lo) + "–" + std::to_string(hi);
-    };
-    os << "2D " << gridRows_ << "×" << gridCols_ << " grid, " << sides(rowCuts_) << "×" << sides(colCuts_)
+    os << "2D " << gridRows_ << "×" << gridCols_ << " grid, " << windowSides()
        << " windows, " << blockGridRows_ << "×" << blockGridCols_ << " = " << m() << " blocks";
     if (offGrid_ > 0) os << " (+" << offGrid_ << " off-grid token" << (offGrid_ > 1 ? "s" : "") << " in the centre window)";
   }

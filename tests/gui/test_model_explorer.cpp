@@ -19,25 +19,17 @@
 #include "figures/mosaic.h"
 #include "gui/figure_panel.h"
 #include "gui/main_window.h"
+#include "window_waits.h"
 #include "gui/maps_panel.h"
 #include "gui/model_bar.h"
 #include "st_writer.h"
 
 using namespace attnscope;
 using namespace attnscope::gui;
+using attnscope::gui::waits::waitIdle;
 
 namespace {
 
-bool waitIdle(MainWindow& w, int timeoutMs = 300000) {
-  QElapsedTimer t;
-  t.start();
-  QTest::qWait(5);
-  while (w.controller()->jobs()->busy()) {
-    if (t.elapsed() > timeoutMs) return false;
-    QTest::qWait(5);
-  }
-  return true;
-}
 
 /// Waits until the analysis and the model views show `layer` (or the timeout); returns the ms.
 qint64 waitForLayer(MainWindow& w, int layer, int timeoutMs = 60000) {

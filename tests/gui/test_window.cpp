@@ -22,6 +22,7 @@
 #include "gui/controls_panel.h"
 #include "gui/input_view.h"
 #include "gui/main_window.h"
+#include "window_waits.h"
 #include "gui/maps_panel.h"
 #include "gui/mixing_editor.h"
 #include "gui/presets.h"
@@ -36,19 +37,10 @@
 
 using namespace attnscope;
 using namespace attnscope::gui;
+using attnscope::gui::waits::waitIdle;
 
 namespace {
 
-bool waitIdle(MainWindow& w, int timeoutMs = 300000) {
-  QElapsedTimer t;
-  t.start();
-  QTest::qWait(10);
-  while (w.controller()->jobs()->busy()) {
-    if (t.elapsed() > timeoutMs) return false;
-    QTest::qWait(10);
-  }
-  return true;
-}
 
 /// A window on `s`, shown, with its first analysis done.
 std::unique_ptr<MainWindow> openWindow(const Session& s, QSize size = QSize(1500, 950)) {

@@ -62,6 +62,8 @@ class BlockLayout {
   /// 2D only: the first grid row (column) of each band of blocks, then gridRows (gridCols).
   const std::vector<int>& rowCuts() const { return rowCuts_; }
   const std::vector<int>& colCuts() const { return colCuts_; }
+  /// 2D only: the window sides, e.g. "8×10" (equal) or "6–7×9–10" (bands differing by one).
+  std::string windowSides() const;
   /// Tokens before the grid (withOffGridTokens); 0 otherwise.
   int offGridTokens() const { return offGrid_; }
   /// Human-readable summary, e.g. "1D, 8 blocks of 128" or "2D 24×32 grid, 4×4 windows, 6×8 blocks".
