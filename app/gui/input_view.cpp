@@ -43,6 +43,8 @@ void InputView::setResults(std::shared_ptr<const Results> results) {
                                                             : QImage();
     pinned_ = results_ ? results_->query : -1;
     hovered_ = -1;
+    zoom_ = 1.0;
+    pan_ = QPointF();
   }
   layoutTokens();
   update();
@@ -104,8 +106,20 @@ void InputView::layoutTokens() {
   if (t.hasGrid() && t.imageWidth > 0) {
     needHeight(200);
     scale_ = std::min(area.width() / t.imageWidth, area.height() / t.imageHeight);
+    const QSizeF fit(t.imageWidth * scale_, t.imageHeight * scale_);
+    const QPointF fitTopLeft = area.center() - QPointF(fit.width() / 2, fit.height() / 2);
+    // Zoomed: the image grows about its fitted place and moves by pan_, never leaving a gap on a
+    // side it could cover.
+    scale_ *= zoom_;
     const QSizeF s(t.imageWidth * scale_, t.imageHeight * scale_);
-    target_ = QRectF(area.center() - QPointF(s.width() / 2, s.height() / 2), s);
+    QPointF tl = fitTopLeft - QPointF((s.width() - fit.width()) / 2, (s.height() - fit.height()) / 2) + pan_;
+    auto clampAxis = [](double pos, double size, double lo, double hi) {
+      if (size <= hi - lo) return lo + (hi - lo - size) / 2;
+      return std::clamp(pos, hi - size, lo);
+    };
+    tl.setX(clampAxis(tl.x(), s.width(), area.left(), area.right()));
+    tl.setY(clampAxis(tl.y(), s.height(), area.top(), area.bottom()));
+    target_ = QRectF(tl, s);
     return;
   }
   if (t.kind == InputKind::Text) {
@@ -248,6 +262,13 @@ void InputView::paintEvent(QPaintEvent*) {
 }
 
 void InputView::mouseMoveEvent(QMouseEvent* e) {
+  if (panning_) {
+    pan_ += QPointF(e->pos() - dragFrom_);
+    dragFrom_ = e->pos();
+    layoutTokens();
+    update();
+    return;
+  }
   const int t = tokenAt(e->position());
   if (t == hovered_) return;
   hovered_ = t;
@@ -256,6 +277,13 @@ void InputView::mouseMoveEvent(QMouseEvent* e) {
 }
 
 void InputView::mousePressEvent(QMouseEvent* e) {
+  if ((e->button() == Qt::RightButton || e->button() == Qt::MiddleButton) && textRects_.empty() && zoom_ > 1.0) {
+    panning_ = true;
+    dragFrom_ = e->pos();
+    setCursor(Qt::ClosedHandCursor);
+    return;
+  }
+  if (e->button() != Qt::LeftButton) return;
   const int t = tokenAt(e->position());
   if (t < 0) return;
   pinned_ = t;
@@ -271,7 +299,48 @@ void InputView::leaveEvent(QEvent*) {
   emit tokenHovered(-1);
 }
 
+void InputView::setZoom(double zoom, QPointF about) {
+  if (!results_ || !textRects_.empty()) return;
+  zoom = std::clamp(zoom, 1.0, 64.0);
+  if (zoom == zoom_) return;
+  // Keep the image point under `about` where it is.
+  const QPointF u = (about - target_.topLeft()) / scale_;
+  const QPointF oldTarget = target_.topLeft();
+  zoom_ = zoom;
+  pan_ = QPointF();
+  layoutTokens();
+  const QPointF wanted = about - u * scale_;
+  pan_ = wanted - target_.topLeft();
+  layoutTokens();
+  Q_UNUSED(oldTarget);
+  update();
+}
+
+void InputView::mouseReleaseEvent(QMouseEvent* e) {
+  if (panning_) {
+    panning_ = false;
+    unsetCursor();
+  }
+  QWidget::mouseReleaseEvent(e);
+}
+
+void InputView::mouseDoubleClickEvent(QMouseEvent* e) {
+  if (textRects_.empty() && zoom_ != 1.0) {
+    zoom_ = 1.0;
+    pan_ = QPointF();
+    layoutTokens();
+    update();
+    return;
+  }
+  QWidget::mouseDoubleClickEvent(e);
+}
+
 void InputView::wheelEvent(QWheelEvent* e) {
+  if (results_ && textRects_.empty() && !image_.isNull()) {  // images zoom about the cursor
+    setZoom(zoom_ * std::pow(1.25, e->angleDelta().y() / 120.0), e->position());
+    e->accept();
+    return;
+  }
   QScrollArea* area = scrollArea();
   if (!area) return QWidget::wheelEvent(e);
   QScrollBar* bar = area->verticalScrollBar();

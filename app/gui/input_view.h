@@ -38,6 +38,10 @@ class InputView : public QWidget {
   void ensureTokenVisible(int token);
   /// True when `token` is fully inside the visible part of the view.
   bool tokenInView(int token) const;
+  /// Images: the zoom factor (1 = the whole image fits; the wheel zooms about the cursor up to
+  /// 64×, a right- or middle-button drag pans, a double-click resets).
+  double zoom() const { return zoom_; }
+  void setZoom(double zoom, QPointF about);
 
  signals:
   void tokenHovered(int token);  ///< -1 when the mouse leaves
@@ -50,6 +54,8 @@ class InputView : public QWidget {
   void leaveEvent(QEvent*) override;
   void keyPressEvent(QKeyEvent* e) override;
   void wheelEvent(QWheelEvent* e) override;
+  void mouseReleaseEvent(QMouseEvent* e) override;
+  void mouseDoubleClickEvent(QMouseEvent* e) override;
   void resizeEvent(QResizeEvent*) override;
 
  private:
@@ -65,6 +71,10 @@ class InputView : public QWidget {
   int pinned_ = -1, hovered_ = -1;
   bool showBlocks_ = true;
   bool tintBlocks_ = false;
+  double zoom_ = 1.0;
+  QPointF pan_;                 ///< offset of the zoomed image from its fitted place (widget px)
+  QPoint dragFrom_;
+  bool panning_ = false;
 };
 
 }  // namespace attnscope::gui

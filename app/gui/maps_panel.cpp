@@ -58,11 +58,52 @@ void MapsPanel::rebuild() {
   if (scrolledInput_ != results_->input.get()) {
     scrolledInput_ = results_->input.get();
     textScroll_ = 0;
+    zoom_.reset();
   }
+  if (zoomMode_ != view_.mapMode) {
+    zoomMode_ = view_.mapMode;
+    zoom_.reset();
+  }
+  enableZoom();
   plot_->plotLayout()->update(QCPLayoutElement::upLayout);
   applyTextScroll();
   if (!textMaps().empty() && query_ >= 0 && !textTokenVisible(query_)) scrollTextTo(query_);
   plot_->replot(QCustomPlot::rpImmediateRefresh);
+}
+
+void MapsPanel::enableZoom() {
+  std::vector<QCPAxisRect*> rects;
+  for (int i = 0; i < plot_->plottableCount(); ++i)
+    if (auto* m = qobject_cast<QCPColorMap*>(plot_->plottable(i))) rects.push_back(m->keyAxis()->axisRect());
+  if (rects.empty()) {
+    plot_->setInteractions(QCP::Interactions());
+    return;
+  }
+  plot_->setInteractions(QCP::iRangeZoom | QCP::iRangeDrag);
+  for (QCPAxisRect* r : rects) {
+    r->setRangeZoom(Qt::Horizontal | Qt::Vertical);
+    r->setRangeDrag(Qt::Horizontal | Qt::Vertical);
+    if (zoom_) {
+      r->axis(QCPAxis::atBottom)->setRange(zoom_->first);
+      r->axis(QCPAxis::atLeft)->setRange(zoom_->second);
+    }
+    // Every map follows the one zoomed or dragged.
+    for (QCPAxis* ax : {r->axis(QCPAxis::atBottom), r->axis(QCPAxis::atLeft)}) {
+      const bool horizontal = ax->axisType() == QCPAxis::atBottom;
+      connect(ax, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this, rects, horizontal](const QCPRange& range) {
+        if (syncing_) return;
+        syncing_ = true;
+        for (QCPAxisRect* o : rects) o->axis(horizontal ? QCPAxis::atBottom : QCPAxis::atLeft)->setRange(range);
+        const QCPAxisRect* first = rects.front();
+        zoom_ = std::make_pair(first->axis(QCPAxis::atBottom)->range(), first->axis(QCPAxis::atLeft)->range());
+        syncing_ = false;
+      });
+    }
+  }
+}
+
+std::pair<QCPRange, QCPRange> MapsPanel::zoomRanges() const {
+  return zoom_ ? *zoom_ : std::make_pair(QCPRange(0, 0), QCPRange(0, 0));
 }
 
 std::vector<TokenTextElement*> MapsPanel::textMaps() const {
@@ -195,6 +236,11 @@ bool MapsPanel::eventFilter(QObject* obj, QEvent* e) {
       case Qt::Key_End: scrollTextBy(1 << 28); return true;
       default: break;
     }
+  }
+  if (obj == plot_ && e->type() == QEvent::MouseButtonDblClick && zoom_) {
+    zoom_.reset();
+    rebuild();
+    return true;
   }
   if (obj == plot_ && e->type() == QEvent::MouseMove) {
     const QString s = describeAt(static_cast<QMouseEvent*>(e)->pos());

@@ -5,6 +5,8 @@
 
 #include <QWidget>
 #include <vector>
+#include <optional>
+#include <qcustomplot.h>
 #include <memory>
 
 #include "figures/figure_style.h"
@@ -36,6 +38,9 @@ class MapsPanel : public QWidget {
   void scrollTextTo(int token);
   /// Text maps: true when token `token` is fully in view in every map.
   bool textTokenVisible(int token) const;
+  /// Grid and whole maps zoom (wheel) and pan (drag) together; a double-click resets. The zoom
+  /// of the first map (its x and y ranges), or empty ranges when not zoomed.
+  std::pair<QCPRange, QCPRange> zoomRanges() const;
 
  signals:
   void tokenHovered(const QString& text);
@@ -59,6 +64,11 @@ class MapsPanel : public QWidget {
   std::vector<VectorD> rows_;
   int query_ = -1;
   int textScroll_ = 0;
+  /// Ranges the user zoomed to (kept across rebuilds of the same input and map mode).
+  std::optional<std::pair<QCPRange, QCPRange>> zoom_;
+  std::string zoomMode_;
+  bool syncing_ = false;
+  void enableZoom();
   const Input* scrolledInput_ = nullptr;  ///< the input textScroll_ belongs to
 };
 

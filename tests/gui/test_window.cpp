@@ -754,6 +754,55 @@ class WindowTests : public QObject {
     QVERIFY(waitIdle(*w));
     QVERIFY(!c->npyGridRowsBox()->isVisible());
   }
+  // Friction: an extreme aspect ratio (8000×40) is a strip: the input view and the maps zoom
+  // (wheel) and pan (drag); all maps follow; a double-click resets.
+  void imagesAndMapsZoomAndPan() {
+    QTemporaryDir dir;
+    const QString strip = dir.filePath("strip.png");
+    QImage img(8000, 40, QImage::Format_RGB32);
+    for (int x = 0; x < 8000; ++x)
+      for (int y = 0; y < 40; ++y) img.setPixel(x, y, qRgb((x / 40) % 256, y * 6, 128));
+    QVERIFY(img.save(strip));
+    auto w = openWindow(startSession());
+    w->openFile(strip);
+    QVERIFY(waitIdle(*w));
+    InputView* in = w->inputView();
+    const QPointF c(in->width() / 2.0, in->height() / 2.0);
+    const double before = in->tokenCentre(1).x() - in->tokenCentre(0).x();
+    QWheelEvent zoomIn(c, in->mapToGlobal(c), QPoint(), QPoint(0, 120 * 6), Qt::NoButton, Qt::NoModifier,
+                       Qt::NoScrollPhase, false);
+    QApplication::sendEvent(in, &zoomIn);
+    QVERIFY(in->zoom() > 3.5);
+    const double after = in->tokenCentre(1).x() - in->tokenCentre(0).x();
+    QVERIFY2(after > 3.5 * before, qPrintable(QString("%1 → %2 px per patch").arg(before).arg(after)));
+    // The token under the cursor stays under it.
+    const int under = in->tokenAt(c);
+    QVERIFY(under >= 0);
+    QTest::mouseDClick(in, Qt::LeftButton, {}, c.toPoint());
+    QCOMPARE(in->zoom(), 1.0);
+
+    QCustomPlot* plot = w->mapsPanel()->plot();
+    std::vector<QCPColorMap*> maps;
+    for (int i = 0; i < plot->plottableCount(); ++i)
+      if (auto* m = qobject_cast<QCPColorMap*>(plot->plottable(i))) maps.push_back(m);
+    QCOMPARE(int(maps.size()), 3);
+    const QCPRange x0 = maps[0]->keyAxis()->range();
+    const QPoint at = maps[1]->keyAxis()->axisRect()->center();
+    QWheelEvent mz(QPointF(at), plot->mapToGlobal(QPointF(at)), QPoint(), QPoint(0, 120 * 3), Qt::NoButton,
+                   Qt::NoModifier, Qt::NoScrollPhase, false);
+    QApplication::sendEvent(plot, &mz);
+    QTest::qWait(50);
+    const QCPRange x1 = maps[0]->keyAxis()->range();
+    QVERIFY2(x1.size() < 0.7 * x0.size(), qPrintable(QString("%1 → %2").arg(x0.size()).arg(x1.size())));
+    for (QCPColorMap* m : maps) QCOMPARE(m->keyAxis()->range().size(), x1.size());  // all follow
+    QCOMPARE(w->mapsPanel()->zoomRanges().first.size(), x1.size());
+    QTest::mouseDClick(plot, Qt::LeftButton, {}, at);
+    QTest::qWait(50);
+    std::vector<QCPColorMap*> after2;
+    for (int i = 0; i < plot->plottableCount(); ++i)
+      if (auto* m = qobject_cast<QCPColorMap*>(plot->plottable(i))) after2.push_back(m);
+    QCOMPARE(after2[0]->keyAxis()->range().size(), x0.size());
+  }
 };
 
 QTEST_MAIN(WindowTests)
