@@ -18,6 +18,10 @@ QCPColorGradient fromStops(std::initializer_list<const char*> hex) {
 }
 }  // namespace
 
+QCPColorGradient divergingGradient() {
+  return fromStops({"#2166ac", "#67a9cf", "#f7f7f7", "#ef8a62", "#b2182b"});
+}
+
 std::vector<std::string> colormapNames() { return {"viridis", "magma", "cividis", "greyscale"}; }
 
 QCPColorGradient makeGradient(const std::string& name) {

@@ -13,5 +13,7 @@ namespace attnscope {
 /// "viridis", "magma", "cividis", "greyscale" (throws InvalidArgument otherwise).
 QCPColorGradient makeGradient(const std::string& name);
 std::vector<std::string> colormapNames();
+/// Blue – white – red for signed values (white at the middle of the range): difference maps.
+QCPColorGradient divergingGradient();
 
 }  // namespace attnscope

@@ -128,6 +128,18 @@ void hideAxes(QCPAxisRect* rect) {
   rect->setMargins(QMargins(2, 2, 2, 2));
 }
 
+/// A line segment in plot coordinates (block boundaries), clipped to `rect`.
+void addSegment(QCustomPlot* plot, QCPAxisRect* rect, QCPAxis* x, QCPAxis* y, QPointF from, QPointF to,
+                const QPen& pen) {
+  auto* line = new QCPItemLine(plot);
+  line->setClipAxisRect(rect);
+  line->start->setAxes(x, y);
+  line->end->setAxes(x, y);
+  line->start->setCoords(from);
+  line->end->setCoords(to);
+  line->setPen(pen);
+}
+
 // Object names that the hover path finds the parts of a built figure by.
 QString mapName(int k) { return QStringLiteral("attnscope-map-%1").arg(k); }
 QString subtitleName(int k) { return QStringLiteral("attnscope-subtitle-%1").arg(k); }
@@ -163,19 +175,6 @@ QCPRange sharedRange(const std::vector<const VectorD*>& rows, const ViewSettings
   double shared = 0;
   for (const VectorD* r : rows) shared = std::max(shared, rangeTop(*r, view, query));
   return colourRange(shared, view.logScale);
-}
-
-/// Blue – white – red for signed differences (white at 0).
-QCPColorGradient divergingGradient() {
-  QCPColorGradient g;
-  g.clearColorStops();
-  g.setColorStopAt(0.0, QColor(33, 102, 172));
-  g.setColorStopAt(0.25, QColor(103, 169, 207));
-  g.setColorStopAt(0.5, QColor(247, 247, 247));
-  g.setColorStopAt(0.75, QColor(239, 138, 98));
-  g.setColorStopAt(1.0, QColor(178, 24, 43));
-  g.setColorInterpolation(QCPColorGradient::ciRGB);
-  return g;
 }
 
 /// A symmetric range [−a, a] covering `values`.
@@ -256,26 +255,10 @@ void gridMap(QCustomPlot* plot, QCPLayoutGrid* cell, int column, const Results& 
     const QPen pen(QColor(255, 255, 255, 150), style.px(1.2), Qt::DashLine);
     const std::vector<int>& colCuts = res.layout->colCuts();
     const std::vector<int>& rowCuts = res.layout->rowCuts();
-    for (std::size_t i = 1; i + 1 < colCuts.size(); ++i) {
-      const int c = colCuts[i];
-      auto* line = new QCPItemLine(plot);
-      line->setClipAxisRect(rect);
-      line->start->setAxes(x, y);
-      line->end->setAxes(x, y);
-      line->start->setCoords(c, 0);
-      line->end->setCoords(c, rows);
-      line->setPen(pen);
-    }
-    for (std::size_t i = 1; i + 1 < rowCuts.size(); ++i) {
-      const int r = rowCuts[i];
-      auto* line = new QCPItemLine(plot);
-      line->setClipAxisRect(rect);
-      line->start->setAxes(x, y);
-      line->end->setAxes(x, y);
-      line->start->setCoords(0, r);
-      line->end->setCoords(cols, r);
-      line->setPen(pen);
-    }
+    for (std::size_t i = 1; i + 1 < colCuts.size(); ++i)
+      addSegment(plot, rect, x, y, {double(colCuts[i]), 0.0}, {double(colCuts[i]), double(rows)}, pen);
+    for (std::size_t i = 1; i + 1 < rowCuts.size(); ++i)
+      addSegment(plot, rect, x, y, {0.0, double(rowCuts[i])}, {double(cols), double(rowCuts[i])}, pen);
   }
 
   QCPGraph* mark = plot->addGraph(x, y);
@@ -423,15 +406,9 @@ void buildMatrixMaps(QCustomPlot* plot, const Results& res, const ViewSettings& 
     const std::vector<int>& off = res.layout->offsets();
     const QPen pen(signedMap ? QColor(60, 60, 60, 120) : QColor(255, 255, 255, 140), style.px(0.8));
     for (std::size_t b = 1; b + 1 < off.size() && off.size() <= 257; ++b)
-      for (bool vertical : {true, false}) {
-        auto* line = new QCPItemLine(plot);
-        line->setClipAxisRect(rect);
-        line->start->setAxes(x, y);
-        line->end->setAxes(x, y);
-        line->start->setCoords(vertical ? off[b] : 0, vertical ? 0 : off[b]);
-        line->end->setCoords(vertical ? off[b] : n, vertical ? n : off[b]);
-        line->setPen(pen);
-      }
+      for (bool vertical : {true, false})
+        addSegment(plot, rect, x, y, vertical ? QPointF(off[b], 0) : QPointF(0, off[b]),
+                   vertical ? QPointF(off[b], n) : QPointF(n, off[b]), pen);
     QCPColorScale* scale = addColourScale(plot, QCPAxis::atBottom, signedMap ? div : seq, range,
                                           view.logScale && !signedMap && !diff, style);
     if (signedMap) scale->setLabel(QStringLiteral("difference of weights"));

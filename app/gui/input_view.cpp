@@ -305,14 +305,12 @@ void InputView::setZoom(double zoom, QPointF about) {
   if (zoom == zoom_) return;
   // Keep the image point under `about` where it is.
   const QPointF u = (about - target_.topLeft()) / scale_;
-  const QPointF oldTarget = target_.topLeft();
   zoom_ = zoom;
   pan_ = QPointF();
   layoutTokens();
   const QPointF wanted = about - u * scale_;
   pan_ = wanted - target_.topLeft();
   layoutTokens();
-  Q_UNUSED(oldTarget);
   update();
 }
 
