@@ -13,25 +13,10 @@ namespace attnscope {
 std::string partKey(const MechanismSpec& spec, const Session& s, std::uint64_t inputGen,
                     const std::vector<int>& heads, bool metrics) {
   std::ostringstream os;
-  os.precision(17);
   os << "in" << inputGen << "|h";
   for (int h : heads) os << h << ',';
-  os << "|be" << s.backend << "|budget" << s.matrixBudgetBytes << "|metrics" << metrics << "|k"
-     << int(spec.kind) << "|c" << spec.causal << "|t" << spec.temperature << "|sp"
-     << int(spec.softmaxPath);
-  if (spec.kind != MechanismKind::Softmax)
-    os << "|phi" << int(spec.featureMap.kind) << ',' << spec.featureMap.favorFeatures << ','
-       << spec.featureMap.seed;
-  if (spec.layout) {
-    os << "|L" << spec.layout->describe() << "|B";
-    for (int o : spec.layout->offsets()) os << o << ',';
-    os << "|O";
-    if (!spec.layout->contiguous())
-      for (int t : spec.layout->order()) os << t << ',';
-  }
-  os << "|N" << int(spec.normaliser) << "|M" << spec.mixing.rows() << 'x' << spec.mixing.cols()
-     << ':';
-  for (Eigen::Index i = 0; i < spec.mixing.size(); ++i) os << spec.mixing.data()[i] << ',';
+  os << "|be" << s.backend << "|budget" << s.matrixBudgetBytes << "|metrics" << metrics << '|'
+     << spec.key();
   return os.str();
 }
 

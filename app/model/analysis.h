@@ -48,8 +48,9 @@ struct AnalysisOptions {
   int timingRepeats = 5;
 };
 
-/// What mechanism `spec`'s numbers depend on: the spec itself (kind, causal mask, temperature, φ,
-/// layout, mixing, normaliser), the input generation, the heads, the backend and budget, and
+/// What mechanism `spec`'s numbers depend on: the spec's own key (MechanismSpec::key, every field:
+/// kind, causal mask, τ, φ, layout, mixing, normaliser, kind parameters), the input generation, the
+/// heads, the backend and budget, and
 /// whether metrics were computed. Two equal keys give bit-identical numbers.
 std::string partKey(const MechanismSpec& spec, const Session& session, std::uint64_t inputGeneration,
                     const std::vector<int>& heads, bool metrics);

@@ -1,7 +1,9 @@
 // The mechanisms as data: every panel, exporter, table and the command line iterate this list
 // instead of counting to three. An entry says how to build its MechanismSpec from the session and
 // the resolved MHLA layout and mixing; adding a mechanism means one registerMechanism() call in its
-// own file (see the test-only extra mechanism in tests/app/test_mechanism_registry.cpp).
+// own file (see the test-only extra mechanism in tests/gui/extra_mechanism.cpp). A new kind of
+// attention (its maths) is a core MechanismKind (attnscope/mechanism_kind.h) that an entry's build
+// function names, e.g. the test-only sliding-window kind of tests/kinds/.
 #pragma once
 
 #include <cstdint>

@@ -227,7 +227,7 @@ void describeMechanism(MechanismResult& mr, const MechanismSpec& spec, const Mec
   mr.showsBlocks = entry.showsBlocks;
   mr.label = spec.label();
   mr.rankBound = rankBound(spec, n, dk);
-  mr.r = spec.kind == MechanismKind::Softmax ? dk : featureDim(spec, dk);
+  mr.r = featureDim(spec, dk);
   mr.m = spec.blocks();
 }
 

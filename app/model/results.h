@@ -81,7 +81,7 @@ struct Results {
   /// The feature dimension r of the linear-family mechanisms (d_k when there is none).
   int featureDimension() const {
     for (const MechanismResult& m : mechanisms)
-      if (m.spec.kind != MechanismKind::Softmax) return m.r;
+      if (m.spec.kind->usesFeatureMap()) return m.r;
     return dk;
   }
   /// "head 2", "mean of 4 heads" — what the rows show.

@@ -7,7 +7,15 @@
 
 namespace attnscope {
 
+void Backend::requireSupport(const MechanismSpec& spec) const {
+  if (!spec.kind) throw InvalidArgument("the mechanism has no kind");
+  if (!supports(spec))
+    throw InvalidArgument("the " + name() + " backend does not run " + spec.kindId() +
+                          " attention (" + spec.label() + "); compute it on another backend");
+}
+
 void Backend::check(const MechanismSpec& spec, const Qkv& qkv) const {
+  requireSupport(spec);
   const Availability av = available();
   if (!av.ok) throw Error("the " + name() + " backend is not available: " + av.reason);
   qkv.validate();
@@ -16,24 +24,17 @@ void Backend::check(const MechanismSpec& spec, const Qkv& qkv) const {
 }
 
 double linearStateBytes(const MechanismSpec& spec, int n, int dk, int dv) {
-  if (spec.kind == MechanismKind::Softmax) return 0;
-  const double r = spec.featureMap.kind == FeatureMapKind::Favor ? spec.featureMap.favorFeatures : dk;
-  const double m = spec.layout ? spec.layout->m() : 1;
-  // Chunk summaries (at most M + N/64 chunks), block sums and the mixed states (2·M), each r·d_v
-  // floats, plus favor's r×d_k projection.
-  return ((3 * m + n / 64.0 + 1) * r * dv + r * dk) * sizeof(float);
+  return spec.kind->stateBytes(spec, n, dk, dv);
 }
 
 void requireStateBudget(const MechanismSpec& spec, int n, int dk, int dv, std::size_t budgetBytes) {
   const double bytes = linearStateBytes(spec, n, dk, dv);
   if (bytes <= static_cast<double>(budgetBytes)) return;
-  const int m = spec.layout ? spec.layout->m() : 1;
-  const int r = spec.featureMap.kind == FeatureMapKind::Favor ? spec.featureMap.favorFeatures : dk;
   std::ostringstream os;
   os.precision(4);
-  os << (spec.kind == MechanismKind::Mhla ? "MHLA" : "linear attention") << ": the block states (M = " << m
-     << " blocks of r × d_v = " << r << " × " << dv << " floats, N = " << n << ") would need " << bytes / (1 << 20)
-     << " MiB, above the memory budget of " << double(budgetBytes) / (1 << 20)
+  os << spec.label() << ": the block states (M = " << spec.blocks() << " blocks of r × d_v = "
+     << featureDim(spec, dk) << " × " << dv << " floats, N = " << n << ") would need "
+     << bytes / (1 << 20) << " MiB, above the memory budget of " << double(budgetBytes) / (1 << 20)
      << " MiB (fewer blocks, a smaller d or r, or a larger --matrix-budget)";
   throw BudgetExceeded(os.str());
 }

@@ -4,6 +4,7 @@
 
 #include <omp.h>
 
+#include "attnscope/mechanism_kind.h"
 #include "kernels.h"
 
 namespace attnscope {
@@ -50,8 +51,7 @@ std::unique_ptr<PreparedAttention> EigenBackend::prepare(const MechanismSpec& sp
                                                          const HeadQKV& head) {
   spec.validate(static_cast<int>(head.Q.rows()), static_cast<int>(head.Q.cols()));
   Eigen::setNbThreads(threads_);
-  if (spec.kind == MechanismKind::Softmax) return detail::prepareSoftmax(head, spec);
-  return detail::prepareLinearFamily(head, spec, threads_);
+  return spec.kind->prepareCpu(spec, head, {threads_, matrixBudget()});
 }
 
 MatrixF EigenBackend::forwardHead(const MechanismSpec& spec, const HeadQKV& head) {
@@ -61,9 +61,7 @@ MatrixF EigenBackend::forwardHead(const MechanismSpec& spec, const HeadQKV& head
       forwardFlops(spec, n, static_cast<int>(head.Q.cols()), static_cast<int>(head.V.cols())),
       threads_);
   Eigen::setNbThreads(threads);
-  if (spec.kind == MechanismKind::Softmax)
-    return detail::softmaxForward(head, spec, threads, matrixBudget());
-  return detail::linearFamilyForward(head, spec, threads);
+  return spec.kind->forwardCpu(spec, head, {threads, matrixBudget()});
 }
 
 }  // namespace attnscope

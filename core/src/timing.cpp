@@ -14,6 +14,7 @@ namespace attnscope {
 TimingResult timeForward(Backend& backend, const MechanismSpec& spec, const Qkv& qkv, int repeats,
                          const JobControl& job) {
   if (repeats < 1) throw InvalidArgument("timing: repeats must be at least 1");
+  backend.requireSupport(spec);
   const Availability av = backend.available();
   if (!av.ok) throw Error("the " + backend.name() + " backend is not available: " + av.reason);
   qkv.validate();
@@ -23,7 +24,7 @@ TimingResult timeForward(Backend& backend, const MechanismSpec& spec, const Qkv&
   if (static_cast<int>(ms.size()) != repeats) throw Error("timing: the backend returned no times");
   std::sort(ms.begin(), ms.end());
   TimingResult r;
-  r.mechanism = toString(spec.kind);
+  r.mechanism = spec.kindId();
   r.backend = backend.name();
   r.n = qkv.n();
   r.d = qkv.dk();

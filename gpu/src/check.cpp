@@ -1,6 +1,6 @@
 #include "check.h"
 
-#include "attnscope/cuda_backend.h"
+#include "attnscope/cuda_error.h"
 
 #include <cstring>
 #include <sstream>

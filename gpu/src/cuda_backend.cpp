@@ -146,6 +146,11 @@ struct CudaBackend::Impl {
 
 CudaBackend::CudaBackend(int device) : device_(device) { setThreads(0); }
 
+bool CudaBackend::supports(const MechanismSpec& spec) const {
+  // The kinds with CUDA kernels; any other kind is refused by name (Backend::requireSupport).
+  return spec.is(softmaxKind()) || spec.is(linearKind()) || spec.is(mhlaKind());
+}
+
 CudaBackend::~CudaBackend() = default;
 
 Availability CudaBackend::available() const {
@@ -167,7 +172,7 @@ class ForwardRun {
              SoftmaxPrecision precision, int heads, int n, int dk, int dv)
       : ctx_(ctx), ws_(ws), spec_(spec), precision_(precision), heads_(heads), n_(n), dk_(dk),
         dv_(dv) {
-    if (spec.kind != MechanismKind::Softmax)
+    if (spec.kind->usesFeatureMap())  // linear, mhla (supports() refused the rest)
       linear_ = std::make_unique<gpu::LinearFamilyRunner>(ctx, ws, spec, heads, n, dk, dv);
   }
   void enqueue(const float* Q, const float* K, const float* V, float* O, bool poison) {
@@ -223,6 +228,7 @@ std::vector<MatrixF> CudaBackend::forwardHeads(const MechanismSpec& spec, const 
 }
 
 MatrixF CudaBackend::forwardHead(const MechanismSpec& spec, const HeadQKV& head) {
+  requireSupport(spec);
   const Availability av = available();
   if (!av.ok) throw Error("the cuda backend is not available: " + av.reason);
   spec.validate(static_cast<int>(head.Q.rows()), static_cast<int>(head.Q.cols()));
@@ -268,6 +274,7 @@ std::vector<double> CudaBackend::timeResident(const MechanismSpec& spec, const Q
 
 std::unique_ptr<PreparedAttention> CudaBackend::prepare(const MechanismSpec& spec,
                                                         const HeadQKV& head) {
+  requireSupport(spec);
   const Availability av = available();
   if (!av.ok) throw Error("the cuda backend is not available: " + av.reason);
   spec.validate(static_cast<int>(head.Q.rows()), static_cast<int>(head.Q.cols()));

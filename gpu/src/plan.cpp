@@ -13,16 +13,16 @@ int bidirectionalChunkSize(int n) {
 }
 
 LinearPlan makeLinearPlan(const MechanismSpec& spec, int n, int dk, int dv) {
-  if (spec.kind == MechanismKind::Softmax)
-    throw InvalidArgument("makeLinearPlan: softmax has no linear-attention plan");
+  if (!spec.kind->usesFeatureMap())
+    throw InvalidArgument("makeLinearPlan: " + spec.kindId() + " has no linear-attention plan");
   LinearPlan p;
   p.n = n;
   p.dk = dk;
   p.dv = dv;
   p.r = featureDim(spec, dk);
   p.causal = spec.causal;
-  p.official = spec.kind == MechanismKind::Mhla && spec.normaliser == Normaliser::Official;
-  if (spec.kind == MechanismKind::Linear) {
+  p.official = spec.layout && spec.normaliser == Normaliser::Official;
+  if (!spec.layout) {  // linear attention: one block, 𝓜 = [1]
     p.m = 1;
     p.blockOffsets = {0, n};
     p.mix = {1.0};

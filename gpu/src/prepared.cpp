@@ -5,7 +5,7 @@
 #include <mutex>
 #include <sstream>
 
-#include "attnscope/cuda_backend.h"
+#include "attnscope/cuda_error.h"
 #include "attnscope/eigen_backend.h"
 #include "attnscope/error.h"
 #include "attnscope/feature_map.h"
@@ -129,7 +129,7 @@ class LinearPrepared final : public DevicePrepared {
 
  private:
   static bool official(const MechanismSpec& s) {
-    return s.kind == MechanismKind::Mhla && s.normaliser == Normaliser::Official;
+    return s.layout && s.normaliser == Normaliser::Official;
   }
   const PreparedAttention& host() const {
     std::call_once(hostOnce_, [this] {
@@ -172,7 +172,7 @@ struct SolverStream {
 std::unique_ptr<PreparedAttention> prepareOnDevice(std::shared_ptr<Context> ctx,
                                                    const MechanismSpec& spec, const HeadQKV& head,
                                                    int hostThreads) {
-  if (spec.kind == MechanismKind::Softmax)
+  if (spec.is(softmaxKind()))
     return std::make_unique<SoftmaxPrepared>(std::move(ctx), spec, head);
   const FeatureMap fm(spec.featureMap, static_cast<int>(head.Q.cols()));
   return std::make_unique<LinearPrepared>(std::move(ctx), spec, head, hostThreads, fm);

@@ -68,7 +68,7 @@ static void BM_Forward(benchmark::State& st) {
   }
   setRate(st, forwardFlops(spec, n, kD, kD));
   st.counters["M"] = spec.blocks();
-  st.SetLabel(toString(spec.kind));
+  st.SetLabel(spec.kindId());
 }
 static void forwardArgs(benchmark::internal::Benchmark* b) {
   for (int n = 256; n <= 16384; n *= 2) b->Args({0, n});

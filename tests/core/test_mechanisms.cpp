@@ -271,3 +271,31 @@ TEST(Mhla, CausalTwoDimensionalIsRefused) {
     EXPECT_NE(std::string(e.what()).find("1D"), std::string::npos) << e.what();
   }
 }
+
+// The spec's key (the analysis cache's key) changes with every field a number depends on, and only
+// with the spec: a field left out of it would silently reuse stale numbers.
+TEST(MechanismSpecKey, ChangesWithEveryField) {
+  const MechanismSpec base = MechanismSpec::mhla(BlockLayout::oneD(64, 4), MixingInit::Cos);
+  EXPECT_EQ(base.key(), MechanismSpec::mhla(BlockLayout::oneD(64, 4), MixingInit::Cos).key());
+  std::vector<MechanismSpec> changed(11, base);
+  changed[0].kind = linearKind();
+  changed[1].causal = true;
+  changed[2].temperature = 2.0;
+  changed[3].softmaxPath = SoftmaxPath::Materialised;
+  changed[4].featureMap.kind = FeatureMapKind::Favor;
+  changed[5].featureMap.favorFeatures = 17;
+  changed[6].featureMap.seed = 5;
+  changed[7].layout = std::make_shared<const BlockLayout>(BlockLayout::oneD(64, 8));
+  changed[8].mixing(1, 2) += 1e-9;
+  changed[9].normaliser = Normaliser::Official;
+  changed[10].params["window"] = 3;
+  for (std::size_t i = 0; i < changed.size(); ++i)
+    EXPECT_NE(changed[i].key(), base.key()) << "field " << i << " is not in the key";
+  // The same field values in another order of construction give the same key.
+  MechanismSpec a = base, b = base;
+  a.params["x"] = 1;
+  a.params["y"] = 2;
+  b.params["y"] = 2;
+  b.params["x"] = 1;
+  EXPECT_EQ(a.key(), b.key());
+}

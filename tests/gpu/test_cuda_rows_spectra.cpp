@@ -25,12 +25,12 @@ struct Case {
 
 /// favor: q, k of scale 0.5 keep its exponentials in a comfortable float range (as in tests/core).
 double scaleFor(const MechanismSpec& spec) {
-  return spec.kind != MechanismKind::Softmax && spec.featureMap.kind == FeatureMapKind::Favor ? 0.5
+  return !spec.is(softmaxKind()) && spec.featureMap.kind == FeatureMapKind::Favor ? 0.5
                                                                                               : 1.0;
 }
 
 bool paperNormalised(const MechanismSpec& spec) {
-  return !(spec.kind == MechanismKind::Mhla && spec.normaliser == Normaliser::Official);
+  return !(spec.is(mhlaKind()) && spec.normaliser == Normaliser::Official);
 }
 
 std::string nameOf(const Case& c) {

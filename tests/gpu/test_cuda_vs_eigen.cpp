@@ -47,7 +47,7 @@ std::vector<MatrixD> referenceOutputs(const Qkv& qkv, RefMap refMap) {
 MatrixD linearFamilyMap(const MechanismSpec& spec, const HeadQKV& h) {
   const int n = static_cast<int>(h.Q.rows());
   const MatrixD pq = phiOf(h.Q, spec.featureMap), pk = phiOf(h.K, spec.featureMap);
-  if (spec.kind == MechanismKind::Linear)
+  if (spec.is(linearKind()))
     return ref::mhlaMap(pq, pk, std::vector<int>(n, 0), MatrixD::Ones(1, 1), spec.causal);
   if (spec.normaliser == Normaliser::Official)
     return ref::mhlaOfficialMap(pq, pk, spec.layout->blockOfAll(), spec.mixing, kOfficialEpsilon);

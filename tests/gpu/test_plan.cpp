@@ -36,7 +36,7 @@ void checkPlan(const MechanismSpec& spec, int n, int dk, int dv) {
   SCOPED_TRACE(describe(spec, n, dk, dv));
   spec.validate(n, dk);
   const LinearPlan p = makeLinearPlan(spec, n, dk, dv);
-  const bool mhla = spec.kind == MechanismKind::Mhla;
+  const bool mhla = spec.is(mhlaKind());
   const int m = spec.blocks();
 
   // Shapes and flags.

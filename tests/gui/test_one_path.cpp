@@ -1,7 +1,10 @@
 // One analysis path (issue 11): the window and `attnscope compute` give bit-identical numbers and
 // write the same files; a mechanism added to the registry appears in compute's files, render's
 // figure and every panel of the window.
+#include <cmath>
+
 #include <QDirIterator>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -13,26 +16,20 @@
 #include "attnscope/rng.h"
 #include "cli/commands.h"
 #include "extra_mechanism.h"
+#include "sliding_window_kind.h"
 #include "gui/figure_panel.h"
 #include "gui/main_window.h"
 #include "gui/maps_panel.h"
 #include "model/mechanism_registry.h"
+#include "window_waits.h"
 
 using namespace attnscope;
 using namespace attnscope::gui;
 
 namespace {
 
-bool waitIdle(MainWindow& w, int timeoutMs = 180000) {
-  QElapsedTimer t;
-  t.start();
-  // The analysis, then spectra and timing: wait until the window has results and nothing runs.
-  while (!w.controller()->results() || w.controller()->jobs()->busy()) {
-    if (t.elapsed() > timeoutMs) return false;
-    QTest::qWait(20);
-  }
-  return true;
-}
+// The analysis, then spectra and timing: wait until the window has results and nothing runs.
+bool waitIdle(MainWindow& w) { return attnscope::gui::waits::waitResultsIdle(w); }
 
 int runCli(const QStringList& args) {
   std::vector<std::string> argv{"attnscope"};
@@ -219,6 +216,71 @@ class OnePathTest : public QObject {
     w.controller()->hover(3);
     QCOMPARE(hoveredRows, 4);
     w.controller()->jobs()->cancel();
+  }
+  // A new kind of attention (tests/kinds/sliding_window_kind.cpp, a core plug-in) behind one
+  // registry entry: compute's files and metrics, render's PNG and SVG, the window's panels and
+  // hover rows — no other file knows it.
+  void newKindAppearsEverywhere() {
+    const QString id = testing::kSlidingWindowId, label = "sliding-window softmax (w=6)";
+    MechanismEntry e;
+    e.id = testing::kSlidingWindowId;
+    e.displayName = "sliding window";
+    e.rgb = 0xB05080;
+    e.build = [](const MechanismContext& c) {
+      return testing::slidingWindowSpec(6, c.causal, c.session.temperature);
+    };
+    registerMechanism(std::move(e));
+    struct Unregister {
+      ~Unregister() { unregisterMechanism(testing::kSlidingWindowId); }
+    } unregister;
+
+    const QString out = dir_.filePath("window-cli");
+    QCOMPARE(runCli({"compute", "--sample", "text", "--tokens", "64", "--query", "20", "--out-dir", out}), 0);
+    for (const QString& f : {"output_" + id + ".npy", "row_" + id + ".npy", "spectrum_" + id + ".npy"})
+      QVERIFY2(QFile::exists(out + "/" + f), qPrintable(f));
+    const QJsonObject metrics = readJson(out + "/metrics.json");
+    QCOMPARE(metrics["mechanisms"].toObject()[id].toObject()["label"].toString(), label);
+    // The exported row is the kind's: softmax weights inside |j − 20| ≤ 6, zero outside.
+    const MatrixD row = toMatrix(readNpy((out + "/row_" + id + ".npy").toStdString()));
+    QCOMPARE(int(row.size()), 64);
+    double inside = 0;
+    for (int j = 0; j < 64; ++j) {
+      if (std::abs(j - 20) > 6) QCOMPARE(row.data()[j], 0.0);
+      else inside += row.data()[j];
+    }
+    QVERIFY(std::abs(inside - 1.0) < 1e-6);
+
+    for (const QString ext : {"svg", "png"}) {
+      const QString fig = dir_.filePath("window." + ext);
+      QCOMPARE(runCli({"render", "--sample", "text", "--tokens", "64", "--panels", "maps,spectra,metrics",
+                       "--out", fig}),
+               0);
+      QVERIFY(QFileInfo(fig).size() > 1000);
+      if (ext == "svg") QVERIFY(QString::fromUtf8(readAll(fig)).contains(label));
+    }
+
+    MainWindow w;
+    w.resize(1500, 950);
+    w.show();
+    Session s;
+    s.source.kind = SourceKind::SampleText;
+    s.input.textTokenBudget = 64;
+    w.start(s);
+    QVERIFY(waitIdle(w));
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    const auto res = w.controller()->results();
+    const MechanismResult* mr = res->find(id.toStdString());
+    QVERIFY(mr != nullptr);
+    QCOMPARE(QString::fromStdString(mr->label), label);
+    QVERIFY(!mr->spectra.empty());
+    QCOMPARE(int(w.mapsPanel()->rows().size()), int(res->mechanisms.size()));
+    int hoveredRows = -1;
+    connect(w.controller(), &ExplorerController::rowsReady, this,
+            [&](const std::vector<VectorD>& rows, int) { hoveredRows = int(rows.size()); });
+    w.controller()->hover(3);
+    QCOMPARE(hoveredRows, int(res->mechanisms.size()));
+    w.controller()->jobs()->cancel();
+    QVERIFY(waitIdle(w));
   }
 };
 

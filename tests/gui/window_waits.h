@@ -20,4 +20,17 @@ inline bool waitIdle(MainWindow& w, int timeoutMs = 300000, int stepMs = 5) {
   return true;
 }
 
+/// Processes events until the window has results and no job runs (the analysis, then spectra and
+/// timing); false on the timeout.
+inline bool waitResultsIdle(MainWindow& w, int timeoutMs = 300000, int stepMs = 5) {
+  QElapsedTimer t;
+  t.start();
+  QTest::qWait(stepMs);
+  while (!w.controller()->results() || w.controller()->jobs()->busy()) {
+    if (t.elapsed() > timeoutMs) return false;
+    QTest::qWait(stepMs);
+  }
+  return true;
+}
+
 }  // namespace attnscope::gui::waits

@@ -34,6 +34,12 @@ class Backend {
   virtual std::string name() const = 0;
   /// Whether the backend can run here, and if not, why (no driver, no device, ...).
   virtual Availability available() const = 0;
+  /// Whether this backend runs `spec`'s kind of attention (ggml's supports_op): every call refuses,
+  /// by the kind's name, a spec it does not support — never another kind's path. The Eigen backend
+  /// runs every registered kind (each kind's CPU hooks are the reference).
+  virtual bool supports(const MechanismSpec& spec) const = 0;
+  /// Throws InvalidArgument naming the kind and this backend when !supports(spec).
+  void requireSupport(const MechanismSpec& spec) const;
   /// Worker threads (CPU) used by this backend's calls; values < 1 mean "all cores".
   virtual void setThreads(int threads) = 0;
   virtual int threads() const = 0;
@@ -70,7 +76,9 @@ class Backend {
   virtual bool timesIncludeTransfers() const { return true; }
 
  protected:
+  /// requireSupport, availability, Q/K/V, the spec for them, the state budget.
   void check(const MechanismSpec& spec, const Qkv& qkv) const;
+
   /// Forward of the heads `sel` (validated). The default calls forwardHead() for each; a device
   /// backend overrides it to run all heads in one batched launch.
   virtual std::vector<MatrixF> forwardHeads(const MechanismSpec& spec, const Qkv& qkv,

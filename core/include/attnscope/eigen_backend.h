@@ -14,6 +14,8 @@ class EigenBackend final : public Backend {
 
   std::string name() const override { return "eigen"; }
   Availability available() const override { return {true, {}}; }
+  /// Every kind: its CPU hooks run here.
+  bool supports(const MechanismSpec&) const override { return true; }
   void setThreads(int threads) override;
   int threads() const override { return threads_; }
 

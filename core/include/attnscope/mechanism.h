@@ -1,26 +1,25 @@
 // What to compute: one attention mechanism with all its settings, resolved for a given N.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "attnscope/blocks.h"
 #include "attnscope/feature_map.h"
+#include "attnscope/mechanism_kind.h"
 #include "attnscope/mixing.h"
 #include "attnscope/types.h"
 
 namespace attnscope {
 
-enum class MechanismKind { Softmax, Linear, Mhla };
 /// Paper: o_t = φ(q_t)ᵀS̃_a / φ(q_t)ᵀz̃_a. Official: the released vision code's normaliser (MATH.md).
 enum class Normaliser { Paper, Official };
 /// Softmax forward: streaming (online softmax over key tiles, O(N·d) memory) or materialised.
 enum class SoftmaxPath { Streaming, Materialised };
 
-std::string toString(MechanismKind k);
 std::string toString(Normaliser k);
-MechanismKind parseMechanism(const std::string& name);  ///< softmax | linear | mhla
 Normaliser parseNormaliser(const std::string& name);    ///< paper | official
 
 /// Default budget for a dense N×N map (2 GiB).
@@ -29,7 +28,8 @@ inline constexpr std::size_t kDefaultMatrixBudgetBytes = std::size_t(2) << 30;
 inline constexpr double kOfficialEpsilon = 1e-6;
 
 struct MechanismSpec {
-  MechanismKind kind = MechanismKind::Softmax;
+  /// The kind of attention (mechanism_kind.h): it validates, labels, bounds and computes the spec.
+  MechanismKindPtr kind = softmaxKind();
   bool causal = false;
   /// Softmax: s = 1/(τ·√d_k).
   double temperature = 1.0;
@@ -40,6 +40,9 @@ struct MechanismSpec {
   std::shared_ptr<const BlockLayout> layout;
   MatrixD mixing;
   Normaliser normaliser = Normaliser::Paper;
+  /// Settings of an added kind that the fields above do not cover (a sliding window's width, ...),
+  /// by name. Part of key() like every other field.
+  std::map<std::string, double> params;
 
   static MechanismSpec softmax(bool causal = false, double temperature = 1.0);
   static MechanismSpec linear(FeatureMapSpec phi = {}, bool causal = false);
@@ -48,10 +51,21 @@ struct MechanismSpec {
   static MechanismSpec mhla(BlockLayout layout, MixingInit init, FeatureMapSpec phi = {},
                             bool causal = false, Normaliser norm = Normaliser::Paper);
 
+  /// Whether this spec is of kind `k`.
+  bool is(const MechanismKindPtr& k) const { return kind == k; }
+  /// The kind's id ("softmax", "linear", "mhla", ...).
+  std::string kindId() const { return kind->id(); }
+  /// The named parameter, or `fallback` when the spec has none.
+  double param(const std::string& name, double fallback) const;
+  /// Every field the numbers depend on, as text: two specs with equal keys compute the same
+  /// numbers on the same Q/K/V (the analysis cache's key; a new field belongs here).
+  std::string key() const;
+
   /// Number of blocks M (1 for softmax and linear).
   int blocks() const { return layout ? layout->m() : 1; }
   /// Throws InvalidArgument when the settings cannot apply to N tokens of key width d_k (causal 2D
-  /// MHLA, official normaliser with unequal blocks or causal, bad mixing matrix, τ ≤ 0, ...).
+  /// MHLA, official normaliser with unequal blocks or causal, bad mixing matrix, τ ≤ 0, ...): the
+  /// common checks, then the kind's own.
   void validate(int n, int dk) const;
   /// "softmax", "linear (relu)", "MHLA (M=16, cos)" style label.
   std::string label() const;
@@ -64,9 +78,10 @@ MatrixD blockMixing(const MechanismSpec& spec);
 
 /// Feature dimension r used by linear and MHLA (d_k, or the favor feature count).
 int featureDim(const MechanismSpec& spec, int dk);
-/// Theoretical rank bound of the map (MATH.md): softmax N; linear r; MHLA Σ_b min(|B_b|, r); causal N.
+/// Theoretical rank bound of the map (MATH.md): softmax N; linear r; MHLA Σ_b min(|B_b|, r); causal N
+/// (the kind's bound; causal maps are full rank).
 int rankBound(const MechanismSpec& spec, int n, int dk);
-/// FLOPs of one forward for one head (MATH.md "FLOP counts").
+/// FLOPs of one forward for one head (MATH.md "FLOP counts"; the kind's count).
 double forwardFlops(const MechanismSpec& spec, int n, int dk, int dv);
 
 }  // namespace attnscope

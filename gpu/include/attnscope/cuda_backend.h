@@ -16,15 +16,10 @@
 #include <vector>
 
 #include "attnscope/backend.h"
+#include "attnscope/cuda_error.h"
 #include "attnscope/error.h"
 
 namespace attnscope {
-
-/// A CUDA, cuBLAS or cuSOLVER call failed; the message names the call and the error string.
-class CudaError : public Error {
- public:
-  using Error::Error;
-};
 
 /// What the CUDA runtime says about device `device` (never throws).
 struct CudaDeviceInfo {
@@ -66,6 +61,8 @@ class CudaBackend final : public Backend {
   std::string name() const override { return "cuda"; }
   /// Asked of the driver once per backend (every Backend call checks it, hover rows included).
   Availability available() const override;
+  /// softmax, linear and mhla; no other kind has kernels here.
+  bool supports(const MechanismSpec& spec) const override;
   /// Host threads for the parts that run on the host (factored spectra); < 1 means all cores.
   void setThreads(int threads) override;
   int threads() const override { return threads_; }
