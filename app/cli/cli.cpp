@@ -6,7 +6,7 @@
 #include "attnscope/error.h"
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/progress.h"
+#include "cli/terminal_progress.h"
 
 namespace attnscope::cli {
 

@@ -20,7 +20,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/cuda_report.h"
-#include "cli/progress.h"
+#include "cli/terminal_progress.h"
 #include "cli/session_options.h"
 #include "model/backend_registry.h"
 #include "model/mechanism_registry.h"

@@ -6,7 +6,7 @@
 #include "attnscope/error.h"
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/progress.h"
+#include "cli/terminal_progress.h"
 #include "cli/session_options.h"
 #include "figures/figure_composer.h"
 #include "model/analysis.h"

@@ -6,7 +6,7 @@
 #include "attnscope/feature_map.h"
 #include "attnscope/mixing.h"
 #include "attnscope/npy.h"
-#include "cli/progress.h"
+#include "cli/terminal_progress.h"
 #include "io/file_kind.h"
 #include "model/backend_registry.h"
 #include "model/mechanism_registry.h"

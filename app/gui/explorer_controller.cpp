@@ -72,16 +72,14 @@ ExplorerController::ExplorerController(QObject* parent) : QObject(parent) {
   // there: the controls go back to it, so they never show a setting whose numbers never came
   // (issue 14 #17: a 65536-token load whose analysis was cancelled).
   connect(&jobs_, &JobRunner::finished, this,
-          [this](const QString& channel, const QString&, bool ok, const QString& message) {
-            if (!ok && channel == QStringLiteral("analysis") && !loadPending_ &&
-                message == QStringLiteral("cancelled"))
+          [this](const QString& channel, const QString&, JobOutcome outcome, const QString&) {
+            if (outcome == JobOutcome::Cancelled && channel == QStringLiteral("analysis") && !loadPending_)
               revertToScreen();
           });
   // A cancelled load (Esc, Cancel) also keeps the previous input and its session.
   connect(&jobs_, &JobRunner::finished, this,
-          [this](const QString& channel, const QString&, bool ok, const QString& message) {
-            if (ok || channel != QStringLiteral("input") || !loadPending_ ||
-                message != QStringLiteral("cancelled"))
+          [this](const QString& channel, const QString&, JobOutcome outcome, const QString&) {
+            if (outcome != JobOutcome::Cancelled || channel != QStringLiteral("input") || !loadPending_)
               return;
             loadPending_ = false;
             if (!input_) return;

@@ -42,7 +42,8 @@ class ExplorerController : public QObject {
   void pin(int token);
   void computeSpectra();
   void computeTiming();
-  /// Scaling sweep: N = 256, 512, … up to maxN (stops early when one softmax run exceeds ~2 s).
+  /// Scaling sweep: N = 256, 512, … up to maxN (a backend stops after the size where one softmax
+  /// forward took longer than kSweepDefaultLimitMs, 1.5 s).
   void startSweep(int maxN = kSweepDefaultMaxN);
   /// The model survey (every layer and head) of the session's model, when one is open and computed.
   std::shared_ptr<const ModelSurvey> survey() const { return survey_; }

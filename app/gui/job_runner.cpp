@@ -11,7 +11,7 @@
 namespace attnscope::gui {
 
 JobRunner::JobRunner(QObject* parent) : QObject(parent) {
-  // Two workers: one long job (spectra, sweep) never blocks the analysis that a click asks for.
+  // Three workers: long jobs (spectra, sweep, survey) never block the analysis that a click asks for.
   pool_.setMaxThreadCount(3);
 }
 
@@ -51,14 +51,13 @@ quint64 JobRunner::startErased(const QString& channel, const QString& title,
         Qt::QueuedConnection);
   };
   pool_.start([self, channel, title, id, job, work = std::move(work), done = std::move(done)] {
-    bool ok = false, cancelled = false;
+    JobOutcome outcome = JobOutcome::Failed;
     QString message;
     try {
       work(job);
-      ok = true;
+      outcome = JobOutcome::Done;
     } catch (const Cancelled&) {
-      cancelled = true;
-      message = QStringLiteral("cancelled");
+      outcome = JobOutcome::Cancelled;
     } catch (const std::exception& e) {
       message = QString::fromStdString(e.what());
     } catch (...) {
@@ -67,31 +66,31 @@ quint64 JobRunner::startErased(const QString& channel, const QString& title,
     if (!self) return;
     QMetaObject::invokeMethod(
         self.data(),
-        [self, channel, title, id, ok, cancelled, message, done] {
-          if (self) self->deliver(channel, title, id, ok, cancelled, message, done);
+        [self, channel, title, id, outcome, message, done] {
+          if (self) self->deliver(channel, title, id, outcome, message, done);
         },
         Qt::QueuedConnection);
   });
   return id;
 }
 
-void JobRunner::deliver(const QString& channel, const QString& title, quint64 id, bool ok,
-                        bool cancelled, const QString& message,
+void JobRunner::deliver(const QString& channel, const QString& title, quint64 id,
+                        JobOutcome outcome, const QString& message,
                         const std::function<void()>& done) {
   auto it = running_.find(channel);
   if (it == running_.end() || it->second.id != id) return;  // stale: a newer job replaced it
   running_.erase(it);
-  if (ok && done) {
+  if (outcome == JobOutcome::Done && done) {
     try {
       done();
     } catch (const std::exception& e) {
-      emit finished(channel, title, false, QString::fromStdString(e.what()));
+      emit finished(channel, title, JobOutcome::Failed, QString::fromStdString(e.what()));
       emit failed(channel, QString::fromStdString(e.what()));
       return;
     }
   }
-  emit finished(channel, title, ok, message);
-  if (!ok && !cancelled) emit failed(channel, message);
+  emit finished(channel, title, outcome, message);
+  if (outcome == JobOutcome::Failed) emit failed(channel, message);
 }
 
 void JobRunner::cancel(const QString& channel) {
@@ -100,7 +99,7 @@ void JobRunner::cancel(const QString& channel) {
       it->second.token.cancel();
       const QString ch = it->first;
       it = running_.erase(it);
-      emit finished(ch, QString(), false, QStringLiteral("cancelled"));
+      emit finished(ch, QString(), JobOutcome::Cancelled, QString());
     } else {
       ++it;
     }

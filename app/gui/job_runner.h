@@ -17,6 +17,10 @@
 
 namespace attnscope::gui {
 
+/// How a job ended: its result was delivered, it was cancelled (Esc, Cancel, or replaced on its
+/// channel), or it failed with an error.
+enum class JobOutcome { Done, Cancelled, Failed };
+
 class JobRunner : public QObject {
   Q_OBJECT
  public:
@@ -47,8 +51,10 @@ class JobRunner : public QObject {
   /// Progress of the newest running job (fraction in [0,1]); title names the job.
   void progress(const QString& channel, const QString& title, double fraction);
   void started(const QString& channel, const QString& title);
-  /// A current job finished (ok, error or cancelled): message is empty when ok.
-  void finished(const QString& channel, const QString& title, bool ok, const QString& message);
+  /// A current job ended (done, cancelled or failed); message is the error when it failed, empty
+  /// otherwise.
+  void finished(const QString& channel, const QString& title, attnscope::gui::JobOutcome outcome,
+                const QString& message);
   /// A job failed with an error (not cancellation).
   void failed(const QString& channel, const QString& message);
 
@@ -60,7 +66,7 @@ class JobRunner : public QObject {
   /// The type-free core of start(): `work` stores its result where `done` finds it.
   quint64 startErased(const QString& channel, const QString& title,
                       std::function<void(const JobControl&)> work, std::function<void()> done);
-  void deliver(const QString& channel, const QString& title, quint64 id, bool ok, bool cancelled,
+  void deliver(const QString& channel, const QString& title, quint64 id, JobOutcome outcome,
                const QString& message, const std::function<void()>& done);
 
   QThreadPool pool_;

@@ -543,11 +543,13 @@ void MainWindow::buildStatusBar() {
     progress_->setValue(static_cast<int>(f * 1000));
   });
   connect(jobs, &JobRunner::finished, this,
-          [this, jobs](const QString&, const QString& title, bool ok, const QString& msg) {
+          [this, jobs](const QString&, const QString& title, JobOutcome outcome, const QString& msg) {
             if (jobs->busy()) return;
             progress_->hide();
             cancel_->hide();
-            jobLabel_->setText(ok ? tr("ready") : (title.isEmpty() ? msg : title + ": " + msg));
+            const QString what = outcome == JobOutcome::Cancelled ? tr("cancelled") : msg;
+            jobLabel_->setText(outcome == JobOutcome::Done ? tr("ready")
+                                                           : (title.isEmpty() ? what : title + ": " + what));
           });
 }
 

@@ -36,6 +36,7 @@
 #include "model/backend_registry.h"
 #include "model/export.h"
 #include "model/mechanism_registry.h"
+#include "window_waits.h"
 
 using namespace attnscope;
 using namespace attnscope::gui;
@@ -82,15 +83,7 @@ bool waitForAnalysis(MainWindow& w, int count, int timeoutMs = 120000) {
   return true;
 }
 
-bool waitIdle(MainWindow& w, int timeoutMs = 180000) {
-  QElapsedTimer t;
-  t.start();
-  while (w.controller()->jobs()->busy()) {
-    if (t.elapsed() > timeoutMs) return false;
-    QTest::qWait(20);
-  }
-  return true;
-}
+using attnscope::gui::waits::waitIdle;
 
 QByteArray head(const QString& path, int n) {
   QFile f(path);
