@@ -37,7 +37,7 @@ constexpr int kBenchSgemmN = 2048;  // 17 GFLOP a run: about 0.1-0.2 s on one co
 std::vector<OptionSpec> benchSpecs() {
   return {
       {"backend", 1, "cpu|cuda", "compute backend (default cpu)"},
-      {"mechanisms", 1, "LIST", "comma-separated mechanism ids: softmax,linear,mhla (default all)"},
+      {"mechanisms", 1, "LIST", "comma-separated mechanism ids: " + mechanismIds() + " (default all)"},
       {"n", 1, "LIST", "token counts (default 256,1024,4096)"},
       {"d", 1, "D", "d_k = d_v (default 64)"},
       {"heads", 1, "H", "heads (default 1)"},

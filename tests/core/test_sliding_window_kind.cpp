@@ -76,6 +76,9 @@ TEST(SlidingWindowKind, ForwardRowsAndMapMatchReference) {
         for (int h = 0; h < 2; ++h) {
           const MatrixD A = naiveMap(qkv.heads[h], w, causal, tau);
           EXPECT_LT(ref::relErr(outs[h].cast<double>(), A * qkv.heads[h].V.cast<double>()), 1e-5);
+          // The interface's default forward (exact row chunks, for kinds with no faster form).
+          const MatrixF viaRows = slidingWindowKind()->MechanismKind::forwardCpu(spec, qkv.heads[h], {1, 0});
+          EXPECT_LT(ref::relErr(viaRows.cast<double>(), A * qkv.heads[h].V.cast<double>()), 1e-6);
           const auto p = be.prepare(spec, qkv.heads[h]);
           EXPECT_LT(ref::relErr(p->matrixD(std::size_t(1) << 30), A), 1e-12);
           const VectorD row = p->row(n - 1);

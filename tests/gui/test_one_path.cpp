@@ -12,6 +12,7 @@
 #include <QtTest>
 #include <qcustomplot.h>
 
+#include "attnscope/error.h"
 #include "attnscope/npy.h"
 #include "attnscope/rng.h"
 #include "cli/commands.h"
@@ -257,6 +258,20 @@ class OnePathTest : public QObject {
                0);
       QVERIFY(QFileInfo(fig).size() > 1000);
       if (ext == "svg") QVERIFY(QString::fromUtf8(readAll(fig)).contains(label));
+    }
+
+    // bench times it by its id; an unknown id's error lists it among the choices.
+    const QString json = dir_.filePath("window-bench.json");
+    QCOMPARE(runCli({"bench", "--mechanisms", id, "--n", "64,100", "--repeats", "1", "--json", json}), 0);
+    const QJsonArray timed = QJsonDocument::fromJson(readAll(json)).array();
+    QCOMPARE(timed.size(), 2);
+    for (const QJsonValue& t : timed) QCOMPARE(t.toObject()["mechanism"].toString(), id);
+    QCOMPARE(runCli({"bench", "--mechanisms", "no-such-kind", "--n", "64"}), 2);
+    try {
+      mechanismEntry("no-such-kind");
+      QFAIL("an unknown mechanism was found");
+    } catch (const InvalidArgument& e) {
+      QVERIFY2(QString(e.what()).contains(id), e.what());
     }
 
     MainWindow w;
