@@ -63,7 +63,7 @@ TokenSet textTokens(const Session& s, const models::ModelInfo& info, models::Mod
     t.tokens.push_back(std::move(tok));
   }
   t.ids = e.ids;
-  t.causal = true;
+  t.causal = models::familyEntry(info.family).causal;
   in.ids = e.ids;
   return t;
 }

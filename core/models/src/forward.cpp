@@ -150,7 +150,8 @@ std::int64_t ModelRunner::convertedBytes() const { return w_->converted; }
 ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& options, const JobControl& job) const {
   const ModelInfo& m = info_;
   const BoundWeights& w = *w_;
-  const bool text = m.family == Family::Gpt2;
+  const FamilyEntry& family = familyEntry(m.family);
+  const bool text = family.text;
   const int L = m.layers, H = m.heads, d = m.dHead;
   const Eigen::Index D = m.dModel;
   auto checkLayers = [&](const std::vector<int>& layers, const char* what) {
@@ -171,7 +172,7 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
 
   ThreadScope threads(options.threads);
   ForwardResult r;
-  r.causal = text;
+  r.causal = family.causal;
   r.scale = 1.0f / std::sqrt(static_cast<float>(d));
   MatrixF h = text ? textEmbeddings(w, m, input.ids) : imageEmbeddings(w, m, input.pixels, &r.gridRows, &r.gridCols);
   const Eigen::Index N = h.rows();

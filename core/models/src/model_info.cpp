@@ -8,10 +8,10 @@ namespace attnscope::models {
 
 const std::vector<FamilyEntry>& families() {
   static const std::vector<FamilyEntry> kFamilies = {
-      {Family::Gpt2, "gpt2", "GPT-2 (Hugging Face)", true},
-      {Family::HfVit, "vit", "ViT / DeiT / DINO (Hugging Face)", false},
-      {Family::TimmVit, "timm-vit", "ViT / DeiT / DINO (timm)", false},
-      {Family::Dinov2, "dinov2", "DINOv2 (Hugging Face)", false},
+      {Family::Gpt2, "gpt2", "GPT-2 (Hugging Face)", true, true},
+      {Family::HfVit, "vit", "ViT / DeiT / DINO (Hugging Face)", false, false},
+      {Family::TimmVit, "timm-vit", "ViT / DeiT / DINO (timm)", false, false},
+      {Family::Dinov2, "dinov2", "DINOv2 (Hugging Face)", false, false},
   };
   return kFamilies;
 }

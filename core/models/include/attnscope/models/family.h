@@ -13,6 +13,7 @@ struct FamilyEntry {
   std::string name;         ///< "gpt2", "vit", "timm-vit", "dinov2"
   std::string description;  ///< "GPT-2 (Hugging Face)", ...
   bool text;                ///< text model (vocabulary) or image model (patches)
+  bool causal;              ///< its attention masks future tokens (a language model)
 };
 
 /// Every family, in a fixed order.
