@@ -120,7 +120,7 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
   const Plan plan = makePlan(spec, n);
   const int m = static_cast<int>(plan.offsets.size()) - 1;
   const bool causal = spec.causal;
-  const bool official = spec.layout && spec.normaliser == Normaliser::Official;
+  const bool official = spec.officialNormaliser();
 
   const FeatureMap fm(spec.featureMap, dk);
   const int r = fm.outputDim();
@@ -322,7 +322,7 @@ class PreparedLinearFamily final : public PreparedAttention {
       : PreparedAttention(spec, static_cast<int>(x.Q.rows())), threads_(threads) {
     dk_ = static_cast<int>(x.Q.cols());
     const FeatureMap fm(spec.featureMap, dk_);
-    official_ = spec.layout && spec.normaliser == Normaliser::Official;
+    official_ = spec.officialNormaliser();
     phiQ_ = fm.apply(x.Q, official_ ? FavorShift::Global : FavorShift::PerRow);
     phiK_ = fm.apply(x.K, FavorShift::Global);
     blockOf_ = tokenBlocks(spec, n_);

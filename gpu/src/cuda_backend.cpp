@@ -172,7 +172,7 @@ class ForwardRun {
              SoftmaxPrecision precision, int heads, int n, int dk, int dv)
       : ctx_(ctx), ws_(ws), spec_(spec), precision_(precision), heads_(heads), n_(n), dk_(dk),
         dv_(dv) {
-    if (spec.kind->usesFeatureMap())  // linear, mhla (supports() refused the rest)
+    if (!spec.is(softmaxKind()))  // linear, mhla (supports() refused every other kind)
       linear_ = std::make_unique<gpu::LinearFamilyRunner>(ctx, ws, spec, heads, n, dk, dv);
   }
   void enqueue(const float* Q, const float* K, const float* V, float* O, bool poison) {

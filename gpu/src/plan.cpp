@@ -13,7 +13,7 @@ int bidirectionalChunkSize(int n) {
 }
 
 LinearPlan makeLinearPlan(const MechanismSpec& spec, int n, int dk, int dv) {
-  if (!spec.kind->usesFeatureMap())
+  if (!spec.is(linearKind()) && !spec.is(mhlaKind()))
     throw InvalidArgument("makeLinearPlan: " + spec.kindId() + " has no linear-attention plan");
   LinearPlan p;
   p.n = n;
@@ -21,7 +21,7 @@ LinearPlan makeLinearPlan(const MechanismSpec& spec, int n, int dk, int dv) {
   p.dv = dv;
   p.r = featureDim(spec, dk);
   p.causal = spec.causal;
-  p.official = spec.layout && spec.normaliser == Normaliser::Official;
+  p.official = spec.officialNormaliser();
   if (!spec.layout) {  // linear attention: one block, 𝓜 = [1]
     p.m = 1;
     p.blockOffsets = {0, n};

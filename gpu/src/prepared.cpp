@@ -108,7 +108,7 @@ class LinearPrepared final : public DevicePrepared {
   LinearPrepared(std::shared_ptr<Context> ctx, const MechanismSpec& spec, const HeadQKV& head,
                  int hostThreads, const FeatureMap& fm)
       : DevicePrepared(std::move(ctx), spec, head,
-                       fm.apply(head.Q, official(spec) ? FavorShift::Global : FavorShift::PerRow),
+                       fm.apply(head.Q, spec.officialNormaliser() ? FavorShift::Global : FavorShift::PerRow),
                        fm.apply(head.K, FavorShift::Global)),
         head_(head), hostThreads_(hostThreads) {
     blockOf_ = tokenBlocks(spec, n_);
@@ -116,7 +116,7 @@ class LinearPrepared final : public DevicePrepared {
   }
 
   MatrixD rows(const std::vector<int>& idx) const override {
-    if (official(spec_)) return host().rows(idx);
+    if (spec_.officialNormaliser()) return host().rows(idx);
     MatrixD s = dots(idx);
     linearRowsInPlace(s, idx, blockOf_, mix_, spec_.causal);  // paper normaliser: the row sum
     return s;
@@ -128,9 +128,6 @@ class LinearPrepared final : public DevicePrepared {
   }
 
  private:
-  static bool official(const MechanismSpec& s) {
-    return s.layout && s.normaliser == Normaliser::Official;
-  }
   const PreparedAttention& host() const {
     std::call_once(hostOnce_, [this] {
       EigenBackend cpu(hostThreads_);

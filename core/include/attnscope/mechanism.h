@@ -61,6 +61,8 @@ struct MechanismSpec {
   /// numbers on the same Q/K/V (the analysis cache's key; a new field belongs here).
   std::string key() const;
 
+  /// MHLA with the official code normaliser (linear attention and softmax have none).
+  bool officialNormaliser() const { return layout && normaliser == Normaliser::Official; }
   /// Number of blocks M (1 for softmax and linear).
   int blocks() const { return layout ? layout->m() : 1; }
   /// Throws InvalidArgument when the settings cannot apply to N tokens of key width d_k (causal 2D
