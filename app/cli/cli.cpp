@@ -6,6 +6,7 @@
 #include "attnscope/error.h"
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/session_options.h"
 #include "cli/terminal_progress.h"
 
 namespace attnscope::cli {
@@ -81,7 +82,7 @@ int runCli(const std::vector<std::string>& argv) {
     return 1;
   } catch (const Error& e) {
     endProgress();
-    std::cerr << "attnscope: error: " << e.what() << "\n";
+    std::cerr << "attnscope: error: " << worded(e.what()) << "\n";
     return 1;
   } catch (const std::bad_alloc&) {
     endProgress();

@@ -26,8 +26,8 @@ std::vector<OptionSpec> computeSpecs() {
   s.push_back({"repeats", 1, "R", "timed runs with --timing (default 5)"});
   for (const OptionSpec& o : sweepOptionSpecs()) s.push_back(o);
   s.push_back({"rollout", 0, "", "with --layer all: also write rollout_<mech>.npy (attention rollout, N×N)"});
-  s.push_back({"fusion", 1, "NAME", "rollout head fusion: mean (default), max or min"});
-  s.push_back({"discard", 1, "R", "rollout: the lowest fraction R of each fused map set to 0 (default 0.9)"});
+  s.push_back(settingOption("fusion"));
+  s.push_back(settingOption("discard"));
   s.push_back({"help", 0, "", "show this help"});
   return s;
 }
@@ -72,7 +72,7 @@ int runCompute(const Args& args) {
   if (a.has("rollout") && !allLayers) throw UsageError("--rollout needs --model PATH --layer all");
   for (const char* f : {"fusion", "discard"})
     if (a.has(f) && !a.has("rollout")) throw UsageError(std::string("--") + f + " needs --rollout");
-  applyExplorerArgs(a, session.view);
+  applyExplorerArgs(a, session);
   const SweepRequest sweep = sweepFromArgs(a, a.has("sweep"));
   AnalysisOptions opts;
   opts.timing = a.has("timing");
@@ -102,7 +102,7 @@ int runCompute(const Args& args) {
     endProgress();
     for (std::size_t k = 0; k < survey->spectrumNotes.size(); ++k)
       if (!survey->spectrumNotes[k].empty())
-        std::cerr << "attnscope: " << survey->mechanisms[k] << " ranks: " << survey->spectrumNotes[k] << "\n";
+        std::cerr << "attnscope: " << survey->mechanisms[k] << " ranks: " << worded(survey->spectrumNotes[k]) << "\n";
     exportOptions.survey = survey.get();
     if (a.has("rollout")) {
       rollout = computeRollout(*survey, parseHeadFusion(session.view.explorer.fusion),

@@ -71,8 +71,8 @@ int runRender(const Args& args) {
     }
   }
   Session session = sessionFromArgs(a);
-  applyViewArgs(a, session.view);
-  applyExplorerArgs(a, session.view);
+  applyViewArgs(a, session);
+  applyExplorerArgs(a, session);
   if (a.value("layer") == "all") throw UsageError("--layer all is for compute (layers.csv); render shows one layer");
   const bool modelPanels = std::any_of(panels.begin(), panels.end(), isModelPanel);
   if (modelPanels && !session.model.active())

@@ -10,7 +10,8 @@
 
 namespace attnscope::cli {
 
-/// Input and mechanism options (compute and render).
+/// Input and mechanism options (compute and render): the source flags, then every setting of
+/// FlagGroup::Session in the settings table (session/settings.h).
 std::vector<OptionSpec> sessionOptionSpecs();
 /// How figures look (render).
 std::vector<OptionSpec> viewOptionSpecs();
@@ -18,11 +19,13 @@ std::vector<OptionSpec> viewOptionSpecs();
 /// Builds the session. Throws UsageError for conflicting or malformed flags and FileError for a
 /// session file that cannot be read.
 Session sessionFromArgs(const ParsedArgs& args);
-/// Applies the view flags (--colormap, --log-scale, ...) to `view`.
-void applyViewArgs(const ParsedArgs& args, ViewSettings& view);
+/// Applies the view flags (--colormap, --log-scale, ...).
+void applyViewArgs(const ParsedArgs& args, Session& session);
 /// The model explorer's options (model view, rollout, CLS maps) and how they set view.explorer.
 std::vector<OptionSpec> explorerOptionSpecs();
-void applyExplorerArgs(const ParsedArgs& a, ViewSettings& view);
+void applyExplorerArgs(const ParsedArgs& a, Session& session);
+/// The option of the setting with this flag (a command that takes only some of a group's flags).
+OptionSpec settingOption(const std::string& flag);
 
 /// --sweep / --sweep-max-n (compute, render, bench).
 std::vector<OptionSpec> sweepOptionSpecs();
@@ -40,5 +43,7 @@ std::shared_ptr<const Results> withSweep(std::shared_ptr<const Results> results,
 /// computed.
 void printNotices(const Input& input);
 void printSpectrumNotes(const Results& results);
+/// A message with its setting references ({compute.maxDenseN}) worded as flags (--max-dense-n).
+std::string worded(const std::string& message);
 
 }  // namespace attnscope::cli

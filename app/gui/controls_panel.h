@@ -1,13 +1,19 @@
-// Every session parameter as a control. setSession() shows a session (emits nothing, changes
-// nothing); editing a control emits `edited` with a function that sets only that control's field
-// (through the Session rules where one applies, e.g. a new M clears the 2D windows). The window
-// applies it to its current session, so fields without a control, the pinned query and values a
-// control could not show are never written back.
+// Every session parameter as a control. The controls of the settings table (session/settings.h)
+// are generated (setting_controls.h), in its order, grouped by section (Input, Mechanisms, View,
+// then any section a registered setting names); the source, the .npy grid, the seed, the head and
+// the backend have their own. setSession() shows a session (emits nothing, changes nothing);
+// editing a control emits `edited` with a function that sets only that control's field (through
+// the Session rules where one applies, e.g. a new M clears the 2D windows). The window applies it
+// to its current session, so fields without a control, the pinned query and values a control
+// could not show are never written back.
 #pragma once
 
 #include <QWidget>
 #include <functional>
+#include <map>
+#include <string>
 
+#include "gui/setting_controls.h"
 #include "session/session.h"
 
 class QComboBox;
@@ -21,9 +27,6 @@ namespace attnscope::gui {
 
 class UInt64SpinBox;
 
-/// One control's edit of a session.
-using SessionEdit = std::function<void(attnscope::Session&)>;
-
 class ControlsPanel : public QWidget {
   Q_OBJECT
  public:
@@ -35,27 +38,30 @@ class ControlsPanel : public QWidget {
   /// Sets the number of heads the loaded input has (the head choice lists them).
   void setNumHeads(int heads);
 
+  /// The generated control of a setting (nullptr: none).
+  QWidget* control(const std::string& key) const;
+
   // Named controls (tests drive them).
-  QSpinBox* blocksBox() const { return blocks_; }
-  QDoubleSpinBox* temperatureBox() const { return temperature_; }
+  QSpinBox* blocksBox() const { return spin("mhla.blocks"); }
+  QDoubleSpinBox* temperatureBox() const { return dspin("softmax.temperature"); }
   QComboBox* headBox() const { return head_; }
   QComboBox* sourceBox() const { return source_; }
-  QComboBox* colormapBox() const { return colormap_; }
-  QSpinBox* imageBudgetBox() const { return imageBudget_; }
+  QComboBox* colormapBox() const { return combo("view.colormap"); }
+  QSpinBox* imageBudgetBox() const { return spin("input.imageTokenBudget"); }
   QComboBox* backendBox() const { return backend_; }
   UInt64SpinBox* seedBox() const { return seed_; }
-  QSpinBox* threadsBox() const { return threads_; }
-  QSpinBox* maxDenseNBox() const { return maxDenseN_; }
-  QDoubleSpinBox* positionWeightBox() const { return positionWeight_; }
-  QDoubleSpinBox* opacityBox() const { return opacity_; }
-  QCheckBox* logScaleBox() const { return logScale_; }
-  QComboBox* featureMapBox() const { return featureMap_; }
-  QComboBox* mapModeBox() const { return mapMode_; }
+  QSpinBox* threadsBox() const { return spin("compute.threads"); }
+  QSpinBox* maxDenseNBox() const { return spin("compute.maxDenseN"); }
+  QDoubleSpinBox* positionWeightBox() const { return dspin("input.positionWeight"); }
+  QDoubleSpinBox* opacityBox() const { return dspin("view.overlayOpacity"); }
+  QCheckBox* logScaleBox() const { return check("view.logScale"); }
+  QComboBox* featureMapBox() const { return combo("featureMap.kind"); }
+  QComboBox* mapModeBox() const { return combo("view.mapMode"); }
   /// .npy sources: the token grid (0 × 0 = none), the first grid token (CLS before it), labels.
   QSpinBox* npyGridRowsBox() const { return npyGridRows_; }
   QSpinBox* npyGridColsBox() const { return npyGridCols_; }
   QSpinBox* npyFirstTokenBox() const { return npyFirst_; }
-  QCheckBox* rangeWithoutQueryBox() const { return rangeWithoutQuery_; }
+  QCheckBox* rangeWithoutQueryBox() const { return check("view.rangeWithoutQuery"); }
 
  signals:
   void edited(const attnscope::gui::SessionEdit& edit);
@@ -64,23 +70,22 @@ class ControlsPanel : public QWidget {
   void fileSourceChosen(attnscope::SourceKind kind);
 
  private:
-  /// Connects `signal` of `control` so that its new value is written by `set` (and only there).
-  template <class Control, class Signal, class Set>
-  void onEdit(Control* control, Signal signal, Set set);
   void emitEdit(const SessionEdit& edit);
+  QSpinBox* spin(const std::string& key) const;
+  QDoubleSpinBox* dspin(const std::string& key) const;
+  QCheckBox* check(const std::string& key) const;
+  QComboBox* combo(const std::string& key) const;
 
   Session shown_;  ///< the last session set, with the edits made here since
   bool updating_ = false;
-  QComboBox *source_, *head_, *featureMap_, *normaliser_, *backend_, *colormap_, *mapMode_;
-  QSpinBox *imageBudget_, *textBudget_, *syntheticN_, *heads_, *dHead_, *blocks_, *threads_, *maxDenseN_;
+  std::map<std::string, QWidget*> controls_;  ///< generated, by setting key
+  QComboBox *source_, *head_, *backend_;
   QSpinBox *npyGridRows_, *npyGridCols_, *npyFirst_;
   QPushButton* npyLabels_;
   QFormLayout* inputForm_ = nullptr;
   /// Shows the .npy rows only for a .npy source.
   void showSourceRows(SourceKind kind);
   UInt64SpinBox* seed_;
-  QDoubleSpinBox *positionWeight_, *temperature_, *opacity_;
-  QCheckBox *tieQK_, *causal_, *logScale_, *sharedScale_, *showImage_, *rangeWithoutQuery_;
 };
 
 }  // namespace attnscope::gui

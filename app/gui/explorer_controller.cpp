@@ -29,18 +29,15 @@ std::string surveyKey(const Session& s) {
   return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
 }
 
-/// What a timing depends on: the input, the sizes and the kernels (not τ, 𝓜 or the query).
+/// What a timing depends on: the input, the sizes and the settings marked stale::kTiming (the
+/// kernels, threads, head, layer; not τ, 𝓜 or the query).
 std::string timingKey(const Session& s, std::uint64_t gen, const Results& r) {
   std::ostringstream k;
-  k << gen << '|' << s.backend << '|' << s.threads << '|' << toString(s.featureMap) << '|' << s.favorFeatures
-    << '|' << s.causal << '|' << toString(s.normaliser) << '|' << r.layout->m() << '|' << r.n << '|'
-    << s.head << '|' << s.model.layer;
+  k << gen << '|' << r.layout->m() << '|' << r.n << '|' << settingsKey(s, stale::kTiming);
   return k.str();
 }
 
-std::string rolloutKey(const Session& s) {
-  return s.view.explorer.fusion + "|" + std::to_string(s.view.explorer.discardRatio);
-}
+std::string rolloutKey(const Session& s) { return settingsKey(s, stale::kRollout); }
 
 }  // namespace
 
@@ -369,7 +366,7 @@ void ExplorerController::computeSpectra() {
                 spectra_ = std::move(spectra);
                 QStringList notes;
                 for (const std::string& note : spectra_->notes)
-                  if (!note.empty()) notes << QString::fromStdString(note);
+                  if (!note.empty()) notes << QString::fromStdString(wordSettings(note, SettingWording::Control));
                 emit spectraNote(notes.join(QLatin1Char('\n')));
                 rebuildFull();
                 emit extrasReady(full_);

@@ -195,8 +195,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     // What the input load and the layout did without being asked (tokens.notices, layoutNote).
     QStringList notes;
     if (res->input)
-      for (const std::string& n : res->input->tokens.notices) notes << QString::fromStdString(n);
-    if (!res->layoutNote.empty()) notes << QString::fromStdString(res->layoutNote);
+      for (const std::string& n : res->input->tokens.notices)
+        notes << QString::fromStdString(wordSettings(n, SettingWording::Control));
+    if (!res->layoutNote.empty())
+      notes << QString::fromStdString(wordSettings(res->layoutNote, SettingWording::Control));
     notice_->setText(notes.isEmpty() ? QString() : tr("Note: ") + notes.join(QStringLiteral("\n")));
     notice_->setToolTip(notice_->text());
     notice_->setVisible(!notes.isEmpty());
@@ -553,7 +555,9 @@ void MainWindow::buildStatusBar() {
           });
 }
 
-void MainWindow::showError(const QString& message) {
+void MainWindow::showError(const QString& text) {
+  // A setting the core or the model names ({compute.maxDenseN}) is worded as its control.
+  const QString message = QString::fromStdString(wordSettings(text.toStdString(), SettingWording::Control));
   lastError_ = message;
   error_->setText(tr("⚠ %1").arg(message));
   error_->show();

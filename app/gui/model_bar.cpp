@@ -32,30 +32,18 @@ ModelBar::ModelBar(QWidget* parent) : QWidget(parent) {
   for (const MechanismEntry& e : mechanismRegistry())
     mechanism_->addItem(QString::fromStdString(e.displayName), QString::fromStdString(e.id));
   mechanism_->setToolTip(tr("The mechanism the model view and the CLS maps show"));
-  metric_ = new QComboBox(this);
-  metric_->addItem(tr("normalised entropy"), "entropy");
-  metric_->addItem(tr("effective rank"), "rank");
-  metric_->addItem(tr("KL to softmax"), "kl");
-  metric_->setToolTip(tr("The number in each model-view cell"));
-  thumbnails_ = new QComboBox(this);
-  thumbnails_->addItem(tr("auto"), "auto");
-  thumbnails_->addItem(tr("query rows"), "rows");
-  thumbnails_->addItem(tr("CLS rows"), "cls");
-  thumbnails_->addItem(tr("whole maps"), "matrix");
-  thumbnails_->setToolTip(tr("Model-view cells: the query's row, or whole maps (texts up to 512 tokens)"));
-  fusion_ = new QComboBox(this);
-  for (const char* f : {"mean", "max", "min"}) fusion_->addItem(QString::fromLatin1(f), QString::fromLatin1(f));
-  fusion_->setToolTip(tr("Rollout: how the heads of a layer are fused"));
-  discard_ = new QDoubleSpinBox(this);
-  discard_->setRange(0, 0.999);
-  discard_->setDecimals(3);
-  discard_->setSingleStep(0.05);
-  discard_->setToolTip(tr("Rollout: the lowest fraction of each fused map set to 0 (vit-explain)"));
-  mass_ = new QDoubleSpinBox(this);
-  mass_->setRange(0.01, 1);
-  mass_->setDecimals(2);
-  mass_->setSingleStep(0.05);
-  mass_->setToolTip(tr("CLS maps: keep the fewest patches holding this share of the attention (DINO)"));
+  // The views' settings: generated from the settings table (section "Model").
+  auto generated = [this](const char* key) {
+    QWidget* w = makeSettingControl(*findSetting(key), this);
+    settingControls_.push_back(w);
+    onSettingEdited(w, *findSetting(key), this, [this](const SessionEdit& e) { emitEdit(e); });
+    return w;
+  };
+  metric_ = qobject_cast<QComboBox*>(generated("view.explorer.metric"));
+  thumbnails_ = qobject_cast<QComboBox*>(generated("view.explorer.thumbnails"));
+  fusion_ = qobject_cast<QComboBox*>(generated("view.explorer.fusion"));
+  discard_ = qobject_cast<QDoubleSpinBox*>(generated("view.explorer.discardRatio"));
+  mass_ = qobject_cast<QDoubleSpinBox*>(generated("view.explorer.clsMass"));
   auto* close = new QPushButton(tr("Close model"), this);
   close->setToolTip(tr("Back to the hand-made embedding of the same input"));
 
@@ -84,20 +72,10 @@ ModelBar::ModelBar(QWidget* parent) : QWidget(parent) {
   connect(layer_, &QSpinBox::valueChanged, this, setLayer);
   connect(head_, &QSpinBox::valueChanged, this,
           [this](int h) { emitEdit([h](Session& s) { s.head = h < 0 ? Session::kHeadMean : h; }); });
-  auto combo = [this](QComboBox* box, std::string ViewSettings::Explorer::*field) {
-    connect(box, &QComboBox::currentIndexChanged, this, [this, box, field](int) {
-      const std::string v = box->currentData().toString().toStdString();
-      emitEdit([v, field](Session& s) { s.view.explorer.*field = v; });
-    });
-  };
-  combo(mechanism_, &ViewSettings::Explorer::mechanism);
-  combo(metric_, &ViewSettings::Explorer::metric);
-  combo(thumbnails_, &ViewSettings::Explorer::thumbnails);
-  combo(fusion_, &ViewSettings::Explorer::fusion);
-  connect(discard_, &QDoubleSpinBox::valueChanged, this,
-          [this](double v) { emitEdit([v](Session& s) { s.view.explorer.discardRatio = v; }); });
-  connect(mass_, &QDoubleSpinBox::valueChanged, this,
-          [this](double v) { emitEdit([v](Session& s) { s.view.explorer.clsMass = v; }); });
+  connect(mechanism_, &QComboBox::currentIndexChanged, this, [this](int) {
+    const std::string v = mechanism_->currentData().toString().toStdString();
+    emitEdit([v](Session& s) { s.view.explorer.mechanism = v; });
+  });
   connect(close, &QPushButton::clicked, this, &ModelBar::closeModel);
 }
 
@@ -124,13 +102,8 @@ void ModelBar::setSession(const Session& s, int layers, int heads) {
     const int i = box->findData(QString::fromStdString(v));
     if (i >= 0) box->setCurrentIndex(i);
   };
-  const ViewSettings::Explorer& e = s.view.explorer;
-  select(mechanism_, e.mechanism);
-  select(metric_, e.metric);
-  select(thumbnails_, e.thumbnails);
-  select(fusion_, e.fusion);
-  discard_->setValue(e.discardRatio);
-  mass_->setValue(e.clsMass);
+  select(mechanism_, s.view.explorer.mechanism);
+  for (QWidget* w : settingControls_) showSetting(w, *findSetting(w->objectName().toStdString()), s);
   updating_ = false;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <QWidget>
+#include <vector>
 
 #include "gui/controls_panel.h"
 #include "session/session.h"
@@ -46,6 +47,7 @@ class ModelBar : public QWidget {
   QSpinBox *layer_, *head_;
   QComboBox *mechanism_, *metric_, *fusion_, *thumbnails_;
   QDoubleSpinBox *discard_, *mass_;
+  std::vector<QWidget*> settingControls_;  ///< generated (setting_controls.h), named by key
 };
 
 }  // namespace attnscope::gui

@@ -187,7 +187,7 @@ ModelRun runSessionModel(const Session& s, const models::Checkpoint& checkpoint,
 namespace {
 
 /// What makes a forward the same: the model's files and the source as read, by path, size and
-/// modification time, and every setting the tokens depend on (not the layer: all layers are kept).
+/// modification time, and every setting marked stale::kForward (not the layer: all layers are kept).
 std::string forwardKey(const Session& s) {
   std::ostringstream key;
   auto file = [&](const std::string& path) {
@@ -198,10 +198,8 @@ std::string forwardKey(const Session& s) {
         key << e.fileName().toStdString() << ':' << e.size() << ':' << e.lastModified().toMSecsSinceEpoch() << '|';
   };
   file(s.model.path);
-  key << toString(s.source.kind) << '|';
   if (!s.source.path.empty()) file(s.source.path);
-  key << s.model.nativeResolution << '|' << s.model.heads << '|' << s.input.imageTokenBudget << '|'
-      << s.input.textTokenBudget << '|' << s.threads;
+  key << settingsKey(s, stale::kForward);
   return key.str();
 }
 

@@ -142,7 +142,7 @@ int ModelSurvey::mechanismIndex(const std::string& id) const {
 
 std::shared_ptr<const ModelSurvey> surveyModel(const Session& session, const SurveyOptions& options,
                                                const JobControl& job) {
-  if (!session.model.active()) throw InvalidArgument("the model views need a model (--model PATH)");
+  if (!session.model.active()) throw InvalidArgument("the model views need a model (" + settingRef("model.path") + ")");
   auto survey = std::make_shared<ModelSurvey>();
   survey->session = session;
   // The forward: a tenth of the progress when it runs (it is reused when it was kept).

@@ -97,8 +97,8 @@ ResolvedMechanisms resolveMechanisms(const Session& s, const Input& input) {
     if (t.gridFirstToken > 0) layout = layout.withOffGridTokens(t.gridFirstToken);
   } else {
     if (s.windowRows > 0 && !t.hasGrid())
-      throw InvalidArgument("MHLA windows (--window) need image-like tokens on a patch grid; these " +
-                            std::to_string(n) + " tokens have none (use --blocks M)");
+      throw InvalidArgument("MHLA windows (" + settingRef("mhla.windowRows") + ") need image-like tokens on a patch grid; these " +
+                            std::to_string(n) + " tokens have none (use " + settingRef("mhla.blocks") + ")");
     if (s.blocks > n)
       throw InvalidArgument("MHLA: M = " + std::to_string(s.blocks) +
                             " blocks is more than the " + std::to_string(n) + " tokens");
@@ -155,7 +155,8 @@ int resolveQuery(const Session& s, const TokenSet& t) {
   const int n = t.size();
   if (s.queryRow >= 0 || s.queryCol >= 0) {
     if (!t.hasGrid())
-      throw InvalidArgument("--query ROW,COL needs image-like tokens on a grid; use --query INDEX");
+      throw InvalidArgument("a query cell (" + settingRef("query") +
+                            " ROW,COL) needs image-like tokens on a grid; give a token index");
     if (s.queryRow >= t.gridRows || s.queryCol >= t.gridCols || s.queryRow < 0 || s.queryCol < 0) {
       std::ostringstream os;
       os << "query cell (" << s.queryRow << ", " << s.queryCol << ") is outside the "

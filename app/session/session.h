@@ -5,12 +5,14 @@
 #include <QJsonObject>
 #include <QString>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "attnscope/feature_map.h"
 #include "attnscope/input/settings.h"
 #include "attnscope/mechanism.h"
 #include "attnscope/types.h"
+#include "session/settings.h"
 
 namespace attnscope {
 
@@ -90,8 +92,8 @@ struct ViewSettings {
   } explorer;
 };
 
-/// Which work a session edit makes stale (Session::changes). Derived from the JSON, so a setting
-/// added to Session::toJson is covered without being listed anywhere.
+/// Which work a session edit makes stale (Session::changes): from the `stale` bits of each setting
+/// (settings.h) whose JSON changed.
 struct SessionChanges {
   bool input = false;     ///< tokens or Q/K/V must be loaded again ("source", "input", "seed")
   bool analysis = false;  ///< the mechanisms must run again (every other key; true with `input`)
@@ -138,6 +140,9 @@ struct Session {
 
   ViewSettings view;
 
+  /// Registered settings (settings.h registerSetting) by key; one never set has its default.
+  std::map<std::string, SettingValue> extra;
+
   bool allHeads() const { return head == kHeadAll || head == kHeadMean; }
 
   // The rules that keep a session consistent when one setting changes (session_rules.cpp). Every
@@ -171,11 +176,11 @@ struct Session {
   /// head it does not have goes back to 0.
   void fitToInput(int numTokens, int gridRows, int gridCols, int numHeads);
 
-  /// What going from `before` to `after` makes stale, from the top-level keys of toJson():
-  /// "source", "model", "input", "seed" → input (and analysis); "query" → query; "view" → view; any other
-  /// key, including ones added later → analysis.
+  /// What going from `before` to `after` makes stale: the `stale` bits of every setting whose
+  /// JSON differs (kInput → input and analysis, kAnalysis → analysis, kQuery → query, kView and
+  /// kRollout → view).
   static SessionChanges changes(const Session& before, const Session& after);
-  /// The same on two toJson() objects.
+  /// The same on two toJson() objects (a key no setting covers counts as analysis).
   static SessionChanges changes(const QJsonObject& before, const QJsonObject& after);
 
   QJsonObject toJson() const;

@@ -1,7 +1,4 @@
 // The consistency rules of a Session (what one edit clears) and which work an edit makes stale.
-#include <QSet>
-#include <QStringList>
-
 #include "session/session.h"
 
 namespace attnscope {
@@ -77,28 +74,18 @@ void Session::fitToInput(int numTokens, int gridRows, int gridCols, int numHeads
   if (head >= numHeads) head = 0;
 }
 
-SessionChanges Session::changes(const QJsonObject& before, const QJsonObject& after) {
-  static const QSet<QString> inputKeys{QStringLiteral("source"), QStringLiteral("model"),
-                                       QStringLiteral("input"), QStringLiteral("seed")};
-  QStringList keys = before.keys();
-  keys += after.keys();
-  SessionChanges c;
-  for (const QString& key : keys) {
-    if (before.value(key) == after.value(key)) continue;
-    if (inputKeys.contains(key))
-      c.input = c.analysis = true;
-    else if (key == QLatin1String("query"))
-      c.query = true;
-    else if (key == QLatin1String("view"))
-      c.view = true;
-    else
-      c.analysis = true;  // every other setting, including ones added later, changes numbers
-  }
-  return c;
-}
-
 SessionChanges Session::changes(const Session& before, const Session& after) {
   return changes(before.toJson(), after.toJson());
+}
+
+SessionChanges Session::changes(const QJsonObject& before, const QJsonObject& after) {
+  const unsigned bits = staleBetween(before, after);
+  SessionChanges c;
+  c.input = (bits & stale::kInput) != 0;
+  c.analysis = c.input || (bits & stale::kAnalysis) != 0;
+  c.query = (bits & stale::kQuery) != 0;
+  c.view = (bits & (stale::kView | stale::kRollout)) != 0;
+  return c;
 }
 
 }  // namespace attnscope

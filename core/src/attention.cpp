@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "attnscope/error.h"
+#include "attnscope/setting_ref.h"
 
 namespace attnscope {
 
@@ -108,7 +109,7 @@ Spectrum PreparedAttention::denseSpectrum(const SpectrumOptions& opts,
     std::ostringstream os;
     os << "the spectrum of this map needs a dense " << n_ << "×" << n_
        << " SVD, above the limit of N = " << opts.maxDenseN
-       << " (raise it with --max-dense-n or the window's \"dense spectra ≤ N\"; the cost grows as N³)";
+       << " (raise it with " << settingRef("compute.maxDenseN") << "; the cost grows as N³)";
     throw BudgetExceeded(os.str());
   }
   JobControl sub{[&](double f) { job.report(0.5 * f); }, job.cancel};

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "attnscope/error.h"
+#include "attnscope/setting_ref.h"
 
 namespace attnscope {
 
@@ -35,7 +36,7 @@ void requireStateBudget(const MechanismSpec& spec, int n, int dk, int dv, std::s
   os << spec.label() << ": the block states (M = " << spec.blocks() << " blocks of r × d_v = "
      << featureDim(spec, dk) << " × " << dv << " floats, N = " << n << ") would need "
      << bytes / (1 << 20) << " MiB, above the memory budget of " << double(budgetBytes) / (1 << 20)
-     << " MiB (fewer blocks, a smaller d or r, or a larger --matrix-budget)";
+     << " MiB (fewer blocks, a smaller d or r, or a larger " << settingRef("compute.matrixBudgetBytes") << ")";
   throw BudgetExceeded(os.str());
 }
 

@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bool json = lower.find(".json") != std::string::npos;
     if (a.has("session") || json) return 0;  // would read a file
     attnscope::Session s = cli::sessionFromArgs(a);
-    cli::applyViewArgs(a, s.view);
+    cli::applyViewArgs(a, s);
     (void)cli::formatOptions(specs);
   } catch (const cli::UsageError&) {
   } catch (const attnscope::Error&) {

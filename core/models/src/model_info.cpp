@@ -1,6 +1,7 @@
 // What every family shares: shape checks, layer counting, the heads fallback and the registry.
 #include <cmath>
 
+#include "attnscope/setting_ref.h"
 #include "attnscope/error.h"
 #include "family_layout.h"
 
@@ -59,7 +60,7 @@ int countLayers(const TensorStore& store, const std::string& before, const std::
 int fallbackHeads(int given, int dModel, const std::string& path) {
   if (given > 0) return given;
   if (dModel % 64 == 0) return dModel / 64;
-  throw FileError(path + ": the number of heads is not in a config; give it (--model-heads)");
+  throw FileError(path + ": the number of heads is not in a config; give it (" + settingRef("model.heads") + ")");
 }
 
 int exactSqrt(std::int64_t n) {
