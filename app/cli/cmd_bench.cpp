@@ -169,8 +169,7 @@ int runBenchModel(const ParsedArgs& a) {
 Qkv syntheticQkv(int n, int d, int heads, std::uint64_t seed) {
   Rng rng(seed);
   Qkv qkv;
-  for (int h = 0; h < heads; ++h)
-    qkv.heads.push_back({rng.normalMatrix(n, d), rng.normalMatrix(n, d), rng.normalMatrix(n, d)});
+  for (int h = 0; h < heads; ++h) qkv.addHead({rng.normalMatrix(n, d), rng.normalMatrix(n, d), rng.normalMatrix(n, d)});
   return qkv;
 }
 

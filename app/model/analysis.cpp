@@ -124,7 +124,7 @@ std::shared_ptr<const Analysis> computeAnalysis(const Session& s,
         const int h = res->heads[i];
         job.check();
         mr.outputs.push_back(backend->forward(mr.spec, qkv, HeadSel::one(h))[0]);
-        std::shared_ptr<const PreparedAttention> prep = backend->prepare(mr.spec, qkv.heads[h]);
+        std::shared_ptr<const PreparedAttention> prep = backend->prepare(mr.spec, qkv.head(h));
         part->prepared.push_back(prep);
         if (k == 0) {
           mr.outputRelError.push_back(0.0);
@@ -208,8 +208,7 @@ SpectraResult computeSpectra(const Analysis& state, const SpectrumOptions& opts,
 
 TimingComparison computeTiming(const Session& s, const Analysis& state, int repeats,
                                const JobControl& job) {
-  Qkv timed;
-  for (int h : state.results->heads) timed.heads.push_back(state.input->qkv.heads[h]);
+  const Qkv timed = state.input->qkv.subset(state.results->heads);
   std::vector<MechanismSpec> specs;
   for (const auto& part : state.parts) specs.push_back(part->result.spec);
   return compareTimings(s, specs, timed, repeats, job);

@@ -198,7 +198,7 @@ QStringList exportResults(const Results& res, const QString& dirPath, const Expo
   }
   if (opts.qkv) {
     std::vector<MatrixF> q, k, v;
-    for (const HeadQKV& h : res.input->qkv.heads) {
+    for (const HeadQKV& h : res.input->qkv.heads()) {
       q.push_back(h.Q);
       k.push_back(h.K);
       v.push_back(h.V);

@@ -51,7 +51,7 @@ std::vector<MatrixF> Backend::forwardHeads(const MechanismSpec& spec, const Qkv&
   std::vector<MatrixF> out;
   for (size_t i = 0; i < sel.size(); ++i) {
     job.check();
-    out.push_back(forwardHead(spec, qkv.heads[sel[i]]));
+    out.push_back(forwardHead(spec, qkv.head(sel[i])));
     job.report(double(i + 1) / sel.size());
   }
   return out;
@@ -60,7 +60,7 @@ std::vector<MatrixF> Backend::forwardHeads(const MechanismSpec& spec, const Qkv&
 std::vector<double> Backend::timeRuns(const MechanismSpec& spec, const Qkv& qkv, int repeats,
                                       const JobControl& job) {
   auto runAll = [&] {
-    for (const auto& h : qkv.heads) {
+    for (const HeadQKV& h : qkv.heads()) {
       MatrixF o = forwardHead(spec, h);
       if (o.rows() != qkv.n()) throw Error("timing: the backend returned a wrong shape");
     }
@@ -82,7 +82,7 @@ std::vector<VectorD> Backend::attentionRow(const MechanismSpec& spec, const Qkv&
                                            HeadSel heads, int query) {
   check(spec, qkv);
   std::vector<VectorD> out;
-  for (int h : qkv.select(heads)) out.push_back(prepare(spec, qkv.heads[h])->row(query));
+  for (int h : qkv.select(heads)) out.push_back(prepare(spec, qkv.head(h))->row(query));
   return out;
 }
 
@@ -95,7 +95,7 @@ std::vector<MatrixF> Backend::attentionMatrix(const MechanismSpec& spec, const Q
   std::vector<MatrixF> out;
   for (size_t i = 0; i < sel.size(); ++i) {
     JobControl sub{[&](double f) { job.report((i + f) / sel.size()); }, job.cancel};
-    out.push_back(prepare(spec, qkv.heads[sel[i]])->matrix(matrixBudget_, sub));
+    out.push_back(prepare(spec, qkv.head(sel[i]))->matrix(matrixBudget_, sub));
   }
   return out;
 }
@@ -107,7 +107,7 @@ std::vector<Spectrum> Backend::spectrum(const MechanismSpec& spec, const Qkv& qk
   std::vector<Spectrum> out;
   for (size_t i = 0; i < sel.size(); ++i) {
     JobControl sub{[&](double f) { job.report((i + f) / sel.size()); }, job.cancel};
-    out.push_back(prepare(spec, qkv.heads[sel[i]])->spectrum(opts, sub));
+    out.push_back(prepare(spec, qkv.head(sel[i]))->spectrum(opts, sub));
   }
   return out;
 }

@@ -129,17 +129,18 @@ struct CudaBackend::Impl {
   gpu::DeviceBuffer<float> Q, K, V, O;  // [H][N][d] of the current call
 
   /// Copies the heads into the device arrays.
-  void upload(const std::vector<const HeadQKV*>& heads) {
-    const std::size_t n = heads[0]->Q.rows(), dk = heads[0]->Q.cols(), dv = heads[0]->V.cols();
+  /// (A KV head shared by several query heads is uploaded once per query head.)
+  void upload(const std::vector<HeadQKV>& heads) {
+    const std::size_t n = heads[0].Q.rows(), dk = heads[0].Q.cols(), dv = heads[0].V.cols();
     const std::size_t H = heads.size();
     Q.resize(H * n * dk);
     K.resize(H * n * dk);
     V.resize(H * n * dv);
     O.resize(H * n * dv);
     for (std::size_t h = 0; h < H; ++h) {
-      Q.upload(heads[h]->Q.data(), n * dk, h * n * dk, ctx->stream());
-      K.upload(heads[h]->K.data(), n * dk, h * n * dk, ctx->stream());
-      V.upload(heads[h]->V.data(), n * dv, h * n * dv, ctx->stream());
+      Q.upload(heads[h].Q.data(), n * dk, h * n * dk, ctx->stream());
+      K.upload(heads[h].K.data(), n * dk, h * n * dk, ctx->stream());
+      V.upload(heads[h].V.data(), n * dv, h * n * dv, ctx->stream());
     }
   }
 };
@@ -207,8 +208,8 @@ std::vector<MatrixF> CudaBackend::forwardHeads(const MechanismSpec& spec, const 
   if (!impl_) impl_ = std::make_unique<Impl>(device_);
   Impl& im = *impl_;
   im.ctx->activate();
-  std::vector<const HeadQKV*> heads;
-  for (int h : sel) heads.push_back(&qkv.heads[h]);
+  std::vector<HeadQKV> heads;
+  for (int h : sel) heads.push_back(qkv.head(h));
   const int n = qkv.n(), dk = qkv.dk(), dv = qkv.dv(), H = static_cast<int>(heads.size());
   try {
     im.upload(heads);
@@ -233,7 +234,7 @@ MatrixF CudaBackend::forwardHead(const MechanismSpec& spec, const HeadQKV& head)
   if (!av.ok) throw Error("the cuda backend is not available: " + av.reason);
   spec.validate(static_cast<int>(head.Q.rows()), static_cast<int>(head.Q.cols()));
   Qkv one;
-  one.heads.push_back(head);
+  one.addHead({head.Q, head.K, head.V});
   return forwardHeads(spec, one, {0}, {}).front();
 }
 
@@ -253,9 +254,7 @@ std::vector<double> CudaBackend::timeResident(const MechanismSpec& spec, const Q
                                               int repeats, const JobControl& job) {
   Impl& im = *impl_;
   im.ctx->activate();
-  std::vector<const HeadQKV*> heads;
-  for (const HeadQKV& h : qkv.heads) heads.push_back(&h);
-  im.upload(heads);
+  im.upload(qkv.heads());
   ForwardRun run(*im.ctx, im.ws, spec, softmaxPrecision_, qkv.numHeads(), qkv.n(), qkv.dk(),
                  qkv.dv());
   run.enqueue(im.Q.get(), im.K.get(), im.V.get(), im.O.get(), false);  // warm-up

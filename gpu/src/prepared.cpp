@@ -110,7 +110,7 @@ class LinearPrepared final : public DevicePrepared {
       : DevicePrepared(std::move(ctx), spec, head,
                        fm.apply(head.Q, spec.officialNormaliser() ? FavorShift::Global : FavorShift::PerRow),
                        fm.apply(head.K, FavorShift::Global)),
-        head_(head), hostThreads_(hostThreads) {
+        q_(head.Q), k_(head.K), v_(head.V), hostThreads_(hostThreads) {
     blockOf_ = tokenBlocks(spec, n_);
     mix_ = blockMixing(spec);
   }
@@ -131,12 +131,12 @@ class LinearPrepared final : public DevicePrepared {
   const PreparedAttention& host() const {
     std::call_once(hostOnce_, [this] {
       EigenBackend cpu(hostThreads_);
-      host_ = cpu.prepare(spec_, head_);
+      host_ = cpu.prepare(spec_, HeadQKV{q_, k_, v_});
     });
     return *host_;
   }
 
-  HeadQKV head_;
+  MatrixF q_, k_, v_;  ///< the head's own copy (the host form is built later, on first use)
   int hostThreads_;
   std::vector<int> blockOf_;
   MatrixD mix_;

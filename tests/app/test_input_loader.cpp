@@ -83,7 +83,7 @@ class TestInputLoader : public QObject {
       const int grass = tokenAt(s, 345, 400), water = tokenAt(s, 600, 245);  // meadow, lake
       const int grassB = tokenAt(s, 10, 300);
       QVERIFY(skyA >= 0 && skyB >= 0 && grass >= 0 && water >= 0 && grassB >= 0);
-      for (const HeadQKV& h : in.qkv.heads) {
+      for (const HeadQKV& h : in.qkv.heads()) {
         auto score = [&](int i, int j) { return h.Q.row(i).dot(h.K.row(j)); };
         QVERIFY2(score(skyA, skyB) > score(skyA, grass), qPrintable(QString::number(lambda)));
         QVERIFY(score(skyA, skyB) > score(skyA, water));
@@ -95,7 +95,7 @@ class TestInputLoader : public QObject {
   void sampleImageMapsAreNeitherOneHotNorUniform() {
     const Input in = defaultInput();
     const int n = in.tokens.size();
-    for (const HeadQKV& h : in.qkv.heads) {
+    for (const HeadQKV& h : in.qkv.heads()) {
       double meanNormEntropy = 0, meanMax = 0;
       int rows = 0;
       for (int i = 0; i < n; i += 37, ++rows) {
@@ -125,7 +125,7 @@ class TestInputLoader : public QObject {
     for (int i = 0; i < s.size(); ++i)
       (s.tokens[i].label == "harbour" ? harbour : other).push_back(i);
     QVERIFY(harbour.size() >= 5);
-    const HeadQKV& h = in.qkv.heads[0];
+    const HeadQKV& h = in.qkv.head(0);
     const std::vector<double> a = softmaxRow(h, harbour[2]);
     double toHarbour = 0;
     for (int j : harbour) toHarbour += a[j];

@@ -23,7 +23,7 @@ Qkv freshLayer(const Session& s, int layer) {
 bool same(const Qkv& a, const Qkv& b) {
   if (a.numHeads() != b.numHeads()) return false;
   for (int h = 0; h < a.numHeads(); ++h)
-    if (a.heads[h].Q != b.heads[h].Q || a.heads[h].K != b.heads[h].K || a.heads[h].V != b.heads[h].V) return false;
+    if (a.q[h] != b.q[h] || a.k[h] != b.k[h] || a.v[h] != b.v[h]) return false;
   return true;
 }
 

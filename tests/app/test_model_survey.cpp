@@ -115,7 +115,7 @@ class ModelSurveyTest : public QObject {
     std::vector<std::vector<Mat>> softmax;
     for (const models::LayerAttention& layer : survey->run->forward.layers) {
       softmax.emplace_back();
-      for (const HeadQKV& h : layer.qkv.heads) softmax.back().push_back(softmaxOf(h));
+      for (const HeadQKV& h : layer.qkv.heads()) softmax.back().push_back(softmaxOf(h));
     }
     for (const char* fusion : {"mean", "max", "min"})
       for (double discard : {0.0, 0.3, 0.9}) {

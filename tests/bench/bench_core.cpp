@@ -20,7 +20,7 @@ const Qkv& inputs(int n) {
   if (it != cache.end()) return it->second;
   Rng rng(12345 + n);
   Qkv q;
-  q.heads.push_back({rng.normalMatrix(n, kD), rng.normalMatrix(n, kD), rng.normalMatrix(n, kD)});
+  q.addHead({rng.normalMatrix(n, kD), rng.normalMatrix(n, kD), rng.normalMatrix(n, kD)});
   return cache.emplace(n, std::move(q)).first->second;
 }
 
@@ -63,7 +63,7 @@ static void BM_Forward(benchmark::State& st) {
   const auto spec = specFor(kind, n);
   const auto& q = inputs(n);
   for (auto _ : st) {
-    MatrixF o = be.forwardHead(spec, q.heads[0]);
+    MatrixF o = be.forwardHead(spec, q.head(0));
     benchmark::DoNotOptimize(o.data());
   }
   setRate(st, forwardFlops(spec, n, kD, kD));
@@ -83,7 +83,7 @@ static void BM_RowAllThree(benchmark::State& st) {
   EigenBackend be(0);
   const auto& q = inputs(n);
   std::vector<std::unique_ptr<PreparedAttention>> p;
-  for (int kind = 0; kind < 3; ++kind) p.push_back(be.prepare(specFor(kind, n), q.heads[0]));
+  for (int kind = 0; kind < 3; ++kind) p.push_back(be.prepare(specFor(kind, n), q.head(0)));
   int i = 0;
   for (auto _ : st) {
     for (auto& m : p) {
@@ -112,7 +112,7 @@ static void BM_Spectrum(benchmark::State& st) {
     specs = {MechanismSpec::mhla(BlockLayout::oneD(n, m), MixingInit::Cos, {})};
   }
   std::vector<std::unique_ptr<PreparedAttention>> p;
-  for (const auto& s : specs) p.push_back(be.prepare(s, q.heads[0]));
+  for (const auto& s : specs) p.push_back(be.prepare(s, q.head(0)));
   for (auto _ : st)
     for (auto& x : p) {
       Spectrum s = x->spectrum();

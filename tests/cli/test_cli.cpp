@@ -46,13 +46,13 @@ class CliTest : public QObject {
     QVERIFY(!qEnvironmentVariable("ATTNSCOPE_BIN").isEmpty());
     QVERIFY(dir_.isValid());
     Rng rng(7);
-    qkv_.heads.push_back({rng.normalMatrix(48, 8), rng.normalMatrix(48, 8), rng.normalMatrix(48, 6)});
+    qkv_.addHead({rng.normalMatrix(48, 8), rng.normalMatrix(48, 8), rng.normalMatrix(48, 6)});
     q_ = dir_.filePath("q.npy");
     k_ = dir_.filePath("k.npy");
     v_ = dir_.filePath("v.npy");
-    writeNpy(q_.toStdString(), qkv_.heads[0].Q);
-    writeNpy(k_.toStdString(), qkv_.heads[0].K);
-    writeNpy(v_.toStdString(), qkv_.heads[0].V);
+    writeNpy(q_.toStdString(), qkv_.q[0]);
+    writeNpy(k_.toStdString(), qkv_.k[0]);
+    writeNpy(v_.toStdString(), qkv_.v[0]);
   }
 
   void helpForEveryCommand() {
@@ -284,9 +284,9 @@ class CliTest : public QObject {
     // An .npy named q.png: --input says to pass it with --qkv, and --qkv reads it by content.
     const QString qPng = dir_.filePath("q.png"), kPng = dir_.filePath("k.png"),
                   vPng = dir_.filePath("v.png");
-    writeNpy(qPng.toStdString(), qkv_.heads[0].Q);
-    writeNpy(kPng.toStdString(), qkv_.heads[0].K);
-    writeNpy(vPng.toStdString(), qkv_.heads[0].V);
+    writeNpy(qPng.toStdString(), qkv_.q[0]);
+    writeNpy(kPng.toStdString(), qkv_.k[0]);
+    writeNpy(vPng.toStdString(), qkv_.v[0]);
     r = run({"compute", "--input", qPng, "--out-dir", dir_.filePath("sniff_x")});
     REQUIRE_RUN(r, 2);
     QVERIFY2(r.err.contains("q.png") && r.err.contains("NumPy") && r.err.contains("--qkv"),

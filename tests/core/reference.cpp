@@ -143,7 +143,7 @@ attnscope::Qkv randomQkv(int n, int dk, int dv, int heads, std::uint64_t seed, d
   attnscope::Rng rng(seed);
   attnscope::Qkv q;
   for (int h = 0; h < heads; ++h)
-    q.heads.push_back({rng.normalMatrix(n, dk, scale), rng.normalMatrix(n, dk, scale),
+    q.addHead({rng.normalMatrix(n, dk, scale), rng.normalMatrix(n, dk, scale),
                        rng.normalMatrix(n, dv, 1.0)});
   return q;
 }

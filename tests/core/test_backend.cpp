@@ -28,7 +28,7 @@ TEST(Backend, NanAndInfInInputsAreReportedNotPropagated) {
   for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()})
     for (int which = 0; which < 3; ++which) {
       Qkv q = ref::randomQkv(20, 4, 4, 2, 1);
-      MatrixF& m = which == 0 ? q.heads[1].Q : which == 1 ? q.heads[1].K : q.heads[1].V;
+      MatrixF& m = which == 0 ? q.q[1] : which == 1 ? q.k[1] : q.v[1];
       m(7, 2) = bad;
       for (auto spec : {MechanismSpec::softmax(), MechanismSpec::linear({})}) {
         const std::string msg = errorOf([&] { be.forward(spec, q, HeadSel::all()); });
@@ -66,7 +66,7 @@ TEST(Backend, ImpossibleSettingsGetClearMessages) {
 TEST(Backend, MismatchedShapesAreRefused) {
   EigenBackend be(1);
   Qkv q = ref::randomQkv(10, 4, 4, 2, 1);
-  q.heads[1].K = MatrixF::Zero(9, 4);
+  q.k[1] = MatrixF::Zero(9, 4);
   EXPECT_NE(errorOf([&] { be.forward(MechanismSpec::softmax(), q, HeadSel::all()); })
                 .find("same number of tokens"),
             std::string::npos);

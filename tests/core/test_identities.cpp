@@ -27,7 +27,7 @@ TEST(Identities, OneBlockIsLinearAttention) {
     for (MixingInit init : {MixingInit::Cos, MixingInit::Identity, MixingInit::Gaussian}) {
       const auto mhla = MechanismSpec::mhla(BlockLayout::oneD(77, 1), init, {}, causal);
       EXPECT_LT(relErr(out(mhla, q), out(lin, q)), 1e-5);
-      EXPECT_LT(relErr(denseMap(mhla, q.heads[0]), denseMap(lin, q.heads[0])), 1e-5);
+      EXPECT_LT(relErr(denseMap(mhla, q.head(0)), denseMap(lin, q.head(0))), 1e-5);
     }
   }
 }
@@ -52,7 +52,7 @@ TEST(Identities, IdentityMixingIsBlockDiagonalLinearAttention) {
   const int n = 45, m = 4;
   const Qkv q = ref::randomQkv(n, 16, 8, 1, seed);
   const auto spec = MechanismSpec::mhla(BlockLayout::oneD(n, m), MixingInit::Identity, {});
-  const MatrixD A = denseMap(spec, q.heads[0]);
+  const MatrixD A = denseMap(spec, q.head(0));
   const auto& L = *spec.layout;
   for (int t = 0; t < n; ++t)
     for (int j = 0; j < n; ++j)
@@ -63,9 +63,9 @@ TEST(Identities, IdentityMixingIsBlockDiagonalLinearAttention) {
   for (int b = 0; b < m; ++b) {
     const int o = L.offsets()[b], k = L.blockSize(b);
     Qkv sub;
-    sub.heads.push_back({q.heads[0].Q.middleRows(o, k), q.heads[0].K.middleRows(o, k),
-                         q.heads[0].V.middleRows(o, k)});
-    const MatrixD Ab = denseMap(MechanismSpec::linear({}), sub.heads[0]);
+    sub.addHead({q.q[0].middleRows(o, k), q.k[0].middleRows(o, k),
+                         q.v[0].middleRows(o, k)});
+    const MatrixD Ab = denseMap(MechanismSpec::linear({}), sub.head(0));
     EXPECT_LT(relErr(A.block(o, o, k, k), Ab), 1e-5) << "block " << b;
   }
 }
@@ -82,7 +82,7 @@ TEST(Identities, RowsSumToOneAndCausalMapsAreLowerTriangular) {
         MechanismSpec::mhla(BlockLayout::oneD(n, 7), MixingInit::Cos, {}, causal),
         MechanismSpec::mhla(BlockLayout::oneD(n, 6), MixingInit::Causal, {}, causal)};
     for (const auto& s : specs) {
-      const MatrixD A = denseMap(s, q.heads[0]);
+      const MatrixD A = denseMap(s, q.head(0));
       SCOPED_TRACE(s.label());
       for (int i = 0; i < n; ++i) {
         EXPECT_NEAR(A.row(i).sum(), 1.0, 1e-6);
@@ -119,9 +119,9 @@ TEST(Identities, FavorApproximatesSoftmaxBetterAsFeaturesGrow) {
     double e = 0;
     for (int trial = 0; trial < 6; ++trial) {
       const Qkv q = ref::randomQkv(n, d, 8, 1, seed + trial, 0.6);
-      const MatrixD soft = denseMap(MechanismSpec::softmax(), q.heads[0]);
+      const MatrixD soft = denseMap(MechanismSpec::softmax(), q.head(0));
       const MatrixD fav = denseMap(
-          MechanismSpec::linear({FeatureMapKind::Favor, r, seed * 31 + trial}), q.heads[0]);
+          MechanismSpec::linear({FeatureMapKind::Favor, r, seed * 31 + trial}), q.head(0));
       e += relErr(fav, soft);
     }
     err.push_back(e / 6);

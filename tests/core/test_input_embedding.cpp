@@ -21,8 +21,8 @@ using testutil::makeImage;
 bool identical(const Qkv& a, const Qkv& b) {
   if (a.numHeads() != b.numHeads()) return false;
   for (int h = 0; h < a.numHeads(); ++h) {
-    const auto& x = a.heads[h];
-    const auto& y = b.heads[h];
+    const auto& x = a.head(h);
+    const auto& y = b.head(h);
     if (x.Q.rows() != y.Q.rows() || x.Q.cols() != y.Q.cols() || x.V.cols() != y.V.cols())
       return false;
     if (std::memcmp(x.Q.data(), y.Q.data(), sizeof(float) * x.Q.size()) != 0) return false;
@@ -75,8 +75,8 @@ TEST(InputEmbedding, PinnedValuesForAFixedText) {
   const float expectedQ[4] = {-0.0478760265f, 0.13462095f, -1.09018564f, 0.43067354f};
   const float expectedV[4] = {-2.15727949f, 0.845664382f, 0.306374013f, -3.00211787f};
   for (int j = 0; j < 4; ++j) {
-    EXPECT_NEAR(in.qkv.heads[0].Q(0, j), expectedQ[j], 1e-6 * std::abs(expectedQ[j]) + 1e-7);
-    EXPECT_NEAR(in.qkv.heads[1].V(4, j), expectedV[j], 1e-6 * std::abs(expectedV[j]) + 1e-7);
+    EXPECT_NEAR(in.qkv.q[0](0, j), expectedQ[j], 1e-6 * std::abs(expectedQ[j]) + 1e-7);
+    EXPECT_NEAR(in.qkv.v[1](4, j), expectedV[j], 1e-6 * std::abs(expectedV[j]) + 1e-7);
   }
 }
 
@@ -97,7 +97,7 @@ TEST(InputEmbedding, PinnedValuesForAFixedImage) {
   ASSERT_EQ(in.qkv.n(), 6);
   const float expectedK[4] = {0.796552896f, -0.166399732f, -0.0983546898f, -0.623425841f};
   for (int j = 0; j < 4; ++j)
-    EXPECT_NEAR(in.qkv.heads[0].K(5, j), expectedK[j], 1e-6 * std::abs(expectedK[j]) + 1e-7);
+    EXPECT_NEAR(in.qkv.k[0](5, j), expectedK[j], 1e-6 * std::abs(expectedK[j]) + 1e-7);
 }
 
 TEST(InputEmbedding, EqualWordsGiveEqualKeysWithoutPositions) {
@@ -106,7 +106,7 @@ TEST(InputEmbedding, EqualWordsGiveEqualKeysWithoutPositions) {
   e.tieQK = false;
   const Input in = makeTextInput("Harbour boat harbour, HARBOUR boats", TextInputSettings{}, e);
   ASSERT_EQ(in.tokens.size(), 6);
-  for (const auto& h : in.qkv.heads) {
+  for (const auto& h : in.qkv.heads()) {
     EXPECT_TRUE(h.K.row(0) == h.K.row(2));  // case-insensitive, exact
     EXPECT_TRUE(h.K.row(0) == h.K.row(4));
     EXPECT_FALSE(h.K.row(1) == h.K.row(5));
@@ -120,7 +120,7 @@ TEST(InputEmbedding, EqualWordsGiveEqualKeysWithoutPositions) {
 
 TEST(InputEmbedding, PositionsMakeEqualWordsDifferAndAddLocality) {
   const Input in = makeTextInput("boat boat", TextInputSettings{}, EmbeddingSettings{});
-  EXPECT_FALSE(in.qkv.heads[0].K.row(0) == in.qkv.heads[0].K.row(1));
+  EXPECT_FALSE(in.qkv.k[0].row(0) == in.qkv.k[0].row(1));
   const MatrixD p = sinusoidal1D(50, 64, kTextPositionBase);
   EXPECT_NEAR(p.row(7).squaredNorm(), 64.0, 1e-9);
   EXPECT_GT(p.row(10).dot(p.row(11)), p.row(10).dot(p.row(40)));
@@ -129,16 +129,16 @@ TEST(InputEmbedding, PositionsMakeEqualWordsDifferAndAddLocality) {
 TEST(InputEmbedding, TiedAndUntiedProjections) {
   EmbeddingSettings e;
   const Input tied = makeTextInput(kText, TextInputSettings{}, e);
-  for (const auto& h : tied.qkv.heads) EXPECT_TRUE(h.Q == h.K);
+  for (const auto& h : tied.qkv.heads()) EXPECT_TRUE(h.Q == h.K);
   e.tieQK = false;
   const Input untied = makeTextInput(kText, TextInputSettings{}, e);
-  for (const auto& h : untied.qkv.heads) EXPECT_FALSE(h.Q == h.K);
-  EXPECT_TRUE(untied.qkv.heads[0].Q == tied.qkv.heads[0].Q);  // Q's stream does not depend on tying
+  for (const auto& h : untied.qkv.heads()) EXPECT_FALSE(h.Q == h.K);
+  EXPECT_TRUE(untied.qkv.q[0] == tied.qkv.q[0]);  // Q's stream does not depend on tying
 }
 
 TEST(InputEmbedding, QueryEntriesAreOrderOne) {
   const Input in = makeImageInput(stripes(), ImageInputSettings{}, EmbeddingSettings{});
-  for (const auto& h : in.qkv.heads) {
+  for (const auto& h : in.qkv.heads()) {
     const double rms = std::sqrt(h.Q.cast<double>().squaredNorm() / h.Q.size());
     EXPECT_GT(rms, 0.3);
     EXPECT_LT(rms, 3.0);

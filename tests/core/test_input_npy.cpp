@@ -51,7 +51,7 @@ TEST(InputNpy, TwoDimensionalArraysAreOneHead) {
   EXPECT_EQ(in.tokens.tokens[3].label, "3");
   EXPECT_FALSE(in.tokens.hasGrid());
   const NpyArray q = readNpy(f.settings.qPath);
-  EXPECT_FLOAT_EQ(in.qkv.heads[0].Q(2, 7), static_cast<float>(q.data[2 * 8 + 7]));
+  EXPECT_FLOAT_EQ(in.qkv.q[0](2, 7), static_cast<float>(q.data[2 * 8 + 7]));
 }
 
 TEST(InputNpy, ThreeDimensionalArraysAreHeads) {
@@ -59,7 +59,7 @@ TEST(InputNpy, ThreeDimensionalArraysAreHeads) {
   const Input in = loadNpyInput(f.settings);
   EXPECT_EQ(in.qkv.numHeads(), 3);
   const NpyArray k = readNpy(f.settings.kPath);
-  EXPECT_FLOAT_EQ(in.qkv.heads[2].K(5, 1), static_cast<float>(k.data[2 * 24 + 5 * 4 + 1]));
+  EXPECT_FLOAT_EQ(in.qkv.k[2](5, 1), static_cast<float>(k.data[2 * 24 + 5 * 4 + 1]));
 }
 
 TEST(InputNpy, LabelsGridAndBackground) {

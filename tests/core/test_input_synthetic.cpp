@@ -35,7 +35,7 @@ TEST(InputSynthetic, SoftmaxScoresHaveBlockStructure) {
   s.clusters = 4;
   s.spread = 0.5;
   const Input in = makeSyntheticInput(s);
-  for (const auto& h : in.qkv.heads) {
+  for (const auto& h : in.qkv.heads()) {
     const MatrixF scores = h.Q * h.K.transpose() / std::sqrt(float(h.Q.cols()));
     double within = 0, across = 0;
     int nw = 0, na = 0;
@@ -57,14 +57,14 @@ TEST(InputSynthetic, DeterministicAndSeeded) {
   SyntheticSettings s;
   const Input a = makeSyntheticInput(s);
   const Input b = makeSyntheticInput(s);
-  EXPECT_TRUE(a.qkv.heads[3].V == b.qkv.heads[3].V);
-  EXPECT_TRUE(a.qkv.heads[0].K == b.qkv.heads[0].K);
+  EXPECT_TRUE(a.qkv.v[3] == b.qkv.v[3]);
+  EXPECT_TRUE(a.qkv.k[0] == b.qkv.k[0]);
   s.seed = 7;
   const Input c = makeSyntheticInput(s);
-  EXPECT_FALSE(a.qkv.heads[0].Q == c.qkv.heads[0].Q);
+  EXPECT_FALSE(a.qkv.q[0] == c.qkv.q[0]);
   s.tieQK = true;
   const Input t = makeSyntheticInput(s);
-  EXPECT_TRUE(t.qkv.heads[1].Q == t.qkv.heads[1].K);
+  EXPECT_TRUE(t.qkv.q[1] == t.qkv.k[1]);
 }
 
 TEST(InputSynthetic, ZeroSpreadGivesExactClusters) {
@@ -73,8 +73,8 @@ TEST(InputSynthetic, ZeroSpreadGivesExactClusters) {
   s.clusters = 2;
   s.spread = 0;
   const Input in = makeSyntheticInput(s);
-  EXPECT_TRUE(in.qkv.heads[0].Q.row(0) == in.qkv.heads[0].Q.row(4));
-  EXPECT_FALSE(in.qkv.heads[0].Q.row(0) == in.qkv.heads[0].Q.row(5));
+  EXPECT_TRUE(in.qkv.q[0].row(0) == in.qkv.q[0].row(4));
+  EXPECT_FALSE(in.qkv.q[0].row(0) == in.qkv.q[0].row(5));
 }
 
 TEST(InputSynthetic, BadSettingsAreClearErrors) {

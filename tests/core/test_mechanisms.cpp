@@ -28,11 +28,11 @@ void expectMatches(const MechanismSpec& spec, const Qkv& qkv, RefMap refMap,
   const auto outs = be.forward(s, qkv, HeadSel::all());
   ASSERT_EQ(static_cast<int>(outs.size()), qkv.numHeads());
   for (int h = 0; h < qkv.numHeads(); ++h) {
-    const MatrixD A = refMap(qkv.heads[h]);
-    const MatrixD O = A * toD(qkv.heads[h].V);
+    const MatrixD A = refMap(qkv.head(h));
+    const MatrixD O = A * toD(qkv.v[h]);
     EXPECT_LT(relErr(toD(outs[h]), O), kTol) << "forward, head " << h;
     if (h > 0) continue;
-    auto p = be.prepare(s, qkv.heads[h]);
+    auto p = be.prepare(s, qkv.head(h));
     const int n = qkv.n();
     for (int i : {0, n / 2, n - 1}) {
       const Eigen::VectorXd row = p->row(i);
@@ -78,8 +78,8 @@ TEST(Softmax, LargeLogitsStayFinite) {
   EigenBackend be(2);
   const MatrixF O = be.forward(MechanismSpec::softmax(), qkv, HeadSel::one(0))[0];
   EXPECT_TRUE(O.allFinite());
-  const MatrixD A = ref::softmaxMap(toD(qkv.heads[0].Q), toD(qkv.heads[0].K), 1.0, false);
-  EXPECT_LT(relErr(toD(O), A * toD(qkv.heads[0].V)), kTol);
+  const MatrixD A = ref::softmaxMap(toD(qkv.q[0]), toD(qkv.k[0]), 1.0, false);
+  EXPECT_LT(relErr(toD(O), A * toD(qkv.v[0])), kTol);
 }
 
 TEST(Linear, EveryFeatureMapMatchesReference) {

@@ -74,12 +74,12 @@ TEST(SlidingWindowKind, ForwardRowsAndMapMatchReference) {
         const auto outs = be.forward(spec, qkv, HeadSel::all());
         ASSERT_EQ(outs.size(), 2u);
         for (int h = 0; h < 2; ++h) {
-          const MatrixD A = naiveMap(qkv.heads[h], w, causal, tau);
-          EXPECT_LT(ref::relErr(outs[h].cast<double>(), A * qkv.heads[h].V.cast<double>()), 1e-5);
+          const MatrixD A = naiveMap(qkv.head(h), w, causal, tau);
+          EXPECT_LT(ref::relErr(outs[h].cast<double>(), A * qkv.v[h].cast<double>()), 1e-5);
           // The interface's default forward (exact row chunks, for kinds with no faster form).
-          const MatrixF viaRows = slidingWindowKind()->MechanismKind::forwardCpu(spec, qkv.heads[h], {1, 0});
-          EXPECT_LT(ref::relErr(viaRows.cast<double>(), A * qkv.heads[h].V.cast<double>()), 1e-6);
-          const auto p = be.prepare(spec, qkv.heads[h]);
+          const MatrixF viaRows = slidingWindowKind()->MechanismKind::forwardCpu(spec, qkv.head(h), {1, 0});
+          EXPECT_LT(ref::relErr(viaRows.cast<double>(), A * qkv.v[h].cast<double>()), 1e-6);
+          const auto p = be.prepare(spec, qkv.head(h));
           EXPECT_LT(ref::relErr(p->matrixD(std::size_t(1) << 30), A), 1e-12);
           const VectorD row = p->row(n - 1);
           EXPECT_NEAR(row.sum(), 1.0, 1e-12);
@@ -99,7 +99,7 @@ TEST(SlidingWindowKind, SpectrumFlopsKeyAndValidation) {
   // The dense spectrum of the kind's own map (no factored form), with the rank bound N.
   const auto spectra = be.spectrum(spec, qkv, HeadSel::all());
   ASSERT_EQ(spectra.size(), 1u);
-  const MatrixD A = naiveMap(qkv.heads[0], 4, false, 1.0);
+  const MatrixD A = naiveMap(qkv.head(0), 4, false, 1.0);
   const VectorD sv = singularValues(A, true);
   ASSERT_EQ(spectra[0].sigma.size(), sv.size());
   EXPECT_LT((spectra[0].sigma - sv).norm() / sv.norm(), 1e-10);

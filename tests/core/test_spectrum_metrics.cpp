@@ -74,10 +74,10 @@ TEST(Spectrum, FactoredEqualsDenseAndRespectsBounds) {
                           Normaliser::Official)};
   for (const auto& s : specs) {
     SCOPED_TRACE(s.label());
-    const Spectrum f = spectrumOf(s, q.heads[0]);
+    const Spectrum f = spectrumOf(s, q.head(0));
     SpectrumOptions dense;
     dense.forceDense = true;
-    const Spectrum d = spectrumOf(s, q.heads[0], dense);
+    const Spectrum d = spectrumOf(s, q.head(0), dense);
     EXPECT_TRUE(f.factored);
     EXPECT_FALSE(d.factored);
     ASSERT_GE(d.sigma.size(), f.sigma.size());
@@ -100,14 +100,14 @@ TEST(Spectrum, LinearCollapsesRankMhlaRestoresIt) {
   SCOPED_TRACE(seed);
   const int n = 256, d = 16;
   const Qkv q = ref::randomQkv(n, d, 16, 1, seed);
-  const Spectrum lin = spectrumOf(MechanismSpec::linear({}), q.heads[0]);
+  const Spectrum lin = spectrumOf(MechanismSpec::linear({}), q.head(0));
   const Spectrum mh =
-      spectrumOf(MechanismSpec::mhla(BlockLayout::oneD(n, 16), MixingInit::Cos, {}), q.heads[0]);
+      spectrumOf(MechanismSpec::mhla(BlockLayout::oneD(n, 16), MixingInit::Cos, {}), q.head(0));
   // cos mixing is nearly flat (weights between cos(π/4) and 1): rank rises, but far less than with
   // local mixing, whose blocks only see their neighbours.
   const Spectrum local =
-      spectrumOf(MechanismSpec::mhla(BlockLayout::oneD(n, 16), MixingInit::Local, {}), q.heads[0]);
-  const Spectrum soft = spectrumOf(MechanismSpec::softmax(), q.heads[0]);
+      spectrumOf(MechanismSpec::mhla(BlockLayout::oneD(n, 16), MixingInit::Local, {}), q.head(0));
+  const Spectrum soft = spectrumOf(MechanismSpec::softmax(), q.head(0));
   EXPECT_LE(lin.numericalRank, d);
   EXPECT_EQ(lin.rankBound, d);
   EXPECT_EQ(mh.rankBound, 16 * d);
@@ -123,7 +123,7 @@ TEST(Spectrum, LinearCollapsesRankMhlaRestoresIt) {
 
 TEST(Spectrum, CausalMapsUseTheDenseSpectrum) {
   const Qkv q = ref::randomQkv(50, 8, 8, 1, 3);
-  const Spectrum s = spectrumOf(MechanismSpec::linear({}, true), q.heads[0]);
+  const Spectrum s = spectrumOf(MechanismSpec::linear({}, true), q.head(0));
   EXPECT_FALSE(s.factored);
   EXPECT_EQ(s.rankBound, 50);
   // Lower-triangular with a positive diagonal: the causal mask lifts the rank far above r = 8.
@@ -135,14 +135,14 @@ TEST(Spectrum, DenseSpectrumAboveLimitIsRefusedButFactoredWorks) {
   const Qkv q = ref::randomQkv(300, 8, 8, 1, 4);
   SpectrumOptions o;
   o.maxDenseN = 200;
-  EXPECT_THROW(spectrumOf(MechanismSpec::softmax(), q.heads[0], o), BudgetExceeded);
-  EXPECT_NO_THROW(spectrumOf(MechanismSpec::linear({}), q.heads[0], o));
+  EXPECT_THROW(spectrumOf(MechanismSpec::softmax(), q.head(0), o), BudgetExceeded);
+  EXPECT_NO_THROW(spectrumOf(MechanismSpec::linear({}), q.head(0), o));
 }
 
 TEST(Spectrum, CancelStopsLongWorkAndProgressIsReported) {
   const Qkv q = ref::randomQkv(700, 8, 8, 1, 5);
   EigenBackend be(2);
-  auto p = be.prepare(MechanismSpec::softmax(), q.heads[0]);
+  auto p = be.prepare(MechanismSpec::softmax(), q.head(0));
   std::vector<double> seen;
   JobControl job;
   job.progress = [&](double f) {
@@ -164,9 +164,9 @@ TEST(Spectrum, CancelStopsLongWorkAndProgressIsReported) {
 TEST(Metrics, UniformMapIsCollapsedOneHotIsNot) {
   const int n = 64;
   Qkv uniform;
-  uniform.heads.push_back({MatrixF::Zero(n, 8), MatrixF::Random(n, 8), MatrixF::Random(n, 8)});
+  uniform.addHead({MatrixF::Zero(n, 8), MatrixF::Random(n, 8), MatrixF::Random(n, 8)});
   EigenBackend be(1);
-  const MapMetrics u = mapMetrics(*be.prepare(MechanismSpec::softmax(), uniform.heads[0]));
+  const MapMetrics u = mapMetrics(*be.prepare(MechanismSpec::softmax(), uniform.head(0)));
   EXPECT_NEAR(u.meanEntropy, std::log(double(n)), 1e-9);
   EXPECT_NEAR(u.meanNormalisedEntropy, 1.0, 1e-9);
   EXPECT_NEAR(u.rowDiversity, 1.0, 1e-9);
@@ -176,8 +176,8 @@ TEST(Metrics, UniformMapIsCollapsedOneHotIsNot) {
   // Orthogonal, large keys equal to the queries: each query attends (almost) only to itself.
   Qkv sharp;
   MatrixF E = MatrixF::Identity(n, n) * 100.0f;
-  sharp.heads.push_back({E, E, MatrixF::Random(n, 4)});
-  const MapMetrics s = mapMetrics(*be.prepare(MechanismSpec::softmax(), sharp.heads[0]));
+  sharp.addHead({E, E, MatrixF::Random(n, 4)});
+  const MapMetrics s = mapMetrics(*be.prepare(MechanismSpec::softmax(), sharp.head(0)));
   EXPECT_LT(s.meanNormalisedEntropy, 0.01);
   EXPECT_LT(s.rowDiversity, 0.01);
 }
@@ -185,9 +185,9 @@ TEST(Metrics, UniformMapIsCollapsedOneHotIsNot) {
 TEST(Metrics, CausalNormalisedEntropyUsesAllowedKeys) {
   const int n = 30;
   Qkv q;
-  q.heads.push_back({MatrixF::Zero(n, 4), MatrixF::Random(n, 4), MatrixF::Random(n, 4)});
+  q.addHead({MatrixF::Zero(n, 4), MatrixF::Random(n, 4), MatrixF::Random(n, 4)});
   EigenBackend be(1);
-  const MapMetrics m = mapMetrics(*be.prepare(MechanismSpec::softmax(true), q.heads[0]));
+  const MapMetrics m = mapMetrics(*be.prepare(MechanismSpec::softmax(true), q.head(0)));
   EXPECT_NEAR(m.meanNormalisedEntropy, 1.0, 1e-9);  // uniform over j ≤ i
 }
 
@@ -197,8 +197,8 @@ TEST(Metrics, KlAndOutputErrorAgainstReference) {
   const int n = 80;
   const Qkv q = ref::randomQkv(n, 8, 8, 1, seed);
   EigenBackend be(2);
-  auto soft = be.prepare(MechanismSpec::softmax(), q.heads[0]);
-  auto lin = be.prepare(MechanismSpec::linear({}), q.heads[0]);
+  auto soft = be.prepare(MechanismSpec::softmax(), q.head(0));
+  auto lin = be.prepare(MechanismSpec::linear({}), q.head(0));
   EXPECT_NEAR(meanKlFromSoftmax(*soft, *soft), 0.0, 1e-12);
   const MatrixD P = soft->matrix().cast<double>(), Qm = lin->matrix().cast<double>();
   double kl = 0;
@@ -207,7 +207,7 @@ TEST(Metrics, KlAndOutputErrorAgainstReference) {
   EXPECT_NEAR(meanKlFromSoftmax(*soft, *lin), kl / n, 1e-5 * std::abs(kl / n));
   // Identity mixing leaves keys that softmax uses at zero weight: KL is infinite, honestly.
   auto ident = be.prepare(MechanismSpec::mhla(BlockLayout::oneD(n, 4), MixingInit::Identity, {}),
-                          q.heads[0]);
+                          q.head(0));
   EXPECT_TRUE(std::isinf(meanKlFromSoftmax(*soft, *ident)));
 
   const MatrixF os = be.forward(MechanismSpec::softmax(), q, HeadSel::one(0))[0];
@@ -229,7 +229,7 @@ TEST(Metrics, SamplingAboveTheRowLimitIsSeededAndReported) {
   MetricsOptions o;
   o.maxRows = 100;
   o.diversityRows = 50;
-  const MapMetrics m = mapMetrics(*be.prepare(MechanismSpec::linear({}), q.heads[0]), o);
+  const MapMetrics m = mapMetrics(*be.prepare(MechanismSpec::linear({}), q.head(0)), o);
   EXPECT_EQ(m.rowsUsed, 100);
   EXPECT_TRUE(m.sampled);
 }

@@ -106,8 +106,8 @@ TEST_F(CudaRowsSpectra, PreparedRowsInAnyOrder) {
     SCOPED_TRACE(traceOf(seed, nameOf(c)));
     const int n = c.n;
     const Qkv qkv = ref::randomQkv(n, 16, 8, 1, seed + 2 * n, scaleFor(c.spec));
-    const auto p = gpu().prepare(c.spec, qkv.heads[0]);
-    const auto e = eigen().prepare(c.spec, qkv.heads[0]);
+    const auto p = gpu().prepare(c.spec, qkv.head(0));
+    const auto e = eigen().prepare(c.spec, qkv.head(0));
     ASSERT_EQ(p->n(), n);
     const std::vector<int> idx = {n - 1, 0, n / 2, n / 2, 5, n - 1};
     const MatrixD got = p->rows(idx);

@@ -39,7 +39,7 @@ std::string caseName(const MechanismSpec& spec, int n, int dk, int dv, int heads
 template <typename RefMap>
 std::vector<MatrixD> referenceOutputs(const Qkv& qkv, RefMap refMap) {
   std::vector<MatrixD> out;
-  for (const auto& h : qkv.heads) out.push_back(refMap(h) * toD(h.V));
+  for (const auto& h : qkv.heads()) out.push_back(refMap(h) * toD(h.V));
   return out;
 }
 
@@ -164,8 +164,8 @@ TEST_F(CudaForward, SoftmaxLongSequenceRowsMatchEigen) {
   for (bool causal : {false, true}) {
     SCOPED_TRACE(traceOf(seed, std::string("softmax N=65536") + (causal ? " causal" : "")));
     const auto spec = MechanismSpec::softmax(causal);
-    const MatrixD A = eigen().prepare(spec, qkv.heads[0])->rows(idx);
-    const MatrixD want = A * toD(qkv.heads[0].V);
+    const MatrixD A = eigen().prepare(spec, qkv.head(0))->rows(idx);
+    const MatrixD want = A * toD(qkv.v[0]);
     for (SoftmaxPrecision p : {SoftmaxPrecision::Fp32, SoftmaxPrecision::Tf32}) {
       gpu().setSoftmaxPrecision(p);
       const auto got = gpu().forward(spec, qkv, HeadSel::all());
@@ -437,7 +437,7 @@ TEST_F(CudaForward, BadInputIsRejectedWithClearMessages) {
                InvalidArgument);
   // Shapes that disagree.
   Qkv ragged = qkv;
-  ragged.heads[1].K = MatrixF::Zero(9, 8);
+  ragged.k[1] = MatrixF::Zero(9, 8);
   EXPECT_NE(errorOf([&] {
               gpu().forward(MechanismSpec::softmax(), ragged, HeadSel::all());
             }).find("same number of tokens"),
@@ -454,7 +454,7 @@ TEST_F(CudaForward, NanAndInfInInputsAreReportedNotPropagated) {
        {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()})
     for (int which = 0; which < 3; ++which) {
       Qkv q = ref::randomQkv(20, 4, 4, 2, 1);
-      MatrixF& m = which == 0 ? q.heads[1].Q : which == 1 ? q.heads[1].K : q.heads[1].V;
+      MatrixF& m = which == 0 ? q.q[1] : which == 1 ? q.k[1] : q.v[1];
       m(7, 2) = bad;
       const auto mhla = MechanismSpec::mhla(BlockLayout::oneD(20, 4), MixingInit::Cos, {});
       for (const auto& spec : {MechanismSpec::softmax(), MechanismSpec::linear({}), mhla}) {

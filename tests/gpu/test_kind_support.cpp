@@ -23,8 +23,8 @@ TEST(CudaKindSupport, UnsupportedKindIsRefusedByName) {
   for (int call = 0; call < 5; ++call) {
     try {
       if (call == 0) be.forward(spec, qkv, HeadSel::all());
-      if (call == 1) be.forwardHead(spec, qkv.heads[0]);
-      if (call == 2) be.prepare(spec, qkv.heads[0]);
+      if (call == 1) be.forwardHead(spec, qkv.head(0));
+      if (call == 2) be.prepare(spec, qkv.head(0));
       if (call == 3) be.attentionRow(spec, qkv, HeadSel::all(), 1);
       if (call == 4) timeForward(be, spec, qkv, 1, {});
       FAIL() << "call " << call << " ran the sliding-window kind on CUDA";

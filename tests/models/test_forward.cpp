@@ -41,9 +41,9 @@ void expectMatches(const ForwardResult& got, const RefForward& want, const std::
     ASSERT_EQ(a.qkv.numHeads(), static_cast<int>(r.q.size())) << what;
     for (std::size_t h = 0; h < r.q.size(); ++h) {
       const std::string at = what + " layer " + std::to_string(l) + " head " + std::to_string(h);
-      EXPECT_LT(relativeError(a.qkv.heads[h].Q, r.q[h]), 1e-4) << at << " Q";
-      EXPECT_LT(relativeError(a.qkv.heads[h].K, r.k[h]), 1e-4) << at << " K";
-      EXPECT_LT(relativeError(a.qkv.heads[h].V, r.v[h]), 1e-4) << at << " V";
+      EXPECT_LT(relativeError(a.qkv.q[h], r.q[h]), 1e-4) << at << " Q";
+      EXPECT_LT(relativeError(a.qkv.k[h], r.k[h]), 1e-4) << at << " K";
+      EXPECT_LT(relativeError(a.qkv.v[h], r.v[h]), 1e-4) << at << " V";
       if (!a.probabilities.empty()) {
         EXPECT_LT(relativeError(a.probabilities[h], r.probabilities[h]), 1e-4) << at << " P";
       }

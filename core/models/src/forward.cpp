@@ -206,7 +206,7 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
     LayerAttention la;
     if (kept) {
       la.layer = l;
-      la.qkv.heads.resize(static_cast<std::size_t>(H));
+      for (auto* m : {&la.qkv.q, &la.qkv.k, &la.qkv.v}) m->resize(static_cast<std::size_t>(H));
       if (withProbs) la.probabilities.resize(static_cast<std::size_t>(H));
     }
   const int workers = Eigen::nbThreads();
@@ -220,10 +220,10 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
       softmaxRows(s, text);
       merged.middleCols(static_cast<Eigen::Index>(j) * d, d).noalias() = s * vh;
       if (kept) {
-        HeadQKV& out = la.qkv.heads[static_cast<std::size_t>(j)];
-        out.Q = qh;
-        out.K = kh;
-        out.V = vh;
+        const auto at = static_cast<std::size_t>(j);
+        la.qkv.q[at] = qh;
+        la.qkv.k[at] = kh;
+        la.qkv.v[at] = vh;
         if (withProbs) la.probabilities[static_cast<std::size_t>(j)] = std::move(s);
       }
     }

@@ -38,7 +38,6 @@ MatrixD embedTokens(const MatrixD& features, const MatrixD& positions, const Emb
 Qkv projectHeads(const MatrixD& x, const EmbeddingSettings& s) {
   const double scale = 1.0 / std::sqrt(static_cast<double>(s.dModel));
   Qkv qkv;
-  qkv.heads.resize(s.heads);
   for (int h = 0; h < s.heads; ++h) {
     const std::string prefix = "embed/head" + std::to_string(h) + "/";
     auto weights = [&](const char* which) {
@@ -47,9 +46,9 @@ Qkv projectHeads(const MatrixD& x, const EmbeddingSettings& s) {
     };
     const MatrixD wq = weights("q");
     const MatrixD q = x * wq;
-    qkv.heads[h].Q = q.cast<float>();
-    qkv.heads[h].K = s.tieQK ? qkv.heads[h].Q : MatrixF((x * weights("k")).cast<float>());
-    qkv.heads[h].V = (x * weights("v")).cast<float>();
+    MatrixF qf = q.cast<float>();
+    MatrixF kf = s.tieQK ? qf : MatrixF((x * weights("k")).cast<float>());
+    qkv.addHead({std::move(qf), std::move(kf), (x * weights("v")).cast<float>()});
   }
   return qkv;
 }

@@ -176,12 +176,7 @@ Input loadNpyInput(const NpyQkvSettings& st) {
     if (set.tokens[i].label.empty() && set.tokens[i].row < 0)
       set.tokens[i].label = std::to_string(i);
 
-  in.qkv.heads.resize(q.h);
-  for (std::int64_t h = 0; h < q.h; ++h) {
-    in.qkv.heads[h].Q = headMatrix(qa, q, h);
-    in.qkv.heads[h].K = headMatrix(ka, k, h);
-    in.qkv.heads[h].V = headMatrix(va, v, h);
-  }
+  for (std::int64_t h = 0; h < q.h; ++h) in.qkv.addHead({headMatrix(qa, q, h), headMatrix(ka, k, h), headMatrix(va, v, h)});
   in.qkv.validate(st.qPath);
   return in;
 }

@@ -53,18 +53,17 @@ Input makeSyntheticInput(const SyntheticSettings& s) {
   }
   set.tokensBeforeBudget = set.tokens.size();
 
-  in.qkv.heads.resize(s.heads);
   for (int h = 0; h < s.heads; ++h) {
     const std::string p = "synthetic/head" + std::to_string(h) + "/";
     Rng centreRng(deriveSeed(s.seed, p + "centres"));
     const MatrixD keyCentres = centreRng.normalMatrixD(s.clusters, s.dHead, 1.0);
     const MatrixD valueCentres = centreRng.normalMatrixD(s.clusters, s.dHead, 1.0);
     Rng noise(deriveSeed(s.seed, p + "noise"));
-    HeadQKV& head = in.qkv.heads[h];
-    head.Q = clustered(keyCentres, cluster, s.spread, noise).cast<float>();
+    MatrixF q = clustered(keyCentres, cluster, s.spread, noise).cast<float>();
     const MatrixD k = clustered(keyCentres, cluster, s.spread, noise);
-    head.K = s.tieQK ? head.Q : MatrixF(k.cast<float>());
-    head.V = clustered(valueCentres, cluster, s.spread, noise).cast<float>();
+    MatrixF key = s.tieQK ? q : MatrixF(k.cast<float>());
+    MatrixF value = clustered(valueCentres, cluster, s.spread, noise).cast<float>();
+    in.qkv.addHead({std::move(q), std::move(key), std::move(value)});
   }
   in.qkv.validate("synthetic data");
   return in;
