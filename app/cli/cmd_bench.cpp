@@ -157,7 +157,7 @@ int runBenchModel(const ParsedArgs& a) {
               info.layers, info.heads, res.medianMs, res.minMs, res.maxMs, res.gflops);
   if (a.has("json")) {
     QJsonObject o = timingToJson(res);
-    o["model"] = QString::fromStdString(models::familyEntry(info.family).name);
+    o["model"] = QString::fromStdString(models::familyEntry(info.family).name());
     o["layers"] = info.layers;
     o["d_model"] = info.dModel;
     o["threads"] = s.threads > 0 ? s.threads : hardwareThreads();

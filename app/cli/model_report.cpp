@@ -34,10 +34,11 @@ void printModelInfo(std::ostream& out, const models::Checkpoint& checkpoint) {
   const models::ModelInfo& m = checkpoint.info();
   const models::FamilyEntry& f = models::familyEntry(m.family);
   out << "model: " << checkpoint.path() << "\n";
-  row(out, "family", f.name + " - " + f.description + " (from " + m.detectedFrom + ")");
-  if (!m.architecture.empty() && m.architecture != f.name) row(out, "architecture", m.architecture);
+  row(out, "family", f.name() + " - " + f.description + " (from " + m.detectedFrom + ")");
+  if (!m.architecture.empty() && m.architecture != f.name()) row(out, "architecture", m.architecture);
   row(out, "layers", std::to_string(m.layers));
   row(out, "heads", std::to_string(m.heads));
+  if (m.keyValueHeads() != m.heads) row(out, "key/value heads", std::to_string(m.keyValueHeads()));
   row(out, "d_model", std::to_string(m.dModel));
   row(out, "d_head", std::to_string(m.dHead));
   row(out, "mlp hidden", std::to_string(m.mlpHidden));

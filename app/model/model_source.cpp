@@ -21,16 +21,12 @@ namespace {
 
 QString qs(const std::string& s) { return QString::fromStdString(s); }
 
-std::string modelFolder(const std::string& path) {
-  const QFileInfo f(qs(path));
-  return (f.isDir() ? f.absoluteFilePath() : f.absolutePath()).toStdString();
-}
-
 bool isTextSource(SourceKind k) { return k == SourceKind::Text || k == SourceKind::SampleText; }
 bool isImageSource(SourceKind k) { return k == SourceKind::Image || k == SourceKind::SampleImage; }
 
-/// GPT-2: the text through the checkpoint's tokenizer, at most min(n_positions, text budget) tokens.
-TokenSet textTokens(const Session& s, const models::ModelInfo& info, models::ModelInput& in) {
+/// A text model: the text through its family's tokenizer, at most min(positions, text budget) tokens.
+TokenSet textTokens(const Session& s, const models::Checkpoint& ckpt, models::ModelInput& in) {
+  const models::ModelInfo& info = ckpt.info();
   TokenSet t;
   t.kind = InputKind::Text;
   std::string utf8;
@@ -41,8 +37,7 @@ TokenSet textTokens(const Session& s, const models::ModelInfo& info, models::Mod
     t.sourceName = "<sample text>";
     utf8 = sampleText();
   }
-  const models::BpeTokenizer tokenizer = models::BpeTokenizer::fromFolder(modelFolder(s.model.path));
-  models::Encoding e = tokenizer.encode(utf8);
+  models::Encoding e = models::familyEntry(info.family).tokenize(ckpt, utf8);
   for (const std::string& n : e.notices) t.notices.push_back(n);
   if (e.ids.empty()) throw InvalidArgument(t.sourceName + ": the text has no tokens");
   const std::size_t limit = static_cast<std::size_t>(std::min(info.positions, s.input.textTokenBudget));
@@ -161,7 +156,7 @@ ModelTokens modelTokens(const Session& s, const models::Checkpoint& checkpoint) 
   if (!text && !isImageSource(s.source.kind))
     throw InvalidArgument(family + " reads images: give an image file (--input FILE.png) or --sample image");
   ModelTokens t;
-  t.tokens = text ? textTokens(s, info, t.input) : imageTokens(s, checkpoint, t.input, t.image);
+  t.tokens = text ? textTokens(s, checkpoint, t.input) : imageTokens(s, checkpoint, t.input, t.image);
   return t;
 }
 
@@ -247,7 +242,11 @@ Input loadModelInput(const Session& s, const JobControl& job) {
   in.qkv = run->forward.layer(layer).qkv;
   const models::ModelInfo& info = run->info;
   in.tokens.notices.push_back(models::familyEntry(info.family).description + ", layer " + std::to_string(layer) +
-                              " of " + std::to_string(info.layers) + ", " + std::to_string(info.heads) + " heads of " +
+                              " of " + std::to_string(info.layers) + ", " + std::to_string(info.heads) + " heads" +
+                              (info.keyValueHeads() != info.heads
+                                   ? " (" + std::to_string(info.keyValueHeads()) + " key/value heads)"
+                                   : std::string()) +
+                              " of " +
                               std::to_string(info.dHead) + ", " + std::to_string(in.qkv.n()) + " tokens");
   return in;
 }

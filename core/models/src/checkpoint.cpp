@@ -4,33 +4,9 @@
 
 #include "attnscope/error.h"
 #include "family_layout.h"
-#include "json_config.h"
+#include "attnscope/models/json_config.h"
 
 namespace attnscope::models {
-
-namespace {
-/// GPT-2's causal-mask buffers ("h.i.attn.bias", "h.i.attn.masked_bias") are not parameters.
-bool isBuffer(const ModelInfo& m, const std::string& name) {
-  if (m.family != Family::Gpt2) return false;
-  auto ends = [&](const std::string& t) {
-    return name.size() >= t.size() && name.compare(name.size() - t.size(), t.size(), t) == 0;
-  };
-  return ends(".attn.bias") || ends(".attn.masked_bias");
-}
-
-ModelInfo familyInfo(const Detection& d, const ConfigSource& c, const TensorStore& s, const OpenOptions& o) {
-  switch (d.family) {
-    case Family::Gpt2:
-      return gpt2Info(d, c, s, o);
-    case Family::HfVit:
-    case Family::Dinov2:
-      return hfVitInfo(d, c, s, o);
-    case Family::TimmVit:
-      return timmVitInfo(d, c, s, o);
-  }
-  throw FileError(s.path() + ": unknown family");
-}
-}  // namespace
 
 Checkpoint Checkpoint::open(const std::string& path, const OpenOptions& options) {
   Checkpoint cp;
@@ -49,22 +25,12 @@ Checkpoint Checkpoint::open(const std::string& path, const OpenOptions& options)
   cp.tensors_ = TensorStore::open(path);
 
   const Detection d = detectFamily(config, cp.tensors_, path);
-  // Prefixes the config cannot tell: take the one the names use.
-  Detection chosen = d;
-  if (d.family == Family::Gpt2 && !cp.tensors_.contains("wte.weight") && cp.tensors_.contains("transformer.wte.weight"))
-    chosen.prefix = "transformer.";
-  if (d.family == Family::HfVit && !cp.tensors_.contains("embeddings.cls_token") &&
-      cp.tensors_.contains("vit.embeddings.cls_token"))
-    chosen.prefix = "vit.";
-  if (d.family == Family::Dinov2 && !cp.tensors_.contains("embeddings.cls_token") &&
-      cp.tensors_.contains("dinov2.embeddings.cls_token"))
-    chosen.prefix = "dinov2.";
-
-  ModelInfo m = familyInfo(chosen, config, cp.tensors_, options);
-  m.dHead = m.dModel / m.heads;
+  const FamilyEntry& family = familyEntry(d.family);
+  ModelInfo m = family.info(d, config, cp.tensors_, options);
+  if (m.dHead == 0) m.dHead = m.dModel / m.heads;  // a family whose head_dim is its own sets it
   std::set<std::string> dtypes;
   for (const std::string& name : cp.tensors_.names()) {
-    if (isBuffer(m, name)) continue;
+    if (family.isBuffer && family.isBuffer(name)) continue;
     const TensorInfo& t = cp.tensors_.info(name);
     m.parameters += t.numel();
     dtypes.insert(dtypeName(t.dtype));
@@ -72,6 +38,12 @@ Checkpoint Checkpoint::open(const std::string& path, const OpenOptions& options)
   m.dtypes.assign(dtypes.begin(), dtypes.end());
   cp.info_ = std::move(m);
   return cp;
+}
+
+std::string Checkpoint::folder() const {
+  if (isDirectory(path_)) return path_;
+  const std::size_t slash = path_.find_last_of('/');
+  return slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path_.substr(0, slash);
 }
 
 }  // namespace attnscope::models

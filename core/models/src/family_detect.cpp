@@ -1,7 +1,9 @@
 // Which family a checkpoint is: config.json's model_type / architecture, else the tensor names.
+#include <algorithm>
+
 #include "attnscope/error.h"
 #include "family_layout.h"
-#include "json_config.h"
+#include "attnscope/models/json_config.h"
 
 namespace attnscope::models {
 
@@ -17,21 +19,45 @@ bool findPrefix(const TensorStore& s, const std::string& key, const std::vector<
   return false;
 }
 
+/// The families in the order detection from the names tries them.
+std::vector<const FamilyEntry*> detectionOrder() {
+  std::vector<const FamilyEntry*> out;
+  for (const FamilyEntry& e : families()) out.push_back(&e);
+  std::stable_sort(out.begin(), out.end(),
+                   [](const FamilyEntry* a, const FamilyEntry* b) { return a->detectOrder < b->detectOrder; });
+  return out;
+}
+
+/// The first prefix of `e` under which one of its anchors is a tensor.
+bool anchoredPrefix(const FamilyEntry& e, const TensorStore& s, std::string* prefix) {
+  for (const std::string& p : e.prefixes)
+    for (const std::string& a : e.anchors)
+      if (s.contains(p + a)) {
+        *prefix = p;
+        return true;
+      }
+  return false;
+}
+
 bool fromNames(const TensorStore& s, Detection* d) {
-  if (findPrefix(s, "h.0.attn.c_attn.weight", {"", "transformer."}, &d->prefix)) {
-    d->family = Family::Gpt2;
-  } else if (findPrefix(s, "embeddings.register_tokens", {"", "dinov2."}, &d->prefix) ||
-             findPrefix(s, "encoder.layer.0.layer_scale1.lambda1", {"", "dinov2."}, &d->prefix)) {
-    d->family = Family::Dinov2;
-  } else if (findPrefix(s, "embeddings.patch_embeddings.projection.weight", {"", "vit."}, &d->prefix)) {
-    d->family = Family::HfVit;
-  } else if (s.contains("blocks.0.attn.qkv.weight")) {
-    d->family = Family::TimmVit;
-    d->prefix.clear();
-  } else {
-    return false;
+  for (const FamilyEntry* e : detectionOrder())
+    if (anchoredPrefix(*e, s, &d->prefix)) {
+      d->family = e->family;
+      return true;
+    }
+  return false;
+}
+
+/// "GPT-2 (gpt2), ViT / DeiT / DINO (Hugging Face) (vit), …": what detection knows.
+std::string knownText() {
+  std::string out;
+  for (const FamilyEntry& e : families()) {
+    std::string how;
+    for (const std::string& t : e.modelTypes) how += (how.empty() ? "" : ", ") + t;
+    if (e.timmArchitecture) how += std::string(how.empty() ? "" : ", ") + "timm architecture";
+    out += (out.empty() ? "" : "; ") + e.description + (how.empty() ? "" : " (" + how + ")");
   }
-  return true;
+  return out;
 }
 
 std::string foundText(const ConfigSource& c, const TensorStore& s) {
@@ -55,34 +81,27 @@ Detection detectFamily(const ConfigSource& c, const TensorStore& s, const std::s
   const std::string modelType = configString(c.json, "model_type", c.path);
   const std::string architecture = configString(c.json, "architecture", c.path);
   const bool named = fromNames(s, &d);
-  const std::string known = "GPT-2 (gpt2), HF ViT (vit), DINOv2 (dinov2, dinov2_with_registers), timm ViT";
-  if (!modelType.empty()) {
-    Family want;
-    if (modelType == "gpt2") {
-      want = Family::Gpt2;
-    } else if (modelType == "vit") {
-      want = Family::HfVit;
-    } else if (modelType == "dinov2" || modelType == "dinov2_with_registers") {
-      want = Family::Dinov2;
-    } else {
-      throw FileError(c.path + ": model_type \"" + modelType + "\" is not one attnscope reads (" + known + ")" +
-                      foundText(c, s));
-    }
-    if (!named || d.family != want) {
-      // The config decides; the names must then be that family's (the prefix is still open).
-      d.family = want;
+  // The config decides; the prefix is then the one that family's names use (or none).
+  auto decided = [&](const FamilyEntry& e, const char* from) {
+    if (!named || d.family != e.family) {
+      d.family = e.family;
       d.prefix.clear();
+      anchoredPrefix(e, s, &d.prefix);
     }
-    d.from = "config.json model_type";
+    d.from = from;
     return d;
+  };
+  if (!modelType.empty()) {
+    for (const FamilyEntry& e : families())
+      if (std::find(e.modelTypes.begin(), e.modelTypes.end(), modelType) != e.modelTypes.end())
+        return decided(e, "config.json model_type");
+    throw FileError(c.path + ": model_type \"" + modelType + "\" is not one attnscope reads (" + knownText() + ")" +
+                    foundText(c, s));
   }
-  if (!architecture.empty()) {
-    d.family = Family::TimmVit;
-    d.prefix.clear();
-    d.from = "config.json architecture";
-    return d;
-  }
-  if (!named) throw FileError(path + ": not a checkpoint layout attnscope knows (" + known + ")" + foundText(c, s));
+  if (!architecture.empty())
+    for (const FamilyEntry& e : families())
+      if (e.timmArchitecture) return decided(e, "config.json architecture");
+  if (!named) throw FileError(path + ": not a checkpoint layout attnscope knows (" + knownText() + ")" + foundText(c, s));
   d.from = "tensor names";
   return d;
 }

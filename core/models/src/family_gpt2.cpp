@@ -2,7 +2,7 @@
 // n_positions, vocab_size, n_inner, layer_norm_epsilon, checked against every tensor the forward uses.
 #include "attnscope/error.h"
 #include "family_layout.h"
-#include "json_config.h"
+#include "attnscope/models/json_config.h"
 
 namespace attnscope::models {
 
@@ -55,6 +55,24 @@ ModelInfo gpt2Info(const Detection& d, const ConfigSource& c, const TensorStore&
     throw FileError(s.path() + ": tensor '" + extra + "' is a layer past the " + std::to_string(m.layers) +
                     " that " + c.source() + " gives");
   return m;
+}
+
+}  // namespace attnscope::models
+
+namespace attnscope::models {
+
+void bindGpt2(const ModelInfo& m, BoundWeights& w) {
+  const std::string& p = m.prefix;
+  const auto eps = static_cast<float>(m.layerNormEps);
+  const Eigen::Index D = m.dModel;
+  w.tanhGelu = true;
+  w.tokenEmbedding = w.view(p + "wte.weight", m.vocabSize, D);
+  w.positionEmbedding = w.view(p + "wpe.weight", m.positions, D);
+  for (int i = 0; i < m.layers; ++i)
+    w.bindFusedBlock(p + "h." + std::to_string(i) + ".",
+                     {"ln_1", "ln_2", "attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"}, true, eps,
+                     w.blocks[static_cast<std::size_t>(i)]);
+  w.finalNorm = w.layerNorm(p + "ln_f", eps);
 }
 
 }  // namespace attnscope::models

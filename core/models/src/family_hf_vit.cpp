@@ -4,7 +4,7 @@
 // against every tensor the forward uses.
 #include "attnscope/error.h"
 #include "family_layout.h"
-#include "json_config.h"
+#include "attnscope/models/json_config.h"
 
 namespace attnscope::models {
 
@@ -107,6 +107,47 @@ ModelInfo hfVitInfo(const Detection& d, const ConfigSource& c, const TensorStore
     throw FileError(s.path() + ": tensor '" + extra + "' is a layer past the " + std::to_string(m.layers) +
                     " that " + c.source() + " gives");
   return m;
+}
+
+}  // namespace attnscope::models
+
+namespace attnscope::models {
+
+void bindHfVit(const ModelInfo& m, BoundWeights& w) {
+  const std::string& p = m.prefix;
+  const auto eps = static_cast<float>(m.layerNormEps);
+  const Eigen::Index D = m.dModel;
+  const bool dino2 = m.family == Family::Dinov2;
+  const std::string e = p + "embeddings.";
+  const std::string proj = e + "patch_embeddings.projection.";
+  const Eigen::Index kernel = w.store_.info(proj + "weight").numel() / D;
+  w.patch.weight = w.view(proj + "weight", D, kernel);
+  w.patch.bias = w.row(proj + "bias");
+  w.cls = w.view(e + "cls_token", 1, D);
+  if (m.registers > 0) w.registers = w.view(e + "register_tokens", m.registers, D);
+  w.positions = w.view(e + "position_embeddings", m.positions, D);
+  w.positionPrefix = 1;
+  for (int i = 0; i < m.layers; ++i) {
+    const std::string h = p + "encoder.layer." + std::to_string(i) + ".";
+    BlockWeights& b = w.blocks[static_cast<std::size_t>(i)];
+    b.ln1 = w.layerNorm(h + (dino2 ? "norm1" : "layernorm_before"), eps);
+    b.ln2 = w.layerNorm(h + (dino2 ? "norm2" : "layernorm_after"), eps);
+    b.q = w.linear(h + "attention.attention.query", false);
+    b.k = w.linear(h + "attention.attention.key", false);
+    b.v = w.linear(h + "attention.attention.value", false);
+    b.proj = w.linear(h + "attention.output.dense", false);
+    if (dino2) {
+      b.layerScale1 = w.row(h + "layer_scale1.lambda1");
+      b.layerScale2 = w.row(h + "layer_scale2.lambda1");
+      b.swiglu = w.has(h + "mlp.weights_in.weight");
+      b.fc1 = w.linear(h + (b.swiglu ? "mlp.weights_in" : "mlp.fc1"), false);
+      b.fc2 = w.linear(h + (b.swiglu ? "mlp.weights_out" : "mlp.fc2"), false);
+    } else {
+      b.fc1 = w.linear(h + "intermediate.dense", false);
+      b.fc2 = w.linear(h + "output.dense", false);
+    }
+  }
+  w.finalNorm = w.layerNorm(p + "layernorm", eps);
 }
 
 }  // namespace attnscope::models

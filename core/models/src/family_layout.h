@@ -1,64 +1,24 @@
-// Shared by the family files: detection result, shape checks against the tensors, and the one
-// function per family that derives ModelInfo from config.json and the tensors.
+// The built-in families' functions (families.cpp registers them) and the detection.
 #pragma once
 
-#include <cstdint>
-#include <nlohmann/json.hpp>
-#include <string>
-#include <vector>
-
-#include "attnscope/models/checkpoint.h"
+#include "attnscope/models/bound_weights.h"
+#include "attnscope/models/family_api.h"
+#include "attnscope/models/preprocess.h"
 
 namespace attnscope::models {
-
-/// Which family, its tensor-name prefix and what told us.
-struct Detection {
-  Family family = Family::Gpt2;
-  std::string prefix;
-  std::string from;  ///< "config.json model_type", "config.json architecture", "tensor names"
-};
-
-/// Where the config came from: the parsed object (empty without one) and its path for messages.
-struct ConfigSource {
-  nlohmann::json json = nlohmann::json::object();
-  std::string path;  ///< empty without config.json
-  bool present() const { return !path.empty(); }
-  /// What messages say a value came from: the config's path, or "the tensor shapes".
-  std::string source() const { return present() ? path : "the tensor shapes"; }
-};
-
-/// Checks tensors of `store` against the shapes a family's forward needs.
-class LayoutCheck {
- public:
-  LayoutCheck(const TensorStore& store, std::string familyName, std::string source)
-      : store_(store), family_(std::move(familyName)), source_(std::move(source)) {}
-  /// `name` must exist with exactly `shape`.
-  void require(const std::string& name, const std::vector<std::int64_t>& shape) const;
-  /// When `name` exists it must have `shape`.
-  void optional(const std::string& name, const std::vector<std::int64_t>& shape) const;
-  /// `name`'s shape (it must exist and have rank `rank`).
-  std::vector<std::int64_t> shapeOf(const std::string& name, std::size_t rank) const;
-
- private:
-  const TensorStore& store_;
-  std::string family_, source_;
-};
-
-/// Layers counted from the names: the first i for which `before + i + after` is missing.
-int countLayers(const TensorStore& store, const std::string& before, const std::string& after);
-/// Heads when the config does not say: `given` if > 0, else d_model / 64 when it divides; else a
-/// FileError naming `path` that asks for them.
-int fallbackHeads(int given, int dModel, const std::string& path);
-/// int(sqrt(n)) when n is a perfect square, else -1.
-int exactSqrt(std::int64_t n);
 
 ModelInfo gpt2Info(const Detection& d, const ConfigSource& c, const TensorStore& s, const OpenOptions& o);
 /// HF ViT / DeiT / DINO v1 and HF DINOv2 (with or without registers).
 ModelInfo hfVitInfo(const Detection& d, const ConfigSource& c, const TensorStore& s, const OpenOptions& o);
 ModelInfo timmVitInfo(const Detection& d, const ConfigSource& c, const TensorStore& s, const OpenOptions& o);
 
-/// Family from config.json, else from the tensor names; unknown layouts throw a FileError listing
-/// what was found. `path` names the checkpoint.
+void bindGpt2(const ModelInfo& m, BoundWeights& w);
+/// HF ViT / DeiT / DINO v1 and DINOv2.
+void bindHfVit(const ModelInfo& m, BoundWeights& w);
+void bindTimmVit(const ModelInfo& m, BoundWeights& w);
+
+/// Family from config.json, else from the tensor names (the registry's model types, anchors and
+/// prefixes); unknown layouts throw a FileError listing what was found. `path` names the checkpoint.
 Detection detectFamily(const ConfigSource& c, const TensorStore& s, const std::string& path);
 
 }  // namespace attnscope::models

@@ -3,7 +3,7 @@
 // against every tensor the forward uses. LayerNorm eps is timm's 1e-6.
 #include "attnscope/error.h"
 #include "family_layout.h"
-#include "json_config.h"
+#include "attnscope/models/json_config.h"
 
 namespace attnscope::models {
 
@@ -104,6 +104,27 @@ ModelInfo timmVitInfo(const Detection& d, const ConfigSource& c, const TensorSto
   check.require("norm.weight", {D});
   check.require("norm.bias", {D});
   return m;
+}
+
+}  // namespace attnscope::models
+
+namespace attnscope::models {
+
+void bindTimmVit(const ModelInfo& m, BoundWeights& w) {
+  const auto eps = static_cast<float>(m.layerNormEps);
+  const Eigen::Index D = m.dModel;
+  const Eigen::Index kernel = w.store_.info("patch_embed.proj.weight").numel() / D;
+  w.patch.weight = w.view("patch_embed.proj.weight", D, kernel);
+  if (w.has("patch_embed.proj.bias")) w.patch.bias = w.row("patch_embed.proj.bias");
+  w.cls = w.view("cls_token", 1, D);
+  if (m.registers > 0) w.registers = w.view("reg_token", m.registers, D);
+  w.positions = w.view("pos_embed", m.positions, D);
+  const int grid = m.imageSize / m.patchSize;
+  w.positionPrefix = m.positions - grid * grid;  // 1: CLS has a position; 0: timm's no_embed_class
+  for (int i = 0; i < m.layers; ++i)
+    w.bindFusedBlock("blocks." + std::to_string(i) + ".", {"norm1", "norm2", "attn.qkv", "attn.proj", "mlp.fc1", "mlp.fc2"},
+                     false, eps, w.blocks[static_cast<std::size_t>(i)]);
+  w.finalNorm = w.layerNorm("norm", eps);
 }
 
 }  // namespace attnscope::models

@@ -9,7 +9,7 @@
 
 #include "attnscope/eigen_backend.h"
 #include "attnscope/error.h"
-#include "bound_weights.h"
+#include "attnscope/models/bound_weights.h"
 #include "attnscope/models/position_resample.h"
 
 namespace attnscope::models {
@@ -126,14 +126,15 @@ MatrixF textEmbeddings(const BoundWeights& w, const ModelInfo& m, const std::vec
                           std::to_string(m.positions) + " (its n_positions)");
   const Eigen::Index n = static_cast<Eigen::Index>(ids.size());
   MatrixF h(n, m.dModel);
-  const ConstMap wte = w.tokenEmbedding.map(), wpe = w.positionEmbedding.map();
+  const ConstMap wte = w.tokenEmbedding.map();
   for (Eigen::Index i = 0; i < n; ++i) {
     const int id = ids[static_cast<std::size_t>(i)];
     if (id < 0 || id >= m.vocabSize)
       throw InvalidArgument("token id " + std::to_string(id) + " at position " + std::to_string(i) +
                             " is outside the vocabulary of " + std::to_string(m.vocabSize));
-    h.row(i) = wte.row(id) + wpe.row(i);
+    h.row(i) = wte.row(id);
   }
+  if (!w.positionEmbedding.empty()) h += w.positionEmbedding.map().topRows(n);
   return h;
 }
 
@@ -152,8 +153,12 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
   const BoundWeights& w = *w_;
   const FamilyEntry& family = familyEntry(m.family);
   const bool text = family.text;
-  const int L = m.layers, H = m.heads, d = m.dHead;
-  const Eigen::Index D = m.dModel;
+  const int L = m.layers, H = m.heads, G = m.keyValueHeads(), d = m.dHead;
+  if (G <= 0 || H % G != 0)
+    throw InvalidArgument("the model's " + std::to_string(H) + " query heads are not a multiple of its " +
+                          std::to_string(G) + " key/value heads");
+  const int group = H / G;  // query heads per KV head
+  const Eigen::Index D = m.dModel, HD = static_cast<Eigen::Index>(H) * d, GD = static_cast<Eigen::Index>(G) * d;
   auto checkLayers = [&](const std::vector<int>& layers, const char* what) {
     std::set<int> out;
     for (int l : layers) {
@@ -185,45 +190,54 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
                          std::to_string(static_cast<long long>(probBytes / (1 << 20))) + " MiB, over the budget of " +
                          std::to_string(options.probabilityBudgetBytes >> 20) + " MiB");
 
-  MatrixF a, qkv, q, k, v, merged(N, D), t, u;
+  MatrixF a, qkv, merged(N, HD), t, u;
   for (int l = 0; l < L; ++l) {
     job.check();
     const BlockWeights& b = w.blocks[static_cast<std::size_t>(l)];
     b.ln1.apply(h, a);
-    // [q | k | v], each N × D with head j in columns j·d … j·d + d − 1.
+    // [q | k | v]: H·d query columns, then G·d key and G·d value columns; head j in columns
+    // j·d … j·d + d − 1 of its part.
     if (b.fused) {
       b.qkv.apply(a, qkv);
     } else {
-      qkv.resize(N, 3 * D);
+      qkv.resize(N, HD + 2 * GD);
       b.q.apply(a, t);
-      qkv.leftCols(D) = t;
+      qkv.leftCols(HD) = t;
       b.k.apply(a, t);
-      qkv.middleCols(D, D) = t;
+      qkv.middleCols(HD, GD) = t;
       b.v.apply(a, t);
-      qkv.rightCols(D) = t;
+      qkv.rightCols(GD) = t;
     }
+    if (qkv.cols() != HD + 2 * GD)
+      throw InvalidArgument("layer " + std::to_string(l) + "'s Q/K/V projection gives " + std::to_string(qkv.cols()) +
+                            " columns, not " + std::to_string(HD + 2 * GD));
+    auto keys = [&](int g) { return qkv.middleCols(HD + static_cast<Eigen::Index>(g) * d, d); };
+    auto values = [&](int g) { return qkv.middleCols(HD + GD + static_cast<Eigen::Index>(g) * d, d); };
     const bool kept = keep.count(l) > 0, withProbs = probs.count(l) > 0;
     LayerAttention la;
     if (kept) {
       la.layer = l;
-      for (auto* m : {&la.qkv.q, &la.qkv.k, &la.qkv.v}) m->resize(static_cast<std::size_t>(H));
+      la.qkv.q.resize(static_cast<std::size_t>(H));
+      for (int g = 0; g < G; ++g) {
+        la.qkv.k.emplace_back(keys(g));
+        la.qkv.v.emplace_back(values(g));
+      }
+      if (G != H)
+        for (int j = 0; j < H; ++j) la.qkv.kvOf.push_back(j / group);
       if (withProbs) la.probabilities.resize(static_cast<std::size_t>(H));
     }
   const int workers = Eigen::nbThreads();
 #pragma omp parallel for schedule(dynamic) num_threads(workers) if (H > 1)
     for (int j = 0; j < H; ++j) {
       const auto qh = qkv.middleCols(static_cast<Eigen::Index>(j) * d, d);
-      const auto kh = qkv.middleCols(D + static_cast<Eigen::Index>(j) * d, d);
-      const auto vh = qkv.middleCols(2 * D + static_cast<Eigen::Index>(j) * d, d);
+      const auto kh = keys(j / group);
+      const auto vh = values(j / group);
       MatrixF s(N, N);
       s.noalias() = (qh * r.scale) * kh.transpose();
-      softmaxRows(s, text);
+      softmaxRows(s, r.causal);
       merged.middleCols(static_cast<Eigen::Index>(j) * d, d).noalias() = s * vh;
       if (kept) {
-        const auto at = static_cast<std::size_t>(j);
-        la.qkv.q[at] = qh;
-        la.qkv.k[at] = kh;
-        la.qkv.v[at] = vh;
+        la.qkv.q[static_cast<std::size_t>(j)] = qh;
         if (withProbs) la.probabilities[static_cast<std::size_t>(j)] = std::move(s);
       }
     }
@@ -233,7 +247,11 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
 
     b.ln2.apply(h, a);
     b.fc1.apply(a, t);
-    if (b.swiglu) {
+    if (!b.gate.weight.empty()) {
+      // Gated MLP (Llama): silu(gate(x)) ⊙ up(x), fc1 = up.
+      b.gate.apply(a, u);
+      u.array() = u.array() / (1.0f + (-u.array()).exp()) * t.array();
+    } else if (b.swiglu) {
       // SwiGLU: [x1 | x2] → silu(x1) ⊙ x2.
       const Eigen::Index hidden = t.cols() / 2;
       u = t.leftCols(hidden);

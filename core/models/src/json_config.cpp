@@ -1,4 +1,4 @@
-#include "json_config.h"
+#include "attnscope/models/json_config.h"
 
 #include <sys/stat.h>
 

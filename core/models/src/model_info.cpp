@@ -1,4 +1,4 @@
-// What every family shares: shape checks, layer counting, the heads fallback and the registry.
+// What every family shares: shape checks, layer counting and the heads fallback.
 #include <cmath>
 
 #include "attnscope/setting_ref.h"
@@ -6,22 +6,6 @@
 #include "family_layout.h"
 
 namespace attnscope::models {
-
-const std::vector<FamilyEntry>& families() {
-  static const std::vector<FamilyEntry> kFamilies = {
-      {Family::Gpt2, "gpt2", "GPT-2 (Hugging Face)", true, true},
-      {Family::HfVit, "vit", "ViT / DeiT / DINO (Hugging Face)", false, false},
-      {Family::TimmVit, "timm-vit", "ViT / DeiT / DINO (timm)", false, false},
-      {Family::Dinov2, "dinov2", "DINOv2 (Hugging Face)", false, false},
-  };
-  return kFamilies;
-}
-
-const FamilyEntry& familyEntry(Family f) {
-  for (const FamilyEntry& e : families())
-    if (e.family == f) return e;
-  return families().front();
-}
 
 void LayoutCheck::require(const std::string& name, const std::vector<std::int64_t>& shape) const {
   if (!store_.contains(name))

@@ -148,16 +148,6 @@ MatrixF resamplePositionGrid(const MatrixF& grid, int sh, int sw, int gh, int gw
   return out;
 }
 
-bool positionAntialias(Family family) {
-  switch (family) {
-    case Family::TimmVit:
-      return true;  // timm.layers.resample_abs_pos_embed(antialias=True)
-    case Family::HfVit:
-    case Family::Dinov2:
-    case Family::Gpt2:
-      return false;  // transformers' interpolate_pos_encoding passes no antialias
-  }
-  return false;
-}
+bool positionAntialias(Family family) { return familyEntry(family).positionAntialias; }
 
 }  // namespace attnscope::models

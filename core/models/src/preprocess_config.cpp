@@ -8,7 +8,7 @@
 
 #include "attnscope/error.h"
 #include "attnscope/models/preprocess.h"
-#include "json_config.h"
+#include "attnscope/models/json_config.h"
 
 namespace attnscope::models {
 
@@ -98,9 +98,9 @@ struct HfClass {
   ImagePreprocess defaults;
 };
 
-HfClass hfClass(const std::string& type, Family family) {
+HfClass hfClass(const std::string& type, bool dinov2) {
   HfClass k;
-  const bool bit = type.find("Bit") == 0 || (type.empty() && family == Family::Dinov2);
+  const bool bit = type.find("Bit") == 0 || (type.empty() && dinov2);
   const bool deit = type.find("DeiT") == 0;
   if (bit) {  // BitImageProcessor (DINOv2's)
     k = {"BitImageProcessor", true, true, {}};
@@ -136,11 +136,11 @@ std::string processorFolder(const Checkpoint& ckpt) {
   return parentDir(ckpt.path());
 }
 
-ImagePreprocess hfFromFile(const std::string& file, Family family) {
+ImagePreprocess hfFromFile(const std::string& file, bool dinov2) {
   const nlohmann::json j = readJsonFile(file);
   std::string type = configString(j, "image_processor_type", file);
   if (type.empty()) type = configString(j, "feature_extractor_type", file);
-  const HfClass k = hfClass(type, family);
+  const HfClass k = hfClass(type, dinov2);
   ImagePreprocess p = k.defaults;
   p.source = file + " (" + k.name + ")";
   if (!type.empty() && type.find("ViT") != 0 && type.find("DeiT") != 0 && type.find("Bit") != 0)
@@ -222,10 +222,10 @@ ImagePreprocess hfFromFile(const std::string& file, Family family) {
   return p;
 }
 
-ImagePreprocess hfDefaults(const Checkpoint& ckpt, const std::string& file) {
+ImagePreprocess hfDefaults(const Checkpoint& ckpt, const std::string& file, bool dinov2) {
   ImagePreprocess p;
   const ModelInfo& m = ckpt.info();
-  if (m.family == Family::Dinov2) {
+  if (dinov2) {
     // The facebook/dinov2-* preprocessor_config.json (BitImageProcessor).
     p.shortestEdge = 256;
     p.filter = ResampleFilter::Bicubic;
@@ -244,6 +244,26 @@ ImagePreprocess hfDefaults(const Checkpoint& ckpt, const std::string& file) {
         "no " + file + ": ViTImageProcessor defaults at image_size " + std::to_string(m.imageSize);
   }
   return p;
+}
+
+}  // namespace
+
+std::string ImagePreprocess::describe() const {
+  std::string s;
+  if (doResize) {
+    s += shortestEdge > 0
+             ? "resize shortest edge " + std::to_string(shortestEdge)
+             : "resize " + std::to_string(resizeWidth) + "x" + std::to_string(resizeHeight);
+    s += std::string(" (") + filterName(filter) + ")";
+  } else {
+    s += "no resize";
+  }
+  if (doCenterCrop)
+    s += ", centre crop " + std::to_string(cropWidth) + "x" + std::to_string(cropHeight);
+  if (doRescale) s += ", rescale x" + num(rescaleFactor);
+  if (doNormalize) s += ", normalise mean " + triple(mean) + " std " + triple(std);
+  if (!source.empty()) s += " \xe2\x80\x94 from " + source;
+  return s;
 }
 
 ImagePreprocess timmPreprocess(const Checkpoint& ckpt) {
@@ -322,41 +342,16 @@ ImagePreprocess timmPreprocess(const Checkpoint& ckpt) {
   return p;
 }
 
-}  // namespace
 
-std::string ImagePreprocess::describe() const {
-  std::string s;
-  if (doResize) {
-    s += shortestEdge > 0
-             ? "resize shortest edge " + std::to_string(shortestEdge)
-             : "resize " + std::to_string(resizeWidth) + "x" + std::to_string(resizeHeight);
-    s += std::string(" (") + filterName(filter) + ")";
-  } else {
-    s += "no resize";
-  }
-  if (doCenterCrop)
-    s += ", centre crop " + std::to_string(cropWidth) + "x" + std::to_string(cropHeight);
-  if (doRescale) s += ", rescale x" + num(rescaleFactor);
-  if (doNormalize) s += ", normalise mean " + triple(mean) + " std " + triple(std);
-  if (!source.empty()) s += " \xe2\x80\x94 from " + source;
-  return s;
+ImagePreprocess hfPreprocess(const Checkpoint& ckpt, bool dinov2) {
+  const std::string file = joinPath(processorFolder(ckpt), "preprocessor_config.json");
+  return fileExists(file) ? hfFromFile(file, dinov2) : hfDefaults(ckpt, file, dinov2);
 }
 
 ImagePreprocess preprocessFor(const Checkpoint& ckpt) {
-  const ModelInfo& m = ckpt.info();
-  switch (m.family) {
-    case Family::HfVit:
-    case Family::Dinov2: {
-      const std::string file = joinPath(processorFolder(ckpt), "preprocessor_config.json");
-      return fileExists(file) ? hfFromFile(file, m.family) : hfDefaults(ckpt, file);
-    }
-    case Family::TimmVit:
-      return timmPreprocess(ckpt);
-    case Family::Gpt2:
-      break;
-  }
-  throw InvalidArgument(ckpt.path() + ": " + familyEntry(m.family).description +
-                        " is a text model (no image preprocessing)");
+  const FamilyEntry& family = familyEntry(ckpt.info().family);
+  if (family.preprocess) return family.preprocess(ckpt);
+  throw InvalidArgument(ckpt.path() + ": " + family.description + " is a text model (no image preprocessing)");
 }
 
 }  // namespace attnscope::models

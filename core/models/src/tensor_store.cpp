@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attnscope/error.h"
-#include "json_config.h"
+#include "attnscope/models/json_config.h"
 
 namespace attnscope::models {
 

@@ -21,6 +21,7 @@ struct ModelInfo {
   std::string architecture;   ///< timm's architecture name, or config's model_type
   int layers = 0;
   int heads = 0;
+  int kvHeads = 0;            ///< key/value heads (grouped-query attention); 0 = heads
   int dModel = 0;
   int dHead = 0;              ///< dModel / heads
   int mlpHidden = 0;          ///< hidden width of the MLP
@@ -32,6 +33,9 @@ struct ModelInfo {
   double layerNormEps = 0;
   std::vector<std::string> dtypes;  ///< sorted dtype names of the parameters
   std::int64_t parameters = 0;      ///< elements of every parameter (GPT-2 mask buffers excluded)
+
+  /// Key/value heads: kvHeads, or heads when it is not set.
+  int keyValueHeads() const { return kvHeads > 0 ? kvHeads : heads; }
 };
 
 struct OpenOptions {
@@ -48,6 +52,9 @@ class Checkpoint {
   const ModelInfo& info() const { return info_; }
   const TensorStore& tensors() const { return tensors_; }
   const std::string& path() const { return path_; }
+  /// The folder the checkpoint is in (path() itself when that is a folder): where its tokenizer
+  /// and preprocessing files are.
+  std::string folder() const;
   /// config.json's path, empty when there is none.
   const std::string& configPath() const { return configPath_; }
 

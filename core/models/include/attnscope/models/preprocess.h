@@ -52,6 +52,11 @@ struct ImagePreprocess {
 /// config.json's pretrained_cfg. Throws FileError naming the file and key on a bad value, and
 /// InvalidArgument for a text model.
 ImagePreprocess preprocessFor(const Checkpoint& ckpt);
+/// A Hugging Face image processor: preprocessor_config.json beside the checkpoint, else the
+/// class's defaults (`dinov2`: BitImageProcessor's, as facebook/dinov2-*; else ViTImageProcessor's).
+ImagePreprocess hfPreprocess(const Checkpoint& ckpt, bool dinov2);
+/// timm's eval transform from config.json's pretrained_cfg (timm's defaults without one).
+ImagePreprocess timmPreprocess(const Checkpoint& ckpt);
 
 /// The output size of an aspect-keeping resize of width x height so that the shorter side becomes
 /// `shortestEdge` (transformers get_resize_output_image_size / torchvision Resize(int): the long

@@ -36,20 +36,27 @@ struct Linear {
   void apply(const MatrixF& x, MatrixF& y) const;
 };
 
+/// A norm over each row: LayerNorm (x − mean)/√(var + eps)·w + b (biased variance), or with `rms`
+/// RMSNorm x/√(mean(x²) + eps)·w (no bias; Llama).
 struct LayerNormW {
   View weight, bias;
   float eps = 1e-5f;
-  /// Row-wise LayerNorm of x (biased variance), into y.
+  bool rms = false;
+  /// The norm of each row of x, into y.
   void apply(const MatrixF& x, MatrixF& y) const;
 };
 
+/// One pre-norm block: h += proj(attention(ln1(h))); h += fc2(mlp(ln2(h))).
 struct BlockWeights {
   LayerNormW ln1, ln2;
-  /// Fused [q | k | v] projection (GPT-2 c_attn, timm attn.qkv), or three separate ones (HF).
+  /// Fused [q | k | v] projection (GPT-2 c_attn, timm attn.qkv), or three separate ones (HF, and
+  /// grouped-query models whose k and v have fewer heads than q).
   Linear qkv, q, k, v;
   bool fused = false;
   Linear proj;
-  Linear fc1, fc2;     ///< MLP (fc1 = SwiGLU's weights_in when swiglu)
+  /// MLP: fc2(act(fc1(x))); with `swiglu` fc1 holds [x1 | x2] and act is silu(x1) ⊙ x2; with a
+  /// `gate` (Llama's gate_proj, fc1 = up_proj) it is silu(gate(x)) ⊙ fc1(x).
+  Linear fc1, fc2, gate;
   bool swiglu = false;
   View layerScale1, layerScale2;  ///< DINOv2's λ₁, λ₂ (empty elsewhere)
 };
@@ -65,6 +72,8 @@ class BoundWeights {
   /// A Linear from "<base>.weight" (and "<base>.bias" when present).
   Linear linear(const std::string& base, bool inOut);
   LayerNormW layerNorm(const std::string& base, float eps);
+  /// RMSNorm weights "<base>.weight".
+  LayerNormW rmsNorm(const std::string& base, float eps);
   /// A block with a fused [q|k|v] projection (GPT-2, timm): names of ln1, ln2, qkv, proj, fc1, fc2
   /// after the block's prefix `h`.
   void bindFusedBlock(const std::string& h, const std::array<const char*, 6>& names, bool inOut, float eps,
@@ -79,8 +88,9 @@ class BoundWeights {
   std::vector<BlockWeights> blocks;
   LayerNormW finalNorm;
   bool tanhGelu = false;  ///< GPT-2: gelu_new; the ViTs: erf GELU
-  // GPT-2
-  View tokenEmbedding, positionEmbedding;
+  // Text models
+  View tokenEmbedding;
+  View positionEmbedding;  ///< learned positions added to the tokens (GPT-2); empty: none
   // ViTs
   Linear patch;         ///< [D, 3·p·p] (conv kernel flattened), bias
   View cls, registers;  ///< [1, D], [R, D]
