@@ -7,10 +7,9 @@
 #include "cli/commands.h"
 #include "cli/terminal_progress.h"
 #include "cli/session_options.h"
-#include "model/analysis.h"
 #include "model/export.h"
 #include "model/mechanism_registry.h"
-#include "model/model_survey.h"
+#include "model/workbench.h"
 
 namespace attnscope::cli {
 
@@ -74,9 +73,13 @@ int runCompute(const Args& args) {
     if (a.has(f) && !a.has("rollout")) throw UsageError(std::string("--") + f + " needs --rollout");
   applyExplorerArgs(a, session);
   const SweepRequest sweep = sweepFromArgs(a, a.has("sweep"));
-  AnalysisOptions opts;
-  opts.timing = a.has("timing");
-  if (a.has("repeats")) opts.timingRepeats = parseInt("repeats", a.value("repeats"), 1, 100000);
+  WorkPlan plan;
+  plan.analysis.timing = a.has("timing");
+  if (a.has("repeats")) plan.analysis.timingRepeats = parseInt("repeats", a.value("repeats"), 1, 100000);
+  plan.sweep = sweep.run;
+  plan.sweepMaxN = sweep.maxN;
+  plan.survey = allLayers;
+  plan.rollout = a.has("rollout");
   ExportOptions exportOptions;
   exportOptions.matrices = a.has("matrices");
   exportOptions.qkv = a.has("dump-qkv");
@@ -84,33 +87,26 @@ int runCompute(const Args& args) {
 
   // A folder that cannot take the results is refused before the analysis runs.
   checkExportFolder(QString::fromStdString(a.value("out-dir")));
-  auto input = std::make_shared<const Input>(loadSessionInput(session));
-  printNotices(*input);
-  const std::size_t heads = session.allHeads() ? input->qkv.numHeads() : 1;
-  // Refused before the analysis runs (the exporter checks again before it writes).
-  if (exportOptions.matrices)
-    requireDenseMapBudget(input->qkv.n(), heads, session.matrixBudgetBytes, "--matrices");
-
-  std::shared_ptr<const Results> res = analyse(session, input, opts, terminalProgress("compute"));
-  endProgress();
-  res = withSweep(res, session, sweep);
-  printSpectrumNotes(*res);
-  std::shared_ptr<const ModelSurvey> survey;
-  std::shared_ptr<const Rollout> rollout;
-  if (allLayers) {
-    survey = surveyModel(session, {}, terminalProgress("every layer"));
-    endProgress();
-    for (std::size_t k = 0; k < survey->spectrumNotes.size(); ++k)
-      if (!survey->spectrumNotes[k].empty())
-        std::cerr << "attnscope: " << survey->mechanisms[k] << " ranks: " << worded(survey->spectrumNotes[k]) << "\n";
-    exportOptions.survey = survey.get();
-    if (a.has("rollout")) {
-      rollout = computeRollout(*survey, parseHeadFusion(session.view.explorer.fusion),
-                               session.view.explorer.discardRatio, terminalProgress("rollout"));
-      endProgress();
-      if (!rollout->note.empty()) throw BudgetExceeded("--rollout: " + rollout->note);
-      exportOptions.rollout = rollout.get();
-    }
+  WorkHooks hooks = terminalHooks("compute");
+  hooks.loaded = [&, print = hooks.loaded](const Input& input) {
+    print(input);
+    // Refused before the analysis runs (the exporter checks again before it writes).
+    const std::size_t heads = session.allHeads() ? input.qkv.numHeads() : 1;
+    if (exportOptions.matrices)
+      requireDenseMapBudget(input.qkv.n(), heads, session.matrixBudgetBytes, "--matrices");
+  };
+  const WorkResult work = runWork(session, plan, hooks);
+  const std::shared_ptr<const Results>& res = work.results;
+  if (work.survey) {
+    for (std::size_t k = 0; k < work.survey->spectrumNotes.size(); ++k)
+      if (!work.survey->spectrumNotes[k].empty())
+        std::cerr << "attnscope: " << work.survey->mechanisms[k] << " ranks: " << worded(work.survey->spectrumNotes[k])
+                  << "\n";
+    exportOptions.survey = work.survey.get();
+  }
+  if (work.rollout) {
+    if (!work.rollout->note.empty()) throw BudgetExceeded("--rollout: " + work.rollout->note);
+    exportOptions.rollout = work.rollout.get();
   }
   const QStringList files =
       exportResults(*res, QString::fromStdString(a.value("out-dir")), exportOptions);

@@ -9,21 +9,28 @@
 #include "cli/terminal_progress.h"
 #include "cli/session_options.h"
 #include "figures/figure_composer.h"
-#include "model/analysis.h"
-#include "model/model_survey.h"
+#include "figures/panels.h"
+#include "model/workbench.h"
 
 namespace attnscope::cli {
 
 namespace {
+
+/// "maps,mixing,spectra,timing,metrics (default), sweep (…), …": from the panel table.
+std::string panelsHelp() {
+  std::string byDefault, others;
+  for (const PanelDescriptor& d : panels())
+    (d.byDefault ? byDefault : others) += (d.byDefault ? (byDefault.empty() ? "" : ",") : ", ") + d.id() +
+                                           (d.byDefault ? "" : " (" + d.help + ")");
+  return byDefault + " (the default)" + others;
+}
 
 std::vector<OptionSpec> renderSpecs() {
   std::vector<OptionSpec> s = sessionOptionSpecs();
   s.insert(s.begin(), {
       {"out", 1, "FILE", "FILE.png, FILE.svg or FILE.pdf (required)"},
       {"dpi", 1, "N", "PNG pixel density (default 150; 96 = one pixel per point)"},
-      {"panels", 1, "LIST",
-       "maps,mixing,spectra,timing,metrics (default: all), sweep (runs the scaling sweep), and with --model "
-       "model-view, layer-curves, rollout, cls-maps (every layer and head)"},
+      {"panels", 1, "LIST", panelsHelp()},
       {"panel", 1, "LIST", "the same as --panels"},
       {"sweep-max-n", 1, "N", "largest N of the sweep panel (default 65536; stops past 1.5 s)"},
       {"width", 1, "PX", "figure width in logical pixels at 96 dpi (default 1500)"},
@@ -74,37 +81,21 @@ int runRender(const Args& args) {
   applyViewArgs(a, session);
   applyExplorerArgs(a, session);
   if (a.value("layer") == "all") throw UsageError("--layer all is for compute (layers.csv); render shows one layer");
-  const bool modelPanels = std::any_of(panels.begin(), panels.end(), isModelPanel);
-  if (modelPanels && !session.model.active())
-    throw UsageError("--panels model-view, layer-curves, rollout and cls-maps need --model PATH");
-
-  AnalysisOptions opts;
-  auto has = [&](Panel p) { return std::find(panels.begin(), panels.end(), p) != panels.end(); };
-  opts.timing = has(Panel::Timing) || has(Panel::Metrics);
-  if (a.has("repeats")) opts.timingRepeats = parseInt("repeats", a.value("repeats"), 1, 100000);
-  opts.spectra = has(Panel::Spectra) || has(Panel::Metrics) || has(Panel::Maps);
-  opts.metrics = has(Panel::Metrics) || has(Panel::Maps);
-
-  const SweepRequest sweep = sweepFromArgs(a, has(Panel::Sweep));
-
-  auto input = std::make_shared<const Input>(loadSessionInput(session));
-  printNotices(*input);
-  std::shared_ptr<const Results> res = analyse(session, input, opts, terminalProgress("render"));
-  endProgress();
-  res = withSweep(res, session, sweep);
-  printSpectrumNotes(*res);
-  if (modelPanels) {
-    const std::shared_ptr<const ModelSurvey> survey = surveyModel(session, {}, terminalProgress("every layer"));
-    endProgress();
-    std::shared_ptr<const Rollout> rollout;
-    if (has(Panel::Rollout)) {
-      rollout = computeRollout(*survey, parseHeadFusion(session.view.explorer.fusion),
-                               session.view.explorer.discardRatio, terminalProgress("rollout"));
-      endProgress();
-      if (!rollout->note.empty()) std::cerr << "attnscope: " << rollout->note << "\n";
-    }
-    res = withModelViews(*res, *survey, rollout.get(), session);
+  const bool modelPanels = std::any_of(panels.begin(), panels.end(), [](const Panel& p) { return isModelPanel(p); });
+  if (modelPanels && !session.model.active()) {
+    std::string ids;
+    for (const PanelDescriptor& d : attnscope::panels())
+      if (d.needsModel()) ids += (ids.empty() ? "" : ", ") + d.id();
+    throw UsageError("--panels " + ids + " need --model PATH");
   }
+
+  WorkPlan plan = planForPanels(panels);
+  if (a.has("repeats")) plan.analysis.timingRepeats = parseInt("repeats", a.value("repeats"), 1, 100000);
+  const SweepRequest sweep = sweepFromArgs(a, plan.sweep);
+  plan.sweepMaxN = sweep.maxN;
+  const WorkResult work = runWork(session, plan, terminalHooks("render"));
+  if (work.rollout && !work.rollout->note.empty()) std::cerr << "attnscope: " << work.rollout->note << "\n";
+  const std::shared_ptr<const Results>& res = work.results;
   FigureComposer composer(res, session.view, panels, exportStyle(out), width);
   composer.exportTo(out, dpi);
   std::cerr << "attnscope: wrote " << a.value("out") << "\n";

@@ -177,14 +177,15 @@ SweepRequest sweepFromArgs(const ParsedArgs& a, bool run) {
   return r;
 }
 
-std::shared_ptr<const Results> withSweep(std::shared_ptr<const Results> results,
-                                         const Session& session, const SweepRequest& sweep) {
-  if (!sweep.run) return results;
-  auto out = std::make_shared<Results>(*results);
-  out->sweep = std::make_shared<const SweepResult>(
-      runSweep(session, sweep.maxN, kSweepDefaultLimitMs, terminalProgress("sweep")));
-  endProgress();
-  return out;
+WorkHooks terminalHooks(const std::string& command) {
+  WorkHooks h;
+  h.stage = [command](const std::string& stage) {
+    return terminalProgress(stage == "analysis" ? command : stage == "survey" ? std::string("every layer") : stage);
+  };
+  h.stageEnded = [] { endProgress(); };
+  h.loaded = [](const Input& input) { printNotices(input); };
+  h.analysed = [](const Results& results) { printSpectrumNotes(results); };
+  return h;
 }
 
 void printNotices(const Input& input) {

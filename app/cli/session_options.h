@@ -6,6 +6,7 @@
 
 #include "cli/args.h"
 #include "model/results.h"
+#include "model/workbench.h"
 #include "session/session.h"
 
 namespace attnscope::cli {
@@ -35,9 +36,9 @@ struct SweepRequest {
 };
 /// `run`: whether the command asked for the sweep (--sweep, or render's sweep panel).
 SweepRequest sweepFromArgs(const ParsedArgs& args, bool run);
-/// Runs the sweep when asked (terminal progress) and returns results that carry it.
-std::shared_ptr<const Results> withSweep(std::shared_ptr<const Results> results,
-                                         const Session& session, const SweepRequest& sweep);
+/// How compute and render follow a work plan (model/workbench.h) on the terminal: each stage's
+/// progress line ("analysis" is labelled `command`), the input's notices and the spectrum notes.
+WorkHooks terminalHooks(const std::string& command);
 
 /// "attnscope: note: …" on stderr for the input's notices and for spectra that could not be
 /// computed.

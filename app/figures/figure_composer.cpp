@@ -10,66 +10,8 @@
 
 #include "attnscope/atomic_file.h"
 #include "attnscope/error.h"
-#include "figures/maps_figure.h"
-#include "figures/metrics_figure.h"
-#include "figures/model_figures.h"
-#include "figures/mixing_figure.h"
-#include "figures/spectra_figure.h"
-#include "figures/sweep_figure.h"
-#include "figures/timing_figure.h"
 
 namespace attnscope {
-
-std::string toString(Panel p) {
-  switch (p) {
-    case Panel::Maps: return "maps";
-    case Panel::Mixing: return "mixing";
-    case Panel::Spectra: return "spectra";
-    case Panel::Timing: return "timing";
-    case Panel::Metrics: return "metrics";
-    case Panel::Sweep: return "sweep";
-    case Panel::ModelView: return "model-view";
-    case Panel::LayerCurves: return "layer-curves";
-    case Panel::Rollout: return "rollout";
-    case Panel::ClsMaps: return "cls-maps";
-  }
-  return "?";
-}
-
-std::vector<Panel> panelList() {
-  return {Panel::Maps,      Panel::Mixing,      Panel::Spectra, Panel::Timing,  Panel::Metrics,
-          Panel::Sweep,     Panel::ModelView,   Panel::LayerCurves, Panel::Rollout, Panel::ClsMaps};
-}
-
-bool isModelPanel(Panel p) {
-  return p == Panel::ModelView || p == Panel::LayerCurves || p == Panel::Rollout || p == Panel::ClsMaps;
-}
-
-std::vector<Panel> allPanels() {
-  return {Panel::Maps, Panel::Mixing, Panel::Spectra, Panel::Timing, Panel::Metrics};
-}
-
-std::vector<Panel> parsePanels(const std::string& list) {
-  std::vector<Panel> out;
-  std::stringstream ss(list);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    bool found = false;
-    for (Panel p : panelList())
-      if (toString(p) == item) {
-        found = true;
-        if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
-      }
-    if (!found)
-    {
-      std::string names;
-      for (Panel p : panelList()) names += (names.empty() ? "" : ", ") + toString(p);
-      throw InvalidArgument("unknown panel '" + item + "' (expected " + names + ")");
-    }
-  }
-  if (out.empty()) throw InvalidArgument("no panels given");
-  return out;
-}
 
 struct FigureComposer::Placed {
   Panel panel;
@@ -110,67 +52,49 @@ FigureComposer::FigureComposer(std::shared_ptr<const Results> results, ViewSetti
   h2_ = QFontMetrics(style_.font(0.95)).boundingRect(QRect(0, 0, inner, 1 << 20), Qt::TextWordWrap, subheader_).height();
   headerHeight_ = h1_ + h2_ + style_.px(16);
 
-  auto make = [&](Panel p, QRect rect) {
+  auto make = [&](const PanelDescriptor& d, QRect rect) {
     auto placed = std::make_unique<Placed>();
-    placed->panel = p;
+    placed->panel = d.panel;
     placed->rect = rect;
     placed->plot = std::make_unique<QCustomPlot>();
     QCustomPlot* plot = placed->plot.get();
-    switch (p) {
-      case Panel::Maps: buildMapsFigure(plot, r, view_, style_); break;
-      case Panel::Mixing: buildMixingFigure(plot, r, view_, style_); break;
-      case Panel::Spectra: buildSpectraFigure(plot, r, style_); break;
-      case Panel::Timing: buildTimingFigure(plot, r, style_); break;
-      case Panel::Metrics: buildMetricsFigure(plot, r, style_); break;
-      case Panel::Sweep: buildSweepFigure(plot, r.sweep ? *r.sweep : SweepResult{}, style_); break;
-      case Panel::ModelView: buildModelViewFigure(plot, r, view_, style_); break;
-      case Panel::LayerCurves: buildLayerCurvesFigure(plot, r, style_); break;
-      case Panel::Rollout: buildRolloutFigure(plot, r, view_, style_); break;
-      case Panel::ClsMaps: buildClsMapsFigure(plot, r, view_, style_); break;
-    }
+    d.build(plot, r, view_, style_);
     // Lay the plot out at its final size, then fix the aspect of maps.
     plot->setViewport(QRect(QPoint(0, 0), rect.size()));
     plot->replot(QCustomPlot::rpImmediateRefresh);
     fitAspect(plot);
     placed_.push_back(std::move(placed));
   };
-
-  auto has = [&](Panel p) { return std::find(panels.begin(), panels.end(), p) != panels.end(); };
+  auto heightOf = [&](const PanelDescriptor& d) {
+    return d.height ? d.height(r, view_, style_, inner) : style_.px(360);
+  };
+  // Each place's panels in the order asked for; below the middle row, the panels that need no
+  // model come before the model explorer's.
+  std::vector<const PanelDescriptor*> top, row, below, belowModel;
+  for (const Panel& p : panels) {
+    const PanelDescriptor& d = panelDescriptor(p);
+    (d.place == PanelPlace::Top ? top : d.place == PanelPlace::Row ? row : d.needsModel() ? belowModel : below)
+        .push_back(&d);
+  }
+  below.insert(below.end(), belowModel.begin(), belowModel.end());
   int y = headerHeight_;
   const int gap = style_.px(14);
-  if (has(Panel::Maps)) {
-    const int hgt = mapsFigureHeight(r, view_, style_, inner);
-    make(Panel::Maps, QRect(margin, y, inner, hgt));
+  for (const PanelDescriptor* d : top) {
+    const int hgt = heightOf(*d);
+    make(*d, QRect(margin, y, inner, hgt));
     y += hgt + gap;
   }
-  // The middle row: mixing, spectra, timing side by side (in the order asked for).
-  std::vector<Panel> middle;
-  for (Panel p : panels)
-    if (p == Panel::Mixing || p == Panel::Spectra || p == Panel::Timing || p == Panel::Sweep)
-      middle.push_back(p);
-  if (!middle.empty()) {
-    const int n = static_cast<int>(middle.size());
+  // The middle row: mixing, spectra, timing, sweep side by side.
+  if (!row.empty()) {
+    const int n = static_cast<int>(row.size());
     const int w = (inner - (n - 1) * gap) / n;
     const int hgt = std::min(style_.px(430), std::max(style_.px(320), w * 4 / 5));
-    for (int i = 0; i < n; ++i) make(middle[i], QRect(margin + i * (w + gap), y, w, hgt));
+    for (int i = 0; i < n; ++i) make(*row[static_cast<std::size_t>(i)], QRect(margin + i * (w + gap), y, w, hgt));
     y += hgt + gap;
   }
-  if (has(Panel::Metrics)) {
-    const int hgt = metricsFigureHeight(style_);
-    make(Panel::Metrics, QRect(margin, y, inner, hgt));
-    y += hgt + gap;
-  }
-  // The model explorer's panels, each the full width, in the order asked for.
-  for (Panel p : panels) {
-    if (!isModelPanel(p)) continue;
-    int hgt = style_.px(360);
-    if (p == Panel::ModelView) hgt = modelViewFigureHeight(r, style_, inner);
-    if (p == Panel::ClsMaps) hgt = clsMapsFigureHeight(r, style_, inner);
-    if (p == Panel::Rollout) {
-      const std::shared_ptr<const Results> rr = rolloutResults(r);
-      hgt = rr ? mapsFigureHeight(*rr, view_, style_, inner) : style_.px(120);
-    }
-    make(p, QRect(margin, y, inner, hgt));
+  for (const PanelDescriptor* d : below) {
+    const int hgt = heightOf(*d);
+    make(*d, QRect(margin, y, inner, hgt));
     y += hgt + gap;
   }
   height_ = y + margin - gap;

@@ -1,5 +1,6 @@
-// FigureComposer: places the requested panels (each drawn by its one figure builder) into one
-// figure and exports it as PNG (at a DPI), SVG or PDF. The GUI uses the same builders live.
+// FigureComposer: places the requested panels (each drawn by its descriptor's builder, panels.h)
+// into one figure, where each descriptor says it sits, and exports it as PNG (at a DPI), SVG or PDF.
+// The GUI uses the same builders live.
 #pragma once
 
 #include <QSize>
@@ -9,23 +10,12 @@
 #include <vector>
 
 #include "figures/figure_style.h"
+#include "figures/panels.h"
 #include "model/results.h"
 
 class QCPPainter;
 
 namespace attnscope {
-
-enum class Panel { Maps, Mixing, Spectra, Timing, Metrics, Sweep, ModelView, LayerCurves, Rollout, ClsMaps };
-std::string toString(Panel p);
-/// Every panel, in display order.
-std::vector<Panel> panelList();
-/// The model explorer's panels (need a model survey: Results::modelViews).
-bool isModelPanel(Panel p);
-/// "maps,mixing,spectra,timing,metrics,sweep,model-view,layer-curves,rollout,cls-maps" (any subset,
-/// any order); throws InvalidArgument.
-std::vector<Panel> parsePanels(const std::string& list);
-/// The default panels: every one but the sweep (which runs many forwards of its own).
-std::vector<Panel> allPanels();
 
 /// Vector figures (SVG, PDF) are sized for print: 212 logical pixels per inch, so the default
 /// 1500-pixel figure is 180 mm wide (a two-column figure) and a 700-pixel panel 84 mm (one

@@ -1,0 +1,43 @@
+#include "model/workbench.h"
+
+#include "attnscope/error.h"
+#include "attnscope/setting_ref.h"
+#include "model/pipeline.h"
+
+namespace attnscope {
+
+WorkResult runWork(const Session& session, const WorkPlan& plan, const WorkHooks& hooks) {
+  if ((plan.survey || plan.rollout || plan.modelViews) && !session.model.active())
+    throw InvalidArgument("every layer and head (the model views, layers.csv, rollout) needs a model: " +
+                          settingRef("model.path"));
+  if (plan.rollout && !plan.survey) throw InvalidArgument("the rollout needs the survey of every layer");
+  auto stage = [&](const char* name) { return hooks.stage ? hooks.stage(name) : JobControl{}; };
+  auto ended = [&] {
+    if (hooks.stageEnded) hooks.stageEnded();
+  };
+  WorkResult w;
+  w.input = std::make_shared<const Input>(loadSessionInput(session));
+  if (hooks.loaded) hooks.loaded(*w.input);
+  w.results = analyse(session, w.input, plan.analysis, stage("analysis"));
+  ended();
+  if (hooks.analysed) hooks.analysed(*w.results);
+  if (plan.sweep) {
+    auto out = std::make_shared<Results>(*w.results);
+    out->sweep = std::make_shared<const SweepResult>(runSweep(session, plan.sweepMaxN, kSweepDefaultLimitMs, stage("sweep")));
+    ended();
+    w.results = std::move(out);
+  }
+  if (plan.survey) {
+    w.survey = surveyModel(session, {}, stage("survey"));
+    ended();
+    if (plan.rollout) {
+      w.rollout = computeRollout(*w.survey, parseHeadFusion(session.view.explorer.fusion),
+                                 session.view.explorer.discardRatio, stage("rollout"));
+      ended();
+    }
+    if (plan.modelViews) w.results = withModelViews(*w.results, *w.survey, w.rollout.get(), session);
+  }
+  return w;
+}
+
+}  // namespace attnscope
