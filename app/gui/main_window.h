@@ -1,6 +1,7 @@
-// The explorer window. It only wires panels to the controller: the input view, the three maps, the
-// mixing editor, spectra / timing / metrics panels (all drawn by the shared figure builders), the
-// controls dock, menus, the status bar with job progress, and a non-modal error line.
+// The explorer window, a host: the work area of panels made from the panel table (PanelHost), the
+// controls dock and model bar (made from the settings table), the status bar (StatusArea), menus,
+// the session file (open, save, modified, close), lessons, and a non-modal error line. It wires
+// these to the controller; what each panel draws and needs is the table's.
 #pragma once
 
 #include <QMainWindow>
@@ -13,8 +14,6 @@
 #include "gui/explorer_controller.h"
 
 class QLabel;
-class QProgressBar;
-class QPushButton;
 class QMenu;
 class QTabWidget;
 
@@ -26,6 +25,8 @@ class MixingEditor;
 class FigurePanel;
 class ControlsPanel;
 class ModelBar;
+class PanelHost;
+class StatusArea;
 
 /// What to do with unsaved session changes when the window closes.
 enum class UnsavedChoice { Save, Discard, Cancel };
@@ -65,19 +66,22 @@ class MainWindow : public QMainWindow {
   void setPresentationMode(bool on);
 
   ExplorerController* controller() { return &controller_; }
-  InputView* inputView() const { return input_; }
-  MapsPanel* mapsPanel() const { return maps_; }
-  MixingEditor* mixingEditor() const { return mixing_; }
-  FigurePanel* spectraPanel() const { return spectra_; }
-  FigurePanel* timingPanel() const { return timing_; }
-  FigurePanel* metricsPanel() const { return metrics_; }
+  PanelHost* panels() const { return host_; }
+  InputView* inputView() const;
+  MapsPanel* mapsPanel() const;
+  MixingEditor* mixingEditor() const;
+  FigurePanel* spectraPanel() const { return panel(Panel::Spectra); }
+  FigurePanel* timingPanel() const { return panel(Panel::Timing); }
+  FigurePanel* metricsPanel() const { return panel(Panel::Metrics); }
   ControlsPanel* controls() const { return controls_; }
   ModelBar* modelBar() const { return modelBar_; }
-  QTabWidget* viewTabs() const { return viewTabs_; }
-  FigurePanel* modelViewPanel() const { return modelView_; }
-  FigurePanel* layerCurvesPanel() const { return layerCurves_; }
-  FigurePanel* rolloutPanel() const { return rollout_; }
-  FigurePanel* clsMapsPanel() const { return clsMaps_; }
+  QTabWidget* viewTabs() const;
+  FigurePanel* modelViewPanel() const { return panel(Panel::ModelView); }
+  FigurePanel* layerCurvesPanel() const { return panel(Panel::LayerCurves); }
+  FigurePanel* rolloutPanel() const { return panel(Panel::Rollout); }
+  FigurePanel* clsMapsPanel() const { return panel(Panel::ClsMaps); }
+  /// The FigurePanel of a panel of the table (null for the maps and the mixing editor).
+  FigurePanel* panel(const Panel& p) const;
   QString lastError() const { return lastError_; }
   /// A message on the left of the status bar for `ms` milliseconds (elided to the room left by
   /// the job read-out on the right; never drawn over it), and the message shown now.
@@ -103,40 +107,32 @@ class MainWindow : public QMainWindow {
 
  private:
   void buildMenus();
-  void buildStatusBar();
   void showError(const QString& message);
-  void applyStyle();
   void addRecent(const QString& path);
   void refreshRecentMenu();
   void exportFigureDialog(std::vector<Panel> panels);
-  void exportDataDialog();
   void setModified(bool on);
   /// Applies an edit to the controller's session (the one path of every control).
   void applyEdit(const std::function<void(Session&)>& edit);
-  /// Shows the model bar for the session (hidden without a model).
+  /// Shows the model bar for the session (hidden without a model) and the session's view tab.
   void refreshModelBar();
   /// Steps the layer or head by `delta` (keys [ ] , .).
   void stepLayer(int delta);
   void stepHead(int delta);
+  /// Puts `s` in the controls and the controller (opening a file or model, a lesson, an undo).
+  void setSession(const Session& s);
+  /// The input's and layout's notices of `res` in the notice line.
+  void showNotices(const Results& res);
   /// Saves to sessionPath_ (or a chosen path); false when cancelled or the save failed.
   bool saveBeforeClose();
 
   ExplorerController controller_;
   FigureStyle style_;
-  InputView* input_;
-  MapsPanel* maps_;
-  MixingEditor* mixing_;
-  FigurePanel *spectra_, *timing_, *sweep_, *metrics_;
-  QTabWidget* timingTabs_;
-  QTabWidget* viewTabs_;
-  FigurePanel *modelView_, *layerCurves_, *rollout_, *clsMaps_;
+  PanelHost* host_;
   ModelBar* modelBar_;
   ControlsPanel* controls_;
-  QLabel *caption_, *error_, *notice_, *jobLabel_, *hoverLabel_;
-  QLabel* status_ = nullptr;  ///< the left message (an ElidedLabel)
-  class QTimer* statusTimer_ = nullptr;
-  QProgressBar* progress_;
-  QPushButton* cancel_;
+  QLabel *caption_, *error_, *notice_;
+  StatusArea* status_;
   QMenu* recentMenu_ = nullptr;
   QString lastError_;
   bool presentation_ = false;
