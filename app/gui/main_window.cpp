@@ -193,6 +193,7 @@ void MainWindow::start(const Session& session) {
 void MainWindow::setSession(const Session& s) {
   controls_->setSession(s);
   controller_.setSession(s);
+  refreshModelBar();  // the model bar and the session's view tab (a session that changes only the view)
 }
 
 void MainWindow::applyEdit(const std::function<void(Session&)>& f) {
@@ -330,7 +331,6 @@ void MainWindow::openModel(const QString& path) {
     setModified(true);
     setSession(s);
     addRecent(path);
-    refreshModelBar();
   } catch (const std::exception& e) {
     showError(QString::fromStdString(e.what()));
   }
