@@ -1,15 +1,11 @@
 #include "gui/main_window.h"
 
-#include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QInputDialog>
 #include <QLabel>
-#include <QMessageBox>
-#include <QMenuBar>
 #include <QMimeData>
 #include <QScrollArea>
 #include <QShortcut>
@@ -33,6 +29,7 @@
 #include "gui/presets.h"
 #include "gui/setting_controls.h"
 #include "gui/status_area.h"
+#include "gui/window_menus.h"
 #include "model/export.h"
 
 namespace attnscope::gui {
@@ -79,7 +76,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   dock->setWidget(scroll);
   addDockWidget(Qt::LeftDockWidgetArea, dock);
   resizeDocks({dock}, {250}, Qt::Horizontal);
-  buildMenus();
+  file_ = new SessionFile(this);
+  buildWindowMenus(*this);
   status_ = new StatusArea(statusBar(), controller_.jobs());
 
   // Controller → window (the panels are the host's).
@@ -93,7 +91,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     controls_->setSession(controller_.session());
     controls_->setNumHeads(heads);
     refreshModelBar();
-    beforeOpen_.reset();
+    file_->loaded();
   });
   connect(&controller_, &ExplorerController::error, this, &MainWindow::showError);
   // The session asked for a backend that cannot run here (a session file from a GPU machine): the
@@ -107,11 +105,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(&controller_, &ExplorerController::sessionReverted, this, [this](const Session& s) {
     controls_->setSession(s);
     refreshModelBar();
-    if (beforeOpen_) {
-      sessionPath_ = beforeOpen_->sessionPath;
-      setModified(beforeOpen_->modified);
-      beforeOpen_.reset();
-    }
+    file_->failed();
   });
 
   // Panels and controls → session. An edit (one control's field, a mixing change) applies to the
@@ -186,8 +180,8 @@ void MainWindow::loadSessionFrom(const QString& path) { openFile(path); }
 
 void MainWindow::start(const Session& session) {
   setSession(session);
-  beforeOpen_.reset();
-  setModified(false);
+  file_->loaded();
+  file_->setModified(false);
 }
 
 void MainWindow::setSession(const Session& s) {
@@ -200,7 +194,7 @@ void MainWindow::applyEdit(const std::function<void(Session&)>& f) {
   Session s = controller_.session();
   f(s);
   error_->hide();
-  setModified(true);
+  file_->setModified(true);
   controller_.setSession(s);
   controls_->setSession(controller_.session());
   refreshModelBar();
@@ -243,76 +237,6 @@ void MainWindow::stepHead(int delta) {
   if (next != cur) applyEdit([next](Session& x) { x.head = next < 0 ? Session::kHeadMean : next; });
 }
 
-void MainWindow::setModified(bool on) {
-  modified_ = on;
-  setWindowModified(on);
-}
-
-void MainWindow::buildMenus() {
-  QMenu* file = menuBar()->addMenu(tr("&File"));
-  file->addAction(tr("&Open…"), QKeySequence::Open, this, [this] {
-    const QString p = QFileDialog::getOpenFileName(this, tr("Open"), QString(), openFileFilter());
-    if (!p.isEmpty()) openFile(p);
-  });
-  file->addAction(tr("Open &model…"), QKeySequence(tr("Ctrl+Shift+O")), this, [this] {
-    const QString p = QFileDialog::getExistingDirectory(this, tr("Open model: a checkpoint folder (config.json + *.safetensors)"));
-    if (!p.isEmpty()) openModel(p);
-  });
-  recentMenu_ = file->addMenu(tr("Open &recent"));
-  refreshRecentMenu();
-  file->addSeparator();
-  file->addAction(tr("&Save session…"), QKeySequence::Save, this, [this] {
-    const QString p = QFileDialog::getSaveFileName(this, tr("Save session"), "session.json", tr("Session (*.json)"));
-    if (!p.isEmpty()) saveSessionTo(p);
-  });
-  file->addAction(tr("&Load session…"), this, [this] {
-    const QString p = QFileDialog::getOpenFileName(this, tr("Load session"), QString(), tr("Session (*.json)"));
-    if (!p.isEmpty()) loadSessionFrom(p);
-  });
-  file->addSeparator();
-  QMenu* exp = file->addMenu(tr("&Export figure"));
-  exp->addAction(tr("Whole view…"), QKeySequence(tr("Ctrl+E")), this, [this] { exportFigureDialog(allPanels()); });
-  for (const PanelDescriptor& d : attnscope::panels())  // every panel but the sweep (it needs a run first)
-    if (!(d.needs & panel_needs::Sweep))
-      exp->addAction(tr("Panel: %1…").arg(QString::fromStdString(d.id())), this, [this, p = d.panel] { exportFigureDialog({p}); });
-  file->addAction(tr("Export &data…"), this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Export data into folder"));
-    if (!dir.isEmpty()) exportDataTo(dir);
-  });
-  file->addSeparator();
-  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-
-  QMenu* view = menuBar()->addMenu(tr("&View"));
-  auto toggle = [&](const QString& text, const char* name, bool on, auto slot) {
-    QAction* a = view->addAction(text);
-    a->setObjectName(QLatin1String(name));
-    a->setCheckable(true);
-    a->setChecked(on);
-    connect(a, &QAction::toggled, this, slot);
-    return a;
-  };
-  toggle(tr("Show MHLA &blocks on the input"), "showBlocks", true, [this](bool on) { inputView()->setShowBlocks(on); });
-  // Outlines only by default: a photo keeps its colours.
-  toggle(tr("&Tint blocks by the query's mixing weights"), "tintBlocks", false, [this](bool on) { inputView()->setTintBlocks(on); });
-  toggle(tr("&Presentation mode"), "presentation", false, [this](bool on) { setPresentationMode(on); })
-      ->setShortcut(QKeySequence(Qt::Key_F11));
-
-  QMenu* run = menuBar()->addMenu(tr("&Run"));
-  run->addAction(tr("Recompute &spectra"), &controller_, &ExplorerController::computeSpectra);
-  run->addAction(tr("Re-&time"), &controller_, &ExplorerController::computeTiming);
-  run->addAction(tr("Scaling s&weep"), this, [this] { controller_.startSweep(); });
-  run->addAction(tr("&Cancel all jobs"), QKeySequence(Qt::Key_Escape), this, [this] { controller_.jobs()->cancel(); });
-
-  QMenu* lessons = menuBar()->addMenu(tr("&Lessons"));
-  const auto presets = lessonPresets();
-  for (int i = 0; i < int(presets.size()); ++i) lessons->addAction(presets[i].name, this, [this, i] { applyPreset(i); });
-  lessons->addSeparator();
-  lessons->addAction(tr("Hide caption"), this, [this] {
-    caption_->hide();
-    beforeLesson_.reset();
-  });
-}
-
 void MainWindow::showError(const QString& text) {
   // A setting the core or the model names ({compute.maxDenseN}) is worded as its control.
   const QString message = QString::fromStdString(wordSettings(text.toStdString(), SettingWording::Control));
@@ -328,9 +252,9 @@ void MainWindow::openModel(const QString& path) {
   try {
     const Session s = sessionForModel(path, controller_.session());
     error_->hide();
-    setModified(true);
+    file_->setModified(true);
     setSession(s);
-    addRecent(path);
+    file_->addRecent(path);
   } catch (const std::exception& e) {
     showError(QString::fromStdString(e.what()));
   }
@@ -362,12 +286,10 @@ void MainWindow::openFile(const QString& path) {
     if (kind == FileKind::Session) {
       // Opening a session file makes it the clean state; an image or text keeps the settings
       // (and whether they were saved).
-      if (!beforeOpen_) beforeOpen_ = BeforeOpen{modified_, sessionPath_};
-      sessionPath_ = path;
-      setModified(false);
+      file_->opening(path);
     }
     setSession(s);
-    addRecent(path);
+    file_->addRecent(path);
     if (!gone.isEmpty()) showError(gone);
   } catch (const std::exception& e) {
     showError(QString::fromStdString(e.what()));
@@ -376,10 +298,7 @@ void MainWindow::openFile(const QString& path) {
 
 void MainWindow::saveSessionTo(const QString& path) {
   try {
-    saveSession(controller_.session(), path);
-    sessionPath_ = path;
-    setModified(false);
-    addRecent(path);
+    file_->save(controller_.session(), path);
     showStatus(tr("saved %1").arg(path), 4000);
   } catch (const std::exception& e) {
     showError(QString::fromStdString(e.what()));
@@ -397,19 +316,6 @@ bool MainWindow::exportFigureTo(const QString& path, std::vector<Panel> panels, 
     showError(QString::fromStdString(e.what()));
     return false;
   }
-}
-
-void MainWindow::exportFigureDialog(std::vector<Panel> panels) {
-  const QString p = QFileDialog::getSaveFileName(this, tr("Export figure"), "attnscope.png",
-                                                 tr("PNG (*.png);;SVG (*.svg);;PDF (*.pdf)"));
-  if (p.isEmpty()) return;
-  int dpi = 150;
-  if (p.endsWith(".png", Qt::CaseInsensitive)) {
-    bool ok = false;
-    dpi = QInputDialog::getInt(this, tr("PNG resolution"), tr("DPI:"), 150, 48, 600, 1, &ok);
-    if (!ok) return;
-  }
-  exportFigureTo(p, panels, dpi);
 }
 
 QStringList MainWindow::exportDataTo(const QString& dir) {
@@ -432,14 +338,19 @@ void MainWindow::applyPreset(int index) {
   if (index < 0 || index >= int(presets.size())) return;
   // A complete, known state (presets.h), so the lesson shows what its caption says whatever
   // was on screen; the state before is kept for Undo.
-  if (!beforeLesson_) beforeLesson_ = std::make_pair(controller_.session(), modified_);
+  if (!beforeLesson_) beforeLesson_ = std::make_pair(controller_.session(), file_->modified());
   caption_->setText(QStringLiteral("<b>%1.</b> %2 &nbsp;<a href=\"undo\">Undo lesson</a>")
                         .arg(presets[index].name, presets[index].caption));
   caption_->show();
   error_->hide();
-  setModified(true);
+  file_->setModified(true);
   setSession(lessonSession(index, controller_.session()));
   if (presets[index].runSweep) controller_.startSweep(16384);
+}
+
+void MainWindow::hideLesson() {
+  caption_->hide();
+  beforeLesson_.reset();
 }
 
 void MainWindow::undoLesson() {
@@ -448,7 +359,7 @@ void MainWindow::undoLesson() {
   beforeLesson_.reset();
   caption_->hide();
   setSession(s);
-  setModified(modified);
+  file_->setModified(modified);
 }
 
 void MainWindow::setPresentationMode(bool on) {
@@ -468,24 +379,6 @@ void MainWindow::setPresentationMode(bool on) {
   on ? showFullScreen() : showNormal();
 }
 
-void MainWindow::addRecent(const QString& path) {
-  QSettings settings;
-  QStringList recent = settings.value("recentFiles").toStringList();
-  recent.removeAll(path);
-  recent.prepend(path);
-  while (recent.size() > 10) recent.removeLast();
-  settings.setValue("recentFiles", recent);
-  refreshRecentMenu();
-}
-
-void MainWindow::refreshRecentMenu() {
-  if (!recentMenu_) return;
-  recentMenu_->clear();
-  const QStringList recent = QSettings().value("recentFiles").toStringList();
-  for (const QString& p : recent) recentMenu_->addAction(p, this, [this, p] { openFile(p); });
-  recentMenu_->setEnabled(!recent.isEmpty());
-}
-
 void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
   if (e->mimeData()->hasUrls()) e->acceptProposedAction();
 }
@@ -495,30 +388,10 @@ void MainWindow::dropEvent(QDropEvent* e) {
   if (!urls.isEmpty() && urls[0].isLocalFile()) openFile(urls[0].toLocalFile());
 }
 
-bool MainWindow::saveBeforeClose() {
-  const QString path = !sessionPath_.isEmpty() ? sessionPath_
-                       : savePathChooser_       ? savePathChooser_()
-                           : QFileDialog::getSaveFileName(this, tr("Save session"), "session.json", tr("Session (*.json)"));
-  if (path.isEmpty()) return false;
-  saveSessionTo(path);
-  return !modified_;  // saveSessionTo clears it only when the file was written
-}
-
 void MainWindow::closeEvent(QCloseEvent* e) {
-  if (modified_) {
-    UnsavedChoice choice = UnsavedChoice::Cancel;
-    if (unsavedPrompt_) {
-      choice = unsavedPrompt_();
-    } else {
-      const auto b = QMessageBox::warning(this, tr("Unsaved session"),
-                                          tr("The session has changes that are not saved. Save them before closing?"),
-                                          QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
-      choice = b == QMessageBox::Save ? UnsavedChoice::Save : b == QMessageBox::Discard ? UnsavedChoice::Discard : UnsavedChoice::Cancel;
-    }
-    if (choice == UnsavedChoice::Cancel || (choice == UnsavedChoice::Save && !saveBeforeClose())) {
-      e->ignore();
-      return;
-    }
+  if (!file_->confirmClose([this](const QString& path) { saveSessionTo(path); })) {
+    e->ignore();
+    return;
   }
   QSettings settings;
   settings.setValue("window/geometry", saveGeometry());

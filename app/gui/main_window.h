@@ -12,6 +12,7 @@
 #include "figures/figure_composer.h"
 #include "figures/figure_style.h"
 #include "gui/explorer_controller.h"
+#include "gui/session_file.h"
 
 class QLabel;
 class QMenu;
@@ -27,9 +28,6 @@ class ControlsPanel;
 class ModelBar;
 class PanelHost;
 class StatusArea;
-
-/// What to do with unsaved session changes when the window closes.
-enum class UnsavedChoice { Save, Discard, Cancel };
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -92,12 +90,15 @@ class MainWindow : public QMainWindow {
   QString noticeText() const;
   /// True when the session changed (controls, mixing edits, lessons) since it was last started,
   /// opened, loaded or saved; closing then asks first.
-  bool isSessionModified() const { return modified_; }
+  bool isSessionModified() const { return file_->modified(); }
   /// The session file last saved or loaded ("" if none).
-  QString sessionPath() const { return sessionPath_; }
+  QString sessionPath() const { return file_->path(); }
+  SessionFile* sessionFile() const { return file_; }
   /// Replace the dialogs used when closing with unsaved changes (tests).
-  void setUnsavedPrompt(UnsavedPrompt prompt) { unsavedPrompt_ = std::move(prompt); }
-  void setSavePathChooser(SavePathChooser chooser) { savePathChooser_ = std::move(chooser); }
+  void setUnsavedPrompt(UnsavedPrompt prompt) { file_->prompt = std::move(prompt); }
+  void setSavePathChooser(SavePathChooser chooser) { file_->chooseSavePath = std::move(chooser); }
+  /// Hides the lesson caption (Lessons ▸ Hide caption); the lesson's settings stay.
+  void hideLesson();
   void setOpenPathChooser(OpenPathChooser chooser) { openPathChooser_ = std::move(chooser); }
 
  protected:
@@ -106,12 +107,7 @@ class MainWindow : public QMainWindow {
   void closeEvent(QCloseEvent* e) override;
 
  private:
-  void buildMenus();
   void showError(const QString& message);
-  void addRecent(const QString& path);
-  void refreshRecentMenu();
-  void exportFigureDialog(std::vector<Panel> panels);
-  void setModified(bool on);
   /// Applies an edit to the controller's session (the one path of every control).
   void applyEdit(const std::function<void(Session&)>& edit);
   /// Shows the model bar for the session (hidden without a model) and the session's view tab.
@@ -123,8 +119,6 @@ class MainWindow : public QMainWindow {
   void setSession(const Session& s);
   /// The input's and layout's notices of `res` in the notice line.
   void showNotices(const Results& res);
-  /// Saves to sessionPath_ (or a chosen path); false when cancelled or the save failed.
-  bool saveBeforeClose();
 
   ExplorerController controller_;
   FigureStyle style_;
@@ -133,23 +127,12 @@ class MainWindow : public QMainWindow {
   ControlsPanel* controls_;
   QLabel *caption_, *error_, *notice_;
   StatusArea* status_;
-  QMenu* recentMenu_ = nullptr;
+  SessionFile* file_;
   QString lastError_;
   bool presentation_ = false;
   bool dockWasVisible_ = true;
-  bool modified_ = false;
-  /// modified_ and sessionPath_ as they were before opening a session file whose input is still
-  /// loading (restored if the load fails).
-  struct BeforeOpen {
-    bool modified;
-    QString sessionPath;
-  };
-  std::optional<BeforeOpen> beforeOpen_;
   /// The session before the lesson on screen, and its modified flag (undoLesson).
   std::optional<std::pair<Session, bool>> beforeLesson_;
-  QString sessionPath_;
-  UnsavedPrompt unsavedPrompt_;
-  SavePathChooser savePathChooser_;
   OpenPathChooser openPathChooser_;
 };
 

@@ -11,23 +11,43 @@ void prependNotices(Input& in, const std::vector<std::string>& notices) {
 }
 }  // namespace
 
-Input loadImageInput(const QString& path, ImageInputSettings settings,
-                     const EmbeddingSettings& embedding, const ImageLoadOptions& options) {
-  const LoadedImage loaded = loadImageFile(path, options);
-  settings.sourceName = path.toStdString();
-  Input in = makeImageInput(loaded.image, settings, embedding);
-  prependNotices(in, loaded.notices);
+SourceContent readSource(bool text, const QString& path, const ImageLoadOptions& options) {
+  SourceContent c;
+  c.text = text;
+  if (path.isEmpty()) {
+    c.name = text ? "<sample text>" : "<sample image>";
+    if (text)
+      c.utf8 = sampleText();
+    else
+      c.image = sampleImage();
+    return c;
+  }
+  c.name = path.toStdString();
+  if (text) {
+    c.utf8 = textAsUtf8(readTextFile(path), c.name, c.notices);
+  } else {
+    LoadedImage loaded = loadImageFile(path, options);
+    c.image = std::move(loaded.image);
+    c.notices = std::move(loaded.notices);
+  }
+  return c;
+}
+
+Input contentInput(SourceContent content, ImageInputSettings image, TextInputSettings text,
+                   const EmbeddingSettings& embedding) {
+  image.sourceName = text.sourceName = content.name;
+  Input in = content.text ? makeTextInput(content.utf8, text, embedding) : makeImageInput(content.image, image, embedding);
+  prependNotices(in, content.notices);
   return in;
 }
 
-Input loadTextInput(const QString& path, TextInputSettings settings,
-                    const EmbeddingSettings& embedding) {
-  std::vector<std::string> notices;
-  const std::string utf8 = textAsUtf8(readTextFile(path), path.toStdString(), notices);
-  settings.sourceName = path.toStdString();
-  Input in = makeTextInput(utf8, settings, embedding);
-  prependNotices(in, notices);
-  return in;
+Input loadImageInput(const QString& path, ImageInputSettings settings, const EmbeddingSettings& embedding,
+                     const ImageLoadOptions& options) {
+  return contentInput(readSource(false, path, options), settings, {}, embedding);
+}
+
+Input loadTextInput(const QString& path, TextInputSettings settings, const EmbeddingSettings& embedding) {
+  return contentInput(readSource(true, path), {}, settings, embedding);
 }
 
 Input loadNpyQkvInput(NpyQkvSettings settings, const QString& backgroundPath) {
@@ -43,13 +63,11 @@ Input loadNpyQkvInput(NpyQkvSettings settings, const QString& backgroundPath) {
 }
 
 Input sampleImageInput(ImageInputSettings settings, const EmbeddingSettings& embedding) {
-  settings.sourceName = "<sample image>";
-  return makeImageInput(sampleImage(), settings, embedding);
+  return contentInput(readSource(false, QString()), settings, {}, embedding);
 }
 
 Input sampleTextInput(TextInputSettings settings, const EmbeddingSettings& embedding) {
-  settings.sourceName = "<sample text>";
-  return makeTextInput(sampleText(), settings, embedding);
+  return contentInput(readSource(true, QString()), {}, settings, embedding);
 }
 
 Input defaultInput() {

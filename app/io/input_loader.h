@@ -9,6 +9,23 @@
 
 namespace attnscope {
 
+/// An image or text source as read, before it becomes tokens: a file's (`path` given) or the
+/// built-in sample's (`path` empty), its name for messages ("<sample text>" for the sample) and
+/// what reading it noticed (a scaled image, bytes that were not UTF-8).
+struct SourceContent {
+  bool text = false;
+  std::string name;
+  RgbImage image;    ///< image sources
+  std::string utf8;  ///< text sources
+  std::vector<std::string> notices;
+};
+/// The one reader of image and text sources (the synthetic Q/K/V, the native inputs and the
+/// models' all start here). Throws FileError.
+SourceContent readSource(bool text, const QString& path, const ImageLoadOptions& options = {});
+/// Tokens and Q/K/V of what readSource read (the reader's notices first).
+Input contentInput(SourceContent content, ImageInputSettings image, TextInputSettings text,
+                   const EmbeddingSettings& embedding);
+
 /// Image file → patch tokens + Q/K/V. settings.sourceName is replaced by `path`; the loader's
 /// notices (scaled read) come first in tokens.notices. Throws FileError / InvalidArgument.
 Input loadImageInput(const QString& path, ImageInputSettings settings,

@@ -11,9 +11,7 @@
 #include "attnscope/error.h"
 #include "attnscope/models/bpe_tokenizer.h"
 #include "attnscope/models/preprocess.h"
-#include "io/image_loader.h"
-#include "io/samples.h"
-#include "io/text_loader.h"
+#include "model/pipeline.h"
 
 namespace attnscope {
 
@@ -29,15 +27,10 @@ TokenSet textTokens(const Session& s, const models::Checkpoint& ckpt, models::Mo
   const models::ModelInfo& info = ckpt.info();
   TokenSet t;
   t.kind = InputKind::Text;
-  std::string utf8;
-  if (s.source.kind == SourceKind::Text) {
-    t.sourceName = s.source.path;
-    utf8 = textAsUtf8(readTextFile(qs(s.source.path)), s.source.path, t.notices);
-  } else {
-    t.sourceName = "<sample text>";
-    utf8 = sampleText();
-  }
-  models::Encoding e = models::familyEntry(info.family).tokenize(ckpt, utf8);
+  SourceContent c = readSessionSource(s);
+  t.sourceName = c.name;
+  t.notices = std::move(c.notices);
+  models::Encoding e = models::familyEntry(info.family).tokenize(ckpt, c.utf8);
   for (const std::string& n : e.notices) t.notices.push_back(n);
   if (e.ids.empty()) throw InvalidArgument(t.sourceName + ": the text has no tokens");
   const std::size_t limit = static_cast<std::size_t>(std::min(info.positions, s.input.textTokenBudget));
@@ -69,16 +62,10 @@ TokenSet imageTokens(const Session& s, const models::Checkpoint& ckpt, models::M
   const models::ModelInfo& info = ckpt.info();
   TokenSet t;
   t.kind = InputKind::Image;
-  RgbImage image;
-  if (s.source.kind == SourceKind::Image) {
-    LoadedImage loaded = loadImageFile(qs(s.source.path));
-    t.notices = loaded.notices;
-    image = std::move(loaded.image);
-    t.sourceName = s.source.path;
-  } else {
-    image = sampleImage();
-    t.sourceName = "<sample image>";
-  }
+  SourceContent c = readSessionSource(s);
+  const RgbImage& image = c.image;
+  t.notices = std::move(c.notices);
+  t.sourceName = c.name;
   const models::ImagePreprocess pre = models::preprocessFor(ckpt);
   const int p = info.patchSize;
   models::PreprocessedImage px = s.model.nativeResolution

@@ -29,6 +29,15 @@ EmbeddingSettings embeddingOf(const Session& s) {
 
 }  // namespace
 
+SourceContent readSessionSource(const Session& s) {
+  const SourceKind k = s.source.kind;
+  if (k != SourceKind::Image && k != SourceKind::Text && k != SourceKind::SampleImage && k != SourceKind::SampleText)
+    throw InvalidArgument("the source is not an image or a text");
+  const bool text = k == SourceKind::Text || k == SourceKind::SampleText;
+  const bool file = k == SourceKind::Image || k == SourceKind::Text;
+  return readSource(text, file ? qs(s.source.path) : QString());
+}
+
 Input loadSessionInput(const Session& s, const JobControl& job) {
   if (s.model.active()) return loadModelInput(s, job);
   ImageInputSettings image;
@@ -37,10 +46,10 @@ Input loadSessionInput(const Session& s, const JobControl& job) {
   TextInputSettings text;
   text.tokenBudget = s.input.textTokenBudget;
   switch (s.source.kind) {
-    case SourceKind::SampleImage: return sampleImageInput(image, embeddingOf(s));
-    case SourceKind::SampleText: return sampleTextInput(text, embeddingOf(s));
-    case SourceKind::Image: return loadImageInput(qs(s.source.path), image, embeddingOf(s));
-    case SourceKind::Text: return loadTextInput(qs(s.source.path), text, embeddingOf(s));
+    case SourceKind::SampleImage:
+    case SourceKind::SampleText:
+    case SourceKind::Image:
+    case SourceKind::Text: return contentInput(readSessionSource(s), image, text, embeddingOf(s));
     case SourceKind::Synthetic: {
       SyntheticSettings syn;
       syn.n = s.input.syntheticN;

@@ -9,6 +9,7 @@
 #include "attnscope/input/input.h"
 #include "attnscope/mechanism.h"
 #include "attnscope/progress.h"
+#include "io/input_loader.h"
 #include "model/mechanism_registry.h"
 #include "model/results.h"
 #include "session/session.h"
@@ -19,6 +20,9 @@ namespace attnscope {
 /// FileError / InvalidArgument naming the file.
 /// A model's forward reports progress to `job` and stops between layers when it says so.
 Input loadSessionInput(const Session& session, const JobControl& job = {});
+/// The session's image or text source (a file or the sample) as io's readSource reads it, for
+/// the native inputs and the models alike; InvalidArgument for a source of another kind.
+SourceContent readSessionSource(const Session& session);
 
 /// The registered mechanisms resolved for these tokens.
 struct ResolvedMechanisms {

@@ -26,7 +26,7 @@
 #include "attnscope/models/forward.h"
 #include "attnscope/models/json_config.h"
 #include "attnscope/npy.h"
-#include "cli/commands.h"
+#include "cli_in_process.h"
 #include "st_writer.h"
 
 using namespace attnscope;
@@ -287,18 +287,11 @@ struct CliRun {
 };
 
 /// The command line in this process (where the family is registered).
-CliRun runCli(std::vector<std::string> args) {
-  args.insert(args.begin(), "attnscope");
-  std::ostringstream out, err;
-  std::streambuf* o = std::cout.rdbuf(out.rdbuf());
-  std::streambuf* e = std::cerr.rdbuf(err.rdbuf());
-  CliRun r;
-  r.code = cli::runCli(args);
-  std::cout.rdbuf(o);
-  std::cerr.rdbuf(e);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
+CliRun runCli(const std::vector<std::string>& args) {
+  QStringList list;
+  for (const std::string& a : args) list << QString::fromStdString(a);
+  const attnscope::testing::CliRun r = attnscope::testing::runCliInProcess(list);
+  return {r.code, r.out.toStdString(), r.err.toStdString()};
 }
 
 QJsonObject readJson(const std::string& path) {

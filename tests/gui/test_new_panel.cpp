@@ -16,7 +16,7 @@
 #include <sstream>
 
 #include "attnscope/error.h"
-#include "cli/commands.h"
+#include "cli_in_process.h"
 #include "figures/figure_composer.h"
 #include "figures/panels.h"
 #include "gui/figure_panel.h"
@@ -51,25 +51,8 @@ void buildProfile(QCustomPlot* plot, const Results& r, const ViewSettings&, cons
   plot->rescaleAxes();
 }
 
-struct CliRun {
-  int code = -1;
-  QString out, err;
-};
-
-CliRun runCli(const QStringList& args) {
-  std::vector<std::string> argv{"attnscope"};
-  for (const QString& a : args) argv.push_back(a.toStdString());
-  std::ostringstream out, err;
-  std::streambuf* o = std::cout.rdbuf(out.rdbuf());
-  std::streambuf* e = std::cerr.rdbuf(err.rdbuf());
-  CliRun r;
-  r.code = cli::runCli(argv);
-  std::cout.rdbuf(o);
-  std::cerr.rdbuf(e);
-  r.out = QString::fromStdString(out.str());
-  r.err = QString::fromStdString(err.str());
-  return r;
-}
+using attnscope::testing::CliRun;
+CliRun runCli(const QStringList& args) { return attnscope::testing::runCliInProcess(args); }
 
 }  // namespace
 

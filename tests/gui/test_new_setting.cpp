@@ -15,7 +15,7 @@
 
 #include "attnscope/error.h"
 #include "attnscope/npy.h"
-#include "cli/commands.h"
+#include "cli_in_process.h"
 #include "gui/controls_panel.h"
 #include "gui/main_window.h"
 #include "model/mechanism_registry.h"
@@ -30,26 +30,8 @@ namespace {
 
 const char* kKey = "slidingWindow.window";
 
-struct Run {
-  int code = -1;
-  QString out, err;
-};
-
-/// Runs the command line in this process (the registration lives here), capturing its output.
-Run runCli(const QStringList& args) {
-  std::vector<std::string> argv{"attnscope"};
-  for (const QString& a : args) argv.push_back(a.toStdString());
-  std::ostringstream out, err;
-  std::streambuf* o = std::cout.rdbuf(out.rdbuf());
-  std::streambuf* e = std::cerr.rdbuf(err.rdbuf());
-  Run r;
-  r.code = cli::runCli(argv);
-  std::cout.rdbuf(o);
-  std::cerr.rdbuf(e);
-  r.out = QString::fromStdString(out.str());
-  r.err = QString::fromStdString(err.str());
-  return r;
-}
+using Run = attnscope::testing::CliRun;
+Run runCli(const QStringList& args) { return attnscope::testing::runCliInProcess(args); }
 
 QJsonObject readJson(const QString& path) {
   QFile f(path);
