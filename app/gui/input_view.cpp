@@ -165,11 +165,12 @@ int InputView::tokenAt(const QPointF& p) const {
   if (textRects_.empty()) {
     if (!t.hasGrid() || !target_.contains(p)) return -1;
     const double ix = (p.x() - target_.left()) / scale_, iy = (p.y() - target_.top()) / scale_;
-    // Patches are near-uniform: estimate the cell, then search its neighbourhood.
+    // Patches are near-uniform: estimate the cell from the first patch's own rectangle (the
+    // pixels the rectangles are in), then search its neighbourhood.
     const Token& first = t.tokens[t.gridFirstToken];
-    const int ps = std::max(1, t.patchSize);
-    const int c0 = std::clamp(int((ix - first.rect.x) / ps), 0, t.gridCols - 1);
-    const int r0 = std::clamp(int((iy - first.rect.y) / ps), 0, t.gridRows - 1);
+    const int pw = std::max(1, first.rect.width), ph = std::max(1, first.rect.height);
+    const int c0 = std::clamp(int((ix - first.rect.x) / pw), 0, t.gridCols - 1);
+    const int r0 = std::clamp(int((iy - first.rect.y) / ph), 0, t.gridRows - 1);
     for (int r = std::max(0, r0 - 1); r <= std::min(t.gridRows - 1, r0 + 1); ++r)
       for (int c = std::max(0, c0 - 1); c <= std::min(t.gridCols - 1, c0 + 1); ++c) {
         const int i = t.gridFirstToken + r * t.gridCols + c;

@@ -159,6 +159,12 @@ TEST(InputImagePatches, LargeImageIsReducedForFeaturesKeepingAspect) {
   expectTiling(in.tokens);
   ASSERT_FALSE(in.tokens.notices.empty());
   EXPECT_NE(in.tokens.notices[0].find("reduced to 200×100"), std::string::npos);
+  // The nominal patch side is in the working image's pixels, as the rectangles are (issue 27 #1).
+  for (int i = in.tokens.gridFirstToken; i < in.tokens.size(); ++i) {
+    const PixelRect& r = in.tokens.tokens[static_cast<std::size_t>(i)].rect;
+    EXPECT_LE(std::abs(r.width - in.tokens.patchSize), 1) << "token " << i;
+    EXPECT_LE(std::abs(r.height - in.tokens.patchSize), 1) << "token " << i;
+  }
 }
 
 TEST(InputImageFeatures, DownscaleAreaAveragesExactly) {

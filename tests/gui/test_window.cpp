@@ -75,6 +75,34 @@ class WindowTests : public QObject {
     QSettings().clear();
   }
 
+  // Issue 27 #1: the patches of a large photo (reduced for the patch features) can be hovered and
+  // clicked: the view finds the cell from the rectangles' own pixels.
+  void largePhotoPatchesCanBeProbed() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("camera.png");
+    QImage photo(4032, 3024, QImage::Format_RGB32);
+    for (int y = 0; y < photo.height(); ++y) {
+      auto* line = reinterpret_cast<QRgb*>(photo.scanLine(y));
+      for (int x = 0; x < photo.width(); ++x) line[x] = qRgb(x * 255 / 4032, y * 255 / 3024, (x ^ y) & 255);
+    }
+    QVERIFY(photo.save(path));
+    auto w = openWindow(startSession());
+    w->openFile(path);
+    QVERIFY(waitIdle(*w));
+    QVERIFY2(w->lastError().isEmpty(), qPrintable(w->lastError()));
+    const TokenSet& t = w->controller()->results()->input->tokens;
+    QVERIFY2(w->noticeText().contains("reduced to"), qPrintable(w->noticeText()));
+    QVERIFY(t.hasGrid() && t.gridRows * t.gridCols > 100);
+    InputView* view = w->inputView();
+    // Clicks on patches across the grid (corners, middle, last row) pin each one.
+    const int last = t.gridFirstToken + t.gridRows * t.gridCols - 1;
+    for (int token : {t.gridFirstToken + t.gridCols + 1, (t.gridFirstToken + last) / 2, last - 2, last}) {
+      QTest::mouseClick(view, Qt::LeftButton, {}, view->tokenCentre(token).toPoint());
+      QVERIFY(waitIdle(*w));
+      QCOMPARE(w->controller()->results()->query, token);
+    }
+  }
+
   // #1: a painted 𝓜 that no longer fits (M changed) never blocks a later analysis.
   void paintedMixingThenNewMStillRecomputes() {
     Session s = startSession();

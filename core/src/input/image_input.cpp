@@ -46,6 +46,9 @@ Input makeImageInput(const RgbImage& image, const ImageInputSettings& s,
   set.sourceHeight = image.height;
   set.patchSize = g.patchSize;
   in.image = workingImage(image, g, s.maxWorkingPixels, set);
+  // The tokens' rectangles are on the working image: so is the nominal patch side (a reduced
+  // photo's patches are smaller than the source's; issue 27 #1).
+  if (in.image.width != image.width) set.patchSize = std::max(1, in.image.width / g.cols);
   fillGridTokens(set, g.rows, g.cols, in.image.width, in.image.height, 0);
   set.tokensBeforeBudget = set.tokens.size();
   if (set.size() == 1)

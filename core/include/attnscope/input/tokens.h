@@ -34,7 +34,7 @@ struct TokenSet {
   std::vector<Token> tokens;
   int gridRows = 0, gridCols = 0;  ///< patch grid (0 when the tokens are not image-like)
   int gridFirstToken = 0;          ///< index of the first grid token (.npy with a CLS token: 1)
-  int patchSize = 0;  ///< nominal patch side in pixels (images; patches differ by ≤ 1 px)
+  int patchSize = 0;  ///< nominal patch side in pixels of the working image (images; patches differ by ≤ 1 px)
   int imageWidth = 0, imageHeight = 0;    ///< the (possibly resized) image the rects refer to
   int sourceWidth = 0, sourceHeight = 0;  ///< the image as given, before any resize
   std::size_t tokensBeforeBudget = 0;     ///< tokens found before the token budget truncated them
