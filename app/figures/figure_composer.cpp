@@ -10,6 +10,7 @@
 
 #include "attnscope/atomic_file.h"
 #include "attnscope/error.h"
+#include "attnscope/setting_ref.h"
 
 namespace attnscope {
 
@@ -73,6 +74,11 @@ FigureComposer::FigureComposer(std::shared_ptr<const Results> results, ViewSetti
   std::vector<const PanelDescriptor*> top, row, below, belowModel;
   for (const Panel& p : panels) {
     const PanelDescriptor& d = panelDescriptor(p);
+    // A model panel without the model's views would export its placeholder (issue 27 #8).
+    if (d.needsModel() && !r.modelViews)
+      throw InvalidArgument("the " + d.id() + " panel shows every layer and head of a model: " +
+                            (r.session.model.active() ? std::string("they are still being computed, export when they are shown")
+                                                      : "open one first (" + settingRef("model.path") + ")"));
     (d.place == PanelPlace::Top ? top : d.place == PanelPlace::Row ? row : d.needsModel() ? belowModel : below)
         .push_back(&d);
   }

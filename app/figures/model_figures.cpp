@@ -19,6 +19,14 @@ void noteOnly(QCustomPlot* plot, const QString& text, const FigureStyle& style) 
   plot->plotLayout()->addElement(0, 0, note);
 }
 
+/// What a model panel says before it has views: the survey is running (a model is open), or how to
+/// open a model (issue 27 #7: "open a model" while one was open and surveyed).
+QString waitingNote(const Results& res, const QString& panel, const QString& needs = QStringLiteral("a model")) {
+  if (res.session.model.active())
+    return QStringLiteral("%1: computing every layer and head of the model…").arg(panel);
+  return QStringLiteral("%1: open %2 (File ▸ Open model…, --model PATH)").arg(panel, needs);
+}
+
 QString formatMetric(double v, SurveyMetric m) {
   if (std::isnan(v)) return QStringLiteral("–");
   if (std::isinf(v)) return QStringLiteral("∞");
@@ -77,7 +85,7 @@ void buildModelViewFigure(QCustomPlot* plot, const Results& res, const ViewSetti
                           const FigureStyle& style) {
   resetPlot(plot, style);
   if (!res.modelViews || res.modelViews->cells.empty()) {
-    noteOnly(plot, QStringLiteral("model view: open a model (File ▸ Open model…, --model PATH)"), style);
+    noteOnly(plot, waitingNote(res, QStringLiteral("model view")), style);
     return;
   }
   const ModelViews& v = *res.modelViews;
@@ -110,7 +118,7 @@ void buildClsMapsFigure(QCustomPlot* plot, const Results& res, const ViewSetting
                         const FigureStyle& style) {
   resetPlot(plot, style);
   if (!res.modelViews) {
-    noteOnly(plot, QStringLiteral("CLS maps: open an image model"), style);
+    noteOnly(plot, waitingNote(res, QStringLiteral("CLS maps"), QStringLiteral("an image model")), style);
     return;
   }
   const ModelViews& v = *res.modelViews;
@@ -156,7 +164,7 @@ void buildClsMapsFigure(QCustomPlot* plot, const Results& res, const ViewSetting
 void buildLayerCurvesFigure(QCustomPlot* plot, const Results& res, const FigureStyle& style) {
   resetPlot(plot, style);
   if (!res.modelViews || res.modelViews->curves.empty()) {
-    noteOnly(plot, QStringLiteral("layer curves: open a model (File ▸ Open model…, --model PATH)"), style);
+    noteOnly(plot, waitingNote(res, QStringLiteral("layer curves")), style);
     return;
   }
   const ModelViews& v = *res.modelViews;
@@ -249,8 +257,8 @@ void buildRolloutFigure(QCustomPlot* plot, const Results& res, const ViewSetting
   if (!r) {
     resetPlot(plot, style);
     noteOnly(plot,
-             QStringLiteral("rollout: %1").arg(res.modelViews ? qs(res.modelViews->rolloutNote)
-                                                               : QStringLiteral("open a model")),
+             res.modelViews ? QStringLiteral("rollout: %1").arg(qs(res.modelViews->rolloutNote))
+                            : waitingNote(res, QStringLiteral("rollout")),
              style);
     return;
   }

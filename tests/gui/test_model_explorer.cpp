@@ -53,6 +53,13 @@ std::string tinyVit(const QTemporaryDir& dir, const QString& name) {
   return model.toStdString();
 }
 
+/// The text of a panel's note (a model panel before it has views), "" when it draws a figure.
+QString noteOf(FigurePanel* panel) {
+  for (QCPLayoutElement* e : panel->plot()->plotLayout()->elements(true))
+    if (auto* t = qobject_cast<QCPTextElement*>(e)) return t->text();
+  return QString();
+}
+
 QPoint cellCentre(QCustomPlot* plot, int row, int col) {
   for (QCPAxisRect* rect : plot->axisRects()) {
     if (rect->objectName() != QLatin1String("attnscope-mosaic")) continue;
@@ -72,6 +79,39 @@ class ModelExplorerTests : public QObject {
   void initTestCase() {
     QCoreApplication::setOrganizationName("attnscope-tests");
     QSettings().clear();
+  }
+
+  // Issue 27 #7 and #8: before the survey lands the model panels say it is computing (not "open a
+  // model"); a model panel without views is not exported (it would be a picture of a sentence).
+  void modelPanelsWaitForTheSurveyAndExportOnlyWithIt() {
+    MainWindow w;
+    w.resize(1580, 960);
+    w.show();
+    Session start;
+    start.source.kind = SourceKind::SampleImage;
+    w.start(start);
+    QVERIFY(waitIdle(w));
+    const QString png = dir_.filePath("no-model-view.png");
+    QVERIFY(!w.exportFigureTo(png, {Panel::ModelView}, 96));
+    QVERIFY2(w.lastError().contains("open one first") && w.lastError().contains(QString::fromUtf8("File ▸ Open model…")),
+             qPrintable(w.lastError()));
+    QVERIFY(!QFile::exists(png));
+    QVERIFY2(noteOf(w.layerCurvesPanel()).contains("open a model"), qPrintable(noteOf(w.layerCurvesPanel())));
+
+    QStringList notes;  // what the model panels say when the model's first maps arrive
+    connect(w.controller(), &ExplorerController::analysisReady, &w, [&] {
+      if (notes.isEmpty()) notes << noteOf(w.layerCurvesPanel()) << noteOf(w.modelViewPanel()) << noteOf(w.rolloutPanel());
+    });
+    w.openModel(QString::fromStdString(tinyVit(dir_, "vit-waiting")));
+    QVERIFY(waitIdle(w));
+    QVERIFY(w.controller()->survey());
+    QCOMPARE(notes.size(), 3);
+    for (const QString& n : notes)
+      QVERIFY2(n.contains(QString::fromUtf8("computing every layer and head")) && !n.contains("open"), qPrintable(n));
+    // The survey arrived: curves, no waiting note.
+    QVERIFY(!noteOf(w.layerCurvesPanel()).contains("computing") && w.layerCurvesPanel()->plot()->graphCount() > 0);
+    QVERIFY(w.exportFigureTo(png, {Panel::ModelView}, 96));
+    QVERIFY(QFile(png).size() > 1000);
   }
 
   void openStepClickAndExport() {
