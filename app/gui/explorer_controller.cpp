@@ -233,7 +233,10 @@ void ExplorerController::rebuildFull() {
                          timing_ ? &*timing_ : nullptr);
   full->sweep = sweep_;
   if (matrices_ && matricesFor_ == state_) full->mapMatrices = matrices_;
-  if (survey_ && session_.model.active()) {
+  // The survey on hand belongs to this session's model and input only when their keys agree: a
+  // session of another model keeps the old survey until its own arrives, and its layer may not
+  // exist there (issue 27 #3: "layer 8 does not exist" after loading a 12-layer model's session).
+  if (survey_ && session_.model.active() && surveyKey(survey_->session) == surveyKey(session_)) {
     try {
       full = std::const_pointer_cast<Results>(withModelViews(*full, *survey_, rollout_.get(), session_));
     } catch (const Error& e) {

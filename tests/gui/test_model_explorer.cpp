@@ -194,6 +194,46 @@ class ModelExplorerTests : public QObject {
     QCOMPARE(saved.view.explorer.panel, std::string("model-view"));
   }
 
+  // Issue 27 #3: loading a session of another, deeper model at a layer the open model lacks gives
+  // no error: the open model's survey is not applied to the new session.
+  void aSessionOfADeeperModelLoadsWithoutAFalseError() {
+    MainWindow w;
+    w.resize(1580, 960);
+    w.show();
+    Session s;
+    s.model.path = tinyVit(dir_, "shallow");
+    w.start(s);
+    QVERIFY(waitIdle(w));
+    QVERIFY(w.controller()->survey());
+    QCOMPARE(w.controller()->modelLayers(), 2);
+    // The same model with a third layer (a copy of layer 1).
+    test::TinyModel deep = test::tinyHfVit();
+    std::vector<test::WTensor> extra;
+    for (const test::WTensor& t : deep.tensors)
+      if (t.name.rfind("encoder.layer.1.", 0) == 0) {
+        test::WTensor c = t;
+        c.name.replace(0, 16, "encoder.layer.2.");
+        extra.push_back(c);
+      }
+    deep.tensors.insert(deep.tensors.end(), extra.begin(), extra.end());
+    const std::string two = "\"num_hidden_layers\": 2";
+    deep.config.replace(deep.config.find(two), two.size(), "\"num_hidden_layers\": 3");
+    const QString deepDir = dir_.filePath("deep");
+    QDir().mkpath(deepDir);
+    test::writeCheckpoint(deepDir.toStdString(), deep);
+    Session other = w.controller()->session();
+    other.model.path = deepDir.toStdString();
+    other.model.layer = 2;
+    const QString file = dir_.filePath("deep-session.json");
+    saveSession(other, file);
+    w.loadSessionFrom(file);
+    QVERIFY(waitIdle(w));
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    QCOMPARE(w.controller()->modelLayers(), 3);
+    QCOMPARE(w.controller()->results()->session.model.layer, 2);
+    QCOMPARE(w.modelViewPanel()->results()->modelViews->layer, 2);
+  }
+
   void aModelThatDisappearsKeepsTheSession() {
     MainWindow w;
     w.show();
