@@ -40,10 +40,24 @@ void CellMap::draw(QCPPainter* painter) {
   painter->restore();
 }
 
+QString FittedText::fitted(const QString& text, const QFont& font, int width, QFont* used) {
+  *used = font;
+  const int natural = QFontMetrics(font).horizontalAdvance(text);
+  if (natural > width && natural > 0) {
+    const double f = std::max(kMinFontScale, static_cast<double>(width) / natural * 0.98);
+    if (font.pixelSize() > 0)
+      used->setPixelSize(std::max(1, static_cast<int>(font.pixelSize() * f)));
+    else
+      used->setPointSizeF(font.pointSizeF() * f);
+  }
+  return QFontMetrics(*used).elidedText(text, Qt::ElideRight, width);
+}
+
 void FittedText::draw(QCPPainter* painter) {
-  painter->setFont(mainFont());
+  QFont font;
+  const QString shown = fitted(mText, mainFont(), mRect.width(), &font);
+  painter->setFont(font);
   painter->setPen(QPen(mainTextColor()));
-  const QString shown = painter->fontMetrics().elidedText(mText, Qt::ElideRight, mRect.width());
   painter->drawText(mRect, mTextFlags, shown, &mTextBoundingRect);
 }
 

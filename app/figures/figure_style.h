@@ -11,12 +11,16 @@
 namespace attnscope {
 
 /// A title or note that never widens its layout: its minimum width is small, and text wider than
-/// its cell is drawn elided with "…" (a narrow panel, presentation fonts: the figure's other
-/// elements keep their room, issue 14 #16).
+/// its cell is drawn in a smaller font (down to kMinFontScale of its own), elided with "…" only when
+/// even that does not fit (a narrow panel, presentation or print fonts: the figure's other
+/// elements keep their room, issue 14 #16; the whole title stays in SVG and PDF, issue 27 #5).
 class FittedText : public QCPTextElement {
  public:
+  static constexpr double kMinFontScale = 0.72;
   using QCPTextElement::QCPTextElement;
   QSize minimumOuterSizeHint() const override;
+  /// What is drawn of `text` in `font` within `width` pixels, and the font it is drawn in.
+  static QString fitted(const QString& text, const QFont& font, int width, QFont* used);
 
  protected:
   void draw(QCPPainter* painter) override;

@@ -47,10 +47,11 @@ void buildTimingFigure(QCustomPlot* plot, const Results& res, const FigureStyle&
     title +=
         QStringLiteral(" on ") + QString::fromStdString(timingLabel(*backends[0], res.gpuName));
   if (nb > 0)
-    title += QStringLiteral(" (%1 head%2, %3 runs)")
+    title += QStringLiteral(" (%1 head%2, %3 run%4)")
                  .arg(backends[0]->heads)
                  .arg(backends[0]->heads == 1 ? "" : "s")
-                 .arg(backends[0]->repeats);
+                 .arg(backends[0]->repeats)
+                 .arg(backends[0]->repeats == 1 ? "" : "s");
   grid->addElement(0, 0, new FittedText(plot, title, style.font(1.05, true)));
   int row = 1;
   QCPLegend* legend = nullptr;

@@ -393,6 +393,11 @@ class CliTest : public QObject {
       if (ext == "pdf") QVERIFY(start.startsWith("%PDF"));
       if (ext == "svg") QVERIFY(start.contains("<svg"));
     }
+    // The print fonts of SVG keep the timing panel's whole title (issue 27 #5: "… (1 head, 1 ru…").
+    QFile svg(dir_.filePath("fig.svg"));
+    QVERIFY(svg.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(svg.readAll());
+    QVERIFY2(text.contains("(1 head, 1 run)"), qPrintable(text.mid(text.indexOf("forward time"), 80)));
     const QImage img(dir_.filePath("fig.png"));
     QVERIFY(!img.isNull());
     QVERIFY(img.width() > 500 && img.height() > 300);
