@@ -73,6 +73,14 @@ ExplorerController::ExplorerController(QObject* parent) : QObject(parent) {
             if (outcome == JobOutcome::Cancelled && channel == QStringLiteral("analysis") && !loadPending_)
               revertToScreen();
           });
+  // A survey that did not finish is started again by the next analysis or Run ▸ Survey every
+  // layer (its key is forgotten); the model panels say why they are empty.
+  connect(&jobs_, &JobRunner::finished, this,
+          [this](const QString& channel, const QString&, JobOutcome outcome, const QString& message) {
+            if (channel != QStringLiteral("survey") || outcome == JobOutcome::Done) return;
+            surveyKey_.clear();
+            emit surveyStopped(outcome == JobOutcome::Cancelled ? tr("cancelled") : message);
+          });
   // A cancelled load (Esc, Cancel) also keeps the previous input and its session.
   connect(&jobs_, &JobRunner::finished, this,
           [this](const QString& channel, const QString&, JobOutcome outcome, const QString&) {

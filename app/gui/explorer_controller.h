@@ -50,6 +50,9 @@ class ExplorerController : public QObject {
   /// Layers and heads of the open model (0 when none is open or it has not loaded yet).
   int modelLayers() const { return survey_ ? survey_->layers : modelLayers_; }
   int modelHeads() const { return survey_ ? survey_->heads : (input_ ? input_->qkv.numHeads() : 0); }
+  /// Surveys every layer and head of the session's model when that is not on hand (after a
+  /// cancelled survey: Run ▸ Survey every layer).
+  void surveyNow() { updateSurvey(); }
   /// Number of analysis jobs that finished and were applied (tests).
   int analysesApplied() const { return analysesApplied_; }
 
@@ -71,6 +74,9 @@ class ExplorerController : public QObject {
   /// still shown (the window puts its controls back to it).
   void sessionReverted(const attnscope::Session& session);
   void error(const QString& message);
+  /// The survey of every layer stopped before it finished (cancelled or failed): the model panels
+  /// have no views until it runs again.
+  void surveyStopped(const QString& why);
   /// The session asked for a backend that is unavailable here; the controller's session now uses
   /// eigen instead. `message` says which and why.
   void backendFellBack(const QString& message);

@@ -90,6 +90,18 @@ PanelHost::PanelHost(ExplorerController& controller, QWidget* parent) : QWidget(
 
   // Controller → panels: each panel gets the results it reads when they change.
   const ExplorerController* c = &controller_;
+  // The model panels' note: why there are no views (a survey stopped), cleared when views come.
+  auto modelNotes = [this](const QString& note) {
+    for (const PanelDescriptor& d : panels())
+      if (FigurePanel* f = d.needsModel() ? figure(d.panel) : nullptr) f->setNote(note);
+  };
+  connect(c, &ExplorerController::surveyStopped, this, [modelNotes](const QString& why) {
+    modelNotes(tr("Every layer and head: %1. Run ▸ Survey every layer computes them.").arg(why));
+  });
+  connect(c, &ExplorerController::modelViewsReady, this, [modelNotes] { modelNotes(QString()); });
+  connect(c, &ExplorerController::analysisReady, this, [modelNotes](auto res) {
+    if (!res->session.model.active()) modelNotes(QString());  // no model: nothing was stopped
+  });
   connect(c, &ExplorerController::analysisReady, this, [this](auto res) {
     const ViewSettings& view = controller_.session().view;
     input_->setResults(res);

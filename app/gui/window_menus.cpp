@@ -82,6 +82,7 @@ void buildWindowMenus(MainWindow& w) {
   QMenu* run = w.menuBar()->addMenu(QObject::tr("&Run"));
   run->addAction(QObject::tr("Recompute &spectra"), &controller, &ExplorerController::computeSpectra);
   run->addAction(QObject::tr("Re-&time"), &controller, &ExplorerController::computeTiming);
+  run->addAction(QObject::tr("Survey every &layer"), &controller, &ExplorerController::surveyNow);
   run->addAction(QObject::tr("Scaling s&weep"), self, [&controller] { controller.startSweep(); });
   run->addAction(QObject::tr("&Cancel all jobs"), QKeySequence(Qt::Key_Escape), self, [&controller] { controller.jobs()->cancel(); });
 

@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QImage>
+#include <QLabel>
 #include <QSettings>
 #include <QSlider>
 #include <QSpinBox>
@@ -17,7 +18,9 @@
 #include <qcustomplot.h>
 
 #include "figures/mosaic.h"
+#include "gui/controls_panel.h"
 #include "gui/figure_panel.h"
+#include "gui/job_runner.h"
 #include "gui/main_window.h"
 #include "window_waits.h"
 #include "gui/maps_panel.h"
@@ -232,6 +235,40 @@ class ModelExplorerTests : public QObject {
     QCOMPARE(w.controller()->modelLayers(), 3);
     QCOMPARE(w.controller()->results()->session.model.layer, 2);
     QCOMPARE(w.modelViewPanel()->results()->modelViews->layer, 2);
+  }
+
+  // Issue 27 #2: an edit whose new survey is cancelled does not leave the old survey on the model
+  // panels as if it were the edit's.
+  void aCancelledSurveyLeavesNoStaleModelViews() {
+    MainWindow w;
+    w.resize(1580, 960);
+    w.show();
+    Session s;
+    s.model.path = tinyVit(dir_, "stale");
+    w.start(s);
+    QVERIFY(waitIdle(w));
+    QVERIFY(w.modelViewPanel()->results()->modelViews);
+    // Every survey the edit starts is cancelled as it starts (Esc while it runs).
+    JobRunner* jobs = w.controller()->jobs();
+    connect(jobs, &JobRunner::started, &w, [jobs](const QString& channel) {
+      if (channel == QLatin1String("survey")) QMetaObject::invokeMethod(jobs, [jobs] { jobs->cancel(QStringLiteral("survey")); }, Qt::QueuedConnection);
+    });
+    w.controls()->temperatureBox()->setValue(3.0);
+    QVERIFY(waitIdle(w));
+    QCOMPARE(w.controller()->results()->session.temperature, 3.0);
+    const auto shown = w.modelViewPanel()->results();
+    QVERIFY(shown);
+    QVERIFY2(!shown->modelViews, "the model view still shows the survey of the previous temperature");
+    QCOMPARE(w.layerCurvesPanel()->results()->session.temperature, 3.0);
+    QVERIFY2(w.modelViewPanel()->findChild<QLabel*>()->text().contains("cancelled"),
+             qPrintable(w.modelViewPanel()->findChild<QLabel*>()->text()));
+    // Run ▸ Survey every layer computes it for the edited session.
+    disconnect(jobs, &JobRunner::started, &w, nullptr);
+    w.controller()->surveyNow();
+    QVERIFY(waitIdle(w));
+    QVERIFY(w.modelViewPanel()->results()->modelViews);
+    QCOMPARE(w.modelViewPanel()->results()->session.temperature, 3.0);
+    QVERIFY(w.modelViewPanel()->findChild<QLabel*>()->text().isEmpty());
   }
 
   void aModelThatDisappearsKeepsTheSession() {
