@@ -1,6 +1,7 @@
 #include "gui/window_menus.h"
 
 #include <QAction>
+#include <QDockWidget>
 #include <QFileDialog>
 #include <QInputDialog>
 #include <QMenu>
@@ -76,6 +77,8 @@ void buildWindowMenus(MainWindow& w) {
   toggle(QObject::tr("Show MHLA &blocks on the input"), "showBlocks", true, [self](bool on) { self->inputView()->setShowBlocks(on); });
   // Outlines only by default: a photo keeps its colours.
   toggle(QObject::tr("&Tint blocks by the query's mixing weights"), "tintBlocks", false, [self](bool on) { self->inputView()->setTintBlocks(on); });
+  // The controls dock, closed by its × or hidden by presentation mode, comes back from here.
+  if (auto* dock = w.findChild<QDockWidget*>(QStringLiteral("controlsDock"))) view->addAction(dock->toggleViewAction());
   toggle(QObject::tr("&Presentation mode"), "presentation", false, [self](bool on) { self->setPresentationMode(on); })
       ->setShortcut(QKeySequence(Qt::Key_F11));
 

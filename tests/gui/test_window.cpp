@@ -16,6 +16,10 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTemporaryDir>
+#include <QAction>
+#include <QMenu>
+#include <QMenuBar>
+#include <QDockWidget>
 #include <QtTest>
 #include <qcustomplot.h>
 
@@ -73,6 +77,23 @@ class WindowTests : public QObject {
   void initTestCase() {
     QCoreApplication::setOrganizationName("attnscope-tests");
     QSettings().clear();
+  }
+
+  // Issue 27: the controls dock, once closed, comes back from the View menu.
+  void closedControlsComeBackFromTheViewMenu() {
+    auto w = openWindow(startSession());
+    auto* dock = w->findChild<QDockWidget*>("controlsDock");
+    QVERIFY(dock && dock->isVisible());
+    dock->close();
+    QVERIFY(!dock->isVisible());
+    QAction* entry = nullptr;
+    for (QAction* a : w->menuBar()->actions())
+      if (a->text() == QLatin1String("&View"))
+        for (QAction* b : a->menu()->actions())
+          if (b->text() == QLatin1String("Controls")) entry = b;
+    QVERIFY(entry != nullptr);
+    entry->trigger();
+    QVERIFY(dock->isVisible());
   }
 
   // Issue 27 #1: the patches of a large photo (reduced for the patch features) can be hovered and
