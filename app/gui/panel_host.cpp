@@ -135,6 +135,11 @@ PanelHost::PanelHost(ExplorerController& controller, QWidget* parent) : QWidget(
   });
   connect(input_, &InputView::tokenHovered, &controller_, &ExplorerController::hover);
   connect(input_, &InputView::tokenPinned, &controller_, &ExplorerController::pin);
+  // A click on a view tab takes the keyboard back from a control, so the layer and head keys
+  // ([ ] , .) that a spin box or text field was eating work again.
+  connect(viewTabs_, &QTabWidget::tabBarClicked, this, [this](int i) {
+    if (QWidget* view = viewTabs_->widget(i)) view->setFocus(Qt::MouseFocusReason);
+  });
   connect(viewTabs_, &QTabWidget::currentChanged, this, [this](int i) {
     if (i >= 0 && i < static_cast<int>(viewIds_.size())) emit viewChosen(viewIds_[static_cast<std::size_t>(i)]);
   });

@@ -16,6 +16,7 @@
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTemporaryDir>
+#include <QTabBar>
 #include <QAction>
 #include <QMenu>
 #include <QMenuBar>
@@ -77,6 +78,27 @@ class WindowTests : public QObject {
   void initTestCase() {
     QCoreApplication::setOrganizationName("attnscope-tests");
     QSettings().clear();
+  }
+
+  // Issue 27: after typing in a control, a click on a view tab gives the head keys back.
+  void aTabClickGivesTheKeysBack() {
+    auto w = openWindow(startSession());
+    QApplication::setActiveWindow(w.get());
+    w->activateWindow();
+    QDoubleSpinBox* box = w->controls()->temperatureBox();
+    box->setFocus();
+    QTest::qWait(20);
+    QCOMPARE(QApplication::focusWidget() != nullptr, true);
+    const int head = w->controller()->session().head;
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Period);  // the spin box takes it as text
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(w->controller()->session().head, head);
+    QTabBar* bar = w->viewTabs()->tabBar();
+    QTest::mouseClick(bar, Qt::LeftButton, {}, bar->tabRect(0).center());
+    QVERIFY(QApplication::focusWidget() != box);
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Period);  // next head
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(w->controller()->session().head, head + 1);
   }
 
   // Issue 27: the controls dock, once closed, comes back from the View menu.
