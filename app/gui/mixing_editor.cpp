@@ -55,7 +55,9 @@ MixingEditor::MixingEditor(QWidget* parent) : QWidget(parent) {
   lay->addLayout(files);
   lay->addWidget(plot_, 1);
 
-  connect(init_, &QComboBox::activated, this, [this] { emit initChosen(init_->currentText()); });
+  connect(init_, &QComboBox::activated, this, [this](int i) {
+    if (i < static_cast<int>(allMixingInits().size())) emit initChosen(init_->currentText());
+  });
   connect(reset, &QPushButton::clicked, this, [this] { emit resetRequested(); });
   connect(load, &QPushButton::clicked, this, &MixingEditor::load);
   connect(save, &QPushButton::clicked, this, &MixingEditor::save);
@@ -63,6 +65,11 @@ MixingEditor::MixingEditor(QWidget* parent) : QWidget(parent) {
 
 void MixingEditor::setInit(const QString& init) {
   const QSignalBlocker b(init_);
+  // The initialisations, then one more entry while the matrix is something else ("custom" after
+  // painting, a loaded file's name), so the combo says what the heatmap shows (issue 27).
+  const int inits = static_cast<int>(allMixingInits().size());
+  while (init_->count() > inits) init_->removeItem(init_->count() - 1);
+  if (init_->findText(init) < 0) init_->addItem(init);
   init_->setCurrentText(init);
 }
 

@@ -107,7 +107,7 @@ PanelHost::PanelHost(ExplorerController& controller, QWidget* parent) : QWidget(
     input_->setResults(res);
     maps_->setResults(res, view);
     mixing_->setResults(res, view);
-    mixing_->setInit(QString::fromStdString(controller_.session().mixing));
+    mixing_->setInit(QString::fromStdString(res->mixingName));  // an initialisation, "custom" or a file
     // Model panels wait for the survey (they are cleared when there is none); sweeps for a sweep.
     feed(res, [&](const PanelDescriptor& d) {
       return d.needsModel() ? !res->modelViews : (d.needs & Sweep) ? res->sweep != nullptr : true;

@@ -80,6 +80,33 @@ class WindowTests : public QObject {
     QSettings().clear();
   }
 
+  // Issue 27: after painting, the mixing editor's init combo says "custom" as the title does;
+  // choosing an initialisation again drops that entry.
+  void theInitComboSaysCustomAfterPainting() {
+    Session s = startSession();
+    s.blocks = 16;
+    auto w = openWindow(s);
+    MixingEditor* e = w->mixingEditor();
+    auto* combo = e->findChild<QComboBox*>();
+    QVERIFY(combo);
+    const int inits = combo->count();
+    QCOMPARE(combo->currentText(), QString::fromStdString(w->controller()->results()->mixingName));
+    e->findChild<QDoubleSpinBox*>()->setValue(0.4);
+    const QPoint p = cellPixel(e, 1, 2);
+    QTest::mousePress(e->plot(), Qt::LeftButton, {}, p);
+    QTest::mouseRelease(e->plot(), Qt::LeftButton, {}, p);
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(w->controller()->results()->mixingName, std::string("custom"));
+    QCOMPARE(combo->currentText(), QStringLiteral("custom"));
+    QCOMPARE(combo->count(), inits + 1);
+    combo->setCurrentIndex(combo->findText("identity"));
+    emit combo->activated(combo->currentIndex());
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(w->controller()->results()->mixingName, std::string("identity"));
+    QCOMPARE(combo->currentText(), QStringLiteral("identity"));
+    QCOMPARE(combo->count(), inits);
+  }
+
   // Issue 27: after typing in a control, a click on a view tab gives the head keys back.
   void aTabClickGivesTheKeysBack() {
     auto w = openWindow(startSession());
