@@ -99,10 +99,8 @@ PanelHost::PanelHost(ExplorerController& controller, QWidget* parent) : QWidget(
     modelNotes(tr("Every layer and head: %1. Run ▸ Survey every layer computes them.").arg(why));
   });
   connect(c, &ExplorerController::modelViewsReady, this, [modelNotes] { modelNotes(QString()); });
-  connect(c, &ExplorerController::analysisReady, this, [modelNotes](auto res) {
+  connect(c, &ExplorerController::analysisReady, this, [this, modelNotes](auto res) {
     if (!res->session.model.active()) modelNotes(QString());  // no model: nothing was stopped
-  });
-  connect(c, &ExplorerController::analysisReady, this, [this](auto res) {
     const ViewSettings& view = controller_.session().view;
     input_->setResults(res);
     maps_->setResults(res, view);

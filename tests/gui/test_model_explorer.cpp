@@ -63,6 +63,16 @@ QString noteOf(FigurePanel* panel) {
   return QString();
 }
 
+/// Shows `w` on a fresh tiny ViT named `name` and waits for its survey.
+void startOnTinyVit(MainWindow& w, const QTemporaryDir& dir, const QString& name) {
+  w.resize(1580, 960);
+  w.show();
+  Session s;
+  s.model.path = tinyVit(dir, name);
+  w.start(s);
+  waitIdle(w);
+}
+
 QPoint cellCentre(QCustomPlot* plot, int row, int col) {
   for (QCPAxisRect* rect : plot->axisRects()) {
     if (rect->objectName() != QLatin1String("attnscope-mosaic")) continue;
@@ -201,12 +211,7 @@ class ModelExplorerTests : public QObject {
   // no error: the open model's survey is not applied to the new session.
   void aSessionOfADeeperModelLoadsWithoutAFalseError() {
     MainWindow w;
-    w.resize(1580, 960);
-    w.show();
-    Session s;
-    s.model.path = tinyVit(dir_, "shallow");
-    w.start(s);
-    QVERIFY(waitIdle(w));
+    startOnTinyVit(w, dir_, "shallow");
     QVERIFY(w.controller()->survey());
     QCOMPARE(w.controller()->modelLayers(), 2);
     // The same model with a third layer (a copy of layer 1).
@@ -241,12 +246,7 @@ class ModelExplorerTests : public QObject {
   // panels as if it were the edit's.
   void aCancelledSurveyLeavesNoStaleModelViews() {
     MainWindow w;
-    w.resize(1580, 960);
-    w.show();
-    Session s;
-    s.model.path = tinyVit(dir_, "stale");
-    w.start(s);
-    QVERIFY(waitIdle(w));
+    startOnTinyVit(w, dir_, "stale");
     QVERIFY(w.modelViewPanel()->results()->modelViews);
     // Every survey the edit starts is cancelled as it starts (Esc while it runs).
     JobRunner* jobs = w.controller()->jobs();
