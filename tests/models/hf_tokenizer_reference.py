@@ -12,6 +12,8 @@ tokenizer.json files, then runs them through an interpreter of those same files:
   data/hf/llama3/            byte-level BPE, Split(Llama 3 regex) + ByteLevel(use_regex false),
                              ignore_merges, added <|begin_of_text|> <|end_of_text|> (+ one lstrip/
                              rstrip token), post-processor Sequence[ByteLevel, TemplateProcessing(BOS)]
+  data/hf/llama3_shuffled/   the same with the merges in a seeded random order (one merge at a time
+                             matters: GPT-2's all-occurrences merging differs on some cases)
   data/hf/qwen2/             NFC normalizer, Qwen2's one-digit regex, added <|endoftext|> <|im_start|>
                              <|im_end|> and one normalized (non-special) token, ByteLevel post-processor
   data/hf/llama2/            SentencePiece-style: normalizer Sequence[Prepend(▁), Replace(" " → ▁)],
@@ -232,7 +234,27 @@ def bpe_merge(ids, merges):
         ids[i:i + 2] = [new_id]
 
 
-def model_tokenize(model, vocab, merges, word):
+def bpe_merge_all_occurrences(ids, merges):
+    """GPT-2's encoder.py step, for contrast only: the lowest-ranked pair, every occurrence."""
+    ids = list(ids)
+    while True:
+        ranked = [merges[p] for p in zip(ids, ids[1:]) if p in merges]
+        if not ranked:
+            return ids
+        rank, new_id = min(ranked)
+        pair = next(p for p, m in merges.items() if m == (rank, new_id))
+        out, i = [], 0
+        while i < len(ids):
+            if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+                out.append(new_id)
+                i += 2
+            else:
+                out.append(ids[i])
+                i += 1
+        ids = out
+
+
+def model_tokenize(model, vocab, merges, word, merge):
     if not word:
         return []
     if model.get("ignore_merges") and word in vocab:
@@ -257,12 +279,13 @@ def model_tokenize(model, vocab, merges, word):
             unk = unk_id
     if unk is not None:
         symbols.append(unk)
-    return bpe_merge(symbols, merges)
+    return merge(symbols, merges)
 
 
 class Tokenizer:
-    def __init__(self, doc):
+    def __init__(self, doc, merge=bpe_merge):
         self.doc = doc
+        self.merge = merge
         model = doc["model"]
         self.vocab = dict(model["vocab"])
         self.merges = {}
@@ -290,7 +313,7 @@ class Tokenizer:
                 ids.extend(toks)
                 continue
             for word, _ in pre_tokenize(doc["pre_tokenizer"], [(text_, origin)]):
-                ids.extend(model_tokenize(doc["model"], self.vocab, self.merges, word))
+                ids.extend(model_tokenize(doc["model"], self.vocab, self.merges, word, self.merge))
         return ids
 
     def post_process(self, ids):
@@ -395,6 +418,7 @@ numbers 123 456 7890 3.14159 2024 12345 1,000,000 x1 y2 z3 42 42 42
         return value
 \tline\twith\ttabs
 windows\r\nline\r\nendings
+x\u180ey x\u180ey a\u180eb a\u180eb \u180eb \u180eb
 """
 
 
@@ -586,7 +610,8 @@ def named_cases(special):
         ("accents_decomposed", "cafe\u0301 nai\u0308ve re\u0301sume\u0301 Zu\u0308rich"),
         ("combining_reordered", "q\u0307\u0323 d\u0323\u0307 a\u0301\u0300"),
         ("long_mark_segments", "q" + "\u0307\u0323\u0301\u0316" * 12 + " x\u1100\u1161\u11a8" + "\u0f73" * 20 +
-         " e\u0301\u0327" + "\u1100\u1161" * 3 + " a" + "\u0301" * 40 + "\u0323"),
+         " e\u0301\u0327" + "\u1100\u1161" * 3 + " a" + "\u0301" * 40 + "\u0323" +
+         " a" + "\u0351\u0301" * 20 + " a\u0351\u0301"),
         ("digits_runs", "12345 3.14159 1234567 0 42x 2024-05-09"),
         ("digits_unicode", "٣٤٥ ²³ ½ Ⅻ ١٢٣٤"),
         ("spaces_run", "a    b"),
@@ -601,6 +626,8 @@ def named_cases(special):
         ("mixed_whitespace", " \t \n x \n\n y \u00a0 z\u3000w"),
         ("unicode_spaces", "a\u2009b\u202fc\u205fd\u1680e\u2028f\u2029g\x85h"),
         ("mongolian_vowel_separator", "a\u180eb \u180e"),
+        # U+180E is not White_Space (the regex module's \s, Oniguruma's); PCRE2's \s takes it.
+        ("mongolian_vowel_separator_runs", "x \u180e\u180ey \u180e\u180e\u180e z\u180e1\u180e\u180e\n"),
         ("punctuation", "Hello!!! ... ??? (x) [y] {z} #tag @user $5 100%"),
         ("quotes_dashes", "— “quotes” ‘single’ … «guillemets»"),
         ("special_inside", f"hi{special}there"),
@@ -655,6 +682,16 @@ def write_layout(name, doc, special, seed, config=None):
 
 def main():
     llama3, l3 = write_layout("llama3", llama3_doc(), "<|end_of_text|>", 3)
+    # The same vocabulary with the merges in a seeded random order (not training order): the
+    # library merges one occurrence at a time, so a pair a merge creates can outrank the other
+    # occurrences of that merge's pair (GPT-2's encoder merges them all first).
+    shuffled = json.loads(json.dumps(llama3.doc))
+    random.Random(11).shuffle(shuffled["model"]["merges"])
+    _, l3s = write_layout("llama3_shuffled", shuffled, "<|end_of_text|>", 3)
+    batch = Tokenizer(shuffled, merge=bpe_merge_all_occurrences)
+    gpt2_style = sorted(k for k, c in l3s.items() if batch.encode_text(c["text"]) != c["text_ids"])
+    assert gpt2_style, "one-at-a-time merging matters for the shuffled merges"
+    print(f"llama3_shuffled: GPT-2's all-occurrences merging differs in {', '.join(gpt2_style)}")
     _, qw = write_layout("qwen2", qwen2_doc(), "<|endoftext|>", 2)
     write_layout("smollm2", smollm2_doc(), "<|endoftext|>", 5)
     legacy, meta = llama2_docs()
