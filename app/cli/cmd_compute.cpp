@@ -25,6 +25,9 @@ std::vector<OptionSpec> computeSpecs() {
   s.push_back({"repeats", 1, "R", "timed runs with --timing (default 5)"});
   for (const OptionSpec& o : sweepOptionSpecs()) s.push_back(o);
   s.push_back({"rollout", 0, "", "with --layer all: also write rollout_<mech>.npy (attention rollout, N×N)"});
+  s.push_back({"kv-rank-sweep", 0, "",
+               "with --model: every layer's K/V at rank 1, 2, 4, … and full: ΔNLL and KL per rank "
+               "(kv_rank_sweep.csv) and each layer's ranks for 90/95/99 % energy (kv_energy.csv)"});
   s.push_back(settingOption("fusion"));
   s.push_back(settingOption("discard"));
   s.push_back({"help", 0, "", "show this help"});
@@ -52,6 +55,10 @@ std::string help() {
          "  layers.csv, .json    with --model --layer all: every layer, head and mechanism: normalised\n"
          "                       entropy, effective and numerical rank, KL to softmax, output error\n"
          "  rollout_<mech>.npy   with --layer all --rollout: the attention rollout, N×N float64\n"
+         "  kv_rank_sweep.csv    with --model --kv-rank-sweep: rank, KV cache per token, ΔNLL, KL\n"
+         "  kv_energy.csv        with --kv-rank-sweep: per layer the ranks for 90/95/99 % energy\n"
+         "  kv_rank.json         with --model --kv-rank R: per layer and head the KL of the maps to the\n"
+         "                       model's own, ΔNLL, the KV cache per token (MHA, GQA, the latent)\n"
          "\noptions:\n";
 }
 
@@ -80,6 +87,8 @@ int runCompute(const Args& args) {
   plan.sweepMaxN = sweep.maxN;
   plan.survey = allLayers;
   plan.rollout = a.has("rollout");
+  plan.kvSweep = a.has("kv-rank-sweep");
+  if (plan.kvSweep && !session.model.active()) throw UsageError("--kv-rank-sweep needs --model PATH");
   ExportOptions exportOptions;
   exportOptions.matrices = a.has("matrices");
   exportOptions.qkv = a.has("dump-qkv");
@@ -108,6 +117,7 @@ int runCompute(const Args& args) {
     if (!work.rollout->note.empty()) throw BudgetExceeded("--rollout: " + work.rollout->note);
     exportOptions.rollout = work.rollout.get();
   }
+  exportOptions.kvSweep = res->kvSweep.get();
   const QStringList files =
       exportResults(*res, QString::fromStdString(a.value("out-dir")), exportOptions);
   std::cerr << "attnscope: wrote " << files.size() << " files to " << a.value("out-dir")

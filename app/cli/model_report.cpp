@@ -38,7 +38,9 @@ void printModelInfo(std::ostream& out, const models::Checkpoint& checkpoint) {
   if (!m.architecture.empty() && m.architecture != f.name()) row(out, "architecture", m.architecture);
   row(out, "layers", std::to_string(m.layers));
   row(out, "heads", std::to_string(m.heads));
-  if (m.keyValueHeads() != m.heads) row(out, "key/value heads", std::to_string(m.keyValueHeads()));
+  if (m.keyValueHeads() != m.heads)
+    row(out, "key/value heads", std::to_string(m.keyValueHeads()) + " (grouped-query attention: " +
+                                    std::to_string(m.heads / m.keyValueHeads()) + " query heads per key/value head)");
   row(out, "d_model", std::to_string(m.dModel));
   row(out, "d_head", std::to_string(m.dHead));
   row(out, "mlp hidden", std::to_string(m.mlpHidden));
@@ -50,6 +52,9 @@ void printModelInfo(std::ostream& out, const models::Checkpoint& checkpoint) {
     row(out, "registers", std::to_string(m.registers));
   }
   row(out, "positions", std::to_string(m.positions));
+  if (m.rope.present()) row(out, "rotary positions", m.rope.describe());
+  if (m.slidingWindow > 0) row(out, "sliding window", std::to_string(m.slidingWindow) + " positions");
+  if (f.text) row(out, "lm head", m.tiedEmbeddings ? "tied to the token embedding" : "separate (lm_head.weight)");
   row(out, "dtype", joined(m.dtypes));
   row(out, "parameters", countText(m.parameters));
   std::ostringstream eps;

@@ -91,12 +91,15 @@ void buildModelViewFigure(QCustomPlot* plot, const Results& res, const ViewSetti
   const ModelViews& v = *res.modelViews;
   addTitle(plot, 0,
            QStringLiteral("model view · %1 · %2").arg(qs(v.mechanismName), qs(v.queryLabel)),
-           QStringLiteral("%1 layers × %2 heads, each cell scaled to its own maximum; corner: %3; outlined: layer %4%5")
+           QStringLiteral("%1 layers × %2 heads%6, each cell scaled to its own maximum; corner: %3; outlined: layer %4%5")
                .arg(v.layers)
                .arg(v.heads)
                .arg(qs(metricTitle(v.metric)))
                .arg(v.layer)
-               .arg(v.head >= 0 ? QStringLiteral(", head %1").arg(v.head) : QStringLiteral(" (mean over heads)")),
+               .arg(v.head >= 0 ? QStringLiteral(", head %1").arg(v.head) : QStringLiteral(" (mean over heads)"))
+               .arg(v.kvGroup > 1 ? QStringLiteral(" in %1 groups sharing a K/V head (above: group, mean row cosine of its heads)")
+                                         .arg(v.kvHeads)
+                                  : QString()),
            style);
   MosaicSpec spec;
   spec.rows = v.layers;
@@ -109,6 +112,17 @@ void buildModelViewFigure(QCustomPlot* plot, const Results& res, const ViewSetti
   for (double m : v.cellMetric) spec.annotations.push_back(formatMetric(m, v.metric));
   spec.selectedRow = v.layer;
   spec.selectedCol = v.head;
+  if (v.kvGroup > 1) {
+    // Grouped-query heads: one block of columns per KV head, named with how alike its query heads
+    // attend at the outlined layer.
+    spec.colGroup = v.kvGroup;
+    for (int g = 0; g < v.kvHeads; ++g) {
+      const std::size_t at = static_cast<std::size_t>(v.layer) * v.kvHeads + g;
+      spec.colGroupLabels.push_back(at < v.groupAgreement.size()
+                                        ? QStringLiteral("KV %1 · %2").arg(g).arg(v.groupAgreement[at], 0, 'f', 2)
+                                        : QStringLiteral("KV %1").arg(g));
+    }
+  }
   addMosaic(plot, plot->plotLayout(), 2, 0, spec, makeGradient(view.colormap), style);
   plot->plotLayout()->setRowStretchFactor(0, 0.001);
   plot->plotLayout()->setRowStretchFactor(1, 0.001);

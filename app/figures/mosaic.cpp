@@ -86,6 +86,34 @@ QCPAxisRect* addMosaic(QCustomPlot* plot, QCPLayoutGrid* grid, int row, int col,
     text->setPadding(QMargins(1, 0, 1, 0));
     text->setText(spec.annotations[at]);
   }
+  if (spec.colGroup > 1 && spec.cols % spec.colGroup == 0) {
+    const int groups = spec.cols / spec.colGroup;
+    for (int g = 1; g < groups; ++g) {
+      // In the gap before the group's first column.
+      const double at = g * spec.colGroup - 0.5 * double(gapX) / (tw + gapX);
+      auto* line = new QCPItemLine(plot);
+      line->setClipAxisRect(rect);
+      line->start->setAxes(x, y);
+      line->end->setAxes(x, y);
+      line->start->setCoords(at, 0);
+      line->end->setCoords(at, spec.rows);
+      line->setPen(QPen(QColor(40, 40, 40), style.px(2)));
+    }
+    if (!spec.colGroupLabels.empty()) {
+      QCPAxis* top = rect->axis(QCPAxis::atTop);
+      top->setVisible(true);
+      top->setRange(x->range());
+      QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+      for (int g = 0; g < groups && g < static_cast<int>(spec.colGroupLabels.size()); ++g)
+        ticker->addTick(g * spec.colGroup + 0.5 * spec.colGroup, spec.colGroupLabels[static_cast<std::size_t>(g)]);
+      top->setTicker(ticker);
+      top->setTickLabels(true);
+      top->setTickLabelFont(style.font(0.7));
+      top->setTickLength(0, 0);
+      top->setSubTicks(false);
+      top->setBasePen(Qt::NoPen);
+    }
+  }
   if (spec.selectedRow >= 0) {
     auto* box = new QCPItemRect(plot);
     box->setClipAxisRect(rect);

@@ -24,6 +24,10 @@ struct MosaicSpec {
   QString rowTitle, colTitle;
   std::vector<QString> annotations;  ///< per cell, drawn in its top-left corner (may be empty)
   int selectedRow = -1, selectedCol = -1;  ///< outlined cell (−1: none; a column −1 outlines the row)
+  /// Columns in groups of this many (grouped-query heads: one per KV head), separated by a line
+  /// and named by `colGroupLabels` above the grid; 0 or 1: no groups.
+  int colGroup = 0;
+  std::vector<QString> colGroupLabels;
 };
 
 /// Adds the mosaic's axis rect at (row, col) of `grid`; its aspect follows the cells' shapes.

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "attnscope/error.h"
+#include "figures/kv_rank_figure.h"
 #include "figures/maps_figure.h"
 #include "figures/metrics_figure.h"
 #include "figures/mixing_figure.h"
@@ -26,6 +27,7 @@ const Panel Panel::ModelView{"model-view"};
 const Panel Panel::LayerCurves{"layer-curves"};
 const Panel Panel::Rollout{"rollout"};
 const Panel Panel::ClsMaps{"cls-maps"};
+const Panel Panel::KvRank{"kv-rank"};
 
 namespace {
 
@@ -83,6 +85,9 @@ std::vector<PanelDescriptor> builtIn() {
   add(Panel::ClsMaps, "CLS maps", "the CLS token's map per head (needs --model)", PanelPlace::Below,
       PanelDock::ViewTab, Survey, false, buildClsMapsFigure,
       [](const Results& r, const ViewSettings&, const FigureStyle& s, int w) { return clsMapsFigureHeight(r, s, w); });
+  add(Panel::KvRank, "Low-rank K/V", "what a rank-r K/V latent keeps: energy per layer, ΔNLL and KL per rank (needs --model; runs the K/V sweep)",
+      PanelPlace::Below, PanelDock::ViewTab, panel_needs::KvSweep, false,
+      [](QCustomPlot* p, const Results& r, const ViewSettings&, const FigureStyle& s) { buildKvRankFigure(p, r, s); });
   return t;
 }
 
@@ -91,7 +96,7 @@ std::vector<PanelDescriptor>& registry() {
   return list;
 }
 
-constexpr std::size_t kBuiltIns = 10;
+constexpr std::size_t kBuiltIns = 11;
 
 }  // namespace
 
@@ -174,6 +179,7 @@ WorkPlan planForPanels(const std::vector<Panel>& list) {
   plan.sweep = (needs & panel_needs::Sweep) != 0;
   plan.survey = plan.modelViews = (needs & Survey) != 0;
   plan.rollout = (needs & panel_needs::Rollout) != 0;
+  plan.kvSweep = (needs & panel_needs::KvSweep) != 0;
   return plan;
 }
 

@@ -28,7 +28,7 @@ class Panel {
   bool operator==(const Panel& o) const { return id_ == o.id_; }
   bool operator!=(const Panel& o) const { return id_ != o.id_; }
 
-  static const Panel Maps, Mixing, Spectra, Timing, Metrics, Sweep, ModelView, LayerCurves, Rollout, ClsMaps;
+  static const Panel Maps, Mixing, Spectra, Timing, Metrics, Sweep, ModelView, LayerCurves, Rollout, ClsMaps, KvRank;
 
  private:
   std::string id_ = "maps";
@@ -53,6 +53,7 @@ enum : unsigned {
   Sweep = 1u << 3,    ///< a scaling sweep
   Survey = 1u << 4,   ///< every layer and head of the model (a model is needed)
   Rollout = 1u << 5,  ///< attention rollout over the layers (with Survey)
+  KvSweep = 1u << 6,  ///< the low-rank K/V sweep of the model (a model is needed)
 };
 }
 

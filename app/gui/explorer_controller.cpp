@@ -29,6 +29,15 @@ std::string surveyKey(const Session& s) {
   return QJsonDocument(o).toJson(QJsonDocument::Compact).toStdString();
 }
 
+/// What a low-rank K/V sweep depends on: the model and input (not the layer, head, view or the
+/// rank setting: the sweep covers every rank).
+std::string kvSweepKey(const Session& s) {
+  Session t = s;
+  t.model.kvRank = 0;
+  t.model.kvRankLayer = -1;
+  return surveyKey(t);
+}
+
 /// What a timing depends on: the input, the sizes and the settings marked stale::kTiming (the
 /// kernels, threads, head, layer; not τ, 𝓜 or the query).
 std::string timingKey(const Session& s, std::uint64_t gen, const Results& r) {
@@ -240,6 +249,7 @@ void ExplorerController::rebuildFull() {
   auto full = withExtras(*queryResults_, spectra_ ? &*spectra_ : nullptr,
                          timing_ ? &*timing_ : nullptr);
   full->sweep = sweep_;
+  if (kvSweep_ && kvSweepKey(session_) == kvSweepKey_) full->kvSweep = kvSweep_;
   if (matrices_ && matricesFor_ == state_) full->mapMatrices = matrices_;
   // The survey on hand belongs to this session's model and input only when their keys agree: a
   // session of another model keeps the old survey until its own arrives, and its layer may not
@@ -413,6 +423,22 @@ void ExplorerController::startSweep(int maxN) {
                 sweep_ = std::move(sweep);
                 rebuildFull();
                 emit sweepReady(sweep_);
+              });
+}
+
+void ExplorerController::startKvSweep() {
+  const Session s = session_;
+  if (!s.model.active()) {
+    emit error(tr("The low-rank K/V sweep needs a model: File ▸ Open model…"));
+    return;
+  }
+  jobs_.start(QStringLiteral("kv-sweep"), tr("low-rank K/V sweep"),
+              [s](const JobControl& job) { return std::make_shared<const KvSweep>(kvRankSweep(s, job)); },
+              [this, s](std::shared_ptr<const KvSweep> sweep) {
+                kvSweep_ = std::move(sweep);
+                kvSweepKey_ = kvSweepKey(s);
+                rebuildFull();
+                if (full_) emit kvSweepReady(full_);
               });
 }
 

@@ -45,6 +45,9 @@ class ExplorerController : public QObject {
   /// Scaling sweep: N = 256, 512, … up to maxN (a backend stops after the size where one softmax
   /// forward took longer than kSweepDefaultLimitMs, 1.5 s).
   void startSweep(int maxN = kSweepDefaultMaxN);
+  /// The low-rank K/V sweep of the session's model (issue 25 #5): kept for this model and input
+  /// (not the rank setting), shown in the results' kvSweep.
+  void startKvSweep();
   /// The model survey (every layer and head) of the session's model, when one is open and computed.
   std::shared_ptr<const ModelSurvey> survey() const { return survey_; }
   /// Layers and heads of the open model (0 when none is open or it has not loaded yet).
@@ -67,6 +70,8 @@ class ExplorerController : public QObject {
   void rowsReady(const std::vector<attnscope::VectorD>& rows, int query);
   void viewChanged(const attnscope::ViewSettings& view);
   void sweepReady(std::shared_ptr<const attnscope::SweepResult> sweep);
+  /// The low-rank K/V sweep arrived (results now include it).
+  void kvSweepReady(std::shared_ptr<const attnscope::Results> results);
   /// The model views changed (a survey or rollout arrived, or the layer, head, query or view did).
   void modelViewsReady(std::shared_ptr<const attnscope::Results> results);
   void inputLoaded(int numHeads);
@@ -119,6 +124,8 @@ class ExplorerController : public QObject {
   std::optional<SpectraResult> spectra_;
   std::optional<TimingComparison> timing_;
   std::shared_ptr<const SweepResult> sweep_;
+  std::shared_ptr<const KvSweep> kvSweep_;
+  std::string kvSweepKey_;  ///< the model and input kvSweep_ belongs to
   int analysesApplied_ = 0;
   std::shared_ptr<const ModelSurvey> survey_;
   std::shared_ptr<const Rollout> rollout_;

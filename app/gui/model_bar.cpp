@@ -44,6 +44,9 @@ ModelBar::ModelBar(QWidget* parent) : QWidget(parent) {
   fusion_ = qobject_cast<QComboBox*>(generated("view.explorer.fusion"));
   discard_ = qobject_cast<QDoubleSpinBox*>(generated("view.explorer.discardRatio"));
   mass_ = qobject_cast<QDoubleSpinBox*>(generated("view.explorer.clsMass"));
+  // Low-rank K/V (issue 25 #5): the rank of the [K/α | V] latent and the layer it applies to.
+  QWidget* kvRank = generated("model.kvRank");
+  QWidget* kvLayer = generated("model.kvRankLayer");
   auto* close = new QPushButton(tr("Close model"), this);
   close->setToolTip(tr("Back to the hand-made embedding of the same input"));
 
@@ -65,6 +68,10 @@ ModelBar::ModelBar(QWidget* parent) : QWidget(parent) {
   lay->addWidget(discard_);
   lay->addWidget(label(tr("CLS mass")));
   lay->addWidget(mass_);
+  lay->addSpacing(8);
+  lay->addWidget(label(tr("K/V rank")));
+  lay->addWidget(kvRank);
+  lay->addWidget(kvLayer);
   lay->addWidget(close);
 
   auto setLayer = [this](int l) { emitEdit([l](Session& s) { s.model.layer = l; }); };

@@ -125,6 +125,8 @@ PanelHost::PanelHost(ExplorerController& controller, QWidget* parent) : QWidget(
   connect(c, &ExplorerController::sweepReady, this, [this](auto) {
     if (auto res = controller_.results()) feed(res, [](const PanelDescriptor& d) { return (d.needs & Sweep) != 0; });
   });
+  connect(c, &ExplorerController::kvSweepReady, this,
+          [this](auto res) { feed(res, [](const PanelDescriptor& d) { return (d.needs & panel_needs::KvSweep) != 0; }); });
   connect(c, &ExplorerController::rowsReady, maps_, &MapsPanel::showRows);
   connect(c, &ExplorerController::viewChanged, this, [this](const ViewSettings& v) {
     if (!controller_.results()) return;

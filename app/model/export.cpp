@@ -57,7 +57,7 @@ void requireDenseMapBudget(int n, std::size_t heads, std::size_t budgetBytes, co
 bool isExportFileName(const QString& name) {
   static const QRegularExpression re(QStringLiteral(
       "^(metrics\\.json|session\\.json|tokens\\.json|rows\\.csv|layers\\.(csv|json)|spectra\\.csv|timing\\.csv|"
-      "sweep\\.csv|mixing\\.(npy|csv)|[qkv]\\.npy|(output|row|spectrum|matrix|rollout)_[a-z0-9_-]+\\.npy)$"));
+      "sweep\\.csv|kv_rank\\.json|kv_rank_sweep\\.csv|kv_energy\\.csv|mixing\\.(npy|csv)|[qkv]\\.npy|(output|row|spectrum|matrix|rollout)_[a-z0-9_-]+\\.npy)$"));
   return re.match(name).hasMatch();
 }
 
@@ -103,6 +103,12 @@ QStringList exportResults(const Results& res, const QString& dirPath, const Expo
   const bool oneHead = res.heads.size() == 1;
 
   writeBytes(path("metrics.json"), QJsonDocument(resultsToJson(res)).toJson(QJsonDocument::Indented));
+  if (opts.kvSweep) {
+    writeBytes(path("kv_rank_sweep.csv"), QByteArray::fromStdString(opts.kvSweep->csv()));
+    writeBytes(path("kv_energy.csv"), QByteArray::fromStdString(opts.kvSweep->energyCsv()));
+  }
+  if (res.model && res.model->kvRank)
+    writeBytes(path("kv_rank.json"), QByteArray::fromStdString(res.model->kvRank->json()));
   writeBytes(path("session.json"),
              QJsonDocument(res.session.toJson()).toJson(QJsonDocument::Indented));
 

@@ -46,6 +46,8 @@ struct ExportOptions {
   /// Every layer and head of a model (layers.csv, layers.json), and its rollout (rollout_<id>.npy).
   const ModelSurvey* survey = nullptr;
   const Rollout* rollout = nullptr;
+  /// The low-rank K/V sweep (kv_rank_sweep.csv) and the layers' energy ranks (kv_energy.csv).
+  const KvSweep* kvSweep = nullptr;
 };
 
 /// Bytes of one mechanism's dense maps for these results (N·N·heads·4).

@@ -147,22 +147,154 @@ ModelTokens modelTokens(const Session& s, const models::Checkpoint& checkpoint) 
   return t;
 }
 
+namespace {
+
+KvCacheSize kvCacheSize(const models::ModelInfo& info, int rank) {
+  KvCacheSize c;
+  c.mha = 2 * info.heads * info.dHead;
+  c.gqa = 2 * info.keyValueHeads() * info.dHead;
+  c.latent = rank > 0 ? std::min(rank, c.gqa) : 0;
+  c.layers = info.layers;
+  return c;
+}
+
+std::string fixed(double v, int digits) {
+  std::ostringstream o;
+  o.setf(std::ios::fixed);
+  o.precision(digits);
+  o << v;
+  return o.str();
+}
+
+/// mean over rows of KL(P_i ‖ Q_i), over the entries where P_i > 0.
+double meanRowKl(const MatrixF& p, const MatrixF& q) {
+  double total = 0;
+  for (Eigen::Index i = 0; i < p.rows(); ++i) {
+    double kl = 0;
+    for (Eigen::Index j = 0; j < p.cols(); ++j) {
+      const double a = p(i, j), b = q(i, j);
+      if (a > 0) kl += a * (std::log(a) - std::log(std::max(b, 1e-30)));
+    }
+    total += std::max(0.0, kl);
+  }
+  return p.rows() > 0 ? total / static_cast<double>(p.rows()) : 0;
+}
+
+double mean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return v.empty() ? 0 : s / static_cast<double>(v.size());
+}
+
+}  // namespace
+
+std::string KvRankReport::summary(int layer) const {
+  std::string out = "K/V at rank " + std::to_string(rank) + " (" +
+                    (rankLayer < 0 ? std::string("every layer") : "layer " + std::to_string(rankLayer)) + ")";
+  if (rank >= fullRank) out += ": at or above the full rank " + std::to_string(fullRank) + ", K/V unchanged";
+  if (text) out += "; ΔNLL " + std::string(lowRankNll >= nll ? "+" : "") + fixed(lowRankNll - nll, 4) + " nats/token";
+  if (layer >= 0 && layer < static_cast<int>(kl.size()) && !kl[static_cast<std::size_t>(layer)].empty()) {
+    const std::vector<double>& k = kl[static_cast<std::size_t>(layer)];
+    const auto [lo, hi] = std::minmax_element(k.begin(), k.end());
+    out += "; KL of layer " + std::to_string(layer) + "'s maps to the model's " + fixed(*lo, 4) + " … " + fixed(*hi, 4);
+  }
+  out += "; KV cache per token and layer " + std::to_string(cache.latent) + " numbers (this model " +
+         std::to_string(cache.gqa) + ", multi-head " + std::to_string(cache.mha) +
+         "); RoPE is applied after the low-rank step (not TransMLA's RoRoPE, arXiv 2502.07864)";
+  return out;
+}
+
+std::string KvRankReport::json() const {
+  std::ostringstream o;
+  o.precision(17);
+  o << "{\n  \"rank\": " << rank << ",\n  \"rank_layer\": " << (rankLayer < 0 ? std::string("\"all\"") : std::to_string(rankLayer))
+    << ",\n  \"full_rank\": " << fullRank << ",\n  \"alpha\": [";
+  for (std::size_t l = 0; l < alpha.size(); ++l) o << (l ? ", " : "") << alpha[l];
+  o << "],\n  \"kl\": [";
+  for (std::size_t l = 0; l < kl.size(); ++l) {
+    o << (l ? ",\n         [" : "[");
+    for (std::size_t h = 0; h < kl[l].size(); ++h) o << (h ? ", " : "") << kl[l][h];
+    o << "]";
+  }
+  o << "]";
+  if (text) o << ",\n  \"nll\": " << nll << ",\n  \"nll_low_rank\": " << lowRankNll << ",\n  \"delta_nll\": " << lowRankNll - nll;
+  o << ",\n  \"cache_numbers_per_token_layer\": {\"mha\": " << cache.mha << ", \"gqa\": " << cache.gqa
+    << ", \"latent\": " << cache.latent << "}"
+    << ",\n  \"cache_bytes_per_token_bf16\": {\"mha\": " << KvCacheSize::bytes(cache.mha, cache.layers)
+    << ", \"gqa\": " << KvCacheSize::bytes(cache.gqa, cache.layers)
+    << ", \"latent\": " << KvCacheSize::bytes(cache.latent, cache.layers) << "}"
+    << ",\n  \"rope\": \"applied after the low-rank step (not TransMLA's RoRoPE)\"\n}\n";
+  return o.str();
+}
+
+namespace {
+
+/// The same forward on the model's own K/V, and per layer and head the KL of its maps to those of
+/// `lowRank` (recomputed from the kept Q and K, one head at a time), the losses and the cache.
+std::shared_ptr<const KvRankReport> kvRankReport(const Session& s, const models::ModelRunner& runner,
+                                                 const models::ModelInput& input, const models::ForwardResult& lowRank,
+                                                 const JobControl& job) {
+  const models::ModelInfo& info = runner.info();
+  models::ForwardOptions own;
+  own.threads = s.threads;
+  for (const models::LayerAttention& a : lowRank.layers) own.keepLayers.push_back(a.layer);
+  const models::ForwardResult base = runner.run(input, own, job);
+  auto report = std::make_shared<KvRankReport>();
+  report->rank = s.model.kvRank;
+  report->rankLayer = s.model.kvRankLayer;
+  report->kl.resize(static_cast<std::size_t>(info.layers));
+  report->alpha.resize(static_cast<std::size_t>(info.layers), 1.0);
+  for (const models::LayerAttention& a : lowRank.layers) {
+    job.check();
+    const auto l = static_cast<std::size_t>(a.layer);
+    report->fullRank = std::max(report->fullRank, static_cast<int>(a.kvSpectrum.singularValues.size()));
+    report->alpha[l] = a.kvSpectrum.alpha;
+    for (int h = 0; h < a.qkv.numHeads(); ++h)
+      report->kl[l].push_back(meanRowKl(base.probabilities(a.layer, h), lowRank.probabilities(a.layer, h)));
+  }
+  report->text = models::familyEntry(info.family).text;
+  if (report->text) {
+    report->nll = mean(runner.tokenLosses(base, input.ids, job));
+    report->lowRankNll = mean(runner.tokenLosses(lowRank, input.ids, job));
+  }
+  report->cache = kvCacheSize(info, s.model.kvRank);
+  return report;
+}
+
+}  // namespace
+
 ModelRun runSessionModel(const Session& s, const models::Checkpoint& checkpoint, const models::ModelRunner& runner,
                          models::ForwardOptions options, const JobControl& job) {
   const models::ModelInfo& info = runner.info();
   ModelRun run;
   run.layer = sessionLayer(s, info.layers);
+  const bool lowRank = s.model.kvRank > 0;
+  if (lowRank) {
+    if (s.model.kvRankLayer >= info.layers)
+      throw InvalidArgument("--kv-rank-layer " + std::to_string(s.model.kvRankLayer) + " does not exist: the model has " +
+                            std::to_string(info.layers) + " layers (0 … " + std::to_string(info.layers - 1) + ")");
+    options.kvRank = s.model.kvRank;
+    if (s.model.kvRankLayer >= 0) options.kvRankLayers = {s.model.kvRankLayer};
+    options.kvSpectra = true;
+  }
   if (!options.keepLayers.empty() &&
       std::find(options.keepLayers.begin(), options.keepLayers.end(), run.layer) == options.keepLayers.end())
     options.keepLayers.push_back(run.layer);
   if (options.threads == 0) options.threads = s.threads;
   ModelTokens t = modelTokens(s, checkpoint);
+
   run.input.tokens = std::move(t.tokens);
   run.input.image = std::move(t.image);
   run.forward = runner.run(t.input, options, job);
+  if (run.forward.slidingWindow > 0 && run.forward.tokens > run.forward.slidingWindow)
+    run.input.tokens.notices.push_back(
+        "the model's sliding window (" + std::to_string(run.forward.slidingWindow) + " positions) is shorter than the " +
+        std::to_string(run.forward.tokens) +
+        " tokens: its own attention masks older keys; the mechanisms here see every earlier key");
   run.input.qkv = run.forward.layer(run.layer).qkv;
   run.input.qkv.validate(s.model.path + " layer " + std::to_string(run.layer));
   run.info = info;
+  if (lowRank) run.kvRank = kvRankReport(s, runner, t.input, run.forward, job);
   return run;
 }
 
@@ -231,11 +363,102 @@ Input loadModelInput(const Session& s, const JobControl& job) {
   in.tokens.notices.push_back(models::familyEntry(info.family).description + ", layer " + std::to_string(layer) +
                               " of " + std::to_string(info.layers) + ", " + std::to_string(info.heads) + " heads" +
                               (info.keyValueHeads() != info.heads
-                                   ? " (" + std::to_string(info.keyValueHeads()) + " key/value heads)"
+                                   ? " (" + std::to_string(info.keyValueHeads()) + " key/value heads, " +
+                                         std::to_string(info.heads / info.keyValueHeads()) + " query heads each)"
                                    : std::string()) +
                               " of " +
                               std::to_string(info.dHead) + ", " + std::to_string(in.qkv.n()) + " tokens");
+  if (run->kvRank) in.tokens.notices.push_back(run->kvRank->summary(layer));
   return in;
+}
+
+std::string KvSweep::csv() const {
+  std::ostringstream o;
+  o.precision(10);
+  o << "rank,cache_numbers_per_token_layer,cache_bytes_per_token_bf16,gqa_bytes_per_token_bf16,delta_nll,mean_kl,max_kl\n";
+  for (std::size_t i = 0; i < ranks.size(); ++i) {
+    const int numbers = std::min(ranks[i], cache.gqa);
+    o << ranks[i] << ',' << numbers << ',' << KvCacheSize::bytes(numbers, cache.layers) << ','
+      << KvCacheSize::bytes(cache.gqa, cache.layers) << ',';
+    if (text) o << deltaNll[i];
+    o << ',' << meanKl[i] << ',' << maxKl[i] << '\n';
+  }
+  return o.str();
+}
+
+std::string KvSweep::energyCsv() const {
+  std::ostringstream o;
+  o << "layer,rank_90,rank_95,rank_99,full_rank\n";
+  for (std::size_t l = 0; l < energyRanks.size(); ++l)
+    o << l << ',' << energyRanks[l][0] << ',' << energyRanks[l][1] << ',' << energyRanks[l][2] << ','
+      << spectra[l].size() << '\n';
+  return o.str();
+}
+
+KvSweep kvRankSweep(const Session& s, const JobControl& job) {
+  const models::Checkpoint checkpoint = openSessionModel(s);
+  const models::ModelRunner runner(checkpoint);
+  const models::ModelInfo& info = runner.info();
+  const ModelTokens t = modelTokens(s, checkpoint);
+  KvSweep out;
+  out.text = models::familyEntry(info.family).text;
+  out.cache = kvCacheSize(info, 0);
+  models::ForwardOptions base;
+  base.threads = s.threads;
+  base.kvSpectra = true;
+  const models::ForwardResult own = runner.run(t.input, base, job);
+  for (const models::LayerAttention& a : own.layers) {
+    out.spectra.push_back(a.kvSpectrum.singularValues);
+    std::vector<int> r;
+    for (double e : KvSweep::kEnergy) r.push_back(models::energyRank(a.kvSpectrum.singularValues, e));
+    out.energyRanks.push_back(r);
+    out.fullRank = std::max(out.fullRank, static_cast<int>(a.kvSpectrum.singularValues.size()));
+  }
+  if (out.text) out.nll = mean(runner.tokenLosses(own, t.input.ids, job));
+  for (int r = 1; r < out.fullRank; r *= 2) out.ranks.push_back(r);
+  out.ranks.push_back(out.fullRank);
+  // Each rank: a forward with every layer at that rank, its loss and each head's KL to the model.
+  for (std::size_t i = 0; i < out.ranks.size(); ++i) {
+    JobControl sub;
+    sub.cancel = job.cancel;
+    const double from = double(i + 1) / double(out.ranks.size() + 1), width = 1.0 / double(out.ranks.size() + 1);
+    sub.progress = [&job, from, width](double f) { job.report(from + width * f); };
+    models::ForwardOptions o = base;
+    o.kvSpectra = false;
+    o.kvRank = out.ranks[i];
+    const models::ForwardResult low = runner.run(t.input, o, sub);
+    double sum = 0, mx = 0;
+    int count = 0;
+    for (const models::LayerAttention& a : low.layers)
+      for (int h = 0; h < a.qkv.numHeads(); ++h) {
+        sub.check();
+        const double kl = meanRowKl(own.probabilities(a.layer, h), low.probabilities(a.layer, h));
+        sum += kl;
+        mx = std::max(mx, kl);
+        ++count;
+      }
+    out.meanKl.push_back(count ? sum / count : 0);
+    out.maxKl.push_back(mx);
+    out.deltaNll.push_back(out.text ? mean(runner.tokenLosses(low, t.input.ids, sub)) - out.nll : 0.0);
+  }
+  job.report(1.0);
+  return out;
+}
+
+std::shared_ptr<const ModelFacts> sessionModelFacts(const Session& s, const JobControl& job) {
+  const std::shared_ptr<const ModelRun> run = sessionModelRun(s, job);
+  const models::ModelInfo& info = run->info;
+  auto f = std::make_shared<ModelFacts>();
+  f->family = info.family.name();
+  f->architecture = info.architecture;
+  f->layers = info.layers;
+  f->heads = info.heads;
+  f->kvHeads = info.keyValueHeads();
+  f->dHead = info.dHead;
+  f->rope = info.rope.describe();
+  f->cache = kvCacheSize(info, s.model.kvRank);
+  f->kvRank = run->kvRank;
+  return f;
 }
 
 }  // namespace attnscope

@@ -13,6 +13,7 @@
 #include "attnscope/models/checkpoint.h"
 #include "attnscope/models/forward.h"
 #include "attnscope/progress.h"
+#include "model/kv_report.h"
 #include "session/session.h"
 
 namespace attnscope {
@@ -36,6 +37,7 @@ struct ModelRun {
   models::ForwardResult forward;  ///< every layer the options kept
   int layer = 0;                  ///< the layer in input.qkv
   models::ModelInfo info;         ///< what the checkpoint is
+  std::shared_ptr<const KvRankReport> kvRank;  ///< with session.model.kvRank > 0
 };
 
 /// Runs the forward of `runner` (bound to `checkpoint`) on the session's source (image or text file, or a sample), keeping
@@ -55,5 +57,13 @@ std::shared_ptr<const ModelRun> sessionModelRun(const Session& session, const Jo
 /// and gives the session's layer. The last forward is kept: the same model and input at another
 /// layer (or head, or any analysis setting) reuses it (keyed by the files' sizes and times).
 Input loadModelInput(const Session& session, const JobControl& job = {});
+
+/// The low-rank K/V sweep of the session's model on its source (every layer at rank r for
+/// r = 1, 2, 4, … and the full rank; the layers' energy ranks). Progress per rank; cancellable.
+KvSweep kvRankSweep(const Session& session, const JobControl& job = {});
+
+/// What metrics.json and the figures say of the session's model: from its cached forward
+/// (sessionModelRun: a copy of pointers when the input was just loaded).
+std::shared_ptr<const ModelFacts> sessionModelFacts(const Session& session, const JobControl& job = {});
 
 }  // namespace attnscope

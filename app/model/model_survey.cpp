@@ -376,6 +376,32 @@ ModelViews modelViews(const ModelSurvey& survey, const Rollout* rollout, const S
       v.cellMetric.push_back(metricOf(survey.measures[at], v.metric));
     }
 
+  // Grouped heads: how alike each KV head's query heads attend (rows of up to 32 queries).
+  const int kvHeads = survey.run->info.keyValueHeads();
+  if (kvHeads > 0 && kvHeads < survey.heads && survey.heads % kvHeads == 0 && survey.n > 0) {
+    v.kvHeads = kvHeads;
+    v.kvGroup = survey.heads / kvHeads;
+    const int samples = std::min(32, survey.n);
+    for (int l = 0; l < survey.layers; ++l)
+      for (int g = 0; g < kvHeads; ++g) {
+        double sum = 0;
+        int pairs = 0;
+        for (int s = 0; s < samples; ++s) {
+          // Queries spread over the sequence, the last one included (causal rows grow with it).
+          const int q = samples == 1 ? survey.n - 1 : static_cast<int>(std::lround(double(s) * (survey.n - 1) / (samples - 1)));
+          std::vector<VectorD> rows;
+          for (int j = g * v.kvGroup; j < (g + 1) * v.kvGroup; ++j) rows.push_back(survey.prepared[l][mech][j]->row(q));
+          for (std::size_t a = 0; a < rows.size(); ++a)
+            for (std::size_t b = a + 1; b < rows.size(); ++b) {
+              const double na = rows[a].norm(), nb = rows[b].norm();
+              sum += na > 0 && nb > 0 ? rows[a].dot(rows[b]) / (na * nb) : 0.0;
+              ++pairs;
+            }
+        }
+        v.groupAgreement.push_back(pairs ? sum / pairs : 1.0);
+      }
+  }
+
   for (int k = 0; k < nm; ++k) {
     ModelViews::Curve c;
     c.mechanism = survey.mechanisms[k];

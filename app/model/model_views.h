@@ -48,6 +48,11 @@ struct ModelViews {
   bool wholeMatrix = false;      ///< cells are whole maps (block means), not the query's row
   std::vector<Thumbnail> cells;  ///< layers·heads
   std::vector<double> cellMetric;  ///< layers·heads (NaN where not computed)
+  /// Grouped-query models (issue 25 #4): query heads per key/value head (1: none), and per layer
+  /// and KV head (layers·kvHeads) how alike the group's maps are: the mean cosine similarity of
+  /// their rows over pairs of query heads and sampled queries (1 = the heads attend identically).
+  int kvGroup = 1, kvHeads = 0;
+  std::vector<double> groupAgreement;
 
   /// Layer curves: per mechanism (registry order) and metric, per layer: mean, min, max over heads.
   struct Curve {

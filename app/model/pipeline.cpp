@@ -223,6 +223,9 @@ AnalysisFrame beginAnalysis(const Session& s, std::shared_ptr<const Input> input
   f.backend = makeBackend(s.backend, s.threads);
   f.backend->setMatrixBudget(s.matrixBudgetBytes);
   res->backend = f.backend->name();
+  // The model's facts (heads, KV cache, low-rank report) from its cached forward: the input was
+  // just loaded from it.
+  if (s.model.active()) res->model = sessionModelFacts(s);
   f.results = std::move(res);
   return f;
 }

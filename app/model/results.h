@@ -11,6 +11,7 @@
 #include "attnscope/metrics.h"
 #include "attnscope/spectrum.h"
 #include "attnscope/timing.h"
+#include "model/kv_report.h"
 #include "model/model_views.h"
 #include "model/sweep.h"
 #include "session/session.h"
@@ -71,6 +72,10 @@ struct Results {
   std::shared_ptr<const std::vector<MatrixF>> mapMatrices;
   /// The model explorer's views (every layer and head of a checkpoint), when they were computed.
   std::shared_ptr<const ModelViews> modelViews;
+  /// With a model: its heads, KV-cache sizes and the low-rank K/V report (model/kv_report.h).
+  std::shared_ptr<const ModelFacts> model;
+  /// The low-rank K/V sweep and energy ranks, when one was run (the kv-rank panel, kv_rank_sweep.csv).
+  std::shared_ptr<const KvSweep> kvSweep;
 
   /// The mechanism with this registry id, or null.
   const MechanismResult* find(const std::string& id) const {

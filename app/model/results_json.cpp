@@ -136,6 +136,35 @@ QJsonObject resultsToJson(const Results& res) {
                   {"layout_note", QString::fromStdString(res.layoutNote)},
                   {"settings", res.session.toJson()}};
   if (!res.timingNote.empty()) out["timing_note"] = QString::fromStdString(res.timingNote);
+  if (res.model) {
+    // Issue 25 #4: grouped heads and what a KV cache stores per token (MHA, this model, a latent).
+    const ModelFacts& f = *res.model;
+    const KvCacheSize& c = f.cache;
+    QJsonObject numbers{{"mha", c.mha}, {"gqa", c.gqa}};
+    QJsonObject bytes{{"mha", double(KvCacheSize::bytes(c.mha, c.layers))},
+                      {"gqa", double(KvCacheSize::bytes(c.gqa, c.layers))}};
+    if (c.latent > 0) {
+      numbers["latent"] = c.latent;
+      bytes["latent"] = double(KvCacheSize::bytes(c.latent, c.layers));
+    }
+    QJsonObject model{{"family", QString::fromStdString(f.family)},
+                      {"architecture", QString::fromStdString(f.architecture)},
+                      {"layers", f.layers},
+                      {"heads", f.heads},
+                      {"kv_heads", f.kvHeads},
+                      {"group_size", f.kvHeads > 0 ? f.heads / f.kvHeads : 1},
+                      {"d_head", f.dHead},
+                      {"rope", QString::fromStdString(f.rope)},
+                      {"kv_cache_numbers_per_token_layer", numbers},
+                      {"kv_cache_bytes_per_token_bf16", bytes}};
+    if (f.kvRank) {
+      const KvRankReport& r = *f.kvRank;
+      QJsonObject kv{{"rank", r.rank}, {"rank_layer", r.rankLayer}, {"full_rank", r.fullRank}};
+      if (r.text) kv["delta_nll"] = r.lowRankNll - r.nll;
+      model["kv_rank"] = kv;
+    }
+    out["model"] = model;
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include "attnscope/error.h"
 #include "attnscope/setting_ref.h"
+#include "model/model_source.h"
 #include "model/pipeline.h"
 
 namespace attnscope {
@@ -10,6 +11,8 @@ WorkResult runWork(const Session& session, const WorkPlan& plan, const WorkHooks
   if ((plan.survey || plan.rollout || plan.modelViews) && !session.model.active())
     throw InvalidArgument("every layer and head (the model views, layers.csv, rollout) needs a model: " +
                           settingRef("model.path"));
+  if (plan.kvSweep && !session.model.active())
+    throw InvalidArgument("the low-rank K/V sweep needs a model: " + settingRef("model.path"));
   if (plan.rollout && !plan.survey) throw InvalidArgument("the rollout needs the survey of every layer");
   auto stage = [&](const char* name) { return hooks.stage ? hooks.stage(name) : JobControl{}; };
   auto ended = [&] {
@@ -36,6 +39,12 @@ WorkResult runWork(const Session& session, const WorkPlan& plan, const WorkHooks
       ended();
     }
     if (plan.modelViews) w.results = withModelViews(*w.results, *w.survey, w.rollout.get(), session);
+  }
+  if (plan.kvSweep) {
+    auto out = std::make_shared<Results>(*w.results);
+    out->kvSweep = std::make_shared<const KvSweep>(kvRankSweep(session, stage("kv-sweep")));
+    ended();
+    w.results = std::move(out);
   }
   return w;
 }

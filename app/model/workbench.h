@@ -23,6 +23,7 @@ struct WorkPlan {
   bool survey = false;                 ///< every layer and head of the session's model
   bool rollout = false;                ///< attention rollout (needs the survey)
   bool modelViews = false;             ///< Results::modelViews from the survey (and rollout)
+  bool kvSweep = false;                ///< the low-rank K/V sweep (Results::kvSweep; needs a model)
 };
 
 /// What a plan produced.
@@ -33,7 +34,7 @@ struct WorkResult {
   std::shared_ptr<const Rollout> rollout;     ///< null unless planned; its note says why it is empty
 };
 
-/// How a front end follows the stages ("analysis", "sweep", "survey", "rollout"): `stage` gives the
+/// How a front end follows the stages ("analysis", "sweep", "survey", "rollout", "kv-sweep"): `stage` gives the
 /// JobControl (progress, cancel) of a stage and `stageEnded` closes it; `loaded` sees the input
 /// before the analysis (it may refuse: a budget), `analysed` the results before the later stages.
 /// Any hook may be empty.

@@ -41,9 +41,13 @@ struct SessionModel {
   int layer = -1;                 ///< 0-based; -1 = the last
   bool nativeResolution = false;  ///< images keep their aspect ratio (position embeddings resampled)
   int heads = 0;                  ///< heads when the config does not say; 0 = from the config
+  /// Low-rank K/V (MATH.md): the rank of the [K/α | V] latent the model runs on; 0 = its own K/V.
+  int kvRank = 0;
+  int kvRankLayer = -1;           ///< the layer the rank applies to; -1 = every layer
   bool active() const { return !path.empty(); }
   bool operator==(const SessionModel& o) const {
-    return path == o.path && layer == o.layer && nativeResolution == o.nativeResolution && heads == o.heads;
+    return path == o.path && layer == o.layer && nativeResolution == o.nativeResolution && heads == o.heads &&
+           kvRank == o.kvRank && kvRankLayer == o.kvRankLayer;
   }
 };
 

@@ -322,6 +322,28 @@ std::vector<Setting> builtInSettings() {
                   .applyFlag([](Session& s, const std::string& v) { s.model.heads = intIn(v, 1, 4096); })
                   .named("Model", "model heads")
                   .stale(kInput | kForward));
+  t.push_back(Def("model.kvRank", SettingType::Int)
+                  .member(FIELD(model.kvRank))
+                  .range(0, 1 << 16, "a rank (0 = the model's own K/V)")
+                  .writeIf(hasModel)
+                  .flag("kv-rank", "R",
+                        "with --model: run on the rank-R latent of [K/α | V] (what MLA keeps; RoPE after the low-rank "
+                        "step, not TransMLA's RoRoPE); 0 = off")
+                  .control(ControlKind::Spin, "Model", "K/V rank")
+                  .special("full")
+                  .stale(kInput | kForward));
+  t.back().s.help =
+      "low-rank K/V (TransMLA, arXiv 2502.07864): the layer's K and V replaced by the rank-R latent of "
+      "[K/α | V] before RoPE (RoPE is applied after the low-rank step, not TransMLA's RoRoPE); 0 = the model's own";
+  t.push_back(Def("model.kvRankLayer", SettingType::Int)
+                  .member(FIELD(model.kvRankLayer))
+                  .range(-1, 4096, "a layer index (-1 = every layer)")
+                  .writeIf(hasModel)
+                  .flag("kv-rank-layer", "L", "with --kv-rank: the one layer it applies to (default: every layer)")
+                  .applyFlag([](Session& s, const std::string& v) { s.model.kvRankLayer = v == "all" ? -1 : intIn(v, 0, 4096); })
+                  .control(ControlKind::Spin, "Model", "at layer")
+                  .special("all layers")
+                  .stale(kInput | kForward));
 
   t.push_back(Def("input.imageTokenBudget", SettingType::Int)
                   .member(FIELD(input.imageTokenBudget))

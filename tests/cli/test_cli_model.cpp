@@ -13,6 +13,7 @@
 #include "attnscope/npy.h"
 #include "cli_runner.h"
 #include "forward_reference.h"
+#include "llama_reference.h"
 #include "st_writer.h"
 
 using namespace attnscope;
@@ -36,7 +37,8 @@ void writeText(const QString& path, const QByteArray& bytes) {
   f.write(bytes);
 }
 
-void writeByteTokenizer(const QString& dir) {
+/// The 256 byte symbols (ids 0–255) and the merges' results "he" 256, "ll" 257, "hell" 258, "Ġw" 259.
+QJsonObject byteVocab() {
   QJsonObject vocab;
   for (int b = 0; b < 256; ++b)
     vocab[QString::fromStdString(models::byteSymbol(static_cast<std::uint8_t>(b)))] = b;
@@ -45,6 +47,12 @@ void writeByteTokenizer(const QString& dir) {
   vocab["ll"] = 257;
   vocab["hell"] = 258;
   vocab[space + "w"] = 259;
+  return vocab;
+}
+
+void writeByteTokenizer(const QString& dir) {
+  const QJsonObject vocab = byteVocab();
+  const QString space = QString::fromStdString(models::byteSymbol(' '));
   writeText(dir + "/vocab.json", QJsonDocument(vocab).toJson());
   writeText(dir + "/merges.txt", ("#version: 0.2\nh e\nl l\nhe ll\n" + space + " w\n").toUtf8());
 }
@@ -61,6 +69,38 @@ double relativeError(const NpyArray& got, std::size_t offset, const Mat& want) {
 }
 
 NpyArray npy(const QString& path) { return readNpy(path.toStdString()); }
+
+/// A Llama 3 style tokenizer.json: byte-level BPE (the 256 byte symbols at ids 0–255, merges to
+/// "he" 256, "ll" 257, "hell" 258, "Ġw" 259), Llama 3's Split regex, and <|begin_of_text|> (260)
+/// added by the post-processor.
+void writeLlamaTokenizer(const QString& dir) {
+  const QJsonObject vocab = byteVocab();
+  const QString space = QString::fromStdString(models::byteSymbol(' '));
+  const QString pattern = QStringLiteral(
+      "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|"
+      "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+  const QString json = QStringLiteral(R"({
+  "version": "1.0",
+  "added_tokens": [{"id": 260, "content": "<|begin_of_text|>", "single_word": false, "lstrip": false,
+                    "rstrip": false, "normalized": false, "special": true}],
+  "normalizer": null,
+  "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+    {"type": "Split", "pattern": {"Regex": "%1"}, "behavior": "Isolated", "invert": false},
+    {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false}]},
+  "post_processor": {"type": "Sequence", "processors": [
+    {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": false, "use_regex": true},
+    {"type": "TemplateProcessing",
+     "single": [{"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+     "pair": [{"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+              {"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 1}}, {"Sequence": {"id": "B", "type_id": 1}}],
+     "special_tokens": {"<|begin_of_text|>": {"id": "<|begin_of_text|>", "ids": [260], "tokens": ["<|begin_of_text|>"]}}}]},
+  "decoder": {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
+  "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
+            "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false, "ignore_merges": true,
+            "vocab": %2, "merges": [["h", "e"], ["l", "l"], ["he", "ll"], ["%3", "w"]]}
+})").arg(QString(pattern).replace(QLatin1String("\\"), QLatin1String("\\\\")), QString::fromUtf8(QJsonDocument(vocab).toJson(QJsonDocument::Compact)), space);
+  writeText(dir + "/tokenizer.json", json.toUtf8());
+}
 
 }  // namespace
 
@@ -194,6 +234,124 @@ class CliModelTest : public QObject {
       QVERIFY(std::abs(row - 1.0) < 1e-5);
       QVERIFY(p.data[static_cast<std::size_t>(c.tokens - 1)] > 0);
     }
+  }
+
+  void llamaComputeGivesGroupedHeadsRopeAndTheTokenizersBos() {
+    // Issue 25 #3: Llama 3 style (4 query heads over 1 KV head, llama3 RoPE scaling, BF16, tied).
+    const QString model = dir_.filePath("llama");
+    QVERIFY(QDir().mkpath(model));
+    LlamaSpec spec = llama3Spec();
+    spec.vocab = 261;
+    const TinyModel m = tinyLlama(spec);
+    writeCheckpoint(model.toStdString(), m);
+    writeLlamaTokenizer(model);
+
+    const Run info = run({"info", "--model", model});
+    REQUIRE_RUN(info, 0);
+    QVERIFY2(info.out.contains("llama - Llama family"), qPrintable(info.out));
+    QVERIFY2(info.out.contains("key/value heads        1 (grouped-query attention: 4 query heads per key/value head)"),
+             qPrintable(info.out));
+    QVERIFY2(info.out.contains("d_head                 8"), qPrintable(info.out));
+    QVERIFY2(info.out.contains("rotary positions       theta 10000, llama3 scaling (factor 4"), qPrintable(info.out));
+    QVERIFY2(info.out.contains("tied to the token embedding"), qPrintable(info.out));
+
+    const QString text = dir_.filePath("llama.txt");
+    writeText(text, "hello world");
+    const QString out = dir_.filePath("llama-out");
+    REQUIRE_RUN(run({"compute", "--model", model, "--input", text, "--layer", "1", "--head", "all", "--matrices",
+                     "--dump-qkv", "--out-dir", out}),
+                0);
+    // <|begin_of_text|> "hell" "o" " w" "o" "r" "l" "d": BOS from the post-processor, shown as a token.
+    const QJsonObject tokens = readJson(out + "/tokens.json");
+    const QList<int> wantIds{260, 258, 'o', 259, 'o', 'r', 'l', 'd'};
+    QCOMPARE(tokens["ids"].toArray().size(), wantIds.size());
+    for (int i = 0; i < wantIds.size(); ++i) QCOMPARE(tokens["ids"].toArray()[i].toInt(), wantIds[i]);
+    QCOMPARE(tokens["tokens"].toArray()[0].toString(), QString("<|begin_of_text|>"));
+    QCOMPARE(tokens["tokens"].toArray()[3].toString(), QString(" w"));
+
+    // Q after RoPE; K after RoPE and V expanded from the one KV head to the 4 query heads.
+    const std::vector<int> ids(wantIds.begin(), wantIds.end());
+    const LlamaRef ref = referenceLlama(m, spec, ids);
+    const RefLayer& last = ref.forward.layers[1];
+    const NpyArray q = npy(out + "/q.npy"), k = npy(out + "/k.npy"), v = npy(out + "/v.npy");
+    QCOMPARE(q.shape, (std::vector<std::int64_t>{4, 8, 8}));
+    QCOMPARE(k.shape, (std::vector<std::int64_t>{4, 8, 8}));
+    QCOMPARE(v.shape, (std::vector<std::int64_t>{4, 8, 8}));
+    const NpyArray p = npy(out + "/matrix_softmax.npy");
+    QCOMPARE(p.shape, (std::vector<std::int64_t>{4, 8, 8}));
+    for (std::size_t h = 0; h < 4; ++h) {
+      QVERIFY(relativeError(q, h * 64, last.q[h]) < 1e-4);
+      QVERIFY(relativeError(k, h * 64, last.k[h]) < 1e-4);
+      QVERIFY(relativeError(v, h * 64, last.v[h]) < 1e-4);
+      QVERIFY2(relativeError(p, h * 64, last.probabilities[h]) < 1e-4, "softmax is the model's causal attention");
+    }
+    // metrics.json: the groups and the KV cache per token.
+    const QJsonObject facts = readJson(out + "/metrics.json")["model"].toObject();
+    QCOMPARE(facts["kv_heads"].toInt(), 1);
+    QCOMPARE(facts["group_size"].toInt(), 4);
+    QCOMPARE(facts["kv_cache_numbers_per_token_layer"].toObject()["gqa"].toInt(), 16);
+    QCOMPARE(facts["kv_cache_numbers_per_token_layer"].toObject()["mha"].toInt(), 64);
+    QCOMPARE(facts["kv_cache_bytes_per_token_bf16"].toObject()["gqa"].toInt(), 16 * 2 * 2);
+
+    // Issue 25 #5: --kv-rank 2 runs every layer on the rank-2 latent of [K/α | V], RoPE after.
+    const QString low = dir_.filePath("llama-rank2");
+    const Run lr = run({"compute", "--model", model, "--input", text, "--layer", "1", "--head", "all", "--matrices",
+                        "--dump-qkv", "--kv-rank", "2", "--out-dir", low});
+    REQUIRE_RUN(lr, 0);
+    QVERIFY2(lr.err.contains("K/V at rank 2 (every layer)") && lr.err.contains("RoPE is applied after the low-rank step"),
+             qPrintable(lr.err));
+    const LlamaRef ref2 = referenceLlama(m, spec, ids, 2);
+    const NpyArray k2 = npy(low + "/k.npy"), p2 = npy(low + "/matrix_softmax.npy");
+    for (std::size_t h = 0; h < 4; ++h) {
+      QVERIFY(relativeError(k2, h * 64, ref2.forward.layers[1].k[h]) < 1e-4);
+      QVERIFY(relativeError(p2, h * 64, ref2.forward.layers[1].probabilities[h]) < 1e-4);
+    }
+    const QJsonObject kv = readJson(low + "/kv_rank.json");
+    QCOMPARE(kv["rank"].toInt(), 2);
+    QCOMPARE(kv["full_rank"].toInt(), 8);  // min(N = 8, 2·H_kv·d = 16)
+    double wantNll = 0, wantLow = 0;
+    for (std::size_t i = 0; i < ref.losses.size(); ++i) {
+      wantNll += ref.losses[i] / ref.losses.size();
+      wantLow += ref2.losses[i] / ref2.losses.size();
+    }
+    QVERIFY2(std::abs(kv["delta_nll"].toDouble() - (wantLow - wantNll)) < 1e-4, qPrintable(QString::number(kv["delta_nll"].toDouble())));
+    QCOMPARE(kv["kl"].toArray().size(), 2);
+    QVERIFY(kv["kl"].toArray()[1].toArray()[0].toDouble() > 0);
+    QCOMPARE(readJson(low + "/metrics.json")["model"].toObject()["kv_cache_numbers_per_token_layer"].toObject()["latent"].toInt(), 2);
+    // One layer only: layer 0 keeps its own K/V.
+    const QString one = dir_.filePath("llama-rank2-l0");
+    REQUIRE_RUN(run({"compute", "--model", model, "--input", text, "--layer", "0", "--dump-qkv", "--kv-rank", "2",
+                     "--kv-rank-layer", "1", "--out-dir", one}),
+                0);
+    QVERIFY(relativeError(npy(one + "/k.npy"), 0, ref.forward.layers[0].k[0]) < 1e-4);
+    const Run badLayer = run({"compute", "--model", model, "--input", text, "--kv-rank", "2", "--kv-rank-layer", "5",
+                              "--out-dir", dir_.filePath("llama-bad")});
+    REQUIRE_RUN(badLayer, 1);
+    QVERIFY2(badLayer.err.contains("--kv-rank-layer 5 does not exist"), qPrintable(badLayer.err));
+
+    // The sweep: ranks 1, 2, 4, 8 (full): at full rank nothing changes; the layers' energy ranks.
+    const QString sweep = dir_.filePath("llama-sweep");
+    REQUIRE_RUN(run({"compute", "--model", model, "--input", text, "--kv-rank-sweep", "--out-dir", sweep}), 0);
+    QFile csv(sweep + "/kv_rank_sweep.csv");
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(csv.readAll()).trimmed().split('\n');
+    QCOMPARE(lines.size(), 5);
+    QVERIFY(lines[0].startsWith("rank,cache_numbers_per_token_layer"));
+    const QStringList second = lines[2].split(','), full = lines[4].split(',');
+    QCOMPARE(second[0], QString("2"));
+    QVERIFY2(std::abs(second[4].toDouble() - (wantLow - wantNll)) < 1e-4, qPrintable(lines[2]));
+    QCOMPARE(full[0], QString("8"));
+    QVERIFY2(std::abs(full[4].toDouble()) < 1e-6 && std::abs(full[5].toDouble()) < 1e-6, qPrintable(lines[4]));
+    QFile energy(sweep + "/kv_energy.csv");
+    QVERIFY(energy.open(QIODevice::ReadOnly));
+    QCOMPARE(QString::fromUtf8(energy.readAll()).trimmed().split('\n').size(), 3);  // header + 2 layers
+    // The panels: the K/V sweep figure and the model view grouped by KV head.
+    const QString png = dir_.filePath("llama-kv.png");
+    REQUIRE_RUN(run({"render", "--model", model, "--input", text, "--panels", "kv-rank,model-view", "--out", png,
+                     "--dpi", "60"}),
+                0);
+    QVERIFY(!QImage(png).isNull());
+    REQUIRE_RUN(run({"compute", "--sample", "text", "--kv-rank-sweep", "--out-dir", dir_.filePath("no-model")}), 2);
   }
 
   void modelMistakesAreNamed() {

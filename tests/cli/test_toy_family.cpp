@@ -401,7 +401,7 @@ TEST_F(ToyFamily, computeAndRenderRunOnIt) {
   EXPECT_EQ(p.data[1], 0.0);
   const QJsonObject metrics = readJson(out + "/metrics.json");
   EXPECT_FALSE(metrics.isEmpty());
-  EXPECT_NE(r.err.find("Toy pre-norm LM (test), layer 1 of 2, 4 heads (2 key/value heads)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Toy pre-norm LM (test), layer 1 of 2, 4 heads (2 key/value heads, 2 query heads each)"), std::string::npos) << r.err;
 
   for (const char* ext : {".png", ".svg"}) {
     const std::string fig = dir_.filePath(QString("fig") + ext).toStdString();

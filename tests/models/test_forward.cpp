@@ -9,6 +9,7 @@
 #include "attnscope/models/forward.h"
 #include "attnscope/models/position_resample.h"
 #include "forward_reference.h"
+#include "matrix_compare.h"
 #include "st_writer.h"
 
 using namespace attnscope;
@@ -17,20 +18,6 @@ using namespace attnscope::test;
 
 namespace {
 
-double relativeError(const MatrixF& got, const Mat& want) {
-  EXPECT_EQ(got.rows(), static_cast<Eigen::Index>(want.size()));
-  if (got.rows() != static_cast<Eigen::Index>(want.size()) || want.empty()) return 1e9;
-  EXPECT_EQ(got.cols(), static_cast<Eigen::Index>(want[0].size()));
-  if (got.cols() != static_cast<Eigen::Index>(want[0].size())) return 1e9;
-  double diff = 0, scale = 1e-30;
-  for (Eigen::Index i = 0; i < got.rows(); ++i)
-    for (Eigen::Index j = 0; j < got.cols(); ++j) {
-      const double w = want[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
-      diff = std::max(diff, std::abs(static_cast<double>(got(i, j)) - w));
-      scale = std::max(scale, std::abs(w));
-    }
-  return diff / scale;
-}
 
 /// Every kept layer's Q, K, V, probabilities and the final hidden state within 1e-4 of the reference.
 void expectMatches(const ForwardResult& got, const RefForward& want, const std::string& what) {

@@ -5,6 +5,7 @@
 
 #include "attnscope/error.h"
 #include "attnscope/models/bpe_tokenizer.h"
+#include "attnscope/models/hf_tokenizer.h"
 #include "family_layout.h"
 
 namespace attnscope::models {
@@ -13,6 +14,7 @@ const Family Family::Gpt2{"gpt2"};
 const Family Family::HfVit{"vit"};
 const Family Family::TimmVit{"timm-vit"};
 const Family Family::Dinov2{"dinov2"};
+const Family Family::Llama{"llama"};
 
 namespace {
 
@@ -78,7 +80,26 @@ std::vector<FamilyEntry> builtIn() {
     e.preprocess = [](const Checkpoint& c) { return hfPreprocess(c, true); };  // BitImageProcessor
     out.push_back(std::move(e));
   }
+  {
+    FamilyEntry e;
+    e.family = Family::Llama;
+    e.description = "Llama family (Llama 2/3, TinyLlama, SmolLM2, Mistral, Qwen2)";
+    e.text = e.causal = true;
+    e.modelTypes = {"llama", "mistral", "qwen2"};
+    e.anchors = {"layers.0.self_attn.q_proj.weight"};
+    e.prefixes = {"model.", ""};
+    e.info = llamaInfo;
+    e.bind = bindLlama;
+    e.tokenize = llamaTokenize;
+    e.isBuffer = [](const std::string& name) { return endsWith(name, ".rotary_emb.inv_freq"); };
+    out.push_back(std::move(e));
+  }
   return out;
+}
+
+std::size_t builtInCount() {
+  static const std::size_t n = builtIn().size();
+  return n;
 }
 
 std::vector<FamilyEntry>& registry() {
@@ -118,7 +139,7 @@ void registerFamily(FamilyEntry e) {
 
 void unregisterFamily(const std::string& name) {
   auto& list = registry();
-  const std::size_t builtIns = 4;
+  const std::size_t builtIns = builtInCount();
   for (std::size_t i = builtIns; i < list.size(); ++i)
     if (list[i].name() == name) {
       list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));

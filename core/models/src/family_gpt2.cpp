@@ -25,6 +25,7 @@ ModelInfo gpt2Info(const Detection& d, const ConfigSource& c, const TensorStore&
                                       : fallbackHeads(o.heads, m.dModel, s.path());
   m.mlpHidden = configInt(c.json, "n_inner", 4 * m.dModel, cfg);
   m.layerNormEps = configDouble(c.json, "layer_norm_epsilon", 1e-5, cfg);
+  m.tiedEmbeddings = true;
   if (m.layers <= 0) throw FileError(s.path() + ": no GPT-2 layers ('" + p + "h.0.ln_1.weight')");
   if (m.dModel % m.heads != 0)
     throw FileError(c.source() + ": n_embd " + std::to_string(m.dModel) + " is not a multiple of n_head " +
@@ -68,6 +69,7 @@ void bindGpt2(const ModelInfo& m, BoundWeights& w) {
   w.tanhGelu = true;
   w.tokenEmbedding = w.view(p + "wte.weight", m.vocabSize, D);
   w.positionEmbedding = w.view(p + "wpe.weight", m.positions, D);
+  w.lmHead = w.tokenEmbedding;  // GPT-2's lm_head is tied to wte
   for (int i = 0; i < m.layers; ++i)
     w.bindFusedBlock(p + "h." + std::to_string(i) + ".",
                      {"ln_1", "ln_2", "attn.c_attn", "attn.c_proj", "mlp.c_fc", "mlp.c_proj"}, true, eps,

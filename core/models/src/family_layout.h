@@ -12,7 +12,13 @@ ModelInfo gpt2Info(const Detection& d, const ConfigSource& c, const TensorStore&
 ModelInfo hfVitInfo(const Detection& d, const ConfigSource& c, const TensorStore& s, const OpenOptions& o);
 ModelInfo timmVitInfo(const Detection& d, const ConfigSource& c, const TensorStore& s, const OpenOptions& o);
 
+/// Llama 2/3, TinyLlama, SmolLM2, Mistral, Qwen2 (family_llama.cpp).
+ModelInfo llamaInfo(const Detection& d, const ConfigSource& c, const TensorStore& s, const OpenOptions& o);
+
 void bindGpt2(const ModelInfo& m, BoundWeights& w);
+void bindLlama(const ModelInfo& m, BoundWeights& w);
+/// The folder's tokenizer.json (HfTokenizer).
+Encoding llamaTokenize(const Checkpoint& c, std::string_view utf8);
 /// HF ViT / DeiT / DINO v1 and DINOv2.
 void bindHfVit(const ModelInfo& m, BoundWeights& w);
 void bindTimmVit(const ModelInfo& m, BoundWeights& w);

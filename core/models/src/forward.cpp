@@ -1,6 +1,7 @@
 #include "attnscope/models/forward.h"
 
 #include <Eigen/Core>
+#include <Eigen/Eigenvalues>
 #include <unsupported/Eigen/SpecialFunctions>
 #include <algorithm>
 #include <cmath>
@@ -28,6 +29,22 @@ const LayerAttention& ForwardResult::layer(int l) const {
 }
 
 namespace {
+void softmaxRows(MatrixF& s, bool causal, int window);
+}
+
+MatrixF ForwardResult::probabilities(int l, int head) const {
+  const LayerAttention& a = layer(l);
+  if (head < 0 || head >= a.qkv.numHeads())
+    throw InvalidArgument("head " + std::to_string(head) + " does not exist (" + std::to_string(a.qkv.numHeads()) +
+                          " heads)");
+  const MatrixF& q = a.qkv.q[static_cast<std::size_t>(head)];
+  const MatrixF& k = a.qkv.k[static_cast<std::size_t>(a.qkv.kvHead(head))];
+  MatrixF s = (q * scale) * k.transpose();
+  softmaxRows(s, causal, causal && slidingWindow < tokens ? slidingWindow : 0);
+  return s;
+}
+
+namespace {
 
 /// Sets Eigen's thread count for the forward and puts the previous one back.
 class ThreadScope {
@@ -42,16 +59,75 @@ class ThreadScope {
   int previous_;
 };
 
-/// Row-wise softmax of s in place; with `causal`, row i covers columns 0..i and the rest are 0.
-void softmaxRows(MatrixF& s, bool causal) {
+/// Row-wise softmax of s in place; with `causal`, row i covers columns 0..i and the rest are 0;
+/// a `window` > 0 also masks columns before i − window + 1.
+void softmaxRows(MatrixF& s, bool causal, int window) {
   const Eigen::Index n = s.rows(), m = s.cols();
   for (Eigen::Index i = 0; i < n; ++i) {
-    const Eigen::Index len = causal ? std::min<Eigen::Index>(i + 1, m) : m;
-    auto r = s.row(i).head(len).array();
+    const Eigen::Index end = causal ? std::min<Eigen::Index>(i + 1, m) : m;
+    const Eigen::Index begin = window > 0 ? std::max<Eigen::Index>(0, i - window + 1) : 0;
+    auto r = s.row(i).segment(begin, end - begin).array();
     const float mx = r.maxCoeff();
     r = (r - mx).exp();
     r /= r.sum();
-    if (len < m) s.row(i).tail(m - len).setZero();
+    if (begin > 0) s.row(i).head(begin).setZero();
+    if (end < m) s.row(i).tail(m - end).setZero();
+  }
+}
+
+/// Low-rank K/V on the columns [kCol, kCol + 2·gd) of qkv ([K | V], K before RoPE): the spectrum
+/// of X = [K/α | V] and, with 0 < rank < min(N, 2·gd), X replaced by its rank-r projection (K part
+/// times α). In double, through the smaller Gram matrix (XᵀX or XXᵀ).
+KvSpectrum lowRankKv(MatrixF& qkv, Eigen::Index kCol, Eigen::Index gd, int rank) {
+  Eigen::MatrixXd X = qkv.middleCols(kCol, 2 * gd).cast<double>();
+  KvSpectrum out;
+  const double nk = X.leftCols(gd).norm(), nv = X.rightCols(gd).norm();
+  out.alpha = nk > 0 && nv > 0 ? nk / nv : 1.0;
+  X.leftCols(gd) /= out.alpha;
+  const Eigen::Index n = X.rows(), c = X.cols();
+  const bool right = c <= n;  // eigenvectors of XᵀX are the right singular vectors
+  const Eigen::MatrixXd gram = right ? Eigen::MatrixXd(X.transpose() * X) : Eigen::MatrixXd(X * X.transpose());
+  const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(gram);
+  if (es.info() != Eigen::Success) throw InvalidArgument("the K/V spectrum did not converge (non-finite K or V?)");
+  const Eigen::VectorXd& ev = es.eigenvalues();  // ascending
+  for (Eigen::Index i = ev.size() - 1; i >= 0; --i) out.singularValues.push_back(std::sqrt(std::max(0.0, ev(i))));
+  if (rank > 0 && rank < std::min(n, c)) {
+    const Eigen::MatrixXd B = es.eigenvectors().rightCols(rank);  // the top r
+    Eigen::MatrixXd Xr = right ? Eigen::MatrixXd((X * B) * B.transpose()) : Eigen::MatrixXd(B * (B.transpose() * X));
+    Xr.leftCols(gd) *= out.alpha;
+    qkv.middleCols(kCol, 2 * gd) = Xr.cast<float>();
+  }
+  return out;
+}
+
+/// cos and sin of position·θ_i for positions 0 … n−1 and the d/2 pairs (angles in double).
+struct RopeTable {
+  MatrixF cos, sin;  // n × d/2
+};
+
+RopeTable ropeTable(const RopeSpec& rope, int dHead, Eigen::Index n) {
+  const std::vector<double> inv = rope.inverseFrequencies(dHead);
+  const auto half = static_cast<Eigen::Index>(inv.size());
+  RopeTable t{MatrixF(n, half), MatrixF(n, half)};
+  for (Eigen::Index i = 0; i < n; ++i)
+    for (Eigen::Index j = 0; j < half; ++j) {
+      const double a = static_cast<double>(i) * inv[static_cast<std::size_t>(j)];
+      t.cos(i, j) = static_cast<float>(std::cos(a));
+      t.sin(i, j) = static_cast<float>(std::sin(a));
+    }
+  return t;
+}
+
+/// Rotate-half RoPE on `heads` consecutive heads of width d starting at column `first` of x:
+/// x' = x ⊙ cos + rotate_half(x) ⊙ sin, rotate_half([x₁ | x₂]) = [−x₂ | x₁] (halves of the head).
+void applyRope(MatrixF& x, Eigen::Index first, int heads, int d, const RopeTable& t) {
+  const Eigen::Index half = d / 2;
+  for (int h = 0; h < heads; ++h) {
+    auto x1 = x.middleCols(first + static_cast<Eigen::Index>(h) * d, half);
+    auto x2 = x.middleCols(first + static_cast<Eigen::Index>(h) * d + half, half);
+    const MatrixF a = x1;
+    x1.array() = a.array() * t.cos.array() - x2.array() * t.sin.array();
+    x2.array() = x2.array() * t.cos.array() + a.array() * t.sin.array();
   }
 }
 
@@ -173,11 +249,14 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
   if (options.keepLayers.empty())
     for (int l = 0; l < L; ++l) keep.insert(l);
   const std::set<int> probs = checkLayers(options.probabilityLayers, "probability");
+  const std::set<int> lowRankLayers = checkLayers(options.kvRankLayers, "low-rank K/V");
+  if (options.kvRank < 0) throw InvalidArgument("the K/V rank must be ≥ 0 (0 = as computed)");
   for (int l : probs) keep.insert(l);
 
   ThreadScope threads(options.threads);
   ForwardResult r;
   r.causal = family.causal;
+  r.slidingWindow = m.slidingWindow;
   r.scale = 1.0f / std::sqrt(static_cast<float>(d));
   MatrixF h = text ? textEmbeddings(w, m, input.ids) : imageEmbeddings(w, m, input.pixels, &r.gridRows, &r.gridCols);
   const Eigen::Index N = h.rows();
@@ -189,6 +268,9 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
                          std::to_string(H) + " heads at N = " + std::to_string(N) + " take " +
                          std::to_string(static_cast<long long>(probBytes / (1 << 20))) + " MiB, over the budget of " +
                          std::to_string(options.probabilityBudgetBytes >> 20) + " MiB");
+
+  RopeTable rope;
+  if (m.rope.present()) rope = ropeTable(m.rope, d, N);
 
   MatrixF a, qkv, merged(N, HD), t, u;
   for (int l = 0; l < L; ++l) {
@@ -211,6 +293,14 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
     if (qkv.cols() != HD + 2 * GD)
       throw InvalidArgument("layer " + std::to_string(l) + "'s Q/K/V projection gives " + std::to_string(qkv.cols()) +
                             " columns, not " + std::to_string(HD + 2 * GD));
+    const bool lowRank = options.kvRank > 0 && (lowRankLayers.empty() || lowRankLayers.count(l) > 0);
+    KvSpectrum spectrum;
+    if (lowRank || (options.kvSpectra && keep.count(l) > 0))
+      spectrum = lowRankKv(qkv, HD, GD, lowRank ? options.kvRank : 0);
+    if (m.rope.present()) {
+      applyRope(qkv, 0, H, d, rope);   // query heads
+      applyRope(qkv, HD, G, d, rope);  // key heads (values are not rotated)
+    }
     auto keys = [&](int g) { return qkv.middleCols(HD + static_cast<Eigen::Index>(g) * d, d); };
     auto values = [&](int g) { return qkv.middleCols(HD + GD + static_cast<Eigen::Index>(g) * d, d); };
     const bool kept = keep.count(l) > 0, withProbs = probs.count(l) > 0;
@@ -225,6 +315,8 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
       if (G != H)
         for (int j = 0; j < H; ++j) la.qkv.kvOf.push_back(j / group);
       if (withProbs) la.probabilities.resize(static_cast<std::size_t>(H));
+      la.kvSpectrum = std::move(spectrum);
+      if (lowRank) la.kvRank = options.kvRank;
     }
   const int workers = Eigen::nbThreads();
 #pragma omp parallel for schedule(dynamic) num_threads(workers) if (H > 1)
@@ -234,7 +326,7 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
       const auto vh = values(j / group);
       MatrixF s(N, N);
       s.noalias() = (qh * r.scale) * kh.transpose();
-      softmaxRows(s, r.causal);
+      softmaxRows(s, r.causal, r.causal && r.slidingWindow < N ? r.slidingWindow : 0);
       merged.middleCols(static_cast<Eigen::Index>(j) * d, d).noalias() = s * vh;
       if (kept) {
         la.qkv.q[static_cast<std::size_t>(j)] = qh;
@@ -268,6 +360,48 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
   }
   w.finalNorm.apply(h, r.finalHidden);
   return r;
+}
+
+int energyRank(const std::vector<double>& sv, double fraction) {
+  double total = 0;
+  for (double s : sv) total += s * s;
+  if (!(total > 0)) return 0;
+  double acc = 0;
+  for (std::size_t i = 0; i < sv.size(); ++i) {
+    acc += sv[i] * sv[i];
+    if (acc >= fraction * total * (1 - 1e-12)) return static_cast<int>(i + 1);
+  }
+  return static_cast<int>(sv.size());
+}
+
+std::vector<double> ModelRunner::tokenLosses(const ForwardResult& r, const std::vector<int>& ids,
+                                             const JobControl& job) const {
+  const BoundWeights& w = *w_;
+  if (w.lmHead.empty()) throw InvalidArgument("the model has no language-model head (an image model)");
+  if (static_cast<Eigen::Index>(ids.size()) != r.finalHidden.rows() || ids.size() != static_cast<std::size_t>(r.tokens))
+    throw InvalidArgument("the loss needs the forward's " + std::to_string(r.tokens) + " token ids, got " +
+                          std::to_string(ids.size()));
+  const Eigen::Index n = r.finalHidden.rows(), V = w.lmHead.rows;
+  std::vector<double> loss(n > 0 ? static_cast<std::size_t>(n - 1) : 0);
+  const ConstMap head = w.lmHead.map();
+  constexpr Eigen::Index kBlock = 64;  // rows of logits at a time: 64 × vocab floats
+  MatrixF logits;
+  for (Eigen::Index b = 0; b + 1 < n; b += kBlock) {
+    job.check();
+    const Eigen::Index rows = std::min(kBlock, n - 1 - b);
+    logits.noalias() = r.finalHidden.middleRows(b, rows) * head.transpose();
+    for (Eigen::Index i = 0; i < rows; ++i) {
+      const int target = ids[static_cast<std::size_t>(b + i + 1)];
+      if (target < 0 || target >= V)
+        throw InvalidArgument("token id " + std::to_string(target) + " is outside the vocabulary of " + std::to_string(V));
+      const auto row = logits.row(i).array();
+      const double mx = row.maxCoeff();
+      const double z = (row.cast<double>() - mx).exp().sum();
+      loss[static_cast<std::size_t>(b + i)] = std::log(z) + mx - row(target);
+    }
+    job.report(static_cast<double>(b + rows) / static_cast<double>(n - 1));
+  }
+  return loss;
 }
 
 }  // namespace attnscope::models

@@ -91,6 +91,7 @@ class BoundWeights {
   // Text models
   View tokenEmbedding;
   View positionEmbedding;  ///< learned positions added to the tokens (GPT-2); empty: none
+  View lmHead;             ///< [vocab, D]: logits = finalHidden·lmHeadᵀ (the token embedding when tied)
   // ViTs
   Linear patch;         ///< [D, 3·p·p] (conv kernel flattened), bias
   View cls, registers;  ///< [1, D], [R, D]

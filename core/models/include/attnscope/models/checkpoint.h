@@ -13,6 +13,19 @@
 
 namespace attnscope::models {
 
+/// Rotary position embedding (RoPE, rotate-half convention of the Hugging Face Llama code).
+struct RopeSpec {
+  double theta = 0;           ///< rope_theta; 0 = the model has no rotary embedding
+  std::string scaling;        ///< "" (none) or "llama3"
+  double factor = 1, lowFreqFactor = 1, highFreqFactor = 4;  ///< Llama 3 scaling
+  int originalPositions = 0;  ///< Llama 3 scaling: original_max_position_embeddings
+  bool present() const { return theta > 0; }
+  /// "θ = 500000, llama3 scaling (factor 32, low 1, high 4, original 8192)", "none".
+  std::string describe() const;
+  /// The rotation frequency of each of the d/2 pairs of a head of `dHead` (θ^(−2i/d), scaled).
+  std::vector<double> inverseFrequencies(int dHead) const;
+};
+
 /// What a checkpoint is. Sizes are counts; 0 = does not apply (vocabulary for image models, ...).
 struct ModelInfo {
   Family family = Family::Gpt2;
@@ -31,6 +44,9 @@ struct ModelInfo {
   int positions = 0;          ///< GPT-2 n_positions; ViTs: rows of the position embeddings
   int registers = 0;          ///< DINOv2 with registers / timm reg tokens
   double layerNormEps = 0;
+  RopeSpec rope;              ///< Llama family: rotary positions on Q and K
+  int slidingWindow = 0;      ///< Mistral: keys older than this many positions are masked; 0 = none
+  bool tiedEmbeddings = false;  ///< the logits use the token embedding (GPT-2, tie_word_embeddings)
   std::vector<std::string> dtypes;  ///< sorted dtype names of the parameters
   std::int64_t parameters = 0;      ///< elements of every parameter (GPT-2 mask buffers excluded)
 

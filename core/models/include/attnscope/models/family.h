@@ -33,7 +33,7 @@ class Family {
   bool operator==(const Family& o) const { return name_ == o.name_; }
   bool operator!=(const Family& o) const { return name_ != o.name_; }
 
-  static const Family Gpt2, HfVit, TimmVit, Dinov2;
+  static const Family Gpt2, HfVit, TimmVit, Dinov2, Llama;
 
  private:
   std::string name_ = "gpt2";
@@ -72,7 +72,7 @@ struct FamilyEntry {
   const std::string& name() const { return family.name(); }
 };
 
-/// Every family: the built-in ones (gpt2, vit, timm-vit, dinov2), then registered ones.
+/// Every family: the built-in ones (gpt2, vit, timm-vit, dinov2, llama), then registered ones.
 const std::vector<FamilyEntry>& families();
 /// The entry of `f`; throws InvalidArgument for a family that is not registered.
 const FamilyEntry& familyEntry(const Family& f);

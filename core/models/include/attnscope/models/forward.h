@@ -41,14 +41,36 @@ struct ForwardOptions {
   std::int64_t probabilityBudgetBytes = std::int64_t(2) << 30;
   /// Compute threads; 0 = the core's default (every core).
   int threads = 0;
+  /// Low-rank K/V (MATH.md "Low-rank K/V", what MLA keeps): with kvRank > 0 the layers in
+  /// `kvRankLayers` (empty = every layer) run on the rank-r latent of X = [K/α | V] (K before
+  /// RoPE, every KV head side by side, α = ‖K‖_F/‖V‖_F); RoPE is applied after (not TransMLA's
+  /// RoRoPE). A rank ≥ min(N, 2·H_kv·d) leaves K and V exactly as they were.
+  int kvRank = 0;
+  std::vector<int> kvRankLayers;
+  /// Keep each kept layer's K/V spectrum (LayerAttention::kvSpectrum).
+  bool kvSpectra = false;
 };
+
+/// The singular values of one layer's X = [K/α | V] (descending) and its α.
+struct KvSpectrum {
+  double alpha = 1;
+  std::vector<double> singularValues;
+  bool empty() const { return singularValues.empty(); }
+};
+
+/// The smallest r whose top r singular values hold `fraction` of Σσ² (0 for an all-zero spectrum).
+int energyRank(const std::vector<double>& singularValues, double fraction);
 
 /// One layer's attention as the model computed it.
 struct LayerAttention {
   int layer = -1;
-  Qkv qkv;  ///< per head: Q, K (N × d_head), V (N × d_head)
+  /// Per query head Q (N × d_head), per key/value head K and V (N × d_head; `kvOf` maps query heads
+  /// to them when the model groups them); with RoPE, Q and K are after the rotation.
+  Qkv qkv;
   /// Per head N × N probabilities (rows sum to 1; causal for GPT-2); empty unless asked.
   std::vector<MatrixF> probabilities;
+  KvSpectrum kvSpectrum;  ///< with ForwardOptions::kvSpectra, or when the low rank ran on this layer
+  int kvRank = 0;         ///< the rank K/V ran at (0 = as the model computed them)
 };
 
 struct ForwardResult {
@@ -56,12 +78,16 @@ struct ForwardResult {
   int prefixTokens = 0;               ///< tokens before the patch grid (CLS, registers); 0 for text
   int gridRows = 0, gridCols = 0;     ///< image models: the patch grid
   bool causal = false;                ///< GPT-2's attention is causal
+  int slidingWindow = 0;              ///< Mistral: query i sees keys i − window + 1 … i; 0 = all
   float scale = 1.0f;                 ///< the attention's scale 1/√d_head
   std::vector<LayerAttention> layers; ///< the kept layers, ascending
   MatrixF finalHidden;                ///< N × D after the final LayerNorm
 
   /// The kept layer `layer`; throws InvalidArgument when it was not kept.
   const LayerAttention& layer(int layer) const;
+  /// Query head `head`'s N × N probabilities at kept layer `layer`, recomputed from its kept Q and
+  /// K with the model's scale and masks (causal, sliding window): what the forward used.
+  MatrixF probabilities(int layer, int head) const;
 };
 
 class BoundWeights;
@@ -82,6 +108,11 @@ class ModelRunner {
   ForwardResult run(const ModelInput& input, const ForwardOptions& options = {}, const JobControl& job = {}) const;
   /// Bytes of weights converted to float32 at bind time (0 when every tensor is a mapped F32).
   std::int64_t convertedBytes() const;
+  /// Text models: the next-token cross-entropy (nats) of each position 0 … N−2 against token t+1,
+  /// from logits = result.finalHidden·W_lmᵀ (computed in blocks of rows; never N × vocab at once).
+  /// `ids` are the forward's tokens. Throws InvalidArgument for image models or mismatched ids.
+  std::vector<double> tokenLosses(const ForwardResult& result, const std::vector<int>& ids,
+                                  const JobControl& job = {}) const;
 
  private:
   ModelInfo info_;
