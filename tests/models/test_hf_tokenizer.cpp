@@ -515,6 +515,11 @@ TEST(HfTokenizer, MalformedFilesGiveShortNamedErrors) {
   json twice = doc;
   twice["model"]["vocab"]["extra"] = 0;
   EXPECT_TRUE(contains(loadError(twice), "both have id 0")) << loadError(twice);
+  json renumbered = doc;
+  renumbered["added_tokens"][1]["id"] = 600;
+  EXPECT_TRUE(contains(loadError(renumbered), "added_tokens[1].id: added token \"<|end_of_text|>\" has id 600 but the "
+                                              "tokenizers library gives it 559"))
+      << loadError(renumbered);
   json noModel = doc;
   noModel.erase("model");
   EXPECT_TRUE(contains(loadError(noModel), "model: the file has no \"model\"")) << loadError(noModel);

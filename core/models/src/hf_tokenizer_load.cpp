@@ -322,7 +322,8 @@ void Loader::finishPipeline(const Node& pre) {
 void Loader::addedTokens(const Node& list) {
   if (list.isNull()) return;
   // Ids as the library gives them (AddedVocabulary::add_tokens): an entry of the model's
-  // vocabulary keeps its id there; a new one gets the next id after the model's entries.
+  // vocabulary keeps its id there; a new one gets the next id after the model's entries (their
+  // count) and the earlier new ones. The file's ids must be those.
   int nextId = int(t_.model.vocab.size());
   for (std::size_t i = 0, count = list.size(); i < count; ++i) {
     const Node item = list[i];
@@ -330,7 +331,7 @@ void Loader::addedTokens(const Node& list) {
     HfAddedToken token;
     token.content = item["content"].str();
     if (token.content.empty()) continue;  // the library ignores them
-    item["id"].integer(0, kMaxId);
+    const int fileId = int(item["id"].integer(0, kMaxId));
     token.special = item["special"].boolean(false);
     token.lstrip = item["lstrip"].boolean(false);
     token.rstrip = item["rstrip"].boolean(false);
@@ -342,11 +343,23 @@ void Loader::addedTokens(const Node& list) {
     const auto known = t_.addedIds.find(token.content);
     if (known != t_.addedIds.end()) {
       token.id = known->second;  // the same content again: the later entry's settings
+      if (fileId != token.id) item["id"].fail("added token " + quoteShort(token.content) + " appears again with another id");
       t_.added[t_.addedById.at(token.id)] = token;
       continue;
     }
     const int inVocab = t_.model.id(token.content);
     token.id = inVocab >= 0 ? inVocab : nextId++;
+    // The library would use its own id where the file's differs (and only warn): ids that are not
+    // the file's would be shown, so such a file is refused.
+    if (token.id != fileId) {
+      item["id"].fail("added token " + quoteShort(token.content) + " has id " + std::to_string(fileId) +
+                      " but the tokenizers library gives it " + std::to_string(token.id) +
+                      (inVocab >= 0 ? " (its vocabulary id)" : " (the next id after the vocabulary and earlier added tokens)"));
+    }
+    if (inVocab < 0 && std::size_t(token.id) < t_.model.present.size() && t_.model.present[std::size_t(token.id)]) {
+      item["id"].fail("added token " + quoteShort(token.content) + ": id " + std::to_string(token.id) +
+                      " is already the vocabulary's " + quoteShort(t_.model.tokens[std::size_t(token.id)]));
+    }
     t_.addedIds.emplace(token.content, token.id);
     t_.addedById.emplace(token.id, t_.added.size());
     t_.added.push_back(std::move(token));
