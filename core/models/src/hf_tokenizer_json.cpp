@@ -36,13 +36,43 @@ struct Fd {
   }
 };
 
-/// Keys seen per open object and the depth, for the parser callback.
-struct ParseGuard {
-  std::vector<std::unordered_set<std::string>> objects;
-  std::string duplicate;
-};
+struct TooDeep {};       // thrown out of the parser callback: nesting past kMaxDepth
+struct RepeatedKey {};  // thrown out of the parser callback: an object has fewer members than keys
 
-struct TooDeep {};  // thrown out of the parser callback: nesting past kMaxDepth
+/// Parses with a check that stops at nesting past kMaxDepth and, when `names` is set, records each
+/// open object's keys to name the first repeated one; without it, a repeat is found by counting
+/// (an object built from n keys with fewer than n members), which costs no string copies.
+json parseChecked(const std::string& text, std::string* repeated) {
+  std::vector<std::size_t> keys;                            // per open object: keys read
+  std::vector<std::unordered_set<std::string>> seen;       // (only when naming)
+  const json::parser_callback_t check = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (depth > kMaxDepth) throw TooDeep{};
+    switch (event) {
+      case json::parse_event_t::object_start:
+        keys.push_back(0);
+        if (repeated) seen.emplace_back();
+        break;
+      case json::parse_event_t::key:
+        if (!keys.empty()) ++keys.back();
+        if (repeated && !seen.empty() && !seen.back().insert(parsed.get_ref<const std::string&>()).second) {
+          *repeated = parsed.get_ref<const std::string&>();
+          throw RepeatedKey{};
+        }
+        break;
+      case json::parse_event_t::object_end:
+        if (!keys.empty()) {
+          if (parsed.is_object() && parsed.size() != keys.back()) throw RepeatedKey{};
+          keys.pop_back();
+        }
+        if (repeated && !seen.empty()) seen.pop_back();
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
+  return json::parse(text, check);
+}
 
 }  // namespace
 
@@ -77,34 +107,25 @@ std::string readRegularFile(const std::string& path, std::uintmax_t maxBytes) {
 }
 
 json parse(const std::string& text, const std::string& path) {
-  ParseGuard guard;
-  const json::parser_callback_t check = [&guard](int depth, json::parse_event_t event, json& parsed) {
-    if (depth > kMaxDepth) throw TooDeep{};
-    if (event == json::parse_event_t::object_start) {
-      guard.objects.emplace_back();
-    } else if (event == json::parse_event_t::object_end) {
-      if (!guard.objects.empty()) guard.objects.pop_back();
-    } else if (event == json::parse_event_t::key && !guard.objects.empty() && guard.duplicate.empty()) {
-      const std::string& key = parsed.get_ref<const std::string&>();
-      if (!guard.objects.back().insert(key).second) guard.duplicate = key;
-    }
-    return true;
-  };
-  json doc;
   try {
-    doc = json::parse(text, check);
+    return parseChecked(text, nullptr);
   } catch (const TooDeep&) {
     throw FileError(path + ": JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  } catch (const RepeatedKey&) {
+    // A key appears twice in one object (the parser would keep only the last, silently changing
+    // the vocabulary): parse again, slowly, to name it.
+    std::string key;
+    try {
+      parseChecked(text, &key);
+    } catch (const RepeatedKey&) {
+    }
+    throw FileError(path + ": key " + quoteShort(key) + " appears twice in one object");
   } catch (const json::exception& e) {
     // The parser's message may quote the token it stopped in (a whole megabyte string): cut it.
     std::string what = e.what();
     if (what.size() > 160) what = readableBytes(what.substr(0, 160)) + "…";
     throw FileError(path + ": not valid JSON (" + what + ")");
   }
-  if (!guard.duplicate.empty()) {
-    throw FileError(path + ": key " + quoteShort(guard.duplicate) + " appears twice in one object");
-  }
-  return doc;
 }
 
 const char* kindOf(const json& value) {
