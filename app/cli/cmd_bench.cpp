@@ -4,6 +4,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <algorithm>
+#include <limits>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +25,7 @@
 #include "cli/session_options.h"
 #include "model/backend_registry.h"
 #include "model/mechanism_registry.h"
+#include "attnscope/models/bound_weights.h"
 #include "model/model_source.h"
 #include "model/results_json.h"
 #include "model/sweep.h"
@@ -67,6 +69,9 @@ std::vector<OptionSpec> benchSpecs() {
       {"tokens", 1, "N", "with --model: token budget (image default 1024, text 512)"},
       {"native-resolution", 0, "", "with --model: keep the image's aspect ratio"},
       {"model-heads", 1, "H", "with --model: heads, for a checkpoint whose config does not say"},
+      {"weights", 1, "auto|converted|streamed",
+       "with --model: F16/BF16 weights converted to float32 once, or streamed (converted per product); "
+       "auto (default) streams above 256 MiB of converted floats"},
       {"help", 0, "", "show this help"},
   };
 }
@@ -121,10 +126,17 @@ int runBenchModel(const ParsedArgs& a) {
   const Session s = sessionFromArgs(a);
   const int repeats = parseInt("repeats", a.value("repeats", "5"), 1, 100000);
   const models::Checkpoint checkpoint = openSessionModel(s);
-  const models::ModelRunner runner(checkpoint);
+  const std::string weights = a.value("weights", "auto");
+  if (weights != "auto" && weights != "converted" && weights != "streamed")
+    throw UsageError("--weights: auto, converted or streamed (got '" + weights + "')");
+  const models::ModelRunner runner(checkpoint, weights == "auto"        ? models::kStreamAboveBytes
+                                               : weights == "streamed" ? 0
+                                                                       : std::numeric_limits<std::int64_t>::max());
   const models::ModelInfo& info = runner.info();
   const ModelTokens t = modelTokens(s, checkpoint);
   for (const std::string& n : t.tokens.notices) std::cerr << "attnscope: note: " << n << "\n";
+  std::cerr << "attnscope: weights " << (runner.streamsWeights() ? "streamed" : "converted") << " ("
+            << runner.convertedBytes() / (1 << 20) << " MiB converted to float32)\n";
   models::ForwardOptions options;
   options.threads = s.threads;
   std::vector<double> ms;
@@ -188,7 +200,7 @@ int runBench(const Args& args) {
   }
   if (!a.positional().empty()) throw UsageError("unexpected argument '" + a.positional()[0] + "'");
   if (a.has("model")) return runBenchModel(a);
-  for (const char* f : {"input", "sample", "tokens", "native-resolution", "model-heads"})
+  for (const char* f : {"input", "sample", "tokens", "native-resolution", "model-heads", "weights"})
     if (a.has(f)) throw UsageError(std::string("--") + f + " needs --model PATH");
   if (a.has("sweep")) return runBenchSweep(a);
 

@@ -273,6 +273,28 @@ TEST(LlamaLowRankKv, ErrorFallsWithTheRankAndOneLayerCanBeChosen) {
                InvalidArgument);
 }
 
+// bf16 weights streamed (converted per product, never all at once) give the same numbers as the
+// converted copy, and the copy is not made.
+TEST(LlamaFamily, StreamedBf16WeightsEqualConvertedOnes) {
+  for (LlamaSpec spec : {llama3Spec(), [] { LlamaSpec s = llama2Spec(); s.dtype = "F16"; return s; }()}) {
+    const TinyModel model = tinyLlama(spec);
+    const Checkpoint c = Checkpoint::open(written(model));
+    const ModelRunner converted(c), streamed(c, 0);
+    EXPECT_FALSE(converted.streamsWeights());
+    EXPECT_TRUE(streamed.streamsWeights());
+    EXPECT_LT(streamed.convertedBytes(), converted.convertedBytes() / 10) << "only norms stay converted";
+    const std::vector<int> ids = someIds(9, spec.vocab, 4);
+    ForwardOptions o;
+    o.probabilityLayers = {1};
+    const ForwardResult a = converted.run(ModelInput{ids, {}}, o), b = streamed.run(ModelInput{ids, {}}, o);
+    EXPECT_EQ(a.finalHidden, b.finalHidden);
+    EXPECT_EQ(a.layer(1).probabilities[0], b.layer(1).probabilities[0]);
+    EXPECT_EQ(converted.tokenLosses(a, ids), streamed.tokenLosses(b, ids));
+    const LlamaRef want = referenceLlama(model, spec, ids);
+    EXPECT_LT(relativeError(b.finalHidden, want.forward.finalHidden), 1e-4);
+  }
+}
+
 TEST(LlamaFamily, LossRefusesMismatchedIds) {
   const Checkpoint c = Checkpoint::open(written(tinyLlama(llama2Spec())));
   const ModelRunner runner(c);

@@ -1,5 +1,6 @@
 #include "attnscope/models/bound_weights.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -7,12 +8,42 @@
 
 namespace attnscope::models {
 
+void View::copyRows(Eigen::Index first, Eigen::Index count, float* dst) const {
+  if (data) {
+    std::copy(data + first * cols, data + (first + count) * cols, dst);
+    return;
+  }
+  // In parallel over blocks of rows: a streamed projection is converted once per product.
+  const std::size_t item = dtypeSize(dtype);
+  const unsigned char* src = raw + static_cast<std::size_t>(first * cols) * item;
+  const Eigen::Index rowsPerBlock = std::max<Eigen::Index>(1, (Eigen::Index(1) << 16) / std::max<Eigen::Index>(1, cols));
+  const Eigen::Index blocks = (count + rowsPerBlock - 1) / rowsPerBlock;
+  const int workers = Eigen::nbThreads();
+#pragma omp parallel for schedule(static) num_threads(workers) if (blocks > 1)
+  for (Eigen::Index b = 0; b < blocks; ++b) {
+    const Eigen::Index r0 = b * rowsPerBlock, r1 = std::min(count, r0 + rowsPerBlock);
+    convertToFloat(dtype, src + static_cast<std::size_t>(r0 * cols) * item, static_cast<std::size_t>((r1 - r0) * cols),
+                   dst + r0 * cols);
+  }
+}
+
 void Linear::apply(const MatrixF& x, MatrixF& y) const {
   y.resize(x.rows(), outputs());
+  // A streamed weight is converted for this product into a buffer the thread keeps (its pages
+  // stay mapped: no fresh allocation per product).
+  thread_local std::vector<float> converted;
+  const float* w = weight.data;
+  if (weight.streamed()) {
+    const auto n = static_cast<std::size_t>(weight.rows * weight.cols);
+    if (converted.size() < n) converted.resize(n);
+    weight.copyRows(0, weight.rows, converted.data());
+    w = converted.data();
+  }
+  const ConstMap W(w, weight.rows, weight.cols);
   if (inOut)
-    y.noalias() = x * weight.map();
+    y.noalias() = x * W;
   else
-    y.noalias() = x * weight.map().transpose();
+    y.noalias() = x * W.transpose();
   if (!bias.empty()) y.rowwise() += bias.row();
 }
 
@@ -41,8 +72,15 @@ void LayerNormW::apply(const MatrixF& x, MatrixF& y) const {
   }
 }
 
-BoundWeights::BoundWeights(const Checkpoint& checkpoint) : store_(checkpoint.tensors()) {
+BoundWeights::BoundWeights(const Checkpoint& checkpoint, std::int64_t streamAboveBytes)
+    : store_(checkpoint.tensors()) {
   const ModelInfo& m = checkpoint.info();
+  std::int64_t nonF32 = 0;
+  for (const std::string& name : store_.names()) {
+    const TensorInfo& t = store_.info(name);
+    if (t.dtype != Dtype::F32) nonF32 += t.numel() * static_cast<std::int64_t>(sizeof(float));
+  }
+  stream = nonF32 > streamAboveBytes;
   const FamilyEntry& family = familyEntry(m.family);
   blocks.resize(static_cast<std::size_t>(m.layers));
   family.bind(m, *this);  // each family's key names (family.h)
@@ -84,6 +122,20 @@ View BoundWeights::view(const std::string& name, Eigen::Index rows, Eigen::Index
   return v;
 }
 
+View BoundWeights::matrix(const std::string& name, Eigen::Index rows, Eigen::Index cols) {
+  const TensorInfo& t = store_.info(name);
+  if (!stream || t.dtype == Dtype::F32 || !isReadable(t.dtype)) return view(name, rows, cols);
+  if (t.numel() != rows * cols)
+    throw FileError(store_.fileOf(name).path() + ": tensor '" + name + "' has shape " + shapeText(t.shape) +
+                    ", not " + std::to_string(rows) + " × " + std::to_string(cols) + " values");
+  View v;
+  v.rows = rows;
+  v.cols = cols;
+  v.raw = store_.fileOf(name).bytes(t);
+  v.dtype = t.dtype;
+  return v;
+}
+
 View BoundWeights::row(const std::string& name) { return view(name, 1, store_.info(name).numel()); }
 
 Linear BoundWeights::linear(const std::string& base, bool inOut) {
@@ -93,7 +145,7 @@ Linear BoundWeights::linear(const std::string& base, bool inOut) {
   if (t.shape.size() != 2)
     throw FileError(store_.fileOf(base + ".weight").path() + ": tensor '" + base + ".weight' has shape " +
                     shapeText(t.shape) + ", not a matrix");
-  l.weight = view(base + ".weight", t.shape[0], t.shape[1]);
+  l.weight = matrix(base + ".weight", t.shape[0], t.shape[1]);
   if (has(base + ".bias")) {
     l.bias = row(base + ".bias");
     if (l.bias.cols != l.outputs())

@@ -97,7 +97,11 @@ void convertToFloat(Dtype t, const unsigned char* src, std::size_t count, float*
       for (std::size_t i = 0; i < count; ++i) dst[i] = halfToFloat(loadLE<std::uint16_t>(src + 2 * i));
       break;
     case Dtype::BF16:
-      for (std::size_t i = 0; i < count; ++i) dst[i] = bfloat16ToFloat(loadLE<std::uint16_t>(src + 2 * i));
+      // The upper half of a float32: a shift the compiler vectorises.
+      for (std::size_t i = 0; i < count; ++i) {
+        const std::uint32_t bits = std::uint32_t(src[2 * i]) << 16 | std::uint32_t(src[2 * i + 1]) << 24;
+        std::memcpy(dst + i, &bits, 4);
+      }
       break;
     default:
       break;  // callers check isReadable

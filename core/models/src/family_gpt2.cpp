@@ -67,7 +67,7 @@ void bindGpt2(const ModelInfo& m, BoundWeights& w) {
   const auto eps = static_cast<float>(m.layerNormEps);
   const Eigen::Index D = m.dModel;
   w.tanhGelu = true;
-  w.tokenEmbedding = w.view(p + "wte.weight", m.vocabSize, D);
+  w.tokenEmbedding = w.matrix(p + "wte.weight", m.vocabSize, D);
   w.positionEmbedding = w.view(p + "wpe.weight", m.positions, D);
   w.lmHead = w.tokenEmbedding;  // GPT-2's lm_head is tied to wte
   for (int i = 0; i < m.layers; ++i)

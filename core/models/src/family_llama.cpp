@@ -163,7 +163,7 @@ ModelInfo llamaInfo(const Detection& d, const ConfigSource& c, const TensorStore
 void bindLlama(const ModelInfo& m, BoundWeights& w) {
   const std::string& p = m.prefix;
   const auto eps = static_cast<float>(m.layerNormEps);
-  w.tokenEmbedding = w.view(p + "embed_tokens.weight", m.vocabSize, m.dModel);
+  w.tokenEmbedding = w.matrix(p + "embed_tokens.weight", m.vocabSize, m.dModel);
   for (int i = 0; i < m.layers; ++i) {
     const std::string h = p + "layers." + std::to_string(i) + ".";
     BlockWeights& b = w.blocks[static_cast<std::size_t>(i)];
@@ -178,7 +178,7 @@ void bindLlama(const ModelInfo& m, BoundWeights& w) {
     b.fc2 = w.linear(h + "mlp.down_proj", false);
   }
   w.finalNorm = w.rmsNorm(p + "norm", eps);
-  w.lmHead = m.tiedEmbeddings ? w.tokenEmbedding : w.view("lm_head.weight", m.vocabSize, m.dModel);
+  w.lmHead = m.tiedEmbeddings ? w.tokenEmbedding : w.matrix("lm_head.weight", m.vocabSize, m.dModel);
 }
 
 Encoding llamaTokenize(const Checkpoint& c, std::string_view utf8) {

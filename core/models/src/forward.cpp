@@ -202,13 +202,12 @@ MatrixF textEmbeddings(const BoundWeights& w, const ModelInfo& m, const std::vec
                           std::to_string(m.positions) + " (its n_positions)");
   const Eigen::Index n = static_cast<Eigen::Index>(ids.size());
   MatrixF h(n, m.dModel);
-  const ConstMap wte = w.tokenEmbedding.map();
   for (Eigen::Index i = 0; i < n; ++i) {
     const int id = ids[static_cast<std::size_t>(i)];
     if (id < 0 || id >= m.vocabSize)
       throw InvalidArgument("token id " + std::to_string(id) + " at position " + std::to_string(i) +
                             " is outside the vocabulary of " + std::to_string(m.vocabSize));
-    h.row(i) = wte.row(id);
+    w.tokenEmbedding.copyRows(id, 1, h.row(i).data());  // h is row-major
   }
   if (!w.positionEmbedding.empty()) h += w.positionEmbedding.map().topRows(n);
   return h;
@@ -216,13 +215,14 @@ MatrixF textEmbeddings(const BoundWeights& w, const ModelInfo& m, const std::vec
 
 }  // namespace
 
-ModelRunner::ModelRunner(const Checkpoint& checkpoint)
-    : info_(checkpoint.info()), w_(std::make_unique<BoundWeights>(checkpoint)) {}
+ModelRunner::ModelRunner(const Checkpoint& checkpoint, std::int64_t streamAboveBytes)
+    : info_(checkpoint.info()), w_(std::make_unique<BoundWeights>(checkpoint, streamAboveBytes)) {}
 ModelRunner::~ModelRunner() = default;
 ModelRunner::ModelRunner(ModelRunner&&) noexcept = default;
 ModelRunner& ModelRunner::operator=(ModelRunner&&) noexcept = default;
 
 std::int64_t ModelRunner::convertedBytes() const { return w_->converted; }
+bool ModelRunner::streamsWeights() const { return w_->stream; }
 
 ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& options, const JobControl& job) const {
   const ModelInfo& m = info_;
@@ -383,24 +383,35 @@ std::vector<double> ModelRunner::tokenLosses(const ForwardResult& r, const std::
                           std::to_string(ids.size()));
   const Eigen::Index n = r.finalHidden.rows(), V = w.lmHead.rows;
   std::vector<double> loss(n > 0 ? static_cast<std::size_t>(n - 1) : 0);
-  const ConstMap head = w.lmHead.map();
-  constexpr Eigen::Index kBlock = 64;  // rows of logits at a time: 64 × vocab floats
-  MatrixF logits;
-  for (Eigen::Index b = 0; b + 1 < n; b += kBlock) {
+  if (n < 2) return loss;
+  for (std::size_t i = 0; i + 1 < ids.size(); ++i)
+    if (ids[i + 1] < 0 || ids[i + 1] >= V)
+      throw InvalidArgument("token id " + std::to_string(ids[i + 1]) + " is outside the vocabulary of " + std::to_string(V));
+  // logsumexp over the vocabulary in chunks of rows of W_lm (a streamed head is converted a chunk
+  // at a time): a running maximum and sum per position, and the target's logit.
+  const Eigen::Index rows = n - 1;
+  const MatrixF x = r.finalHidden.topRows(rows);
+  Eigen::VectorXd mx = Eigen::VectorXd::Constant(rows, -std::numeric_limits<double>::infinity());
+  Eigen::VectorXd sum = Eigen::VectorXd::Zero(rows), target(rows);
+  constexpr Eigen::Index kChunk = 8192;
+  MatrixF head, logits;
+  for (Eigen::Index v0 = 0; v0 < V; v0 += kChunk) {
     job.check();
-    const Eigen::Index rows = std::min(kBlock, n - 1 - b);
-    logits.noalias() = r.finalHidden.middleRows(b, rows) * head.transpose();
+    const Eigen::Index c = std::min(kChunk, V - v0);
+    head.resize(c, w.lmHead.cols);
+    w.lmHead.copyRows(v0, c, head.data());
+    logits.noalias() = x * head.transpose();
     for (Eigen::Index i = 0; i < rows; ++i) {
-      const int target = ids[static_cast<std::size_t>(b + i + 1)];
-      if (target < 0 || target >= V)
-        throw InvalidArgument("token id " + std::to_string(target) + " is outside the vocabulary of " + std::to_string(V));
       const auto row = logits.row(i).array();
-      const double mx = row.maxCoeff();
-      const double z = (row.cast<double>() - mx).exp().sum();
-      loss[static_cast<std::size_t>(b + i)] = std::log(z) + mx - row(target);
+      const double m = std::max<double>(mx(i), row.maxCoeff());
+      sum(i) = sum(i) * std::exp(mx(i) - m) + (row.cast<double>() - m).exp().sum();
+      mx(i) = m;
+      const int t = ids[static_cast<std::size_t>(i + 1)];
+      if (t >= v0 && t < v0 + c) target(i) = row(t - v0);
     }
-    job.report(static_cast<double>(b + rows) / static_cast<double>(n - 1));
+    job.report(static_cast<double>(v0 + c) / static_cast<double>(V));
   }
+  for (Eigen::Index i = 0; i < rows; ++i) loss[static_cast<std::size_t>(i)] = std::log(sum(i)) + mx(i) - target(i);
   return loss;
 }
 

@@ -10,18 +10,28 @@
 #include <vector>
 
 #include "attnscope/models/checkpoint.h"
+#include "attnscope/models/dtype.h"
+#include "attnscope/models/forward.h"  // kStreamAboveBytes
 #include "attnscope/types.h"
 
 namespace attnscope::models {
 
 using ConstMap = Eigen::Map<const MatrixF>;
 
-/// rows × cols floats, row-major, that outlive the forward (the mapped file or a converted copy).
+/// rows × cols floats, row-major, that outlive the forward (the mapped file or a converted copy);
+/// or, for a streamed weight, the tensor's bytes in the mapped file and their dtype, converted to
+/// float32 where the forward uses them (then `data` is null).
 struct View {
   const float* data = nullptr;
   Eigen::Index rows = 0, cols = 0;
-  bool empty() const { return data == nullptr; }
+  const unsigned char* raw = nullptr;  ///< streamed: little-endian `dtype` values
+  Dtype dtype = Dtype::F32;
+  bool empty() const { return data == nullptr && raw == nullptr; }
+  bool streamed() const { return data == nullptr && raw != nullptr; }
+  /// The floats (not for a streamed view).
   ConstMap map() const { return ConstMap(data, rows, cols); }
+  /// Rows [first, first + count) as floats into dst (count·cols of them), streamed or not.
+  void copyRows(Eigen::Index first, Eigen::Index count, float* dst) const;
   /// The view as a row vector (rows must be 1).
   Eigen::Map<const Eigen::RowVectorXf> row() const { return Eigen::Map<const Eigen::RowVectorXf>(data, cols); }
 };
@@ -61,14 +71,20 @@ struct BlockWeights {
   View layerScale1, layerScale2;  ///< DINOv2's λ₁, λ₂ (empty elsewhere)
 };
 
+
 class BoundWeights {
  public:
-  BoundWeights(const Checkpoint& checkpoint);
+  /// `streamAboveBytes`: stream the big non-F32 matrices when converting every non-F32 tensor would
+  /// take more than this (0: always stream them; tests).
+  explicit BoundWeights(const Checkpoint& checkpoint, std::int64_t streamAboveBytes = kStreamAboveBytes);
 
   /// Tensor `name` as rows × cols (numel must match).
   View view(const std::string& name, Eigen::Index rows, Eigen::Index cols);
   /// `name` as a row of its numel values.
   View row(const std::string& name);
+  /// A big matrix (projection, embedding, lm_head): streamed when the model streams and it is
+  /// not F32, else as view().
+  View matrix(const std::string& name, Eigen::Index rows, Eigen::Index cols);
   /// A Linear from "<base>.weight" (and "<base>.bias" when present).
   Linear linear(const std::string& base, bool inOut);
   LayerNormW layerNorm(const std::string& base, float eps);
@@ -82,6 +98,7 @@ class BoundWeights {
 
   TensorStore store_;
   std::int64_t converted = 0;
+  bool stream = false;  ///< big non-F32 matrices are streamed (kStreamAboveBytes)
   std::deque<std::vector<float>> owned;  // converted tensors (stable addresses)
 
   // What the forward reads.
