@@ -38,8 +38,10 @@ TokenSet textTokens(const Session& s, const models::Checkpoint& ckpt, models::Mo
   if (e.ids.size() > limit) {
     t.notices.push_back("the text has " + std::to_string(e.ids.size()) + " tokens; the first " +
                         std::to_string(limit) + " are used (" +
-                        (limit == static_cast<std::size_t>(info.positions) ? "the model's n_positions"
-                                                                           : "the text token budget") +
+                        (limit == static_cast<std::size_t>(info.positions)
+                             ? std::string(info.family == models::Family::Gpt2 ? "the model's n_positions"
+                                                                               : "the model's max_position_embeddings")
+                             : std::string("the text token budget")) +
                         ")");
     e.ids.resize(limit);
   }

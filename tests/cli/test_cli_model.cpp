@@ -70,36 +70,8 @@ double relativeError(const NpyArray& got, std::size_t offset, const Mat& want) {
 
 NpyArray npy(const QString& path) { return readNpy(path.toStdString()); }
 
-/// A Llama 3 style tokenizer.json: byte-level BPE (the 256 byte symbols at ids 0–255, merges to
-/// "he" 256, "ll" 257, "hell" 258, "Ġw" 259), Llama 3's Split regex, and <|begin_of_text|> (260)
-/// added by the post-processor.
 void writeLlamaTokenizer(const QString& dir) {
-  const QJsonObject vocab = byteVocab();
-  const QString space = QString::fromStdString(models::byteSymbol(' '));
-  const QString pattern = QStringLiteral(
-      "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|"
-      "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
-  const QString json = QStringLiteral(R"({
-  "version": "1.0",
-  "added_tokens": [{"id": 260, "content": "<|begin_of_text|>", "single_word": false, "lstrip": false,
-                    "rstrip": false, "normalized": false, "special": true}],
-  "normalizer": null,
-  "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
-    {"type": "Split", "pattern": {"Regex": "%1"}, "behavior": "Isolated", "invert": false},
-    {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false}]},
-  "post_processor": {"type": "Sequence", "processors": [
-    {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": false, "use_regex": true},
-    {"type": "TemplateProcessing",
-     "single": [{"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
-     "pair": [{"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
-              {"SpecialToken": {"id": "<|begin_of_text|>", "type_id": 1}}, {"Sequence": {"id": "B", "type_id": 1}}],
-     "special_tokens": {"<|begin_of_text|>": {"id": "<|begin_of_text|>", "ids": [260], "tokens": ["<|begin_of_text|>"]}}}]},
-  "decoder": {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true, "use_regex": true},
-  "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null,
-            "end_of_word_suffix": null, "fuse_unk": false, "byte_fallback": false, "ignore_merges": true,
-            "vocab": %2, "merges": [["h", "e"], ["l", "l"], ["he", "ll"], ["%3", "w"]]}
-})").arg(QString(pattern).replace(QLatin1String("\\"), QLatin1String("\\\\")), QString::fromUtf8(QJsonDocument(vocab).toJson(QJsonDocument::Compact)), space);
-  writeText(dir + "/tokenizer.json", json.toUtf8());
+  writeText(dir + "/tokenizer.json", QByteArray::fromStdString(llamaTokenizerJson()));
 }
 
 }  // namespace

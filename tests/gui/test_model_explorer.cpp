@@ -25,6 +25,7 @@
 #include "window_waits.h"
 #include "gui/maps_panel.h"
 #include "gui/model_bar.h"
+#include "llama_reference.h"
 #include "st_writer.h"
 
 using namespace attnscope;
@@ -125,6 +126,71 @@ class ModelExplorerTests : public QObject {
     QVERIFY(!noteOf(w.layerCurvesPanel()).contains("computing") && w.layerCurvesPanel()->plot()->graphCount() > 0);
     QVERIFY(w.exportFigureTo(png, {Panel::ModelView}, 96));
     QVERIFY(QFile(png).size() > 1000);
+  }
+
+  // Issue 25: a Llama-family checkpoint (4 query heads over 1 KV head) in the window: the model
+  // view grouped by KV head, the K/V rank control of the model bar, the low-rank K/V sweep panel.
+  void llamaShowsItsGroupsTheLowRankViewAndTheSweep() {
+    const QString model = dir_.filePath("llama");
+    QDir().mkpath(model);
+    test::LlamaSpec spec = test::llama3Spec();
+    spec.vocab = 261;
+    test::writeCheckpoint(model.toStdString(), test::tinyLlama(spec));
+    QFile tok(model + "/tokenizer.json");
+    QVERIFY(tok.open(QIODevice::WriteOnly));
+    tok.write(QByteArray::fromStdString(test::llamaTokenizerJson()));
+    tok.close();
+
+    MainWindow w;
+    w.resize(1580, 960);
+    w.show();
+    Session s;
+    s.source.kind = SourceKind::SampleText;
+    s.model.path = model.toStdString();
+    w.start(s);
+    QVERIFY(waitIdle(w));
+    const auto views = w.modelViewPanel()->results();
+    QVERIFY(views && views->modelViews);
+    QCOMPARE(views->modelViews->kvGroup, 4);
+    QCOMPARE(views->modelViews->kvHeads, 1);
+    QCOMPARE(views->modelViews->groupAgreement.size(), std::size_t(2));  // 2 layers × 1 KV head
+    QVERIFY(w.controller()->results()->model);
+    QCOMPARE(w.controller()->results()->model->kvHeads, 1);
+    QVERIFY(w.controller()->results()->input->tokens.tokens[0].label == "<|begin_of_text|>");
+
+    // The rank control: rank 3 → the maps run on the low-rank K/V and the notice says what it costs.
+    auto* rank = w.modelBar()->findChild<QSpinBox*>(QStringLiteral("model.kvRank"));
+    QVERIFY(rank);
+    QCOMPARE(rank->specialValueText(), QString("full"));
+    rank->setValue(3);
+    QVERIFY(waitIdle(w));
+    const auto res = w.controller()->results();
+    QCOMPARE(res->session.model.kvRank, 3);
+    QVERIFY(res->model && res->model->kvRank);
+    QCOMPARE(res->model->kvRank->rank, 3);
+    QVERIFY2(w.noticeText().contains("K/V at rank 3") && w.noticeText().contains("RoPE is applied after the low-rank step"),
+             qPrintable(w.noticeText()));
+
+    // Run ▸ Low-rank K/V sweep fills its panel; it stays when the rank changes (it covers every rank).
+    QVERIFY2(noteOf(w.kvRankPanel()).contains("Low-rank K/V sweep") || !w.kvRankPanel()->results() ||
+                 !w.kvRankPanel()->results()->kvSweep,
+             "no sweep before it is asked for");
+    w.controller()->startKvSweep();
+    QVERIFY(waitIdle(w));
+    QVERIFY(w.kvRankPanel()->results() && w.kvRankPanel()->results()->kvSweep);
+    QVERIFY(!w.kvRankPanel()->results()->kvSweep->ranks.empty());
+    rank->setValue(0);
+    QVERIFY(waitIdle(w));
+    QVERIFY(w.controller()->results()->kvSweep);
+    QVERIFY(!w.controller()->results()->model->kvRank);
+    const QString png = dir_.filePath("kv-rank.png");
+    QVERIFY(w.exportFigureTo(png, {Panel::KvRank}, 96));
+    QVERIFY(QFile(png).size() > 1000);
+    const QString shots = qEnvironmentVariable("ATTNSCOPE_SCREENSHOT_DIR");
+    if (!shots.isEmpty()) {
+      w.grab().save(shots + "/llama-window.png");
+      w.exportFigureTo(shots + "/llama-kv-rank.png", {Panel::KvRank, Panel::ModelView}, 96);
+    }
   }
 
   void openStepClickAndExport() {

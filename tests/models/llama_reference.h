@@ -38,6 +38,12 @@ LlamaSpec mistralSpec();
 /// The tensors (random values, the real names) and config.json of `spec`.
 TinyModel tinyLlama(const LlamaSpec& spec);
 
+/// A Llama 3 style tokenizer.json (written from the format, independent of the reader): byte-level
+/// BPE with the 256 byte symbols at ids 0–255 (GPT-2's byte→character map), merges to "he" 256,
+/// "ll" 257, "hell" 258, "Ġw" 259, Llama 3's Split regex, and <|begin_of_text|> (260) added by the
+/// post-processor. Models using it need a vocabulary of 261.
+std::string llamaTokenizerJson();
+
 struct LlamaRef {
   RefForward forward;          ///< per layer: q, k (after RoPE), v per QUERY head, probabilities
   std::vector<double> losses;  ///< next-token cross-entropy of positions 0 … N−2
