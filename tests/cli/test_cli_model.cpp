@@ -326,6 +326,58 @@ class CliModelTest : public QObject {
     REQUIRE_RUN(run({"compute", "--sample", "text", "--kv-rank-sweep", "--out-dir", dir_.filePath("no-model")}), 2);
   }
 
+  void llama2AndQwen2LayoutsComputeWithTheirOwnTokenizers() {
+    // Issue 25: Llama 2 style (untied, SentencePiece BPE with byte fallback, <s>) and Qwen2 style
+    // (biases, NFC, one digit at a time, no BOS; sharded), each with the tokenizer.json the Python
+    // reference trained (tests/models/hf_tokenizer_reference.py) and its expected ids.
+    struct Case {
+      const char* layout;
+      LlamaSpec spec;
+      int shards;
+      const char* text;  // a case of expected.json
+    };
+    LlamaSpec l2 = llama2Spec(), q2 = qwen2Spec();
+    l2.vocab = 645;
+    q2.vocab = 560;
+    for (const Case& c : {Case{"llama2", l2, 0, "emoji"}, Case{"qwen2", q2, 2, "accents_decomposed"}}) {
+      const QString fixtures = QStringLiteral(ATTNSCOPE_HF_FIXTURES "/") + c.layout;
+      const QString model = dir_.filePath(QStringLiteral("layout-") + c.layout);
+      QVERIFY(QDir().mkpath(model));
+      const TinyModel m = tinyLlama(c.spec);
+      if (c.shards > 0) {
+        writeSharded(model.toStdString(), m.tensors, c.shards);
+        writeText(model + "/config.json", QByteArray::fromStdString(m.config));
+      } else {
+        writeCheckpoint(model.toStdString(), m);
+      }
+      for (const char* f : {"tokenizer.json", "tokenizer_config.json"})
+        if (QFile::exists(fixtures + "/" + f)) QVERIFY(QFile::copy(fixtures + "/" + f, model + "/" + f));
+      QJsonObject want;
+      for (const QJsonValue& v : readJson(fixtures + "/expected.json")["cases"].toArray())
+        if (v.toObject()["name"].toString() == QLatin1String(c.text)) want = v.toObject();
+      QVERIFY(!want.isEmpty());
+      const QString text = dir_.filePath(QStringLiteral("%1.txt").arg(c.layout));
+      writeText(text, want["text"].toString().toUtf8());
+      const QString out = dir_.filePath(QStringLiteral("%1-out").arg(c.layout));
+      const Run r = run({"compute", "--model", model, "--input", text, "--head", "all", "--dump-qkv", "--out-dir", out});
+      REQUIRE_RUN(r, 0);
+      const QJsonArray got = readJson(out + "/tokens.json")["ids"].toArray(), ids = want["ids"].toArray();
+      QCOMPARE(got.size(), ids.size());
+      std::vector<int> idv;
+      for (int i = 0; i < ids.size(); ++i) {
+        QCOMPARE(got[i].toInt(), ids[i].toInt());
+        idv.push_back(ids[i].toInt());
+      }
+      const LlamaRef ref = referenceLlama(m, c.spec, idv);
+      const NpyArray q = npy(out + "/q.npy"), v = npy(out + "/v.npy");
+      const std::size_t n = idv.size(), d = static_cast<std::size_t>(c.spec.headDim);
+      for (std::size_t h = 0; h < static_cast<std::size_t>(c.spec.heads); ++h) {
+        QVERIFY2(relativeError(q, h * n * d, ref.forward.layers[1].q[h]) < 1e-4, c.layout);
+        QVERIFY2(relativeError(v, h * n * d, ref.forward.layers[1].v[h]) < 1e-4, c.layout);
+      }
+    }
+  }
+
   void modelMistakesAreNamed() {
     const QString model = dir_.filePath("gpt2-e");
     QVERIFY(QDir().mkpath(model));
