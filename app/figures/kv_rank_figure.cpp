@@ -136,7 +136,7 @@ void buildKvRankFigure(QCustomPlot* plot, const Results& res, const FigureStyle&
   const double r1 = sw->ranks.empty() ? 2 : sw->ranks.back();
   cx->setRange(0.8, std::max(2.0, r1 * 1.25));
   cy->setRange(nlo - 0.05 * (nhi - nlo + 1e-9), nhi + 0.1 * (nhi - nlo) + 1e-9);
-  ky->setRange(0, khi * 1.1 + 1e-9);
+  ky->setRange(-0.03 * khi, khi * 1.1 + 1e-9);
   auto* note = new FittedText(
       plot,
       QStringLiteral("KV cache per token: multi-head %1, this model %2 (bf16); rank r: r × 2 B × %3 layers. "
