@@ -1,10 +1,15 @@
 // Malformed tokenizer files: every one is a FileError naming the file and the entry or line.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <cstring>
+#include <filesystem>
 #include <functional>
 
 #include "attnscope/error.h"
 #include "attnscope/models/bpe_tokenizer.h"
+#include "expect_prompt_error.h"
 #include "tokenizer_test_util.h"
 
 namespace attnscope::models {
@@ -112,7 +117,7 @@ TEST(BpeTokenizerFiles, MalformedTokenizerJson) {
   expectTokenizerJsonError(model(kVocab, "{}"), {"model.merges", "not an array"});
   expectTokenizerJsonError(model(R"({"a":0,"b":1,"b":2})", "[]"), {"key \"b\" appears twice"});
   expectTokenizerJsonError(model(kVocab, R"(["a b","ab"])"), {"model.merges[1]", "two symbols"});
-  expectTokenizerJsonError(model(kVocab, R"([["a"]])"), {"model.merges[0]", "[\"a\"]"});
+  expectTokenizerJsonError(model(kVocab, R"([["a"]])"), {"model.merges[0]", "found an array of 1"});
   expectTokenizerJsonError(model(kVocab, R"([["a", 3]])"), {"model.merges[0]"});
   expectTokenizerJsonError(model(kVocab, R"([["a", ""]])"), {"model.merges[0]"});
   expectTokenizerJsonError(model(kVocab, R"([7])"), {"model.merges[0]", "found 7"});
@@ -137,6 +142,68 @@ TEST(BpeTokenizerFiles, FolderPrefersTokenizerJson) {
   // A broken tokenizer.json is reported, not silently replaced by the other files.
   dir.write("tokenizer.json", "{");
   expectFileError([&] { BpeTokenizer::fromFolder(dir.path()); }, {"tokenizer.json", "not valid JSON"});
+}
+
+// --- issue 23: hostile files -------------------------------------------------------------------
+
+using test::deepArray;
+using test::expectPromptShortError;
+
+TEST(BpeTokenizerFiles, DeeplyNestedJsonIsAShortError) {
+  test::TempDir dir;
+  const std::string m = dir.write("merges.txt", "#version: 0.2\n");
+  const std::string v = dir.write("vocab.json", R"({"a":0,"b":)" + deepArray() + "}");
+  expectPromptShortError([&] { BpeTokenizer::fromFiles(v, m); }, {v, "nested deeper than 64 levels"});
+  const std::string t = dir.write("tokenizer.json", R"({"model":{"type":)" + deepArray() + R"(,"vocab":{},"merges":[]}})");
+  expectPromptShortError([&] { BpeTokenizer::fromTokenizerJson(t); }, {t, "nested deeper than 64 levels"});
+  // Nested within the limit where a type is expected: the kind, not the value.
+  std::string nested = "1";
+  for (int i = 0; i < 50; ++i) nested = "[" + nested + ",\"" + std::string(2000, 'x') + "\"]";
+  dir.write("tokenizer.json", R"({"model":{"type":)" + nested + R"(,"vocab":{},"merges":[]}})");
+  expectPromptShortError([&] { BpeTokenizer::fromTokenizerJson(t); }, {t, "model.type", "an array of 2"});
+  dir.write("tokenizer.json", R"({"normalizer":)" + nested + "," + model(kVocab, "[]").substr(1));
+  expectPromptShortError([&] { BpeTokenizer::fromTokenizerJson(t); }, {t, "normalizer", "an array of 2"});
+  dir.write("tokenizer.json", model(kVocab, "[" + nested + "]"));
+  expectPromptShortError([&] { BpeTokenizer::fromTokenizerJson(t); }, {t, "model.merges[0]", "an array of 2"});
+}
+
+TEST(BpeTokenizerFiles, FifosAndDevicesAreRefusedWithoutBlocking) {
+  test::TempDir dir;
+  const std::string v = dir.write("vocab.json", kVocab);
+  const std::string m = dir.path() + "/merges.txt";
+  ASSERT_EQ(::mkfifo(m.c_str(), 0600), 0);
+  expectPromptShortError([&] { BpeTokenizer::fromFiles(v, m); }, {m, "is a FIFO, not a regular file"});
+  expectPromptShortError([&] { BpeTokenizer::fromFolder(dir.path()); }, {m, "is a FIFO, not a regular file"});
+  // vocab.json -> /dev/zero grew until an rlimit stopped it.
+  const std::string zero = dir.path() + "/zero.json";
+  std::filesystem::create_symlink("/dev/zero", zero);
+  expectPromptShortError([&] { BpeTokenizer::fromFiles(zero, m); }, {zero, "is a device, not a regular file"});
+}
+
+TEST(BpeTokenizerFiles, OversizedFilesAreRefusedUnread) {
+  test::TempDir dir;
+  const std::string v = dir.write("vocab.json", kVocab);
+  const std::string m = dir.write("merges.txt", "#version: 0.2\n");
+  std::filesystem::resize_file(m, (std::uintmax_t(64) << 20) + 1);  // sparse: nothing is written
+  expectPromptShortError([&] { BpeTokenizer::fromFiles(v, m); }, {m, "over the 64 MiB"});
+  dir.write("merges.txt", "#version: 0.2\n");
+  std::filesystem::resize_file(v, (std::uintmax_t(64) << 20) + 1);
+  expectPromptShortError([&] { BpeTokenizer::fromFiles(v, m); }, {v, "over the 64 MiB"});
+}
+
+TEST(BpeTokenizerFiles, BytesAfterTheJsonAreRefused) {
+  // A vocabulary followed by NULs was accepted (the parser stops at a NUL).
+  expectVocabError(std::string(kVocab) + std::string(4096, '\0'), {"NUL byte at offset " + std::to_string(std::strlen(kVocab))});
+  expectVocabError(std::string(kVocab) + " {}", {"not valid JSON"});
+  expectTokenizerJsonError(model(kVocab, "[]") + "x", {"not valid JSON"});
+}
+
+TEST(BpeTokenizerFiles, AFolderNamedTokenizerJsonIsSaidToBeOne) {
+  test::TempDir dir;
+  dir.write("vocab.json", kVocab);
+  dir.write("merges.txt", "");
+  std::filesystem::create_directory(dir.path() + "/tokenizer.json");
+  expectPromptShortError([&] { BpeTokenizer::fromFolder(dir.path()); }, {"tokenizer.json", "is a folder, not a file"});
 }
 
 }  // namespace

@@ -584,12 +584,12 @@ TEST(HfTokenizer, FilesOverTheCapAreRefusedUnread) {
   dir.write("tokenizer.json", doc.dump());
   const std::string config = dir.path() + "/tokenizer_config.json";
   { std::ofstream(config) << "{"; }
-  std::filesystem::resize_file(config, (std::uintmax_t(1) << 20) + 1);
+  std::filesystem::resize_file(config, (std::uintmax_t(16) << 20) + 1);  // README: 16 MiB
   try {
     HfTokenizer::fromFolder(dir.path());
     FAIL();
   } catch (const FileError& e) {
-    EXPECT_TRUE(contains(e.what(), "tokenizer_config.json: is 1 MiB, over the 1 MiB")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "tokenizer_config.json: is 16 MiB, over the 16 MiB")) << e.what();
   }
 }
 

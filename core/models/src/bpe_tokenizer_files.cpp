@@ -1,15 +1,13 @@
 // Reading GPT-2 tokenizer files: vocab.json + merges.txt, or Hugging Face tokenizer.json.
 #include <filesystem>
-#include <fstream>
 #include <limits>
-#include <sstream>
-#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "attnscope/error.h"
 #include "attnscope/models/bpe_tokenizer.h"
+#include "bounded_file.h"
 #include "bpe_tokenizer_raw.h"
 #include "tokenizer_utf8.h"
 
@@ -18,41 +16,10 @@ namespace {
 
 using nlohmann::json;
 
-std::string inQuotes(const std::string& s) { return "\"" + readableBytes(s) + "\""; }
-
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(path + ": cannot open the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw FileError(path + ": read error");
-  return text.str();
-}
-
-/// Parses a JSON file; a key repeated inside one object is an error (the parser would keep only the
-/// last, silently changing the vocabulary).
-json parseJson(const std::string& path) {
-  std::vector<std::unordered_set<std::string>> objects;  // keys seen, per open object
-  std::string duplicate;
-  const json::parser_callback_t noteKeys = [&](int, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start) {
-      objects.emplace_back();
-    } else if (event == json::parse_event_t::object_end) {
-      if (!objects.empty()) objects.pop_back();
-    } else if (event == json::parse_event_t::key && !objects.empty() && duplicate.empty()) {
-      const std::string& key = parsed.get_ref<const std::string&>();
-      if (!objects.back().insert(key).second) duplicate = key;
-    }
-    return true;
-  };
-  json doc;
-  try {
-    doc = json::parse(readFile(path), noteKeys);
-  } catch (const json::exception& e) {
-    throw FileError(path + ": not valid JSON (" + e.what() + ")");
-  }
-  if (!duplicate.empty()) throw FileError(path + ": key " + inQuotes(duplicate) + " appears twice in one object");
-  return doc;
+/// vocab.json or tokenizer.json (bounded_file.h: a regular file under its cap, nesting and
+/// repeated keys refused, a key repeated inside one object named).
+json parseJson(const std::string& path, std::uintmax_t maxBytes, const char* kind) {
+  return readBoundedJson(path, maxBytes, kind);
 }
 
 /// token → id object; ids must be integers in [0, 2^31 − 1).
@@ -64,12 +31,12 @@ std::vector<std::pair<std::string, int>> readVocab(const json& vocab, const std:
   for (auto it = vocab.begin(); it != vocab.end(); ++it) {
     const json& v = it.value();
     if (!v.is_number_integer()) {
-      throw FileError(where + ": token " + inQuotes(it.key()) + ": the id is not an integer (" +
-                      v.dump() + ")");
+      throw FileError(where + ": token " + quoteShort(it.key()) + ": the id is not an integer (found " +
+                      shortValue(v) + ")");
     }
     const auto id = v.get<long long>();
     if (id < 0 || id >= std::numeric_limits<int>::max()) {
-      throw FileError(where + ": token " + inQuotes(it.key()) + ": id " + std::to_string(id) +
+      throw FileError(where + ": token " + quoteShort(it.key()) + ": id " + std::to_string(id) +
                       " is out of range");
     }
     if (it.key().empty()) throw FileError(where + ": an empty token has id " + std::to_string(id));
@@ -88,7 +55,7 @@ bool splitMergeLine(const std::string& line, std::pair<std::string, std::string>
 }
 
 void readMergesTxt(const std::string& path, RawBpeModel& raw) {
-  const std::string text = readFile(path);
+  const std::string text = readBoundedFile(path, kMaxVocabFileBytes, "a merges.txt");
   std::vector<std::string> lines;
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -106,7 +73,7 @@ void readMergesTxt(const std::string& path, RawBpeModel& raw) {
     if (n == 0 && line.rfind("#version", 0) == 0) continue;
     std::pair<std::string, std::string> merge;
     if (!splitMergeLine(line, merge)) {
-      throw FileError(where + ": expected two symbols separated by one space, found " + inQuotes(line));
+      throw FileError(where + ": expected two symbols separated by one space, found " + quoteShort(line));
     }
     raw.merges.push_back(std::move(merge));
     raw.mergeWhere.push_back(where);
@@ -122,13 +89,13 @@ void readJsonMerges(const json& merges, const std::string& where, RawBpeModel& r
     std::pair<std::string, std::string> merge;
     if (m.is_string()) {
       if (!splitMergeLine(m.get<std::string>(), merge)) {
-        throw FileError(at + ": expected two symbols separated by one space, found " + m.dump());
+        throw FileError(at + ": expected two symbols separated by one space, found " + shortValue(m));
       }
     } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string() &&
                !m[0].get<std::string>().empty() && !m[1].get<std::string>().empty()) {
       merge = {m[0].get<std::string>(), m[1].get<std::string>()};
     } else {
-      throw FileError(at + ": a merge is \"a b\" or [\"a\", \"b\"], found " + m.dump());
+      throw FileError(at + ": a merge is \"a b\" or [\"a\", \"b\"], found " + shortValue(m));
     }
     raw.merges.push_back(std::move(merge));
     raw.mergeWhere.push_back(at);
@@ -138,13 +105,19 @@ void readJsonMerges(const json& merges, const std::string& where, RawBpeModel& r
 /// tokenizer.json parts that would change the ids and GPT-2 does not use: refused by name.
 void checkGpt2Pipeline(const json& doc, const std::string& path) {
   if (doc.contains("normalizer") && !doc["normalizer"].is_null()) {
-    throw FileError(path + ": normalizer " + doc["normalizer"].dump() +
-                    " is not supported (GPT-2's byte-level BPE has none)");
+    const json& n = doc["normalizer"];
+    const std::string type = n.is_object() && n.contains("type") && n["type"].is_string()
+                                 ? quoteShort(n["type"].get_ref<const std::string&>())
+                                 : shortValue(n);
+    throw FileError(path + ": normalizer " + type + " is not supported (GPT-2's byte-level BPE has none)");
   }
   if (doc.contains("pre_tokenizer") && !doc["pre_tokenizer"].is_null()) {
     const json& pre = doc["pre_tokenizer"];
     if (!pre.is_object() || pre.value("type", "") != "ByteLevel") {
-      throw FileError(path + ": pre_tokenizer " + pre.dump() + " is not GPT-2's ByteLevel");
+      const std::string type = pre.is_object() && pre.contains("type") && pre["type"].is_string()
+                                   ? quoteShort(pre["type"].get_ref<const std::string&>())
+                                   : shortValue(pre);
+      throw FileError(path + ": pre_tokenizer " + type + " is not GPT-2's ByteLevel");
     }
     if (pre.contains("add_prefix_space") && pre["add_prefix_space"] != false) {
       throw FileError(path + ": pre_tokenizer.add_prefix_space must be false (GPT-2 adds no space)");
@@ -160,20 +133,20 @@ void checkGpt2Pipeline(const json& doc, const std::string& path) {
 BpeTokenizer BpeTokenizer::fromFiles(const std::string& vocabJsonPath, const std::string& mergesTxtPath) {
   RawModel raw;
   raw.vocabSource = vocabJsonPath;
-  raw.vocab = readVocab(parseJson(vocabJsonPath), vocabJsonPath);
+  raw.vocab = readVocab(parseJson(vocabJsonPath, kMaxVocabFileBytes, "a vocab.json"), vocabJsonPath);
   readMergesTxt(mergesTxtPath, raw);
   return build(std::move(raw));
 }
 
 BpeTokenizer BpeTokenizer::fromTokenizerJson(const std::string& path) {
-  const json doc = parseJson(path);
+  const json doc = parseJson(path, kMaxTokenizerJsonBytes, "a tokenizer.json");
   if (!doc.is_object()) throw FileError(path + ": is not a JSON object");
   if (!doc.contains("model") || !doc["model"].is_object()) {
     throw FileError(path + ": has no \"model\" object");
   }
   const json& model = doc["model"];
   if (model.contains("type") && model["type"] != "BPE") {
-    throw FileError(path + ": model.type is " + model["type"].dump() + ", not \"BPE\"");
+    throw FileError(path + ": model.type is " + shortValue(model["type"]) + ", not \"BPE\"");
   }
   for (const char* key : {"vocab", "merges"}) {
     if (!model.contains(key)) throw FileError(path + ": model." + key + " is missing");

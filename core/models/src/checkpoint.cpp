@@ -14,11 +14,11 @@ Checkpoint Checkpoint::open(const std::string& path, const OpenOptions& options)
   ConfigSource config;
   if (isDirectory(path)) {
     const std::string cfg = joinPath(path, "config.json");
-    if (fileExists(cfg)) {
+    if (pathExists(cfg)) {
       config.json = readJsonFile(cfg);
       config.path = cfg;
     }
-  } else if (!fileExists(path)) {
+  } else if (!pathExists(path)) {
     throw FileError(path + ": no such file or folder");
   }
   cp.configPath_ = config.path;

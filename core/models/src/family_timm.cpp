@@ -2,6 +2,7 @@
 // model_args.num_heads or the architecture name, resolution from pretrained_cfg.input_size, checked
 // against every tensor the forward uses. LayerNorm eps is timm's 1e-6.
 #include "attnscope/error.h"
+#include "bounded_file.h"
 #include "family_layout.h"
 #include "attnscope/models/json_config.h"
 
@@ -42,7 +43,7 @@ ModelInfo timmVitInfo(const Detection& d, const ConfigSource& c, const TensorSto
   m.dModel = static_cast<int>(cls[2]);
   m.layers = countLayers(s, "blocks.", ".norm1.weight");
   if (args.contains("depth") && configInt(args, "depth", -1, cfg) != m.layers)
-    throw FileError(cfg + ": model_args.depth " + args["depth"].dump() + " but the checkpoint has " +
+    throw FileError(cfg + ": model_args.depth " + shortValue(args["depth"]) + " but the checkpoint has " +
                     std::to_string(m.layers) + " blocks");
   if (args.contains("num_heads")) {
     m.heads = configInt(args, "num_heads", -1, cfg);
@@ -60,11 +61,11 @@ ModelInfo timmVitInfo(const Detection& d, const ConfigSource& c, const TensorSto
   const auto input = pretrained.find("input_size");
   if (input != pretrained.end() && !input->is_null()) {
     if (!input->is_array() || input->size() != 3)
-      throw FileError(cfg + ": pretrained_cfg.input_size must be [channels, height, width] (found " + input->dump() + ")");
+      throw FileError(cfg + ": pretrained_cfg.input_size must be [channels, height, width] (found " + shortValue(*input) + ")");
     const nlohmann::json hw = {{"height", (*input)[1]}, {"width", (*input)[2]}};
     m.imageSize = configInt(hw, "height", -1, cfg + " (pretrained_cfg.input_size)");
     if (configInt(hw, "width", -1, cfg + " (pretrained_cfg.input_size)") != m.imageSize)
-      throw FileError(cfg + ": pretrained_cfg.input_size " + input->dump() + " is not square");
+      throw FileError(cfg + ": pretrained_cfg.input_size " + shortValue(*input) + " is not square");
   } else if (args.contains("img_size")) {
     m.imageSize = configInt(args, "img_size", -1, cfg);
   } else {

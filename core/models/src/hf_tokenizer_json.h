@@ -11,27 +11,27 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bounded_file.h"
+
 namespace attnscope::models::hfjson {
 
 using nlohmann::json;
 
-/// Nesting deeper than this is refused while parsing (real files need 6 levels).
-constexpr int kMaxDepth = 64;
+/// Nesting deeper than this is refused while parsing (bounded_file.h: one rule for every file).
+constexpr int kMaxDepth = kMaxJsonDepth;
 
-/// The bytes of `path`, which must be a regular file of at most `maxBytes` bytes. The type and the
-/// size are checked (stat) before the file is opened, and again on the open descriptor, so a FIFO
-/// or a device is refused without blocking and nothing over the cap is read. FileError otherwise.
-std::string readRegularFile(const std::string& path, std::uintmax_t maxBytes);
+/// The bytes of `path`, a regular file of at most `maxBytes` bytes (bounded_file.h).
+inline std::string readRegularFile(const std::string& path, std::uintmax_t maxBytes) {
+  return readBoundedFile(path, maxBytes, "a tokenizer file");
+}
 
-/// Parses `text` (read from `path`). Refused with FileError naming `path`: not JSON (the parser's
-/// message cut short), a key repeated inside one object, nesting deeper than kMaxDepth.
-json parse(const std::string& text, const std::string& path);
+/// Parses `text` (read from `path`): bounded_file.h's parseBoundedJson.
+inline json parse(const std::string& text, const std::string& path) { return parseBoundedJson(text, path); }
 
 /// "an object", "an array", "a string", "a number", "a boolean", "null".
-const char* kindOf(const json& value);
+inline const char* kindOf(const json& value) { return jsonKind(value); }
 
-/// `s` for a message: quoted, readable (invalid UTF-8 as \xNN) and cut to `maxChars` bytes.
-std::string quoteShort(std::string_view s, std::size_t maxChars = 60);
+using models::quoteShort;
 
 /// A value of a parsed file with its JSON path. A missing member is a Node whose value() is null.
 class Node {

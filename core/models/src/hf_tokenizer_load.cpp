@@ -20,8 +20,6 @@ using hfjson::json;
 using hfjson::Node;
 using hfjson::quoteShort;
 
-constexpr std::uintmax_t kMaxTokenizerJson = std::uintmax_t(256) << 20;
-constexpr std::uintmax_t kMaxTokenizerConfig = std::uintmax_t(1) << 20;
 constexpr long long kMaxId = 0x7FFFFFFE;
 
 bool oneCharacter(const std::string& s) {
@@ -432,7 +430,7 @@ void Loader::postProcessor(const Node& n) {
 
 void Loader::config(const std::string& path) {
   // Only where the post-processor says nothing: transformers' add_bos_token / add_eos_token.
-  const json doc = hfjson::parse(hfjson::readRegularFile(path, kMaxTokenizerConfig), path);
+  const json doc = hfjson::parse(hfjson::readRegularFile(path, kMaxConfigFileBytes), path);
   const Node root(&doc, "", &path);
   root.requireObject("a JSON object");
   for (const bool bos : {true, false}) {
@@ -534,7 +532,7 @@ HfTokenizer& HfTokenizer::operator=(HfTokenizer&&) noexcept = default;
 HfTokenizer::~HfTokenizer() = default;
 
 HfTokenizer HfTokenizer::fromTokenizerJson(const std::string& path, const std::string& tokenizerConfigPath) {
-  const json doc = hfjson::parse(hfjson::readRegularFile(path, kMaxTokenizerJson), path);
+  const json doc = hfjson::parse(hfjson::readRegularFile(path, kMaxTokenizerJsonBytes), path);
   const Node root(&doc, "", &path);
   root.requireObject("a JSON object");
   auto impl = std::make_unique<Impl>();

@@ -3,30 +3,16 @@
 #include <sys/stat.h>
 
 #include <cmath>
-#include <fstream>
 #include <limits>
-#include <sstream>
 
 #include "attnscope/error.h"
+#include "bounded_file.h"
 
 namespace attnscope::models {
 
-namespace {
-constexpr long long kMaxJsonBytes = 100'000'000;
-}
-
 nlohmann::json readJsonFile(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) throw FileError(path + ": cannot open");
-  if (st.st_size > kMaxJsonBytes)
-    throw FileError(path + ": " + std::to_string(st.st_size) + " bytes is too large for a JSON file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(path + ": cannot open");
-  std::ostringstream text;
-  text << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) throw FileError(path + ": not valid JSON");
-  if (!j.is_object()) throw FileError(path + ": not a JSON object");
+  nlohmann::json j = readBoundedJson(path, kMaxConfigFileBytes, "a config file");
+  if (!j.is_object()) throw FileError(path + ": not a JSON object (found " + jsonKind(j) + ")");
   return j;
 }
 
@@ -38,7 +24,7 @@ int configInt(const nlohmann::json& config, const std::string& key, int fallback
   }
   if (!it->is_number_integer() || it->get<long long>() <= 0 ||
       it->get<long long>() > std::numeric_limits<int>::max())
-    throw FileError(file + ": \"" + key + "\" must be a positive integer (found " + it->dump() + ")");
+    throw FileError(file + ": \"" + key + "\" must be a positive integer (found " + shortValue(*it) + ")");
   return it->get<int>();
 }
 
@@ -47,27 +33,32 @@ double configDouble(const nlohmann::json& config, const std::string& key, double
   const auto it = config.find(key);
   if (it == config.end() || it->is_null()) return fallback;
   if (!it->is_number() || !std::isfinite(it->get<double>()))
-    throw FileError(file + ": \"" + key + "\" must be a number (found " + it->dump() + ")");
+    throw FileError(file + ": \"" + key + "\" must be a number (found " + shortValue(*it) + ")");
   return it->get<double>();
 }
 
 bool configBool(const nlohmann::json& config, const std::string& key, bool fallback, const std::string& file) {
   const auto it = config.find(key);
   if (it == config.end() || it->is_null()) return fallback;
-  if (!it->is_boolean()) throw FileError(file + ": \"" + key + "\" must be true or false (found " + it->dump() + ")");
+  if (!it->is_boolean()) throw FileError(file + ": \"" + key + "\" must be true or false (found " + shortValue(*it) + ")");
   return it->get<bool>();
 }
 
 std::string configString(const nlohmann::json& config, const std::string& key, const std::string& file) {
   const auto it = config.find(key);
   if (it == config.end() || it->is_null()) return {};
-  if (!it->is_string()) throw FileError(file + ": \"" + key + "\" must be a string (found " + it->dump() + ")");
+  if (!it->is_string()) throw FileError(file + ": \"" + key + "\" must be a string (found " + shortValue(*it) + ")");
   return it->get<std::string>();
 }
 
 bool fileExists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool pathExists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
 }
 
 bool isDirectory(const std::string& path) {

@@ -9,6 +9,7 @@
 #include "attnscope/error.h"
 #include "attnscope/models/preprocess.h"
 #include "attnscope/models/json_config.h"
+#include "bounded_file.h"
 
 namespace attnscope::models {
 
@@ -33,13 +34,13 @@ std::string triple(const std::array<double, 3>& a) {
 
 int positiveInt(const nlohmann::json& v, const std::string& file, const std::string& key) {
   if (!v.is_number_integer() || v.get<long long>() <= 0 || v.get<long long>() > (1 << 20))
-    throw FileError(file + ": \"" + key + "\" must be a positive integer (found " + v.dump() + ")");
+    throw FileError(file + ": \"" + key + "\" must be a positive integer (found " + shortValue(v) + ")");
   return v.get<int>();
 }
 
 ResampleFilter pilFilter(const nlohmann::json& v, const std::string& file) {
   if (!v.is_number_integer())
-    throw FileError(file + ": \"resample\" must be a PIL filter code 0-4 (found " + v.dump() + ")");
+    throw FileError(file + ": \"resample\" must be a PIL filter code 0-4 (found " + shortValue(v) + ")");
   switch (v.get<long long>()) {
     case 0:
       return ResampleFilter::Nearest;
@@ -54,7 +55,7 @@ ResampleFilter pilFilter(const nlohmann::json& v, const std::string& file) {
     case 5:
       throw FileError(file + ": \"resample\" 5 (hamming) is not supported");
     default:
-      throw FileError(file + ": \"resample\" " + v.dump() +
+      throw FileError(file + ": \"resample\" " + shortValue(v) +
                       " is not a PIL filter (0 nearest, 1 lanczos, 2 bilinear, 3 bicubic, 4 box)");
   }
 }
@@ -79,7 +80,7 @@ std::array<double, 3> channelValues(const nlohmann::json& v, const std::string& 
              v[2].is_number()) {
     for (int c = 0; c < 3; ++c) out[c] = v[c].get<double>();
   } else {
-    throw FileError(file + ": \"" + key + "\" must be a number or 3 numbers (found " + v.dump() +
+    throw FileError(file + ": \"" + key + "\" must be a number or 3 numbers (found " + shortValue(v) +
                     ")");
   }
   for (double x : out) {
@@ -88,6 +89,34 @@ std::array<double, 3> channelValues(const nlohmann::json& v, const std::string& 
     if (nonZero && x == 0.0) throw FileError(file + ": \"" + key + "\" has a 0 (division by zero)");
   }
   return out;
+}
+
+std::string sizeText(long long w, long long h) { return std::to_string(w) + "x" + std::to_string(h); }
+
+/// The sizes a config asks for, checked before any pixel is allocated: the resize and the crop
+/// within the pixel budget, and the model's input (the crop, else a fixed resize) a whole number of
+/// patches. `file` names the file in the message, `what` the keys.
+void checkSizes(const ImagePreprocess& p, int patchSize, const std::string& file, const char* resizeKey,
+                const char* cropKey) {
+  auto budget = [&](long long w, long long h, const char* key) {
+    if (w > kMaxPreprocessSide || h > kMaxPreprocessSide || w * h > kMaxPreprocessPixels)
+      throw FileError(file + ": \"" + key + "\" " + sizeText(w, h) + " is over the " +
+                      std::to_string(kMaxPreprocessPixels / 1000000) + " megapixels (at most " +
+                      std::to_string(kMaxPreprocessSide) + " a side) an image may be preprocessed to");
+  };
+  if (p.doResize) {
+    if (p.shortestEdge > 0) budget(p.shortestEdge, p.shortestEdge, resizeKey);
+    else budget(p.resizeWidth, p.resizeHeight, resizeKey);
+  }
+  if (p.doCenterCrop) budget(p.cropWidth, p.cropHeight, cropKey);
+  if (patchSize <= 0) return;
+  auto whole = [&](long long w, long long h, const char* key) {
+    if (w % patchSize != 0 || h % patchSize != 0)
+      throw FileError(file + ": \"" + key + "\" " + sizeText(w, h) + " is not a multiple of the patch size " +
+                      std::to_string(patchSize));
+  };
+  if (p.doCenterCrop) whole(p.cropWidth, p.cropHeight, cropKey);
+  else if (p.doResize && p.shortestEdge == 0) whole(p.resizeWidth, p.resizeHeight, resizeKey);
 }
 
 /// The Hugging Face image processor classes attnscope knows, with their defaults.
@@ -136,7 +165,7 @@ std::string processorFolder(const Checkpoint& ckpt) {
   return parentDir(ckpt.path());
 }
 
-ImagePreprocess hfFromFile(const std::string& file, bool dinov2) {
+ImagePreprocess hfFromFile(const std::string& file, bool dinov2, int patchSize) {
   const nlohmann::json j = readJsonFile(file);
   std::string type = configString(j, "image_processor_type", file);
   if (type.empty()) type = configString(j, "feature_extractor_type", file);
@@ -164,13 +193,13 @@ ImagePreprocess hfFromFile(const std::string& file, bool dinov2) {
     } else if (s.is_object() && s.contains("shortest_edge")) {
       if (s.contains("longest_edge") && !s["longest_edge"].is_null())
         throw FileError(file + ": \"size\" with \"longest_edge\" is not supported (found " +
-                        s.dump() + ")");
+                        shortValue(s) + ")");
       p.shortestEdge = positiveInt(s["shortest_edge"], file, "size.shortest_edge");
     } else {
       throw FileError(
           file +
           ": \"size\" must be {\"height\", \"width\"}, {\"shortest_edge\"} or an integer (found " +
-          s.dump() + ")");
+          shortValue(s) + ")");
     }
   }
   if (const auto it = j.find("resample"); it != j.end() && !it->is_null())
@@ -189,7 +218,7 @@ ImagePreprocess hfFromFile(const std::string& file, bool dinov2) {
       } else {
         throw FileError(file +
                         ": \"crop_size\" must be {\"height\", \"width\"} or an integer (found " +
-                        c.dump() + ")");
+                        shortValue(c) + ")");
       }
     }
   } else if (cropAsked) {
@@ -200,7 +229,7 @@ ImagePreprocess hfFromFile(const std::string& file, bool dinov2) {
   p.rescaleFactor = configDouble(j, "rescale_factor", 1.0 / 255.0, file);
   if (!(p.rescaleFactor > 0.0))
     throw FileError(file + ": \"rescale_factor\" must be positive (found " +
-                    j["rescale_factor"].dump() + ")");
+                    shortValue(j["rescale_factor"]) + ")");
   p.doNormalize = configBool(j, "do_normalize", true, file);
   if (const auto it = j.find("image_mean"); it != j.end() && !it->is_null())
     p.mean = channelValues(*it, file, "image_mean", false);
@@ -219,6 +248,7 @@ ImagePreprocess hfFromFile(const std::string& file, bool dinov2) {
                            : std::to_string(p.resizeWidth) + "x" + std::to_string(p.resizeHeight)) +
                       ")");
   }
+  checkSizes(p, patchSize, file, "size", "crop_size");
   return p;
 }
 
@@ -292,18 +322,18 @@ ImagePreprocess timmPreprocess(const Checkpoint& ckpt) {
         if (!it->is_array() || it->size() != 3)
           throw FileError(
               file + ": \"pretrained_cfg.input_size\" must be [channels, height, width] (found " +
-              it->dump() + ")");
+              shortValue(*it) + ")");
         const int hgt = positiveInt((*it)[1], file, "pretrained_cfg.input_size");
         const int wid = positiveInt((*it)[2], file, "pretrained_cfg.input_size");
         if (hgt != wid)
-          throw FileError(file + ": \"pretrained_cfg.input_size\" " + it->dump() +
+          throw FileError(file + ": \"pretrained_cfg.input_size\" " + shortValue(*it) +
                           " is not square");
         inputSize = hgt;
       }
       if (const auto it = cfg.find("crop_pct"); it != cfg.end() && !it->is_null()) {
         if (!it->is_number() || !std::isfinite(it->get<double>()) || it->get<double>() < 0.0)
           throw FileError(file + ": \"pretrained_cfg.crop_pct\" must be a positive number (found " +
-                          it->dump() + ")");
+                          shortValue(*it) + ")");
         // timm: crop_pct = crop_pct or DEFAULT_CROP_PCT (0 counts as absent).
         if (it->get<double>() > 0.0) cropPct = it->get<double>();
       }
@@ -339,13 +369,14 @@ ImagePreprocess timmPreprocess(const Checkpoint& ckpt) {
   p.doRescale = true;
   p.rescaleFactor = 1.0 / 255.0;  // ToTensor divides by 255; equal in float32 for every byte
   p.doNormalize = true;
+  checkSizes(p, 0, file.empty() ? ckpt.path() : file, "pretrained_cfg.crop_pct", "pretrained_cfg.input_size");
   return p;
 }
 
 
 ImagePreprocess hfPreprocess(const Checkpoint& ckpt, bool dinov2) {
   const std::string file = joinPath(processorFolder(ckpt), "preprocessor_config.json");
-  return fileExists(file) ? hfFromFile(file, dinov2) : hfDefaults(ckpt, file, dinov2);
+  return pathExists(file) ? hfFromFile(file, dinov2, ckpt.info().patchSize) : hfDefaults(ckpt, file, dinov2);
 }
 
 ImagePreprocess preprocessFor(const Checkpoint& ckpt) {

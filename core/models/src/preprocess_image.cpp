@@ -93,6 +93,12 @@ PreprocessedImage preprocessImage(const RgbImage& image, const ImagePreprocess& 
     std::array<int, 2> size = p.shortestEdge > 0
                                   ? shortestEdgeSize(img.width, img.height, p.shortestEdge)
                                   : std::array<int, 2>{p.resizeWidth, p.resizeHeight};
+    if (size[0] > kMaxPreprocessSide || size[1] > kMaxPreprocessSide ||
+        static_cast<long long>(size[0]) * size[1] > kMaxPreprocessPixels)
+      throw InvalidArgument("resizing " + sizeText(img.width, img.height) + " to " + sizeText(size[0], size[1]) +
+                            " is over the " + std::to_string(kMaxPreprocessPixels / 1000000) +
+                            " megapixels (at most " + std::to_string(kMaxPreprocessSide) +
+                            " a side) an image may be preprocessed to");
     if (size[0] != img.width || size[1] != img.height) {
       out.notices.push_back("resized " + sizeText(img.width, img.height) + " to " +
                             sizeText(size[0], size[1]) + " (" + filterName(p.filter) + ")");

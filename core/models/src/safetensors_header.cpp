@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "attnscope/error.h"
+#include "bounded_file.h"
 
 namespace attnscope::models {
 
@@ -22,7 +23,7 @@ constexpr std::uint64_t kMaxDim = std::uint64_t(1) << 48;
 std::uint64_t unsignedValue(const json& v, const std::string& file, const std::string& tensor,
                             const std::string& field) {
   if (!v.is_number_unsigned())
-    fail(file, tensor, field + " must hold non-negative integers (found " + v.dump() + ")");
+    fail(file, tensor, field + " must hold non-negative integers (found " + shortValue(v) + ")");
   return v.get<std::uint64_t>();
 }
 
@@ -85,8 +86,15 @@ ParsedHeader parseHeader(const unsigned char* data, std::size_t size, const std:
                        std::to_string(size) + " bytes)");
   const char* text = reinterpret_cast<const char*>(data + 8);
   if (n == 0 || text[0] != '{') fail(file, "", "header is not a JSON object");
-  const json header = json::parse(text, text + n, nullptr, /*allow_exceptions=*/false);
-  if (header.is_discarded()) fail(file, "", "header is not valid JSON");
+  // Nesting past kMaxJsonDepth, a NUL, bytes after the object or a repeated name: refused while
+  // parsing, with a short message.
+  json header;
+  try {
+    header = parseBoundedJson(std::string_view(text, std::size_t(n)), file);
+  } catch (const FileError& e) {
+    const std::string what = e.what();
+    fail(file, "", "header: " + (what.rfind(file + ": ", 0) == 0 ? what.substr(file.size() + 2) : what));
+  }
   if (!header.is_object()) fail(file, "", "header is not a JSON object");
 
   ParsedHeader out;

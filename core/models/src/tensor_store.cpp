@@ -16,9 +16,9 @@ bool endsWith(const std::string& s, const std::string& tail) {
 TensorStore TensorStore::open(const std::string& path) {
   if (isDirectory(path)) {
     const std::string index = joinPath(path, "model.safetensors.index.json");
-    if (fileExists(index)) return openIndex(index);
+    if (pathExists(index)) return openIndex(index);
     const std::string single = joinPath(path, "model.safetensors");
-    if (fileExists(single)) return openFile(single);
+    if (pathExists(single)) return openFile(single);
     throw FileError(path + ": no model.safetensors or model.safetensors.index.json in this folder");
   }
   if (endsWith(path, ".json")) return openIndex(path);

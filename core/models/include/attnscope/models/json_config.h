@@ -7,7 +7,8 @@
 
 namespace attnscope::models {
 
-/// Parses the JSON file `path` (at most 100 MB). Throws FileError naming the file.
+/// Parses the JSON object file `path` (a regular file of at most 16 MiB, nesting at most 64 deep,
+/// no repeated keys). Throws FileError naming the file.
 nlohmann::json readJsonFile(const std::string& path);
 
 /// config[key] as a positive int; `fallback` when absent or null (fallback < 0: the key is required).
@@ -21,6 +22,9 @@ bool configBool(const nlohmann::json& config, const std::string& key, bool fallb
 std::string configString(const nlohmann::json& config, const std::string& key, const std::string& file);
 
 bool fileExists(const std::string& path);
+/// Something is at `path` (links followed): a file, a folder, a FIFO … — read it and let the
+/// reader say what is wrong, rather than take a folder named config.json for no config.
+bool pathExists(const std::string& path);
 bool isDirectory(const std::string& path);
 /// "dir/name" (dir may end in '/').
 std::string joinPath(const std::string& dir, const std::string& name);

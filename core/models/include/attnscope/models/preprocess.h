@@ -26,6 +26,12 @@ enum class CropRounding {
   RoundHalfEven  ///< torchvision (timm): top = int(round((h - crop_h) / 2.0)), Python's round
 };
 
+/// The largest image a preprocessing may make (a resize or a crop): per side and in pixels
+/// (16.8 M pixels: 48 MiB of 8-bit RGB, 192 MiB as float32). Configs asking for more are refused
+/// before anything is allocated.
+constexpr int kMaxPreprocessSide = 16384;
+constexpr long long kMaxPreprocessPixels = 4096LL * 4096;
+
 /// What the model's reference does to an image before the patch embedding.
 struct ImagePreprocess {
   bool doResize = true;
