@@ -1,5 +1,6 @@
 // The `attnscope` executable: the desktop window or a headless subcommand (app/cli/).
 #include <QApplication>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -34,6 +35,9 @@ void preferPassiveOpenMpWaiting(char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A write past a file-size limit (RLIMIT_FSIZE) must fail with EFBIG and a message, as a full
+  // disk does, not kill the process with SIGXFSZ and leave a staging folder behind.
+  ::signal(SIGXFSZ, SIG_IGN);
   preferPassiveOpenMpWaiting(argv);
   std::vector<std::string> args(argv, argv + argc);
 #ifdef ATTNSCOPE_HAVE_GUI

@@ -3,11 +3,17 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <atomic>
+#include <csignal>
+#include <mutex>
+#include <utility>
 #include <vector>
 
 #include "attnscope/error.h"
@@ -18,15 +24,151 @@ namespace fs = std::filesystem;
 
 namespace {
 
-[[noreturn]] void fail(const std::string& path, const std::string& what, int err) {
-  throw FileError(path + ": cannot write: " + what + (err ? std::string(" (") + std::strerror(err) + ")" : ""));
+// --- what a signal must not leave behind (issue 23) ------------------------------------------------
+// The staging folders and temporaries being written are kept in fixed slots a signal handler can
+// read: on SIGINT, SIGTERM or SIGHUP it removes them with plain system calls (no allocation, no
+// locks) and lets the signal end the process as it would have. What a SIGKILL leaves is removed by
+// the next StagedFolder of the same target: staging names carry the writer's pid, and a leftover
+// whose pid is no longer alive is deleted.
+
+constexpr int kSlots = 32;
+constexpr std::size_t kSlotPath = 4096;
+struct Slot {
+  volatile sig_atomic_t used = 0;
+  char path[kSlotPath] = {};
+};
+Slot gSlots[kSlots];
+std::mutex gRegistryMutex;
+std::vector<std::pair<std::string, std::string>> gStaged;  // staging folder → target (for messages)
+
+struct KernelDirent64 {
+  std::uint64_t ino;
+  std::int64_t off;
+  unsigned short reclen;
+  unsigned char type;
+  char name[1];
+};
+
+/// Removes a file, or a folder and the entries in it (staging folders are flat), with
+/// async-signal-safe system calls only.
+void removeFromHandler(const char* path) {
+  if (::unlink(path) == 0 || errno == ENOENT) return;
+  const int fd = ::open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  alignas(8) char buf[4096];
+  for (int pass = 0; pass < 64; ++pass) {  // entries removed while listing may shift the listing
+    bool removed = false;
+    ::lseek(fd, 0, SEEK_SET);
+    for (;;) {
+      const long n = ::syscall(SYS_getdents64, fd, buf, sizeof buf);
+      if (n <= 0) break;
+      for (long at = 0; at < n;) {
+        const auto* d = reinterpret_cast<const KernelDirent64*>(buf + at);
+        at += d->reclen;
+        const char* name = d->name;
+        if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
+        if (::unlinkat(fd, name, 0) == 0 || ::unlinkat(fd, name, AT_REMOVEDIR) == 0) removed = true;
+      }
+    }
+    if (!removed) break;
+  }
+  ::close(fd);
+  ::rmdir(path);
 }
 
-/// "dir/name" → "dir/.name.XXXXXX" (a mkstemp / mkdtemp template beside `path`).
+void onTerminatingSignal(int sig) {
+  const int saved = errno;
+  for (Slot& s : gSlots)
+    if (s.used) removeFromHandler(s.path);
+  errno = saved;
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);  // ends the process as the signal would have (delivered when this returns)
+}
+
+/// Installs the handler for the terminating signals left at their default (a handler the program
+/// or its caller set, or an ignored signal, is kept).
+void installSignalCleanup() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) {
+      struct sigaction old {};
+      if (::sigaction(sig, nullptr, &old) != 0 || old.sa_handler != SIG_DFL || (old.sa_flags & SA_SIGINFO)) continue;
+      struct sigaction sa {};
+      sa.sa_handler = onTerminatingSignal;
+      sigemptyset(&sa.sa_mask);
+      for (int other : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&sa.sa_mask, other);  // one cleanup at a time
+      ::sigaction(sig, &sa, nullptr);
+    }
+  });
+}
+
+/// Puts `path` in a free slot (-1 when none is free or the path is too long: then only the
+/// next run's clean-up removes it).
+int registerForSignals(const std::string& path) {
+  installSignalCleanup();
+  std::lock_guard<std::mutex> lock(gRegistryMutex);
+  if (path.size() >= kSlotPath) return -1;
+  for (int i = 0; i < kSlots; ++i) {
+    if (gSlots[i].used) continue;
+    std::memcpy(gSlots[i].path, path.c_str(), path.size() + 1);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    gSlots[i].used = 1;
+    return i;
+  }
+  return -1;
+}
+
+void unregisterForSignals(int slot) {
+  if (slot < 0) return;
+  std::lock_guard<std::mutex> lock(gRegistryMutex);
+  gSlots[slot].used = 0;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+}
+
+/// A path inside a staging folder as the user knows it: "out/.run.123.Ab3dEf/x.npy" → "out/run/x.npy".
+std::string shownPath(const std::string& path) {
+  std::lock_guard<std::mutex> lock(gRegistryMutex);
+  for (const auto& [staging, target] : gStaged) {
+    if (path.size() > staging.size() && path.compare(0, staging.size(), staging) == 0 && path[staging.size()] == '/')
+      return target + path.substr(staging.size());
+  }
+  return path;
+}
+
+[[noreturn]] void fail(const std::string& path, const std::string& what, int err) {
+  throw FileError(shownPath(path) + ": cannot write: " + what + (err ? std::string(" (") + std::strerror(err) + ")" : ""));
+}
+
+/// "dir/name" → "dir/.name.PID.XXXXXX" (a mkstemp / mkdtemp template beside `path`; the pid tells
+/// a later run whether the writer is still alive).
 std::string hiddenTemplate(const std::string& path) {
   const fs::path p(path);
   const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  return (dir / ("." + p.filename().string() + ".XXXXXX")).string();
+  return (dir / ("." + p.filename().string() + "." + std::to_string(::getpid()) + ".XXXXXX")).string();
+}
+
+/// Removes the staging folders of `target` that a process no longer alive left behind
+/// (".name.PID.XXXXXX", and ".old" beside one), so a killed run does not leave them forever.
+void removeDeadLeftovers(const std::string& target) {
+  const fs::path p(target);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  const std::string prefix = "." + p.filename().string() + ".";
+  std::error_code ec;
+  std::vector<fs::path> dead;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    std::string rest = name.substr(prefix.size());  // "PID.XXXXXX" or "PID.XXXXXX.old"
+    if (rest.size() > 4 && rest.compare(rest.size() - 4, 4, ".old") == 0) rest.resize(rest.size() - 4);
+    const std::size_t dot = rest.find('.');
+    if (dot == 0 || dot == std::string::npos || rest.size() - dot - 1 != 6 || dot > 9) continue;
+    if (rest.find_first_not_of("0123456789") != dot) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(rest.substr(0, dot)));
+    if (pid <= 0 || pid == ::getpid()) continue;
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+    dead.push_back(it->path());
+  }
+  for (const fs::path& d : dead) fs::remove_all(d, ec);
 }
 
 bool syncFolder(const std::string& dir) {
@@ -48,6 +190,11 @@ void writeFileAtomically(const std::string& path, std::string_view bytes) {
   const int fd = ::mkstemp(name.data());
   if (fd < 0) fail(path, "cannot create a temporary file beside it", errno);
   tmp = name.data();
+  // A signal meanwhile removes the temporary (see onTerminatingSignal).
+  struct Registered {
+    int slot;
+    ~Registered() { unregisterForSignals(slot); }
+  } registered{registerForSignals(tmp)};
   auto abandon = [&](const std::string& what, int err) {
     ::close(fd);
     ::unlink(tmp.c_str());
@@ -90,12 +237,18 @@ StagedFolder::StagedFolder(std::string target) : target_(std::move(target)) {
   const fs::path parent = fs::path(target_).has_parent_path() ? fs::path(target_).parent_path() : ".";
   fs::create_directories(parent, ec);
   if (ec) throw FileError(parent.string() + ": cannot create the folder: " + ec.message());
+  removeDeadLeftovers(target_);
   std::string tmpl = hiddenTemplate(target_);
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
   if (!::mkdtemp(name.data()))
     throw FileError(target_ + ": cannot create a folder beside it (" + std::strerror(errno) + ")");
   staging_ = name.data();
+  signalSlot_ = registerForSignals(staging_);
+  {
+    std::lock_guard<std::mutex> lock(gRegistryMutex);
+    gStaged.emplace_back(staging_, target_);
+  }
   ::chmod(staging_.c_str(), 0777 & ~[] {
     const mode_t m = ::umask(0);
     ::umask(m);
@@ -104,9 +257,17 @@ StagedFolder::StagedFolder(std::string target) : target_(std::move(target)) {
 }
 
 StagedFolder::~StagedFolder() {
-  if (committed_) return;
-  std::error_code ec;
-  fs::remove_all(staging_, ec);
+  if (!committed_) {
+    std::error_code ec;
+    fs::remove_all(staging_, ec);
+  }
+  unregisterForSignals(signalSlot_);
+  std::lock_guard<std::mutex> lock(gRegistryMutex);
+  for (auto it = gStaged.begin(); it != gStaged.end(); ++it)
+    if (it->first == staging_) {
+      gStaged.erase(it);
+      break;
+    }
 }
 
 std::string StagedFolder::path(const std::string& name) const {

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -205,5 +207,69 @@ TEST(StagedFolder, RefusesAFileInTheWay) {
   const fs::path d = freshDir("file");
   writeFileAtomically((d / "run").string(), "a file");
   EXPECT_THROW(StagedFolder((d / "run").string()), FileError);
+  fs::remove_all(d);
+}
+
+// Issue 23: a signal while writing removes the staging folder, then ends the process as the signal
+// would (it used to leave "out/.run.XXXXXX" with partial files, never cleaned).
+TEST(StagedFolder, ASignalWhileWritingRemovesTheStagingFolder) {
+  for (int sig : {SIGTERM, SIGINT}) {
+    const fs::path d = freshDir("signal" + std::to_string(sig));
+    const fs::path target = d / "run";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      StagedFolder s(target.string());
+      writeFileAtomically(s.path("metrics.json"), "partial");
+      writeFileAtomically(s.path("row_mhla.npy"), std::string(100000, 'x'));
+      ::raise(sig);
+      ::_exit(0);  // not reached
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig) << "status " << status;
+    EXPECT_EQ(entries(d), std::vector<std::string>{}) << "left: " << (entries(d).empty() ? "" : entries(d)[0]);
+    fs::remove_all(d);
+  }
+}
+
+// What a SIGKILL leaves is removed by the next run: staging names carry the writer's pid, and the
+// leftovers of writers no longer alive go; those of a live writer and other hidden files stay.
+TEST(StagedFolder, LeftoversOfDeadWritersAreRemovedByTheNextRun) {
+  const fs::path d = freshDir("leftovers");
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);  // `child` is now a pid no process has
+  const std::string dead = ".run." + std::to_string(child) + ".Ab3dEf";
+  const std::string live = ".run." + std::to_string(::getppid()) + ".Gh5jKl";
+  for (const std::string& name : {dead, dead + ".old", live, std::string(".run.keep")}) {
+    fs::create_directories(d / name);
+    std::ofstream(d / name / "row_mhla.npy") << "partial";
+  }
+  {
+    StagedFolder s((d / "run").string());
+    writeFileAtomically(s.path("metrics.json"), "new");
+    s.commit();
+  }
+  EXPECT_EQ(entries(d), (std::vector<std::string>{live, ".run.keep", "run"}));
+  fs::remove_all(d);
+}
+
+// A write that fails inside a staging folder names the target's path, not the hidden staging one.
+TEST(StagedFolder, WriteErrorsNameTheTargetNotTheStagingPath) {
+  const fs::path d = freshDir("message");
+  const fs::path target = d / "run";
+  try {
+    StagedFolder s(target.string());
+    FileSizeLimit limit(100);
+    writeFileAtomically(s.path("row_mhla.npy"), std::string(1000, 'm'));
+    FAIL() << "the write did not fail";
+  } catch (const FileError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find((target / "row_mhla.npy").string() + ": cannot write"), std::string::npos) << m;
+    EXPECT_EQ(m.find("/.run."), std::string::npos) << m;
+  }
+  EXPECT_EQ(entries(d), std::vector<std::string>{});
   fs::remove_all(d);
 }

@@ -19,6 +19,11 @@ void writeFileAtomically(const std::string& path, std::string_view bytes);
 /// (renameat2 RENAME_EXCHANGE where the file system has it) and removes what was there before.
 /// Without commit() (an error, a cancel) the destructor removes the staging folder and the
 /// target is as it was. Two writers of one target each commit a complete folder; the last wins.
+/// A SIGINT, SIGTERM or SIGHUP (left at their default by the program) while a StagedFolder or
+/// writeFileAtomically is at work removes its staging folder or temporary, then ends the process
+/// as the signal would; the staging name carries the pid ("dir/.name.PID.XXXXXX"), and a new
+/// StagedFolder removes those its target's dead writers left (a SIGKILL, a power cut). Write errors
+/// name the target's path ("out/x.npy"), not the staging one.
 class StagedFolder {
  public:
   /// Creates the staging folder beside `target` (and the target's parent folders if needed).
@@ -37,6 +42,7 @@ class StagedFolder {
  private:
   std::string target_, staging_;
   bool committed_ = false;
+  int signalSlot_ = -1;  ///< where a signal handler finds staging_ to remove it
 };
 
 }  // namespace attnscope
