@@ -28,6 +28,9 @@ std::vector<OptionSpec> computeSpecs() {
   s.push_back({"kv-rank-sweep", 0, "",
                "with --model: every layer's K/V at rank 1, 2, 4, … and full: ΔNLL and KL per rank "
                "(kv_rank_sweep.csv) and each layer's ranks for 90/95/99 % energy (kv_energy.csv)"});
+  s.push_back({"replace", 1, "L=MECH,…",
+               "with --model: also run the forward with these layers' attention replaced by a mechanism "
+               "(e.g. 1=linear,3=mhla; the session's φ, blocks, 𝓜): hybrid.json, nll.csv"});
   s.push_back(settingOption("fusion"));
   s.push_back(settingOption("discard"));
   s.push_back({"help", 0, "", "show this help"});
@@ -55,6 +58,8 @@ std::string help() {
          "  layers.csv, .json    with --model --layer all: every layer, head and mechanism: normalised\n"
          "                       entropy, effective and numerical rank, KL to softmax, output error\n"
          "  rollout_<mech>.npy   with --layer all --rollout: the attention rollout, N×N float64\n"
+         "  hybrid.json, nll.csv with --model --replace L=MECH,…: the forward with those layers' attention\n"
+         "                       replaced; NLL, top-1 agreement, KL of the next-token distribution\n"
          "  kv_rank_sweep.csv    with --model --kv-rank-sweep: rank, KV cache per token, ΔNLL, KL\n"
          "  kv_energy.csv        with --kv-rank-sweep: per layer the ranks for 90/95/99 % energy\n"
          "  kv_rank.json         with --model --kv-rank R: per layer and head the KL of the maps to the\n"
@@ -88,6 +93,14 @@ int runCompute(const Args& args) {
   plan.survey = allLayers;
   plan.rollout = a.has("rollout");
   plan.kvSweep = a.has("kv-rank-sweep");
+  if (a.has("replace")) {
+    if (!session.model.active()) throw UsageError("--replace needs --model PATH");
+    try {
+      plan.replace = parseReplace(a.value("replace"));
+    } catch (const InvalidArgument& e) {
+      throw UsageError(std::string("--replace: ") + e.what());
+    }
+  }
   if (plan.kvSweep && !session.model.active()) throw UsageError("--kv-rank-sweep needs --model PATH");
   ExportOptions exportOptions;
   exportOptions.matrices = a.has("matrices");
@@ -118,6 +131,15 @@ int runCompute(const Args& args) {
     exportOptions.rollout = work.rollout.get();
   }
   exportOptions.kvSweep = res->kvSweep.get();
+  exportOptions.hybrid = work.hybrid.get();
+  if (work.hybrid) {
+    const HybridReport& h = *work.hybrid;
+    std::cerr << "attnscope: replaced " << h.replaced.size() << " layer(s): "
+              << (h.text ? "NLL " + std::to_string(h.nllOriginal) + " → " + std::to_string(h.nll) +
+                               " nats/token, top-1 agreement " + std::to_string(h.top1Agreement)
+                         : "CLS cosine " + std::to_string(h.clsCosine))
+              << "\n";
+  }
   const QStringList files =
       exportResults(*res, QString::fromStdString(a.value("out-dir")), exportOptions);
   std::cerr << "attnscope: wrote " << files.size() << " files to " << a.value("out-dir")

@@ -27,6 +27,7 @@
 #include <QStringList>
 #include <cstddef>
 
+#include "model/hybrid.h"
 #include "model/results.h"
 
 namespace attnscope {
@@ -48,6 +49,8 @@ struct ExportOptions {
   const Rollout* rollout = nullptr;
   /// The low-rank K/V sweep (kv_rank_sweep.csv) and the layers' energy ranks (kv_energy.csv).
   const KvSweep* kvSweep = nullptr;
+  /// Layer replacement: hybrid.json and (text models) nll.csv.
+  const HybridReport* hybrid = nullptr;
 };
 
 /// Bytes of one mechanism's dense maps for these results (N·N·heads·4).

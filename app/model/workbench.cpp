@@ -11,6 +11,8 @@ WorkResult runWork(const Session& session, const WorkPlan& plan, const WorkHooks
   if ((plan.survey || plan.rollout || plan.modelViews) && !session.model.active())
     throw InvalidArgument("every layer and head (the model views, layers.csv, rollout) needs a model: " +
                           settingRef("model.path"));
+  if (!plan.replace.empty() && !session.model.active())
+    throw InvalidArgument("replacing layers needs a model: " + settingRef("model.path"));
   if (plan.kvSweep && !session.model.active())
     throw InvalidArgument("the low-rank K/V sweep needs a model: " + settingRef("model.path"));
   if (plan.rollout && !plan.survey) throw InvalidArgument("the rollout needs the survey of every layer");
@@ -45,6 +47,10 @@ WorkResult runWork(const Session& session, const WorkPlan& plan, const WorkHooks
     out->kvSweep = std::make_shared<const KvSweep>(kvRankSweep(session, stage("kv-sweep")));
     ended();
     w.results = std::move(out);
+  }
+  if (!plan.replace.empty()) {
+    w.hybrid = std::make_shared<const HybridReport>(runHybrid(session, plan.replace, stage("hybrid")));
+    ended();
   }
   return w;
 }

@@ -10,7 +10,10 @@
 #include <memory>
 #include <string>
 
+#include <map>
+
 #include "model/analysis.h"
+#include "model/hybrid.h"
 #include "model/model_survey.h"
 #include "model/sweep.h"
 
@@ -24,6 +27,8 @@ struct WorkPlan {
   bool rollout = false;                ///< attention rollout (needs the survey)
   bool modelViews = false;             ///< Results::modelViews from the survey (and rollout)
   bool kvSweep = false;                ///< the low-rank K/V sweep (Results::kvSweep; needs a model)
+  /// Layer replacement (model/hybrid.h): layer → mechanism id; empty = none.
+  std::map<int, std::string> replace;
 };
 
 /// What a plan produced.
@@ -32,6 +37,7 @@ struct WorkResult {
   std::shared_ptr<const Results> results;    ///< with the sweep and model views as planned
   std::shared_ptr<const ModelSurvey> survey;  ///< null unless planned
   std::shared_ptr<const Rollout> rollout;     ///< null unless planned; its note says why it is empty
+  std::shared_ptr<const HybridReport> hybrid; ///< null unless layers were replaced
 };
 
 /// How a front end follows the stages ("analysis", "sweep", "survey", "rollout", "kv-sweep"): `stage` gives the

@@ -168,6 +168,19 @@ class CliModelTest : public QObject {
     QCOMPARE(npy(native + "/q.npy").shape, (std::vector<std::int64_t>{2, 7, 4}));
   }
 
+  void imageModelsReplaceALayerAndCompareTheClsEmbedding() {
+    const QString model = dir_.filePath("vit-hybrid");
+    QVERIFY(QDir().mkpath(model));
+    writeCheckpoint(model.toStdString(), tinyHfVit());
+    const QString out = dir_.filePath("vit-hybrid-out"), same = dir_.filePath("vit-hybrid-softmax");
+    REQUIRE_RUN(run({"compute", "--model", model, "--sample", "image", "--replace", "0=mhla", "--out-dir", out}), 0);
+    const double cosine = readJson(out + "/hybrid.json")["cls_cosine"].toDouble();
+    QVERIFY2(cosine > -1.0001 && cosine < 0.99999, qPrintable(QString::number(cosine)));
+    QVERIFY(!QFile::exists(out + "/nll.csv"));
+    REQUIRE_RUN(run({"compute", "--model", model, "--sample", "image", "--replace", "1=softmax", "--out-dir", same}), 0);
+    QVERIFY(readJson(same + "/hybrid.json")["cls_cosine"].toDouble() > 0.99999);
+  }
+
   void everyImageFamilyComputes() {
     struct Case {
       const char* name;
@@ -324,6 +337,35 @@ class CliModelTest : public QObject {
                 0);
     QVERIFY(!QImage(png).isNull());
     REQUIRE_RUN(run({"compute", "--sample", "text", "--kv-rank-sweep", "--out-dir", dir_.filePath("no-model")}), 2);
+
+    // Issue 26 #2: layer 1's attention replaced by the session's linear attention (φ = relu + 1e-6,
+    // causal) against the reference with linear attention in layer 1; softmax in its place changes
+    // nothing but rounding.
+    const QString hy = dir_.filePath("llama-hybrid");
+    REQUIRE_RUN(run({"compute", "--model", model, "--input", text, "--replace", "1=linear", "--out-dir", hy}), 0);
+    const QJsonObject h = readJson(hy + "/hybrid.json");
+    const LlamaRef lin = referenceLlama(m, spec, ids, 0, {1});
+    double wantLin = 0;
+    for (double x : lin.losses) wantLin += x / lin.losses.size();
+    QVERIFY2(std::abs(h["nll_original"].toDouble() - wantNll) < 1e-4, qPrintable(QString::number(h["nll_original"].toDouble())));
+    QVERIFY2(std::abs(h["nll"].toDouble() - wantLin) < 1e-4, qPrintable(QString::number(h["nll"].toDouble())));
+    QCOMPARE(h["tokens_scored"].toInt(), 7);
+    QVERIFY(h["top1_agreement"].toDouble() >= 0 && h["top1_agreement"].toDouble() <= 1);
+    QVERIFY(h["kl_next_token"].toDouble() > 0);
+    QFile nllCsv(hy + "/nll.csv");
+    QVERIFY(nllCsv.open(QIODevice::ReadOnly));
+    const QStringList nllLines = QString::fromUtf8(nllCsv.readAll()).trimmed().split('\n');
+    QCOMPARE(nllLines.size(), 8);
+    QCOMPARE(nllLines[1].split(',')[1], QString::number(wantIds[1]));  // position 0 predicts token 1
+    const QString same = dir_.filePath("llama-hybrid-softmax");
+    REQUIRE_RUN(run({"compute", "--model", model, "--input", text, "--replace", "0=softmax,1=softmax", "--out-dir", same}), 0);
+    const QJsonObject hs = readJson(same + "/hybrid.json");
+    QVERIFY2(std::abs(hs["delta_nll"].toDouble()) < 1e-5 && hs["top1_agreement"].toDouble() == 1.0,
+             qPrintable(QString::number(hs["delta_nll"].toDouble())));
+    const Run badReplace = run({"compute", "--model", model, "--input", text, "--replace", "1=nope", "--out-dir",
+                                dir_.filePath("llama-bad-replace")});
+    REQUIRE_RUN(badReplace, 2);
+    QVERIFY2(badReplace.err.contains("no mechanism 'nope'"), qPrintable(badReplace.err));
   }
 
   void llama2AndQwen2LayoutsComputeWithTheirOwnTokenizers() {

@@ -1,6 +1,7 @@
 #include "llama_reference.h"
 
 #include <Eigen/SVD>
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <sstream>
@@ -264,7 +265,8 @@ void lowRank(Mat& k, Mat& v, int rank) {
 
 }  // namespace
 
-LlamaRef referenceLlama(const TinyModel& model, const LlamaSpec& s, const std::vector<int>& ids, int kvRank) {
+LlamaRef referenceLlama(const TinyModel& model, const LlamaSpec& s, const std::vector<int>& ids, int kvRank,
+                        const std::vector<int>& linearLayers) {
   const Tensors T(model.tensors);
   const std::size_t D = static_cast<std::size_t>(s.dModel), N = ids.size();
   const int d = s.headDim, group = s.heads / s.kvHeads;
@@ -295,6 +297,19 @@ LlamaRef referenceLlama(const TinyModel& model, const LlamaSpec& s, const std::v
         const std::size_t first = s.slidingWindow > 0 && i + 1 > static_cast<std::size_t>(s.slidingWindow)
                                       ? i + 1 - static_cast<std::size_t>(s.slidingWindow)
                                       : 0;
+        const bool linear = std::find(linearLayers.begin(), linearLayers.end(), l) != linearLayers.end();
+        if (linear) {
+          // A_it = φ(q_i)·φ(k_t) / Σ_t' φ(q_i)·φ(k_t'), φ(x) = max(x, 0) + 1e-6, causal.
+          auto phi = [](double x) { return std::max(x, 0.0) + 1e-6; };
+          double z = 0;
+          for (std::size_t t = 0; t <= i; ++t) {
+            double dot = 0;
+            for (int c = 0; c < d; ++c) dot += phi(qh[i][c]) * phi(kh[t][c]);
+            P[i][t] = dot;
+            z += dot;
+          }
+          for (std::size_t t = 0; t <= i; ++t) P[i][t] /= z;
+        } else {
         double mx = -1e300;
         std::vector<double> sc(N, 0.0);
         for (std::size_t t = first; t <= i; ++t) {
@@ -306,9 +321,10 @@ LlamaRef referenceLlama(const TinyModel& model, const LlamaSpec& s, const std::v
         double z = 0;
         for (std::size_t t = first; t <= i; ++t) z += std::exp(sc[t] - mx);
         for (std::size_t t = first; t <= i; ++t) P[i][t] = std::exp(sc[t] - mx) / z;
+        }
         for (int c = 0; c < d; ++c) {
           double o = 0;
-          for (std::size_t t = first; t <= i; ++t) o += P[i][t] * vh[t][c];
+          for (std::size_t t = 0; t <= i; ++t) o += P[i][t] * vh[t][c];
           merged[i][static_cast<std::size_t>(j * d + c)] = o;
         }
       }
@@ -334,6 +350,7 @@ LlamaRef referenceLlama(const TinyModel& model, const LlamaSpec& s, const std::v
   out.forward.finalHidden = rmsNorm(h, T.vec("model.norm.weight"), s.eps);
   const std::vector<double>& head = T.vec(s.tied ? "model.embed_tokens.weight" : "lm_head.weight");
   const Mat logits = project(out.forward.finalHidden, head, nullptr, static_cast<std::size_t>(s.vocab));
+  out.logits = logits;
   for (std::size_t i = 0; i + 1 < N; ++i) {
     double mx = -1e300, z = 0;
     for (double x : logits[i]) mx = std::max(mx, x);

@@ -47,10 +47,13 @@ std::string llamaTokenizerJson();
 struct LlamaRef {
   RefForward forward;          ///< per layer: q, k (after RoPE), v per QUERY head, probabilities
   std::vector<double> losses;  ///< next-token cross-entropy of positions 0 … N−2
+  Mat logits;                  ///< positions 0 … N−1 × vocabulary
 };
 
 /// The reference forward of `model` (made by tinyLlama(spec)) on `ids`; with kvRank > 0 every
 /// layer's K and V are the rank-r latent of X = [K/α | V] before RoPE (Eigen's JacobiSVD, double).
-LlamaRef referenceLlama(const TinyModel& model, const LlamaSpec& spec, const std::vector<int>& ids, int kvRank = 0);
+/// `linearLayers`: those layers' attention is causal linear attention instead (MATH.md, φ = relu + 1e-6).
+LlamaRef referenceLlama(const TinyModel& model, const LlamaSpec& spec, const std::vector<int>& ids, int kvRank = 0,
+                        const std::vector<int>& linearLayers = {});
 
 }  // namespace attnscope::test

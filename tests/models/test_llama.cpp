@@ -4,6 +4,7 @@
 // says (KV heads, head_dim, RoPE, tying, window); what it refuses by name.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -293,6 +294,72 @@ TEST(LlamaFamily, StreamedBf16WeightsEqualConvertedOnes) {
     const LlamaRef want = referenceLlama(model, spec, ids);
     EXPECT_LT(relativeError(b.finalHidden, want.forward.finalHidden), 1e-4);
   }
+}
+
+// Issue 26 #2 (core): a layer's attention replaced by causal linear attention (the hook here is a
+// plain float implementation), later layers on the changed stream; the next-token comparison of the
+// two forwards (NLL, argmax, KL) against the reference's logits.
+TEST(LlamaReplacement, ReplacedLayersAndTheNextTokenComparisonMatchTheReference) {
+  const LlamaSpec spec = llama3Spec();
+  const TinyModel model = tinyLlama(spec);
+  const Checkpoint c = Checkpoint::open(written(model));
+  const ModelRunner runner(c);
+  const std::vector<int> ids = someIds(12, spec.vocab, 6);
+  const AttentionReplacement linear = [](int, const Qkv& qkv) {
+    std::vector<MatrixF> out;
+    for (int h = 0; h < qkv.numHeads(); ++h) {
+      const MatrixF q = (qkv.q[static_cast<std::size_t>(h)].array().max(0.0f) + 1e-6f).matrix();
+      const MatrixF k = (qkv.k[static_cast<std::size_t>(qkv.kvHead(h))].array().max(0.0f) + 1e-6f).matrix();
+      MatrixF a = q * k.transpose();
+      for (Eigen::Index i = 0; i < a.rows(); ++i) {
+        a.row(i).tail(a.cols() - i - 1).setZero();
+        a.row(i) /= a.row(i).sum();
+      }
+      out.push_back(a * qkv.v[static_cast<std::size_t>(qkv.kvHead(h))]);
+    }
+    return out;
+  };
+  const ForwardResult plain = runner.run(ModelInput{ids, {}});
+  // No layer replaced: the same floats as a plain forward.
+  ForwardOptions none;
+  none.replacement = linear;
+  EXPECT_EQ(runner.run(ModelInput{ids, {}}, none).finalHidden, plain.finalHidden);
+  for (const std::vector<int>& layers : {std::vector<int>{1}, std::vector<int>{0, 1}}) {
+    ForwardOptions o;
+    o.replaceLayers = layers;
+    o.replacement = linear;
+    const ForwardResult got = runner.run(ModelInput{ids, {}}, o);
+    const LlamaRef want = referenceLlama(model, spec, ids, 0, layers), base = referenceLlama(model, spec, ids);
+    EXPECT_LT(relativeError(got.finalHidden, want.forward.finalHidden), 1e-4) << layers.size();
+    const NextTokenComparison cmp = runner.compareNextTokens(plain, got, ids);
+    ASSERT_EQ(cmp.nll.size(), ids.size() - 1);
+    for (std::size_t i = 0; i + 1 < ids.size(); ++i) {
+      EXPECT_NEAR(cmp.nll[i], want.losses[i], 1e-4) << i;
+      EXPECT_NEAR(cmp.nllReference[i], base.losses[i], 1e-4) << i;
+      // KL(p_base ‖ p_replaced) and the argmaxes from the reference's logits.
+      const std::vector<double>& la = base.logits[i];
+      const std::vector<double>& lb = want.logits[i];
+      const double ma = *std::max_element(la.begin(), la.end()), mb = *std::max_element(lb.begin(), lb.end());
+      double za = 0, zb = 0;
+      for (std::size_t v = 0; v < la.size(); ++v) {
+        za += std::exp(la[v] - ma);
+        zb += std::exp(lb[v] - mb);
+      }
+      double kl = 0;
+      for (std::size_t v = 0; v < la.size(); ++v) {
+        const double pa = std::exp(la[v] - ma) / za;
+        kl += pa * ((la[v] - ma - std::log(za)) - (lb[v] - mb - std::log(zb)));
+      }
+      EXPECT_NEAR(cmp.kl[i], kl, 1e-4 * std::max(1.0, kl)) << i;
+      EXPECT_EQ(cmp.argmaxReference[i], std::max_element(la.begin(), la.end()) - la.begin()) << i;
+      EXPECT_EQ(cmp.argmax[i], std::max_element(lb.begin(), lb.end()) - lb.begin()) << i;
+    }
+  }
+  // A replacement that gives the wrong shapes is refused by name.
+  ForwardOptions bad;
+  bad.replaceLayers = {0};
+  bad.replacement = [](int, const Qkv&) { return std::vector<MatrixF>(1, MatrixF(2, 2)); };
+  EXPECT_THROW(runner.run(ModelInput{ids, {}}, bad), InvalidArgument);
 }
 
 TEST(LlamaFamily, LossRefusesMismatchedIds) {

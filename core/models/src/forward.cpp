@@ -250,6 +250,9 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
     for (int l = 0; l < L; ++l) keep.insert(l);
   const std::set<int> probs = checkLayers(options.probabilityLayers, "probability");
   const std::set<int> lowRankLayers = checkLayers(options.kvRankLayers, "low-rank K/V");
+  const std::set<int> replaced = checkLayers(options.replaceLayers, "replaced");
+  if (!replaced.empty() && !options.replacement)
+    throw InvalidArgument("layers to replace were given without the attention that replaces them");
   if (options.kvRank < 0) throw InvalidArgument("the K/V rank must be ≥ 0 (0 = as computed)");
   for (int l : probs) keep.insert(l);
 
@@ -318,9 +321,37 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
       la.kvSpectrum = std::move(spectrum);
       if (lowRank) la.kvRank = options.kvRank;
     }
+    const bool replace = replaced.count(l) > 0;
+    if (replace) {
+      // The layer's attention comes from the replacement, on the same Q/K/V.
+      Qkv layerQkv;
+      for (int j = 0; j < H; ++j) layerQkv.q.emplace_back(qkv.middleCols(static_cast<Eigen::Index>(j) * d, d));
+      for (int g = 0; g < G; ++g) {
+        layerQkv.k.emplace_back(keys(g));
+        layerQkv.v.emplace_back(values(g));
+      }
+      if (G != H)
+        for (int j = 0; j < H; ++j) layerQkv.kvOf.push_back(j / group);
+      const std::vector<MatrixF> outs = options.replacement(l, layerQkv);
+      if (static_cast<int>(outs.size()) != H)
+        throw InvalidArgument("the replacement of layer " + std::to_string(l) + " gave " + std::to_string(outs.size()) +
+                              " head outputs, not " + std::to_string(H));
+      for (int j = 0; j < H; ++j) {
+        const MatrixF& o = outs[static_cast<std::size_t>(j)];
+        if (o.rows() != N || o.cols() != d)
+          throw InvalidArgument("the replacement of layer " + std::to_string(l) + " gave a head output of " +
+                                std::to_string(o.rows()) + " × " + std::to_string(o.cols()) + ", not " +
+                                std::to_string(N) + " × " + std::to_string(d));
+        merged.middleCols(static_cast<Eigen::Index>(j) * d, d) = o;
+      }
+      if (kept) {
+        la.qkv.q = std::move(layerQkv.q);
+        la.probabilities.clear();
+      }
+    }
   const int workers = Eigen::nbThreads();
-#pragma omp parallel for schedule(dynamic) num_threads(workers) if (H > 1)
-    for (int j = 0; j < H; ++j) {
+#pragma omp parallel for schedule(dynamic) num_threads(workers) if (H > 1 && !replace)
+    for (int j = 0; j < (replace ? 0 : H); ++j) {
       const auto qh = qkv.middleCols(static_cast<Eigen::Index>(j) * d, d);
       const auto kh = keys(j / group);
       const auto vh = values(j / group);
@@ -372,6 +403,76 @@ int energyRank(const std::vector<double>& sv, double fraction) {
     if (acc >= fraction * total * (1 - 1e-12)) return static_cast<int>(i + 1);
   }
   return static_cast<int>(sv.size());
+}
+
+NextTokenComparison ModelRunner::compareNextTokens(const ForwardResult& a, const ForwardResult& b,
+                                                   const std::vector<int>& ids, const JobControl& job) const {
+  const BoundWeights& w = *w_;
+  if (w.lmHead.empty()) throw InvalidArgument("the model has no language-model head (an image model)");
+  const Eigen::Index n = a.finalHidden.rows(), V = w.lmHead.rows;
+  if (b.finalHidden.rows() != n || static_cast<Eigen::Index>(ids.size()) != n)
+    throw InvalidArgument("the comparison needs two forwards of the same " + std::to_string(ids.size()) + " tokens");
+  NextTokenComparison out;
+  if (n < 2) return out;
+  const Eigen::Index rows = n - 1;
+  for (Eigen::Index i = 0; i < rows; ++i)
+    if (ids[static_cast<std::size_t>(i + 1)] < 0 || ids[static_cast<std::size_t>(i + 1)] >= V)
+      throw InvalidArgument("token id " + std::to_string(ids[static_cast<std::size_t>(i + 1)]) +
+                            " is outside the vocabulary of " + std::to_string(V));
+  const MatrixF xa = a.finalHidden.topRows(rows), xb = b.finalHidden.topRows(rows);
+  // Per position, online over vocabulary chunks: each side's running max and Σ e^(l − max), the
+  // sum Σ e^(la − maxa)·(la − lb) (for KL = E_pa[la − lb] − lse_a + lse_b), the targets, the argmaxes.
+  const double inf = std::numeric_limits<double>::infinity();
+  Eigen::VectorXd ma = Eigen::VectorXd::Constant(rows, -inf), mb = ma, sa = Eigen::VectorXd::Zero(rows), sb = sa,
+                  cross = sa, ta(rows), tb(rows);
+  std::vector<int> argA(static_cast<std::size_t>(rows), 0), argB(static_cast<std::size_t>(rows), 0);
+  constexpr Eigen::Index kChunk = 8192;
+  MatrixF head, la, lb;
+  for (Eigen::Index v0 = 0; v0 < V; v0 += kChunk) {
+    job.check();
+    const Eigen::Index c = std::min(kChunk, V - v0);
+    head.resize(c, w.lmHead.cols);
+    w.lmHead.copyRows(v0, c, head.data());
+    la.noalias() = xa * head.transpose();
+    lb.noalias() = xb * head.transpose();
+    for (Eigen::Index i = 0; i < rows; ++i) {
+      Eigen::Index ia = 0, ib = 0;
+      const double maxA = la.row(i).maxCoeff(&ia), maxB = lb.row(i).maxCoeff(&ib);
+      if (maxA > ma(i)) {
+        const double f = std::exp(ma(i) - maxA);
+        sa(i) *= f;
+        cross(i) *= f;
+        ma(i) = maxA;
+        argA[static_cast<std::size_t>(i)] = static_cast<int>(v0 + ia);
+      }
+      if (maxB > mb(i)) {
+        sb(i) *= std::exp(mb(i) - maxB);
+        mb(i) = maxB;
+        argB[static_cast<std::size_t>(i)] = static_cast<int>(v0 + ib);
+      }
+      for (Eigen::Index j = 0; j < c; ++j) {
+        const double ea = std::exp(double(la(i, j)) - ma(i));
+        sa(i) += ea;
+        cross(i) += ea * (double(la(i, j)) - double(lb(i, j)));
+        sb(i) += std::exp(double(lb(i, j)) - mb(i));
+      }
+      const int t = ids[static_cast<std::size_t>(i + 1)];
+      if (t >= v0 && t < v0 + c) {
+        ta(i) = la(i, t - v0);
+        tb(i) = lb(i, t - v0);
+      }
+    }
+    job.report(static_cast<double>(v0 + c) / static_cast<double>(V));
+  }
+  for (Eigen::Index i = 0; i < rows; ++i) {
+    const double lseA = std::log(sa(i)) + ma(i), lseB = std::log(sb(i)) + mb(i);
+    out.nllReference.push_back(lseA - ta(i));
+    out.nll.push_back(lseB - tb(i));
+    out.kl.push_back(std::max(0.0, cross(i) / sa(i) - lseA + lseB));
+  }
+  out.argmaxReference = std::move(argA);
+  out.argmax = std::move(argB);
+  return out;
 }
 
 std::vector<double> ModelRunner::tokenLosses(const ForwardResult& r, const std::vector<int>& ids,

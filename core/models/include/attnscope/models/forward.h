@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,11 @@ struct ModelInput {
   PixelInput pixels;
 };
 
+/// A layer's attention replaced (MATH.md "Replacing a layer's attention"): given the layer's Q/K/V
+/// as the forward uses them (Q per query head, K and V per key/value head, RoPE applied), the
+/// output A·V of every query head (N × d each) that the layer then projects instead of softmax's.
+using AttentionReplacement = std::function<std::vector<MatrixF>(int layer, const Qkv& qkv)>;
+
 struct ForwardOptions {
   /// Layers whose Q/K/V are kept (0-based); empty = every layer.
   std::vector<int> keepLayers;
@@ -49,6 +55,17 @@ struct ForwardOptions {
   std::vector<int> kvRankLayers;
   /// Keep each kept layer's K/V spectrum (LayerAttention::kvSpectrum).
   bool kvSpectra = false;
+  /// Layers whose attention `replacement` computes (their probabilities are then not kept).
+  std::vector<int> replaceLayers;
+  AttentionReplacement replacement;
+};
+
+/// Next-token statistics of two forwards of the same tokens (positions 0 … N−2 against token t+1):
+/// a reference (the model) and another (a hybrid).
+struct NextTokenComparison {
+  std::vector<double> nllReference, nll;  ///< cross-entropy per position, nats
+  std::vector<double> kl;                 ///< KL(p_reference ‖ p) per position
+  std::vector<int> argmaxReference, argmax;
 };
 
 /// The singular values of one layer's X = [K/α | V] (descending) and its α.
@@ -117,6 +134,10 @@ class ModelRunner {
   ForwardResult run(const ModelInput& input, const ForwardOptions& options = {}, const JobControl& job = {}) const;
   /// Bytes of weights converted to float32 at bind time (0 when every tensor is a mapped F32).
   std::int64_t convertedBytes() const;
+  /// Text models: NextTokenComparison of `other` against `reference` (both forwards of `ids`), the
+  /// logits in vocabulary chunks.
+  NextTokenComparison compareNextTokens(const ForwardResult& reference, const ForwardResult& other,
+                                        const std::vector<int>& ids, const JobControl& job = {}) const;
   /// Whether the big non-F32 matrices are streamed rather than converted at bind time.
   bool streamsWeights() const;
   /// Text models: the next-token cross-entropy (nats) of each position 0 … N−2 against token t+1,
