@@ -1,9 +1,14 @@
 // Fuzzes the GPT-2 BPE tokenizer's encode on any bytes (invalid UTF-8 included) with the test
 // vocabulary of tests/models/data: the spans tile the input, every label is valid UTF-8, and
-// decode(encode(x)) gives back x byte for byte. Input is capped at 64 KiB.
+// decode(encode(x)) gives back x byte for byte. Input is capped at 64 KiB. An input that begins
+// with '{' is also a GPT-2 tokenizer.json (issue 23): written to a file, fromTokenizerJson must load
+// it or throw attnscope::Error, whatever its nesting (capped at 1 MiB).
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
 #include <string>
+
+#include <unistd.h>
 
 #include "attnscope/error.h"
 #include "attnscope/models/bpe_tokenizer.h"
@@ -32,7 +37,21 @@ bool validUtf8(const std::string& s) {
 
 }  // namespace
 
+void fuzzTokenizerJson(const std::uint8_t* data, std::size_t size) {
+  static const std::string path = "/tmp/fuzz_bpe_" + std::to_string(::getpid()) + ".json";
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(data), std::streamsize(size));
+  }
+  try {
+    const auto t = attnscope::models::BpeTokenizer::fromTokenizerJson(path);
+    (void)t.encode("Hello, world! 123");
+  } catch (const attnscope::Error&) {
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size > 0 && data[0] == '{' && size <= (1u << 20)) fuzzTokenizerJson(data, size);
   if (size > (64u << 10)) return 0;
   const std::string text(reinterpret_cast<const char*>(data), size);
   const attnscope::models::Encoding e = tokenizer().encode(text);
