@@ -31,6 +31,9 @@ std::vector<OptionSpec> computeSpecs() {
   s.push_back({"replace", 1, "L=MECH,…",
                "with --model: also run the forward with these layers' attention replaced by a mechanism "
                "(e.g. 1=linear,3=mhla; the session's φ, blocks, 𝓜): hybrid.json, nll.csv"});
+  s.push_back({"layer-sensitivity", 1, "MECH",
+               "with --model: each layer replaced alone by MECH (linear, mhla, …), then layers added least "
+               "harmful first, re-measured after each: sensitivity.csv, schedule.csv"});
   s.push_back(settingOption("fusion"));
   s.push_back(settingOption("discard"));
   s.push_back({"help", 0, "", "show this help"});
@@ -60,6 +63,8 @@ std::string help() {
          "  rollout_<mech>.npy   with --layer all --rollout: the attention rollout, N×N float64\n"
          "  hybrid.json, nll.csv with --model --replace L=MECH,…: the forward with those layers' attention\n"
          "                       replaced; NLL, top-1 agreement, KL of the next-token distribution\n"
+         "  sensitivity.csv,     with --model --layer-sensitivity MECH: each layer replaced alone; then the\n"
+         "  schedule.csv         layers added least harmful first (the hybrid-ratio curve)\n"
          "  kv_rank_sweep.csv    with --model --kv-rank-sweep: rank, KV cache per token, ΔNLL, KL\n"
          "  kv_energy.csv        with --kv-rank-sweep: per layer the ranks for 90/95/99 % energy\n"
          "  kv_rank.json         with --model --kv-rank R: per layer and head the KL of the maps to the\n"
@@ -93,6 +98,10 @@ int runCompute(const Args& args) {
   plan.survey = allLayers;
   plan.rollout = a.has("rollout");
   plan.kvSweep = a.has("kv-rank-sweep");
+  if (a.has("layer-sensitivity")) {
+    if (!session.model.active()) throw UsageError("--layer-sensitivity needs --model PATH");
+    plan.layerSensitivity = a.value("layer-sensitivity");
+  }
   if (a.has("replace")) {
     if (!session.model.active()) throw UsageError("--replace needs --model PATH");
     try {
@@ -132,6 +141,7 @@ int runCompute(const Args& args) {
   }
   exportOptions.kvSweep = res->kvSweep.get();
   exportOptions.hybrid = work.hybrid.get();
+  exportOptions.sensitivity = work.sensitivity.get();
   if (work.hybrid) {
     const HybridReport& h = *work.hybrid;
     std::cerr << "attnscope: replaced " << h.replaced.size() << " layer(s): "

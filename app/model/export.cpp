@@ -57,7 +57,7 @@ void requireDenseMapBudget(int n, std::size_t heads, std::size_t budgetBytes, co
 bool isExportFileName(const QString& name) {
   static const QRegularExpression re(QStringLiteral(
       "^(metrics\\.json|session\\.json|tokens\\.json|rows\\.csv|layers\\.(csv|json)|spectra\\.csv|timing\\.csv|"
-      "sweep\\.csv|hybrid\\.json|nll\\.csv|kv_rank\\.json|kv_rank_sweep\\.csv|kv_energy\\.csv|mixing\\.(npy|csv)|[qkv]\\.npy|(output|row|spectrum|matrix|rollout)_[a-z0-9_-]+\\.npy)$"));
+      "sweep\\.csv|hybrid\\.json|nll\\.csv|sensitivity\\.csv|schedule\\.csv|kv_rank\\.json|kv_rank_sweep\\.csv|kv_energy\\.csv|mixing\\.(npy|csv)|[qkv]\\.npy|(output|row|spectrum|matrix|rollout)_[a-z0-9_-]+\\.npy)$"));
   return re.match(name).hasMatch();
 }
 
@@ -106,6 +106,10 @@ QStringList exportResults(const Results& res, const QString& dirPath, const Expo
   if (opts.hybrid) {
     writeBytes(path("hybrid.json"), QByteArray::fromStdString(opts.hybrid->json()));
     if (opts.hybrid->text) writeBytes(path("nll.csv"), QByteArray::fromStdString(opts.hybrid->nllCsv()));
+  }
+  if (opts.sensitivity) {
+    writeBytes(path("sensitivity.csv"), QByteArray::fromStdString(opts.sensitivity->sensitivityCsv()));
+    writeBytes(path("schedule.csv"), QByteArray::fromStdString(opts.sensitivity->scheduleCsv()));
   }
   if (opts.kvSweep) {
     writeBytes(path("kv_rank_sweep.csv"), QByteArray::fromStdString(opts.kvSweep->csv()));

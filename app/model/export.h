@@ -51,6 +51,8 @@ struct ExportOptions {
   const KvSweep* kvSweep = nullptr;
   /// Layer replacement: hybrid.json and (text models) nll.csv.
   const HybridReport* hybrid = nullptr;
+  /// Layer sensitivity (sensitivity.csv) and the greedy schedule (schedule.csv).
+  const LayerSensitivity* sensitivity = nullptr;
 };
 
 /// Bytes of one mechanism's dense maps for these results (N·N·heads·4).

@@ -1,5 +1,6 @@
 #include "model/hybrid.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -49,63 +50,151 @@ std::map<int, std::string> parseReplace(const std::string& text) {
   return out;
 }
 
-HybridReport runHybrid(const Session& s, const std::map<int, std::string>& replaced, const JobControl& job) {
-  const models::Checkpoint checkpoint = openSessionModel(s);
-  const models::ModelRunner runner(checkpoint);
-  const models::ModelInfo& info = runner.info();
-  for (const auto& [layer, id] : replaced)
-    if (layer < 0 || layer >= info.layers)
-      throw InvalidArgument("--replace: layer " + std::to_string(layer) + " does not exist (the model has " +
-                            std::to_string(info.layers) + " layers: 0 … " + std::to_string(info.layers - 1) + ")");
-  const ModelTokens t = modelTokens(s, checkpoint);
-  const std::unique_ptr<Backend> backend = makeBackend(s.backend, s.threads);
-  const std::vector<MechanismEntry>& entries = mechanismRegistry();
+namespace {
 
-  models::ForwardOptions plain;
-  plain.threads = s.threads;
-  plain.keepLayers = {replaced.begin()->first};  // nothing else needs keeping
-  models::ForwardOptions hybrid = plain;
-  for (const auto& r : replaced) hybrid.replaceLayers.push_back(r.first);
-  // The session's mechanism (φ, blocks, 𝓜, normaliser, causality) resolved for this layer's Q/K/V.
-  hybrid.replacement = [&](int layer, const Qkv& qkv) {
-    Input in;
-    in.tokens = t.tokens;
-    in.qkv = qkv;
-    const ResolvedMechanisms mech = resolveMechanisms(s, in);
-    const std::string& id = replaced.at(layer);
-    for (std::size_t k = 0; k < entries.size(); ++k)
-      if (entries[k].id == id) return backend->forward(mech.specs[k], qkv, HeadSel::all());
-    throw InvalidArgument("no mechanism '" + id + "'");
-  };
-  JobControl half;
-  half.cancel = job.cancel;
-  half.progress = [&job](double f) { job.report(0.45 * f); };
-  const models::ForwardResult base = runner.run(t.input, plain, half);
-  half.progress = [&job](double f) { job.report(0.45 + 0.45 * f); };
-  const models::ForwardResult other = runner.run(t.input, hybrid, half);
-
-  HybridReport r;
-  r.replaced = replaced;
-  r.text = models::familyEntry(info.family).text;
-  if (r.text) {
-    const models::NextTokenComparison c = runner.compareNextTokens(base, other, t.input.ids, job);
-    r.ids = t.input.ids;
-    r.tokensScored = static_cast<int>(c.nll.size());
-    r.nllOriginal = mean(c.nllReference);
-    r.nll = mean(c.nll);
-    r.klNextToken = mean(c.kl);
-    int agree = 0;
-    for (std::size_t i = 0; i < c.argmax.size(); ++i) agree += c.argmax[i] == c.argmaxReference[i] ? 1 : 0;
-    r.top1Agreement = c.argmax.empty() ? 1.0 : double(agree) / double(c.argmax.size());
-    r.positionNllOriginal = c.nllReference;
-    r.positionNll = c.nll;
-  } else {
-    const auto a = base.finalHidden.row(0).cast<double>(), b = other.finalHidden.row(0).cast<double>();
-    const double na = a.norm(), nb = b.norm();
-    r.clsCosine = na > 0 && nb > 0 ? a.dot(b) / (na * nb) : 0.0;
+/// One model and input, its plain forward kept: each measure() is one more forward.
+class HybridRunner {
+ public:
+  explicit HybridRunner(const Session& s)
+      : s_(s), checkpoint_(openSessionModel(s)), runner_(checkpoint_), tokens_(modelTokens(s, checkpoint_)),
+        backend_(makeBackend(s.backend, s.threads)) {
+    plainOptions_.threads = s.threads;
+    plainOptions_.keepLayers = {0};  // nothing else needs keeping
   }
+  const models::ModelInfo& info() const { return runner_.info(); }
+
+  void runPlain(const JobControl& job) { plain_ = runner_.run(tokens_.input, plainOptions_, job); }
+
+  HybridReport measure(const std::map<int, std::string>& replaced, const JobControl& job) {
+    const models::ModelInfo& m = runner_.info();
+    for (const auto& [layer, id] : replaced)
+      if (layer < 0 || layer >= m.layers)
+        throw InvalidArgument("--replace: layer " + std::to_string(layer) + " does not exist (the model has " +
+                              std::to_string(m.layers) + " layers: 0 … " + std::to_string(m.layers - 1) + ")");
+    const std::vector<MechanismEntry>& entries = mechanismRegistry();
+    models::ForwardOptions o = plainOptions_;
+    for (const auto& r : replaced) o.replaceLayers.push_back(r.first);
+    // The session's mechanism (φ, blocks, 𝓜, normaliser, causality) resolved for the layer's Q/K/V.
+    o.replacement = [&](int layer, const Qkv& qkv) {
+      Input in;
+      in.tokens = tokens_.tokens;
+      in.qkv = qkv;
+      const ResolvedMechanisms mech = resolveMechanisms(s_, in);
+      const std::string& id = replaced.at(layer);
+      for (std::size_t k = 0; k < entries.size(); ++k)
+        if (entries[k].id == id) return backend_->forward(mech.specs[k], qkv, HeadSel::all());
+      throw InvalidArgument("no mechanism '" + id + "'");
+    };
+    const models::ForwardResult other = runner_.run(tokens_.input, o, job);
+    HybridReport r;
+    r.replaced = replaced;
+    r.text = models::familyEntry(m.family).text;
+    if (r.text) {
+      const models::NextTokenComparison c = runner_.compareNextTokens(plain_, other, tokens_.input.ids, job);
+      r.ids = tokens_.input.ids;
+      r.tokensScored = static_cast<int>(c.nll.size());
+      r.nllOriginal = mean(c.nllReference);
+      r.nll = mean(c.nll);
+      r.klNextToken = mean(c.kl);
+      int agree = 0;
+      for (std::size_t i = 0; i < c.argmax.size(); ++i) agree += c.argmax[i] == c.argmaxReference[i] ? 1 : 0;
+      r.top1Agreement = c.argmax.empty() ? 1.0 : double(agree) / double(c.argmax.size());
+      r.positionNllOriginal = c.nllReference;
+      r.positionNll = c.nll;
+    } else {
+      const Eigen::RowVectorXd a = plain_.finalHidden.row(0).cast<double>(), b = other.finalHidden.row(0).cast<double>();
+      const double na = a.norm(), nb = b.norm();
+      r.clsCosine = na > 0 && nb > 0 ? a.dot(b) / (na * nb) : 0.0;
+    }
+    return r;
+  }
+
+ private:
+  Session s_;
+  models::Checkpoint checkpoint_;
+  models::ModelRunner runner_;
+  ModelTokens tokens_;
+  std::unique_ptr<Backend> backend_;
+  models::ForwardOptions plainOptions_;
+  models::ForwardResult plain_;
+};
+
+/// A sub-job covering [from, from + width) of `job`'s progress.
+JobControl part(const JobControl& job, double from, double width) {
+  JobControl sub;
+  sub.cancel = job.cancel;
+  sub.progress = [&job, from, width](double f) { job.report(from + width * f); };
+  return sub;
+}
+
+/// How much a hybrid costs: ΔNLL (text) or 1 − CLS cosine (images).
+double harm(const HybridReport& r) { return r.text ? r.nll - r.nllOriginal : 1.0 - r.clsCosine; }
+
+}  // namespace
+
+HybridReport runHybrid(const Session& s, const std::map<int, std::string>& replaced, const JobControl& job) {
+  HybridRunner h(s);
+  h.runPlain(part(job, 0, 0.45));
+  HybridReport r = h.measure(replaced, part(job, 0.45, 0.55));
   job.report(1.0);
   return r;
+}
+
+LayerSensitivity layerSensitivity(const Session& s, const std::string& mechanism, const JobControl& job) {
+  bool known = false;
+  for (const MechanismEntry& e : mechanismRegistry()) known = known || e.id == mechanism;
+  if (!known) throw InvalidArgument("--layer-sensitivity: no mechanism '" + mechanism + "' (" + knownIds() + ")");
+  HybridRunner h(s);
+  const int L = h.info().layers;
+  const double step = 1.0 / (2 * L + 1);
+  h.runPlain(part(job, 0, step));
+  LayerSensitivity out;
+  out.mechanism = mechanism;
+  out.text = models::familyEntry(h.info().family).text;
+  for (int l = 0; l < L; ++l) out.alone.push_back(h.measure({{l, mechanism}}, part(job, step * (1 + l), step)));
+  for (int l = 0; l < L; ++l) out.order.push_back(l);
+  std::stable_sort(out.order.begin(), out.order.end(), [&](int a, int b) {
+    return harm(out.alone[static_cast<std::size_t>(a)]) < harm(out.alone[static_cast<std::size_t>(b)]);
+  });
+  std::map<int, std::string> set;
+  for (int k = 0; k < L; ++k) {
+    set[out.order[static_cast<std::size_t>(k)]] = mechanism;
+    out.schedule.push_back(k == 0 ? out.alone[static_cast<std::size_t>(out.order[0])]
+                                  : h.measure(set, part(job, step * (1 + L + k), step)));
+  }
+  job.report(1.0);
+  return out;
+}
+
+namespace {
+
+std::string scores(const HybridReport& r) {
+  std::ostringstream o;
+  o.precision(10);
+  if (r.text)
+    o << r.nll - r.nllOriginal << ',' << r.top1Agreement << ',' << r.klNextToken;
+  else
+    o << r.clsCosine;
+  return o.str();
+}
+
+}  // namespace
+
+std::string LayerSensitivity::sensitivityCsv() const {
+  std::string out = text ? "layer,mechanism,delta_nll,top1_agreement,kl_next_token\n" : "layer,mechanism,cls_cosine\n";
+  for (std::size_t l = 0; l < alone.size(); ++l) out += std::to_string(l) + "," + mechanism + "," + scores(alone[l]) + "\n";
+  return out;
+}
+
+std::string LayerSensitivity::scheduleCsv() const {
+  std::string out =
+      text ? "replaced,layers,delta_nll,top1_agreement,kl_next_token\n" : "replaced,layers,cls_cosine\n";
+  for (std::size_t k = 0; k < schedule.size(); ++k) {
+    std::string layers;
+    for (std::size_t i = 0; i <= k; ++i) layers += (i ? " " : "") + std::to_string(order[i]);
+    out += std::to_string(k + 1) + "," + layers + "," + scores(schedule[k]) + "\n";
+  }
+  return out;
 }
 
 std::string HybridReport::json() const {

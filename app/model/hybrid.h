@@ -39,4 +39,19 @@ struct HybridReport {
 /// InvalidArgument for a layer the model does not have or a mechanism that is not registered.
 HybridReport runHybrid(const Session& session, const std::map<int, std::string>& replaced, const JobControl& job = {});
 
+/// Sensitivity and schedule (issue 26 #3): every layer replaced alone by `mechanism`, then layers
+/// added one at a time, least harmful alone first, the hybrid re-measured after each addition.
+struct LayerSensitivity {
+  std::string mechanism;
+  bool text = false;
+  std::vector<HybridReport> alone;     ///< per layer
+  std::vector<int> order;              ///< layers, least harmful first
+  std::vector<HybridReport> schedule;  ///< after 1, 2, … of `order` replaced
+  /// sensitivity.csv: layer, mechanism, delta_nll, top1_agreement, kl_next_token (images: cls_cosine)
+  std::string sensitivityCsv() const;
+  /// schedule.csv: replaced, layers, delta_nll, top1_agreement, kl_next_token (images: cls_cosine)
+  std::string scheduleCsv() const;
+};
+LayerSensitivity layerSensitivity(const Session& session, const std::string& mechanism, const JobControl& job = {});
+
 }  // namespace attnscope

@@ -11,7 +11,7 @@ WorkResult runWork(const Session& session, const WorkPlan& plan, const WorkHooks
   if ((plan.survey || plan.rollout || plan.modelViews) && !session.model.active())
     throw InvalidArgument("every layer and head (the model views, layers.csv, rollout) needs a model: " +
                           settingRef("model.path"));
-  if (!plan.replace.empty() && !session.model.active())
+  if ((!plan.replace.empty() || !plan.layerSensitivity.empty()) && !session.model.active())
     throw InvalidArgument("replacing layers needs a model: " + settingRef("model.path"));
   if (plan.kvSweep && !session.model.active())
     throw InvalidArgument("the low-rank K/V sweep needs a model: " + settingRef("model.path"));
@@ -50,6 +50,11 @@ WorkResult runWork(const Session& session, const WorkPlan& plan, const WorkHooks
   }
   if (!plan.replace.empty()) {
     w.hybrid = std::make_shared<const HybridReport>(runHybrid(session, plan.replace, stage("hybrid")));
+    ended();
+  }
+  if (!plan.layerSensitivity.empty()) {
+    w.sensitivity = std::make_shared<const LayerSensitivity>(
+        layerSensitivity(session, plan.layerSensitivity, stage("sensitivity")));
     ended();
   }
   return w;

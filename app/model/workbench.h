@@ -29,6 +29,8 @@ struct WorkPlan {
   bool kvSweep = false;                ///< the low-rank K/V sweep (Results::kvSweep; needs a model)
   /// Layer replacement (model/hybrid.h): layer → mechanism id; empty = none.
   std::map<int, std::string> replace;
+  /// Layer sensitivity and schedule of this mechanism (model/hybrid.h); empty = none.
+  std::string layerSensitivity;
 };
 
 /// What a plan produced.
@@ -38,6 +40,7 @@ struct WorkResult {
   std::shared_ptr<const ModelSurvey> survey;  ///< null unless planned
   std::shared_ptr<const Rollout> rollout;     ///< null unless planned; its note says why it is empty
   std::shared_ptr<const HybridReport> hybrid; ///< null unless layers were replaced
+  std::shared_ptr<const LayerSensitivity> sensitivity;  ///< null unless planned
 };
 
 /// How a front end follows the stages ("analysis", "sweep", "survey", "rollout", "kv-sweep"): `stage` gives the

@@ -362,6 +362,25 @@ class CliModelTest : public QObject {
     const QJsonObject hs = readJson(same + "/hybrid.json");
     QVERIFY2(std::abs(hs["delta_nll"].toDouble()) < 1e-5 && hs["top1_agreement"].toDouble() == 1.0,
              qPrintable(QString::number(hs["delta_nll"].toDouble())));
+    // Issue 26 #3: sensitivity (each layer alone) agrees with --replace; the schedule adds layers
+    // least harmful first and its last row is every layer replaced.
+    const QString sens = dir_.filePath("llama-sensitivity");
+    REQUIRE_RUN(run({"compute", "--model", model, "--input", text, "--layer-sensitivity", "linear", "--out-dir", sens}), 0);
+    auto csvRows = [](const QString& path) {
+      QFile f(path);
+      return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()).trimmed().split('\n') : QStringList();
+    };
+    const QStringList alone = csvRows(sens + "/sensitivity.csv"), schedule = csvRows(sens + "/schedule.csv");
+    QCOMPARE(alone.size(), 3);
+    QCOMPARE(schedule.size(), 3);
+    QVERIFY2(std::abs(alone[2].split(',')[2].toDouble() - (wantLin - wantNll)) < 1e-4, qPrintable(alone[2]));
+    const double d0 = alone[1].split(',')[2].toDouble(), d1 = alone[2].split(',')[2].toDouble();
+    QCOMPARE(schedule[1].split(',')[1], QString(d0 <= d1 ? "0" : "1"));
+    QCOMPARE(schedule[1].split(',')[2].toDouble(), std::min(d0, d1));
+    const QString both = dir_.filePath("llama-hybrid-both");
+    REQUIRE_RUN(run({"compute", "--model", model, "--input", text, "--replace", "0=linear,1=linear", "--out-dir", both}), 0);
+    QVERIFY2(std::abs(schedule[2].split(',')[2].toDouble() - readJson(both + "/hybrid.json")["delta_nll"].toDouble()) < 1e-9,
+             qPrintable(schedule[2]));
     const Run badReplace = run({"compute", "--model", model, "--input", text, "--replace", "1=nope", "--out-dir",
                                 dir_.filePath("llama-bad-replace")});
     REQUIRE_RUN(badReplace, 2);
