@@ -30,13 +30,15 @@ TokenSet textTokens(const Session& s, const models::Checkpoint& ckpt, models::Mo
   SourceContent c = readSessionSource(s);
   t.sourceName = c.name;
   t.notices = std::move(c.notices);
-  models::Encoding e = models::familyEntry(info.family).tokenize(ckpt, c.utf8);
+  const std::size_t limit = static_cast<std::size_t>(std::min(info.positions, s.input.textTokenBudget));
+  // One token past the limit: enough to know the text was cut, and the tokenizer stops there
+  // (memory and time bounded by the budget, not by the text).
+  models::Encoding e = models::familyEntry(info.family).tokenize(ckpt, c.utf8, limit + 1);
   for (const std::string& n : e.notices) t.notices.push_back(n);
   if (e.ids.empty()) throw InvalidArgument(t.sourceName + ": the text has no tokens");
-  const std::size_t limit = static_cast<std::size_t>(std::min(info.positions, s.input.textTokenBudget));
   t.tokensBeforeBudget = e.ids.size();
   if (e.ids.size() > limit) {
-    t.notices.push_back("the text has " + std::to_string(e.ids.size()) + " tokens; the first " +
+    t.notices.push_back("the text has more than " + std::to_string(limit) + " tokens; the first " +
                         std::to_string(limit) + " are used (" +
                         (limit == static_cast<std::size_t>(info.positions)
                              ? std::string(info.family == models::Family::Gpt2 ? "the model's n_positions"
@@ -294,7 +296,8 @@ ModelRun runSessionModel(const Session& s, const models::Checkpoint& checkpoint,
         std::to_string(run.forward.tokens) +
         " tokens: its own attention masks older keys; the mechanisms here see every earlier key");
   run.input.qkv = run.forward.layer(run.layer).qkv;
-  run.input.qkv.validate(s.model.path + " layer " + std::to_string(run.layer));
+  // (Validated for the layer asked for, in loadModelInput: a non-finite value elsewhere does not
+  // refuse this one.)
   run.info = info;
   if (lowRank) run.kvRank = kvRankReport(s, runner, t.input, run.forward, job);
   return run;
@@ -361,6 +364,20 @@ Input loadModelInput(const Session& s, const JobControl& job) {
   const int layer = sessionLayer(s, static_cast<int>(run->forward.layers.size()));
   Input in = run->input;
   in.qkv = run->forward.layer(layer).qkv;
+  try {
+    in.qkv.validate(s.model.path + " layer " + std::to_string(layer));
+  } catch (const InvalidArgument& e) {
+    // Say where it comes from: the checkpoint's tensors that are not finite.
+    std::string where;
+    try {
+      const std::vector<std::string> bad = openSessionModel(s).nonFiniteTensors();
+      for (std::size_t i = 0; i < bad.size(); ++i) where += (i ? ", " : "") + bad[i];
+    } catch (const Error&) {
+    }
+    throw InvalidArgument(std::string(e.what()) +
+                          (where.empty() ? std::string("; every weight of the checkpoint is finite")
+                                         : "; the checkpoint's " + where + " is not finite"));
+  }
   const models::ModelInfo& info = run->info;
   in.tokens.notices.push_back(models::familyEntry(info.family).description + ", layer " + std::to_string(layer) +
                               " of " + std::to_string(info.layers) + ", " + std::to_string(info.heads) + " heads" +

@@ -3,9 +3,13 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <cmath>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "attnscope/atomic_file.h"
 #include "attnscope/error.h"
@@ -69,6 +73,32 @@ void saveSession(const Session& session, const QString& path) {
                       QJsonDocument(session.toJson()).toJson(QJsonDocument::Indented).toStdString());
 }
 
+namespace {
+
+/// The key path ("model.path", "source.labels[2]") of the first string value that holds a NUL, or "".
+std::string firstStringWithNul(const QJsonObject& root) {
+  std::vector<std::pair<QJsonValue, std::string>> todo{{QJsonValue(root), std::string()}};
+  while (!todo.empty()) {
+    auto [v, at] = std::move(todo.back());
+    todo.pop_back();
+    if (v.isString() && v.toString().contains(QChar(0))) return at;
+    if (v.isObject()) {
+      const QJsonObject o = v.toObject();
+      for (auto it = o.begin(); it != o.end(); ++it) {
+        const std::string key = it.key().toStdString();
+        if (key.find('\0') != std::string::npos) return at.empty() ? "(a key)" : at + ".(a key)";
+        todo.emplace_back(it.value(), at.empty() ? key : at + "." + key);
+      }
+    } else if (v.isArray()) {
+      const QJsonArray a = v.toArray();
+      for (qsizetype i = 0; i < a.size(); ++i) todo.emplace_back(a[i], at + "[" + std::to_string(i) + "]");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Session loadSession(const QString& path) {
   QFile f(path);
   const std::string name = path.toStdString();
@@ -86,6 +116,10 @@ Session loadSession(const QString& path) {
     throw FileError(name + ": not valid JSON at offset " + std::to_string(err.offset) + ": " +
                     err.errorString().toStdString());
   if (!doc.isObject()) throw FileError(name + ": a session must be a JSON object");
+  // No setting may hold a NUL (a path with one made Qt print "Broken filename" and lose the reason).
+  const std::string nul = firstStringWithNul(doc.object());
+  if (!nul.empty())
+    throw FileError(name + ": field '" + nul + "' contains a NUL character (\\u0000), which no path or setting can hold");
   return Session::fromJson(doc.object(), name, QFileInfo(path).absolutePath());
 }
 

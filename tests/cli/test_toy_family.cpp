@@ -96,9 +96,9 @@ void bindToy(const ModelInfo& m, BoundWeights& w) {
 }
 
 /// One token per byte (id = the byte); a byte that is not printable ASCII is labelled \xNN.
-Encoding byteTokens(const Checkpoint&, std::string_view utf8) {
+Encoding byteTokens(const Checkpoint&, std::string_view utf8, std::size_t maxTokens) {
   Encoding e;
-  for (std::size_t i = 0; i < utf8.size(); ++i) {
+  for (std::size_t i = 0; i < utf8.size() && i < maxTokens; ++i) {
     const auto b = static_cast<unsigned char>(utf8[i]);
     e.ids.push_back(b);
     char hex[8];

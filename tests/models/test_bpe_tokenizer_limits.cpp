@@ -2,6 +2,11 @@
 // per piece, O(n log n)); the times are printed for the notes.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -80,6 +85,73 @@ TEST(BpeTokenizerLimits, OneMegabyteWordWithAMillionMerges) {
   EXPECT_LT(s, 60.0);
   // 1 MiB + 3 letters: the tail is 2 + 1 after the 16 full tokens.
   EXPECT_EQ(t.encode(std::string((1 << 20) + 3, 'a')).ids.size(), 18u);
+}
+
+}  // namespace
+}  // namespace attnscope::models
+
+// Issue 23 item 7: encode(text, maxTokens) gives encode(text)'s first tokens and stops there.
+namespace attnscope::models {
+namespace {
+
+void expectPrefix(const std::string& text, std::size_t k, const char* what) {
+  const Encoding all = tokenizer().encode(text);
+  const Encoding first = tokenizer().encode(text, k);
+  const std::size_t n = std::min(k, all.ids.size());
+  ASSERT_EQ(first.ids.size(), n) << what << " k=" << k;
+  EXPECT_TRUE(std::equal(first.ids.begin(), first.ids.end(), all.ids.begin())) << what << " k=" << k;
+  EXPECT_TRUE(std::equal(first.byteSpans.begin(), first.byteSpans.end(), all.byteSpans.begin())) << what << " k=" << k;
+  EXPECT_TRUE(std::equal(first.pieces.begin(), first.pieces.end(), all.pieces.begin())) << what << " k=" << k;
+  if (k > 0) EXPECT_EQ(first.notices, all.notices) << what;
+}
+
+TEST(BpeTokenizerLimits, EncodeWithALimitGivesTheFirstTokens) {
+  std::string mixed;
+  for (const auto& c : test::pinnedCases()) mixed += c.text + "\n";
+  std::string invalid = mixed;
+  for (std::size_t i = 7; i < invalid.size(); i += 97) invalid[i] = char(0xFF);  // invalid UTF-8 throughout
+  std::string spaces = "a" + std::string(10000, ' ') + "b   \n\n  c";
+  for (const std::string* text : {&mixed, &invalid, &spaces}) {
+    for (std::size_t k : {std::size_t(0), std::size_t(1), std::size_t(2), std::size_t(7), std::size_t(100),
+                          std::size_t(513), std::size_t(5000), std::size_t(1) << 30}) {
+      expectPrefix(*text, k, text == &mixed ? "mixed" : text == &invalid ? "invalid UTF-8" : "spaces");
+    }
+  }
+}
+
+// 64 MiB of text took 3.87 GB and 16 s to keep 512 tokens: now what the first pieces cost, under a
+// data limit of 256 MiB in a child process (the whole encode would need gigabytes).
+TEST(BpeTokenizerLimits, AHugeTextToAFewTokensIsBoundedByTheBudget) {
+  tokenizer();  // loaded before the fork
+  for (const bool invalidUtf8 : {false, true}) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      std::string text;
+      text.reserve(std::size_t(64) << 20);
+      while (text.size() < (std::size_t(64) << 20)) text += "The quick brown fox jumps over the lazy dog. 0123 ";
+      if (invalidUtf8) text[100] = char(0xFF);
+      rlimit lim{};
+      ::getrlimit(RLIMIT_DATA, &lim);
+      lim.rlim_cur = (std::size_t(64) << 20) + (std::size_t(256) << 20);  // the text + 256 MiB
+      ::setrlimit(RLIMIT_DATA, &lim);
+      const auto t0 = std::chrono::steady_clock::now();
+      try {
+        const Encoding e = tokenizer().encode(text, 513);
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        std::printf("[ timing   ] 64 MiB%s → first %zu tokens in %.3f s\n", invalidUtf8 ? " (invalid UTF-8)" : "",
+                    e.ids.size(), s);
+        std::fflush(stdout);
+        ::_exit(e.ids.size() == 513 && s < 5.0 ? 0 : 2);
+      } catch (...) {
+        ::_exit(3);  // out of memory
+      }
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << (invalidUtf8 ? "invalid UTF-8: " : "") << "status " << status << " (3: out of memory, 2: wrong count or slow)";
+  }
 }
 
 }  // namespace

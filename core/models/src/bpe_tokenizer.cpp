@@ -1,6 +1,7 @@
 #include "attnscope/models/bpe_tokenizer.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "attnscope/error.h"
 #include "attnscope/models/byte_unicode.h"
@@ -170,44 +171,18 @@ void BpeTokenizer::encodePiece(const std::uint8_t* bytes, std::size_t n, std::si
 }
 
 Encoding BpeTokenizer::encode(std::string_view text) const {
-  Encoding enc;
-  if (text.empty()) return enc;
+  return encode(text, std::numeric_limits<std::size_t>::max());
+}
 
-  // The regex needs valid UTF-8: it sees each invalid byte as U+FFFD; spans map back to `text`.
-  std::vector<std::pair<std::size_t, std::size_t>> spans;
-  const std::size_t firstBad = firstInvalidUtf8(text);
-  if (firstBad == std::string_view::npos) {
-    spans = preTokenizer_.split(text);
-  } else {
-    std::string clean;
-    std::vector<std::size_t> origin;  // clean offset → text offset
-    clean.reserve(text.size() + 16);
-    origin.reserve(text.size() + 17);
-    std::size_t invalid = 0;
-    std::size_t i = 0;
-    char32_t cp;
-    while (i < text.size()) {
-      const std::size_t start = i;
-      if (decodeUtf8(text, i, cp)) {
-        clean.append(text.substr(start, i - start));
-        origin.insert(origin.end(), i - start, start);
-      } else {
-        ++i, ++invalid;
-        clean += "\xEF\xBF\xBD";
-        origin.insert(origin.end(), 3, start);
-      }
-    }
-    origin.push_back(text.size());
-    for (auto& [b, e] : preTokenizer_.split(clean)) spans.emplace_back(origin[b], origin[e]);
-    enc.notices.push_back("the text is not valid UTF-8: " + std::to_string(invalid) +
-                          " invalid byte(s), the first at byte offset " + std::to_string(firstBad) +
-                          "; the pre-split treats each as U+FFFD, the tokens keep the bytes as read");
-  }
+Encoding BpeTokenizer::encode(std::string_view text, std::size_t maxTokens) const {
+  Encoding enc;
+  if (text.empty() || maxTokens == 0) return enc;
 
   std::unordered_map<std::string_view, std::vector<Token>> cache;
   std::vector<Token> tokens;
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
-  for (const auto& [begin, end] : spans) {
+  // One piece [begin, end) of `text` into tokens; false once maxTokens are there.
+  auto addPiece = [&](std::size_t begin, std::size_t end) {
     const std::string_view piece = text.substr(begin, end - begin);
     const std::vector<Token>* pieceTokens = nullptr;
     if (piece.size() <= kCacheMaxPieceBytes) {
@@ -226,13 +201,70 @@ Encoding BpeTokenizer::encode(std::string_view text) const {
     }
     std::size_t at = begin;
     for (const Token& token : *pieceTokens) {
+      if (enc.ids.size() == maxTokens) return false;
       enc.ids.push_back(token.id);
       enc.byteSpans.emplace_back(at, at + token.length);
       enc.pieces.push_back(readableBytes(text.substr(at, token.length)));
       at += token.length;
     }
+    return enc.ids.size() < maxTokens;
+  };
+
+  // The regex needs valid UTF-8: it sees each invalid byte as U+FFFD; spans map back to `text`.
+  const std::size_t firstBad = firstInvalidUtf8(text);
+  if (firstBad == std::string_view::npos) {
+    preTokenizer_.split(text, addPiece);
+    return enc;
   }
-  return enc;
+  std::size_t invalid = 0;
+  {
+    std::size_t i = 0;
+    char32_t cp;
+    while (i < text.size())
+      if (!decodeUtf8(text, i, cp)) ++i, ++invalid;
+  }
+  enc.notices.push_back("the text is not valid UTF-8: " + std::to_string(invalid) +
+                        " invalid byte(s), the first at byte offset " + std::to_string(firstBad) +
+                        "; the pre-split treats each as U+FFFD, the tokens keep the bytes as read");
+  // The cleaned copy of a prefix of `window` bytes, doubled until it holds maxTokens tokens (or is
+  // the whole text). A piece is kept only when a whole character follows it inside the prefix:
+  // the pattern looks one character past a piece, so such pieces are those of the whole text.
+  const std::size_t base = enc.notices.size();
+  for (std::size_t window = std::max<std::size_t>(4096, maxTokens < text.size() / 64 ? maxTokens * 64 : text.size());;
+       window = window > text.size() / 2 ? text.size() : window * 2) {
+    window = std::min(window, text.size());
+    const bool whole = window == text.size();
+    std::string clean;
+    std::vector<std::size_t> origin;  // clean offset → text offset
+    clean.reserve(window + 16);
+    origin.reserve(window + 17);
+    std::size_t i = 0;
+    char32_t cp;
+    while (i < window) {
+      const std::size_t start = i;
+      if (decodeUtf8(text, i, cp)) {
+        clean.append(text.substr(start, i - start));
+        origin.insert(origin.end(), i - start, start);
+      } else {
+        ++i;
+        clean += "\xEF\xBF\xBD";
+        origin.insert(origin.end(), 3, start);
+      }
+    }
+    origin.push_back(i);
+    const std::size_t safeEnd = whole ? clean.size() : (clean.size() > 8 ? clean.size() - 8 : 0);
+    enc.ids.clear();
+    enc.byteSpans.clear();
+    enc.pieces.clear();
+    enc.notices.resize(base);
+    bool full = false;
+    preTokenizer_.split(clean, [&](std::size_t b, std::size_t e) {
+      if (e > safeEnd) return false;
+      full = !addPiece(origin[b], origin[e]);
+      return !full;
+    });
+    if (full || whole) return enc;
+  }
 }
 
 std::string BpeTokenizer::decode(const std::vector<int>& ids) const {

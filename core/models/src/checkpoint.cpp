@@ -1,5 +1,6 @@
 #include "attnscope/models/checkpoint.h"
 
+#include <cmath>
 #include <set>
 
 #include "attnscope/error.h"
@@ -44,6 +45,22 @@ std::string Checkpoint::folder() const {
   if (isDirectory(path_)) return path_;
   const std::size_t slash = path_.find_last_of('/');
   return slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path_.substr(0, slash);
+}
+
+std::vector<std::string> Checkpoint::nonFiniteTensors(std::size_t max) const {
+  std::vector<std::string> out;
+  for (const std::string& name : tensors_.names()) {
+    if (out.size() >= max) break;
+    if (!isReadable(tensors_.info(name).dtype)) continue;
+    const std::vector<float> v = tensors_.values(name);
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (!std::isfinite(v[i])) {
+        out.push_back("tensor '" + name + "' (" + (std::isnan(v[i]) ? "NaN" : "an infinity") + " at element " +
+                      std::to_string(i) + ")");
+        break;
+      }
+  }
+  return out;
 }
 
 }  // namespace attnscope::models

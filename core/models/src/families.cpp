@@ -34,8 +34,8 @@ std::vector<FamilyEntry> builtIn() {
     e.prefixes = {"", "transformer."};
     e.info = gpt2Info;
     e.bind = bindGpt2;
-    e.tokenize = [](const Checkpoint& c, std::string_view utf8) {
-      return BpeTokenizer::fromFolder(c.folder()).encode(utf8);
+    e.tokenize = [](const Checkpoint& c, std::string_view utf8, std::size_t maxTokens) {
+      return BpeTokenizer::fromFolder(c.folder()).encode(utf8, maxTokens);
     };
     // The causal-mask buffers ("h.i.attn.bias", "h.i.attn.masked_bias") are not parameters.
     e.isBuffer = [](const std::string& name) { return endsWith(name, ".attn.bias") || endsWith(name, ".attn.masked_bias"); };

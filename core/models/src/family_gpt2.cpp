@@ -24,7 +24,10 @@ ModelInfo gpt2Info(const Detection& d, const ConfigSource& c, const TensorStore&
   m.heads = c.json.contains("n_head") ? configInt(c.json, "n_head", -1, cfg)
                                       : fallbackHeads(o.heads, m.dModel, s.path());
   m.mlpHidden = configInt(c.json, "n_inner", 4 * m.dModel, cfg);
-  m.layerNormEps = configDouble(c.json, "layer_norm_epsilon", 1e-5, cfg);
+  m.layerNormEps = configEpsilon(c.json, "layer_norm_epsilon", 1e-5, cfg);
+  // The forward's GELU is the tanh form (gelu_new; gelu_pytorch_tanh and gelu_fast are the same
+  // function); any other activation would be computed wrongly, so it is refused by name.
+  configChoice(c.json, "activation_function", "gelu_new", {"gelu_new", "gelu_pytorch_tanh", "gelu_fast"}, cfg);
   m.tiedEmbeddings = true;
   if (m.layers <= 0) throw FileError(s.path() + ": no GPT-2 layers ('" + p + "h.0.ln_1.weight')");
   if (m.dModel % m.heads != 0)

@@ -38,7 +38,7 @@ ModelInfo hfVitInfo(const Detection& d, const ConfigSource& c, const TensorStore
   if (dino2) {
     const double ratio = configDouble(c.json, "mlp_ratio", 4.0, cfg);
     m.mlpHidden = static_cast<int>(m.dModel * ratio);
-    m.layerNormEps = configDouble(c.json, "layer_norm_eps", 1e-6, cfg);
+    m.layerNormEps = configEpsilon(c.json, "layer_norm_eps", 1e-6, cfg);
     const bool registersInConfig = c.json.contains("num_register_tokens");
     if (registersInConfig) {
       m.registers = configInt(c.json, "num_register_tokens", 0, cfg);
@@ -47,8 +47,10 @@ ModelInfo hfVitInfo(const Detection& d, const ConfigSource& c, const TensorStore
     }
   } else {
     m.mlpHidden = configInt(c.json, "intermediate_size", 4 * m.dModel, cfg);
-    m.layerNormEps = configDouble(c.json, "layer_norm_eps", 1e-12, cfg);
+    m.layerNormEps = configEpsilon(c.json, "layer_norm_eps", 1e-12, cfg);
   }
+  // The forward's GELU is the exact (erf) one, the ViTs' "gelu"; any other activation is refused.
+  configChoice(c.json, "hidden_act", "gelu", {"gelu", "gelu_python"}, cfg);
   if (m.layers <= 0) throw FileError(s.path() + ": no encoder layers ('" + layer + "0.…')");
   if (m.dModel % m.heads != 0)
     throw FileError(c.source() + ": hidden_size " + std::to_string(m.dModel) +

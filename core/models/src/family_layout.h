@@ -18,7 +18,7 @@ ModelInfo llamaInfo(const Detection& d, const ConfigSource& c, const TensorStore
 void bindGpt2(const ModelInfo& m, BoundWeights& w);
 void bindLlama(const ModelInfo& m, BoundWeights& w);
 /// The folder's tokenizer.json (HfTokenizer).
-Encoding llamaTokenize(const Checkpoint& c, std::string_view utf8);
+Encoding llamaTokenize(const Checkpoint& c, std::string_view utf8, std::size_t maxTokens);
 /// HF ViT / DeiT / DINO v1 and DINOv2.
 void bindHfVit(const ModelInfo& m, BoundWeights& w);
 void bindTimmVit(const ModelInfo& m, BoundWeights& w);

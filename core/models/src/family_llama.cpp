@@ -181,8 +181,15 @@ void bindLlama(const ModelInfo& m, BoundWeights& w) {
   w.lmHead = m.tiedEmbeddings ? w.tokenEmbedding : w.matrix("lm_head.weight", m.vocabSize, m.dModel);
 }
 
-Encoding llamaTokenize(const Checkpoint& c, std::string_view utf8) {
-  return HfTokenizer::fromFolder(c.folder()).encode(utf8);
+Encoding llamaTokenize(const Checkpoint& c, std::string_view utf8, std::size_t maxTokens) {
+  // (HfTokenizer encodes the whole text: its normalizers and post-processor see all of it.)
+  Encoding e = HfTokenizer::fromFolder(c.folder()).encode(utf8);
+  if (e.ids.size() > maxTokens) {
+    e.ids.resize(maxTokens);
+    e.pieces.resize(maxTokens);
+    e.byteSpans.resize(maxTokens);
+  }
+  return e;
 }
 
 }  // namespace attnscope::models

@@ -45,7 +45,16 @@ Gpt2PreTokenizer::Gpt2PreTokenizer() {
 
 std::vector<std::pair<std::size_t, std::size_t>> Gpt2PreTokenizer::split(std::string_view utf8) const {
   std::vector<std::pair<std::size_t, std::size_t>> spans;
-  if (utf8.empty()) return spans;
+  split(utf8, [&](std::size_t begin, std::size_t end) {
+    spans.emplace_back(begin, end);
+    return true;
+  });
+  return spans;
+}
+
+void Gpt2PreTokenizer::split(std::string_view utf8,
+                             const std::function<bool(std::size_t, std::size_t)>& piece) const {
+  if (utf8.empty()) return;
   // Per call: match data (and, only if the JIT's default 32 KiB stack runs out, a stack growing up
   // to 8 MiB), so calls may run in parallel.
   std::unique_ptr<pcre2_match_data, void (*)(pcre2_match_data*)> match(
@@ -75,11 +84,10 @@ std::vector<std::pair<std::size_t, std::size_t>> Gpt2PreTokenizer::split(std::st
     const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(match.get());
     if (ov[1] <= ov[0]) throw Error("GPT-2 pre-split made an empty piece");  // no alternative can
     if (ov[0] != offset) throw Error("GPT-2 pre-split skipped bytes at offset " + std::to_string(offset));
-    spans.emplace_back(ov[0], ov[1]);
     offset = ov[1];
+    if (!piece(ov[0], ov[1])) return;
   }
   if (offset != utf8.size()) throw Error("GPT-2 pre-split left bytes at offset " + std::to_string(offset));
-  return spans;
 }
 
 }  // namespace attnscope::models

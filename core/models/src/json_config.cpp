@@ -37,6 +37,25 @@ double configDouble(const nlohmann::json& config, const std::string& key, double
   return it->get<double>();
 }
 
+double configEpsilon(const nlohmann::json& config, const std::string& key, double fallback, const std::string& file) {
+  const double eps = configDouble(config, key, fallback, file);
+  if (eps < 0) throw FileError(file + ": \"" + key + "\" must not be negative (found " + shortValue(config[key]) + ")");
+  return eps;
+}
+
+std::string configChoice(const nlohmann::json& config, const std::string& key, const std::string& fallback,
+                         const std::vector<std::string>& accepted, const std::string& file) {
+  const auto it = config.find(key);
+  if (it == config.end() || it->is_null()) return fallback;
+  if (!it->is_string()) throw FileError(file + ": \"" + key + "\" must be a string (found " + shortValue(*it) + ")");
+  const std::string& v = it->get_ref<const std::string&>();
+  for (const std::string& a : accepted)
+    if (v == a) return v;
+  std::string list;
+  for (const std::string& a : accepted) list += (list.empty() ? "" : ", ") + a;
+  throw FileError(file + ": \"" + key + "\" " + quoteShort(v) + " is not supported (attnscope computes " + list + ")");
+}
+
 bool configBool(const nlohmann::json& config, const std::string& key, bool fallback, const std::string& file) {
   const auto it = config.find(key);
   if (it == config.end() || it->is_null()) return fallback;

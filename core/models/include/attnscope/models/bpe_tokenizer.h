@@ -58,6 +58,11 @@ class BpeTokenizer {
 
   /// Tokens of `utf8` (any bytes; see the class notes). Empty text gives no tokens.
   Encoding encode(std::string_view utf8) const;
+  /// The first min(maxTokens, all) tokens of `utf8`, the same as encode(utf8)'s first ones, in
+  /// memory and time bounded by what they cover: the pre-split runs lazily and stops once
+  /// maxTokens tokens are there (a 64 MiB text costs what its first pieces cost). A result of
+  /// exactly maxTokens tokens may have been cut.
+  Encoding encode(std::string_view utf8, std::size_t maxTokens) const;
 
   /// The bytes the tokens stand for. Throws InvalidArgument for an id not in the vocabulary.
   std::string decode(const std::vector<int>& ids) const;

@@ -73,6 +73,10 @@ class Checkpoint {
   std::string folder() const;
   /// config.json's path, empty when there is none.
   const std::string& configPath() const { return configPath_; }
+  /// The first `max` tensors (in name order) holding a NaN or an infinity, each as "tensor
+  /// 'h.0.mlp.c_fc.weight' (NaN at element 3)"; empty when every readable tensor is finite. Reads
+  /// every tensor: for an error message, after the forward met a non-finite value.
+  std::vector<std::string> nonFiniteTensors(std::size_t max = 3) const;
 
  private:
   std::string path_, configPath_;

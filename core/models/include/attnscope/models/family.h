@@ -62,8 +62,10 @@ struct FamilyEntry {
   /// A tensor that is not a parameter (GPT-2's causal-mask buffers); empty: none.
   std::function<bool(const std::string& tensor)> isBuffer;
   /// Text models: the text's tokens as the checkpoint's tokenizer makes them (GPT-2: the byte-level
-  /// BPE of the model folder's tokenizer.json or vocab.json + merges.txt). Throws FileError.
-  std::function<Encoding(const Checkpoint&, std::string_view utf8)> tokenize;
+  /// BPE of the model folder's tokenizer.json or vocab.json + merges.txt), at most `maxTokens` of
+  /// them: a tokenizer that can stops there (GPT-2's does: memory and time bounded by the budget,
+  /// not the text); exactly maxTokens tokens may have been cut. Throws FileError.
+  std::function<Encoding(const Checkpoint&, std::string_view utf8, std::size_t maxTokens)> tokenize;
   /// Image models: the reference's preprocessing (empty for text models).
   std::function<ImagePreprocess(const Checkpoint&)> preprocess;
   /// Image models: position embeddings resampled with antialiasing (timm) or without (HF).

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <utility>
@@ -24,6 +25,10 @@ class Gpt2PreTokenizer {
   /// Byte spans [begin, end) of the pieces of `utf8`, in order; they tile the whole text.
   /// `utf8` must be valid UTF-8 (the caller checks). Thread-safe.
   std::vector<std::pair<std::size_t, std::size_t>> split(std::string_view utf8) const;
+
+  /// The same pieces handed to `piece(begin, end)` one at a time, as they are found; splitting
+  /// stops when it returns false (so a caller that needs only the first pieces reads only them).
+  void split(std::string_view utf8, const std::function<bool(std::size_t, std::size_t)>& piece) const;
 
  private:
   struct Compiled;

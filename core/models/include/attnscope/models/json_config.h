@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace attnscope::models {
 
@@ -16,6 +17,12 @@ int configInt(const nlohmann::json& config, const std::string& key, int fallback
 /// config[key] as a number; `fallback` when absent or null.
 double configDouble(const nlohmann::json& config, const std::string& key, double fallback,
                     const std::string& file);
+/// A LayerNorm epsilon: config[key] as a number >= 0 (`fallback` when absent or null).
+double configEpsilon(const nlohmann::json& config, const std::string& key, double fallback, const std::string& file);
+/// config[key] (`fallback` when absent or null) must be one of `accepted` (the first names what
+/// attnscope computes): "FILE: "KEY" "relu" is not supported (attnscope computes gelu_new …)".
+std::string configChoice(const nlohmann::json& config, const std::string& key, const std::string& fallback,
+                         const std::vector<std::string>& accepted, const std::string& file);
 /// config[key] as a bool; `fallback` when absent or null.
 bool configBool(const nlohmann::json& config, const std::string& key, bool fallback, const std::string& file);
 /// config[key] as a string; empty when absent, an error when not a string.
