@@ -34,6 +34,9 @@ QString formatMetric(double v, SurveyMetric m) {
     case SurveyMetric::Entropy: return QString::number(v, 'f', 2);
     case SurveyMetric::EffectiveRank: return QString::number(v, 'f', v < 100 ? 1 : 0);
     case SurveyMetric::Kl: return QString::number(v, 'g', 2);
+    case SurveyMetric::PreviousToken:
+    case SurveyMetric::Sink: return QString::number(v, 'f', 2);
+    case SurveyMetric::Distance: return QString::number(v, 'f', 1);
   }
   return QString();
 }

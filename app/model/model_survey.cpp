@@ -79,8 +79,43 @@ double metricOf(const HeadMeasures& m, SurveyMetric metric) {
     case SurveyMetric::Entropy: return m.entropy;
     case SurveyMetric::EffectiveRank: return m.effectiveRank;
     case SurveyMetric::Kl: return m.kl;
+    case SurveyMetric::PreviousToken: return m.previousToken;
+    case SurveyMetric::Sink: return m.sink;
+    case SurveyMetric::Distance: return m.distance;
   }
   return kNaN;
+}
+
+/// Previous-token, sink and (grid tokens) mean attention distance of one map, from its rows.
+void headScores(const PreparedAttention& map, const TokenSet& t, int n, HeadMeasures& m) {
+  constexpr int kQueries = 256;
+  const int count = std::min(n, kQueries);
+  double prev = 0, sink = 0, dist = 0;
+  int prevUsed = 0, distUsed = 0;
+  const bool grid = t.hasGrid();
+  const int g0 = t.gridFirstToken, cells = t.gridRows * t.gridCols;
+  for (int i = 0; i < count; ++i) {
+    const int q = count == n ? i : static_cast<int>(std::lround(double(i) * (n - 1) / (count - 1)));
+    const VectorD row = map.row(q);
+    sink += row(0);
+    if (q >= 1) {
+      prev += row(q - 1);
+      ++prevUsed;
+    }
+    if (grid && q >= g0 && q < g0 + cells) {
+      const int qr = (q - g0) / t.gridCols, qc = (q - g0) % t.gridCols;
+      double d = 0;
+      for (int j = g0; j < g0 + cells && j < n; ++j) {
+        const int r = (j - g0) / t.gridCols, c = (j - g0) % t.gridCols;
+        d += row(j) * std::hypot(double(r - qr), double(c - qc));
+      }
+      dist += d;
+      ++distUsed;
+    }
+  }
+  m.sink = count ? sink / count : kNaN;
+  m.previousToken = prevUsed ? prev / prevUsed : kNaN;
+  m.distance = distUsed ? dist / distUsed : kNaN;
 }
 
 std::string json(double v) {
@@ -98,14 +133,18 @@ std::string toString(SurveyMetric m) {
     case SurveyMetric::Entropy: return "entropy";
     case SurveyMetric::EffectiveRank: return "rank";
     case SurveyMetric::Kl: return "kl";
+    case SurveyMetric::PreviousToken: return "previous";
+    case SurveyMetric::Sink: return "sink";
+    case SurveyMetric::Distance: return "distance";
   }
   return "?";
 }
 
 SurveyMetric parseSurveyMetric(const std::string& name) {
-  for (SurveyMetric m : {SurveyMetric::Entropy, SurveyMetric::EffectiveRank, SurveyMetric::Kl})
+  for (SurveyMetric m : {SurveyMetric::Entropy, SurveyMetric::EffectiveRank, SurveyMetric::Kl,
+                         SurveyMetric::PreviousToken, SurveyMetric::Sink, SurveyMetric::Distance})
     if (toString(m) == name) return m;
-  throw InvalidArgument("unknown metric '" + name + "' (expected entropy, rank or kl)");
+  throw InvalidArgument("unknown metric '" + name + "' (expected entropy, rank, kl, previous, sink or distance)");
 }
 
 std::string metricTitle(SurveyMetric m) {
@@ -113,6 +152,9 @@ std::string metricTitle(SurveyMetric m) {
     case SurveyMetric::Entropy: return "normalised entropy";
     case SurveyMetric::EffectiveRank: return "effective rank";
     case SurveyMetric::Kl: return "KL to softmax";
+    case SurveyMetric::PreviousToken: return "previous-token score";
+    case SurveyMetric::Sink: return "sink score (first token)";
+    case SurveyMetric::Distance: return "mean attention distance (patches)";
   }
   return "?";
 }
@@ -187,6 +229,8 @@ std::shared_ptr<const ModelSurvey> surveyModel(const Session& session, const Sur
         m.kl = h < int(mr.klToSoftmax.size()) ? mr.klToSoftmax[h] : kNaN;
         m.outputError = h < int(mr.outputRelError.size()) ? mr.outputRelError[h] : kNaN;
         m.effectiveRank = kNaN;
+        job.check();
+        headScores(*analysis->parts[k]->prepared[h], run.input.tokens, survey->n, m);
         if (thumbs) {
           job.check();
           Thumbnail t = matrixThumbnail(analysis->parts[k]->prepared[h]->matrix(session.matrixBudgetBytes),
@@ -475,7 +519,8 @@ std::shared_ptr<const Results> withModelViews(const Results& base, const ModelSu
 std::string surveyCsv(const ModelSurvey& s) {
   std::ostringstream os;
   os.precision(9);
-  os << "layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error\n";
+  os << "layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error,previous_token,sink,"
+        "attention_distance\n";
   auto num = [](double v) {
     if (std::isnan(v)) return std::string();
     if (std::isinf(v)) return std::string(v > 0 ? "inf" : "-inf");
@@ -490,7 +535,8 @@ std::string surveyCsv(const ModelSurvey& s) {
         const HeadMeasures& m = s.at(l, h, static_cast<int>(k));
         os << l << ',' << h << ',' << s.mechanisms[k] << ',' << num(m.entropy) << ',' << num(m.effectiveRank) << ','
            << (std::isnan(m.effectiveRank) ? std::string() : std::to_string(m.numericalRank)) << ',' << num(m.kl)
-           << ',' << num(m.outputError) << '\n';
+           << ',' << num(m.outputError) << ',' << num(m.previousToken) << ',' << num(m.sink) << ','
+           << num(m.distance) << '\n';
       }
   return os.str();
 }
@@ -508,7 +554,9 @@ std::string surveyJson(const ModelSurvey& s) {
            << s.mechanisms[k] << "\", \"entropy\": " << json(m.entropy)
            << ", \"effective_rank\": " << json(m.effectiveRank) << ", \"numerical_rank\": "
            << (std::isnan(m.effectiveRank) ? std::string("null") : std::to_string(m.numericalRank))
-           << ", \"kl\": " << json(m.kl) << ", \"output_error\": " << json(m.outputError) << "}";
+           << ", \"kl\": " << json(m.kl) << ", \"output_error\": " << json(m.outputError)
+           << ", \"previous_token\": " << json(m.previousToken) << ", \"sink\": " << json(m.sink)
+           << ", \"attention_distance\": " << json(m.distance) << "}";
         first = false;
       }
   os << "\n  ]\n}\n";

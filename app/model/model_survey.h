@@ -26,6 +26,10 @@ struct HeadMeasures {
   int numericalRank = 0;     ///< 0 when not computed
   double kl = 0;             ///< mean KL(softmax ‖ this); 0 for softmax, +inf where undefined
   double outputError = 0;    ///< ‖O − O_soft‖_F / ‖O_soft‖_F
+  // Head scores (MATH.md "Head scores"), over every query up to 256 of them, else 256 spread evenly.
+  double previousToken = 0;  ///< mean_t A_{t,t−1}
+  double sink = 0;           ///< mean_t A_{t,0} (the first token: BOS, CLS)
+  double distance = 0;       ///< images: mean_t Σ_j A_tj ‖pos_t − pos_j‖ over the grid, in patches (NaN for text)
 };
 
 struct SurveyOptions {
@@ -107,7 +111,7 @@ ModelViews modelViews(const ModelSurvey& survey, const Rollout* rollout, const S
 std::shared_ptr<const Results> withModelViews(const Results& base, const ModelSurvey& survey, const Rollout* rollout,
                                               const Session& session);
 
-/// layers.csv: layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error.
+/// layers.csv: layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error,previous_token,sink,attention_distance.
 std::string surveyCsv(const ModelSurvey& survey);
 /// layers.json: {"layers", "heads", "n", "rows": [{layer, head, mechanism, …}]} (non-finite → null).
 std::string surveyJson(const ModelSurvey& survey);

@@ -12,8 +12,10 @@
 namespace attnscope {
 
 /// The metric a model-view cell is annotated with, and the three of the layer curves.
-enum class SurveyMetric { Entropy, EffectiveRank, Kl };
-/// "entropy", "rank", "kl".
+/// The first three are also the layer curves' (Curve::mean[3]); the head scores (MATH.md "Head
+/// scores") are model-view metrics and layers.csv columns.
+enum class SurveyMetric { Entropy, EffectiveRank, Kl, PreviousToken, Sink, Distance };
+/// "entropy", "rank", "kl", "previous", "sink", "distance".
 std::string toString(SurveyMetric m);
 /// Throws InvalidArgument naming the choices.
 SurveyMetric parseSurveyMetric(const std::string& name);

@@ -658,8 +658,13 @@ std::vector<Setting> builtInSettings() {
                   .stale(kView));
   t.push_back(Def("view.explorer.metric", SettingType::Choice)
                   .member(FIELD(view.explorer.metric))
-                  .choices({"entropy", "rank", "kl"}, {"normalised entropy", "effective rank", "KL to softmax"})
-                  .flag("metric", "NAME", "model view: the metric in each cell: entropy (default), rank or kl", ex)
+                  .choices({"entropy", "rank", "kl", "previous", "sink", "distance"},
+                           {"normalised entropy", "effective rank", "KL to softmax", "previous-token score",
+                            "sink score", "attention distance"})
+                  .flag("metric", "NAME",
+                        "model view: the metric in each cell: entropy (default), rank, kl, or a head score: previous "
+                        "(mean A[t,t-1]), sink (mean A[t,0]), distance (images: mean attention distance in patches)",
+                        ex)
                   .control(ControlKind::Combo, "Model", "metric")
                   .stale(kView));
   t.push_back(Def("view.explorer.thumbnails", SettingType::Choice)

@@ -179,6 +179,17 @@ class CliModelTest : public QObject {
     QVERIFY(!QFile::exists(out + "/nll.csv"));
     REQUIRE_RUN(run({"compute", "--model", model, "--sample", "image", "--replace", "1=softmax", "--out-dir", same}), 0);
     QVERIFY(readJson(same + "/hybrid.json")["cls_cosine"].toDouble() > 0.99999);
+    // Head scores: the mean attention distance is a distance on the patch grid (≥ 0, ≤ its diagonal).
+    const QString all = dir_.filePath("vit-all");
+    REQUIRE_RUN(run({"compute", "--model", model, "--sample", "image", "--layer", "all", "--out-dir", all}), 0);
+    QFile csv(all + "/layers.csv");
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QStringList rows = QString::fromUtf8(csv.readAll()).trimmed().split('\n');
+    QVERIFY(rows.size() > 1);
+    for (int i = 1; i < rows.size(); ++i) {
+      const double d = rows[i].split(',')[10].toDouble();
+      QVERIFY2(d > 0 && d <= std::sqrt(2.0) + 1e-9, qPrintable(rows[i]));  // the tiny ViT's grid is 2 × 2
+    }
   }
 
   void everyImageFamilyComputes() {
@@ -381,6 +392,24 @@ class CliModelTest : public QObject {
     REQUIRE_RUN(run({"compute", "--model", model, "--input", text, "--replace", "0=linear,1=linear", "--out-dir", both}), 0);
     QVERIFY2(std::abs(schedule[2].split(',')[2].toDouble() - readJson(both + "/hybrid.json")["delta_nll"].toDouble()) < 1e-9,
              qPrintable(schedule[2]));
+    // Issue 26 #4: head scores in layers.csv against naive loops over the reference's probabilities.
+    const QString all = dir_.filePath("llama-all");
+    REQUIRE_RUN(run({"compute", "--model", model, "--input", text, "--layer", "all", "--out-dir", all}), 0);
+    int checked = 0;
+    for (const QString& line : csvRows(all + "/layers.csv")) {
+      const QStringList f = line.split(',');
+      if (f.size() < 11 || f[0] != "1" || f[2] != "softmax") continue;
+      const Mat& P = last.probabilities[static_cast<std::size_t>(f[1].toInt())];
+      double prev = 0, sink = 0;
+      for (std::size_t t = 0; t < P.size(); ++t) {
+        sink += P[t][0] / P.size();
+        if (t > 0) prev += P[t][t - 1] / (P.size() - 1);
+      }
+      QVERIFY2(std::abs(f[8].toDouble() - prev) < 1e-5 && std::abs(f[9].toDouble() - sink) < 1e-5, qPrintable(line));
+      QVERIFY2(f[10].isEmpty(), "no attention distance for text");
+      ++checked;
+    }
+    QCOMPARE(checked, 4);
     const Run badReplace = run({"compute", "--model", model, "--input", text, "--replace", "1=nope", "--out-dir",
                                 dir_.filePath("llama-bad-replace")});
     REQUIRE_RUN(badReplace, 2);
@@ -469,7 +498,7 @@ class CliModelTest : public QObject {
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QStringList lines = QString::fromUtf8(csv.readAll()).trimmed().split('\n');
     QCOMPARE(lines.size(), 1 + 2 * 2 * 3);  // 2 layers × 2 heads × 3 mechanisms
-    QCOMPARE(lines[0], QStringLiteral("layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error"));
+    QCOMPARE(lines[0], QStringLiteral("layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error,previous_token,sink,attention_distance"));
     const QJsonObject table = readJson(all + "/layers.json");
     QCOMPARE(table["rows"].toArray().size(), 12);
     for (const char* m : {"softmax", "linear", "mhla"}) {
