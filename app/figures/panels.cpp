@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "attnscope/error.h"
+#include "figures/hybrid_figure.h"
 #include "figures/kv_rank_figure.h"
 #include "figures/maps_figure.h"
 #include "figures/metrics_figure.h"
@@ -28,6 +29,7 @@ const Panel Panel::LayerCurves{"layer-curves"};
 const Panel Panel::Rollout{"rollout"};
 const Panel Panel::ClsMaps{"cls-maps"};
 const Panel Panel::KvRank{"kv-rank"};
+const Panel Panel::Hybrid{"hybrid"};
 
 namespace {
 
@@ -88,6 +90,9 @@ std::vector<PanelDescriptor> builtIn() {
   add(Panel::KvRank, "Low-rank K/V", "what a rank-r K/V latent keeps: energy per layer, ΔNLL and KL per rank (needs --model; runs the K/V sweep)",
       PanelPlace::Below, PanelDock::ViewTab, panel_needs::KvSweep, false,
       [](QCustomPlot* p, const Results& r, const ViewSettings&, const FigureStyle& s) { buildKvRankFigure(p, r, s); });
+  add(Panel::Hybrid, "Hybrid", "each layer replaced alone by linear attention (or --layer-sensitivity MECH), then the greedy schedule (needs --model)",
+      PanelPlace::Below, PanelDock::ViewTab, panel_needs::Sensitivity, false,
+      [](QCustomPlot* p, const Results& r, const ViewSettings&, const FigureStyle& s) { buildHybridFigure(p, r, s); });
   return t;
 }
 
@@ -96,7 +101,7 @@ std::vector<PanelDescriptor>& registry() {
   return list;
 }
 
-constexpr std::size_t kBuiltIns = 11;
+constexpr std::size_t kBuiltIns = 12;
 
 }  // namespace
 
@@ -180,6 +185,7 @@ WorkPlan planForPanels(const std::vector<Panel>& list) {
   plan.survey = plan.modelViews = (needs & Survey) != 0;
   plan.rollout = (needs & panel_needs::Rollout) != 0;
   plan.kvSweep = (needs & panel_needs::KvSweep) != 0;
+  if (needs & panel_needs::Sensitivity) plan.layerSensitivity = "linear";
   return plan;
 }
 

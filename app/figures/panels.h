@@ -28,7 +28,7 @@ class Panel {
   bool operator==(const Panel& o) const { return id_ == o.id_; }
   bool operator!=(const Panel& o) const { return id_ != o.id_; }
 
-  static const Panel Maps, Mixing, Spectra, Timing, Metrics, Sweep, ModelView, LayerCurves, Rollout, ClsMaps, KvRank;
+  static const Panel Maps, Mixing, Spectra, Timing, Metrics, Sweep, ModelView, LayerCurves, Rollout, ClsMaps, KvRank, Hybrid;
 
  private:
   std::string id_ = "maps";
@@ -54,6 +54,7 @@ enum : unsigned {
   Survey = 1u << 4,   ///< every layer and head of the model (a model is needed)
   Rollout = 1u << 5,  ///< attention rollout over the layers (with Survey)
   KvSweep = 1u << 6,  ///< the low-rank K/V sweep of the model (a model is needed)
+  Sensitivity = 1u << 7,  ///< layer sensitivity and schedule (a model is needed)
 };
 }
 

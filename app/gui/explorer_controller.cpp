@@ -250,6 +250,7 @@ void ExplorerController::rebuildFull() {
                          timing_ ? &*timing_ : nullptr);
   full->sweep = sweep_;
   if (kvSweep_ && kvSweepKey(session_) == kvSweepKey_) full->kvSweep = kvSweep_;
+  if (sensitivity_ && surveyKey(session_) == sensitivityKey_) full->sensitivity = sensitivity_;
   if (matrices_ && matricesFor_ == state_) full->mapMatrices = matrices_;
   // The survey on hand belongs to this session's model and input only when their keys agree: a
   // session of another model keeps the old survey until its own arrives, and its layer may not
@@ -439,6 +440,24 @@ void ExplorerController::startKvSweep() {
                 kvSweepKey_ = kvSweepKey(s);
                 rebuildFull();
                 if (full_) emit kvSweepReady(full_);
+              });
+}
+
+void ExplorerController::startSensitivity(const std::string& mechanism) {
+  const Session s = session_;
+  if (!s.model.active()) {
+    emit error(tr("Layer sensitivity needs a model: File ▸ Open model…"));
+    return;
+  }
+  jobs_.start(QStringLiteral("sensitivity"), tr("layer sensitivity"),
+              [s, mechanism](const JobControl& job) {
+                return std::make_shared<const LayerSensitivity>(layerSensitivity(s, mechanism, job));
+              },
+              [this, s](std::shared_ptr<const LayerSensitivity> result) {
+                sensitivity_ = std::move(result);
+                sensitivityKey_ = surveyKey(s);
+                rebuildFull();
+                if (full_) emit sensitivityReady(full_);
               });
 }
 

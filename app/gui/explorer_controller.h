@@ -48,6 +48,9 @@ class ExplorerController : public QObject {
   /// The low-rank K/V sweep of the session's model (issue 25 #5): kept for this model and input
   /// (not the rank setting), shown in the results' kvSweep.
   void startKvSweep();
+  /// Layer sensitivity and the greedy schedule of `mechanism` (issue 26 #3) for the session's model
+  /// and input: shown in the results' sensitivity while they stay the same.
+  void startSensitivity(const std::string& mechanism = "linear");
   /// The model survey (every layer and head) of the session's model, when one is open and computed.
   std::shared_ptr<const ModelSurvey> survey() const { return survey_; }
   /// Layers and heads of the open model (0 when none is open or it has not loaded yet).
@@ -72,6 +75,8 @@ class ExplorerController : public QObject {
   void sweepReady(std::shared_ptr<const attnscope::SweepResult> sweep);
   /// The low-rank K/V sweep arrived (results now include it).
   void kvSweepReady(std::shared_ptr<const attnscope::Results> results);
+  /// Layer sensitivity arrived (results now include it).
+  void sensitivityReady(std::shared_ptr<const attnscope::Results> results);
   /// The model views changed (a survey or rollout arrived, or the layer, head, query or view did).
   void modelViewsReady(std::shared_ptr<const attnscope::Results> results);
   void inputLoaded(int numHeads);
@@ -126,6 +131,8 @@ class ExplorerController : public QObject {
   std::shared_ptr<const SweepResult> sweep_;
   std::shared_ptr<const KvSweep> kvSweep_;
   std::string kvSweepKey_;  ///< the model and input kvSweep_ belongs to
+  std::shared_ptr<const LayerSensitivity> sensitivity_;
+  std::string sensitivityKey_;  ///< the model, input and mechanism settings sensitivity_ belongs to
   int analysesApplied_ = 0;
   std::shared_ptr<const ModelSurvey> survey_;
   std::shared_ptr<const Rollout> rollout_;

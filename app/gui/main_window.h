@@ -79,6 +79,7 @@ class MainWindow : public QMainWindow {
   FigurePanel* rolloutPanel() const { return panel(Panel::Rollout); }
   FigurePanel* clsMapsPanel() const { return panel(Panel::ClsMaps); }
   FigurePanel* kvRankPanel() const { return panel(Panel::KvRank); }
+  FigurePanel* hybridPanel() const { return panel(Panel::Hybrid); }
   /// The FigurePanel of a panel of the table (null for the maps and the mixing editor).
   FigurePanel* panel(const Panel& p) const;
   QString lastError() const { return lastError_; }

@@ -127,6 +127,8 @@ PanelHost::PanelHost(ExplorerController& controller, QWidget* parent) : QWidget(
   });
   connect(c, &ExplorerController::kvSweepReady, this,
           [this](auto res) { feed(res, [](const PanelDescriptor& d) { return (d.needs & panel_needs::KvSweep) != 0; }); });
+  connect(c, &ExplorerController::sensitivityReady, this,
+          [this](auto res) { feed(res, [](const PanelDescriptor& d) { return (d.needs & panel_needs::Sensitivity) != 0; }); });
   connect(c, &ExplorerController::rowsReady, maps_, &MapsPanel::showRows);
   connect(c, &ExplorerController::viewChanged, this, [this](const ViewSettings& v) {
     if (!controller_.results()) return;

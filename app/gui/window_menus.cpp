@@ -56,7 +56,7 @@ void buildWindowMenus(MainWindow& w) {
   QMenu* exp = file->addMenu(QObject::tr("&Export figure"));
   exp->addAction(QObject::tr("Whole view…"), QKeySequence(QObject::tr("Ctrl+E")), self, [self] { exportFigureDialog(self, allPanels()); });
   for (const PanelDescriptor& d : attnscope::panels())  // every panel but the sweep (it needs a run first)
-    if (!(d.needs & (panel_needs::Sweep | panel_needs::KvSweep)))
+    if (!(d.needs & (panel_needs::Sweep | panel_needs::KvSweep | panel_needs::Sensitivity)))
       exp->addAction(QObject::tr("Panel: %1…").arg(QString::fromStdString(d.id())), self, [self, p = d.panel] { exportFigureDialog(self, {p}); });
   file->addAction(QObject::tr("Export &data…"), self, [self] {
     const QString dir = QFileDialog::getExistingDirectory(self, QObject::tr("Export data into folder"));
@@ -88,6 +88,8 @@ void buildWindowMenus(MainWindow& w) {
   run->addAction(QObject::tr("Survey every &layer"), &controller, &ExplorerController::surveyNow);
   run->addAction(QObject::tr("Scaling s&weep"), self, [&controller] { controller.startSweep(); });
   run->addAction(QObject::tr("Low-rank &K/V sweep"), self, [&controller] { controller.startKvSweep(); });
+  run->addAction(QObject::tr("Layer sensitivity (&linear)"), self, [&controller] { controller.startSensitivity("linear"); });
+  run->addAction(QObject::tr("Layer sensitivity (&MHLA)"), self, [&controller] { controller.startSensitivity("mhla"); });
   run->addAction(QObject::tr("&Cancel all jobs"), QKeySequence(Qt::Key_Escape), self, [&controller] { controller.jobs()->cancel(); });
 
   QMenu* lessons = w.menuBar()->addMenu(QObject::tr("&Lessons"));

@@ -11,6 +11,7 @@
 #include "attnscope/metrics.h"
 #include "attnscope/spectrum.h"
 #include "attnscope/timing.h"
+#include "model/hybrid.h"
 #include "model/kv_report.h"
 #include "model/model_views.h"
 #include "model/sweep.h"
@@ -76,6 +77,8 @@ struct Results {
   std::shared_ptr<const ModelFacts> model;
   /// The low-rank K/V sweep and energy ranks, when one was run (the kv-rank panel, kv_rank_sweep.csv).
   std::shared_ptr<const KvSweep> kvSweep;
+  /// Layer sensitivity and schedule, when they were run (the hybrid panel, sensitivity.csv).
+  std::shared_ptr<const LayerSensitivity> sensitivity;
 
   /// The mechanism with this registry id, or null.
   const MechanismResult* find(const std::string& id) const {

@@ -56,6 +56,9 @@ WorkResult runWork(const Session& session, const WorkPlan& plan, const WorkHooks
     w.sensitivity = std::make_shared<const LayerSensitivity>(
         layerSensitivity(session, plan.layerSensitivity, stage("sensitivity")));
     ended();
+    auto out = std::make_shared<Results>(*w.results);
+    out->sensitivity = w.sensitivity;
+    w.results = std::move(out);
   }
   return w;
 }

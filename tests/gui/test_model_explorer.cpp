@@ -183,6 +183,12 @@ class ModelExplorerTests : public QObject {
     QVERIFY(waitIdle(w));
     QVERIFY(w.controller()->results()->kvSweep);
     QVERIFY(!w.controller()->results()->model->kvRank);
+    // Run ▸ Layer sensitivity: the hybrid panel gets each layer alone and the schedule.
+    w.controller()->startSensitivity("linear");
+    QVERIFY(waitIdle(w));
+    QVERIFY(w.hybridPanel()->results() && w.hybridPanel()->results()->sensitivity);
+    QCOMPARE(w.hybridPanel()->results()->sensitivity->alone.size(), std::size_t(2));
+    QCOMPARE(w.hybridPanel()->results()->sensitivity->schedule.size(), std::size_t(2));
     const QString png = dir_.filePath("kv-rank.png");
     QVERIFY(w.exportFigureTo(png, {Panel::KvRank}, 96));
     QVERIFY(QFile(png).size() > 1000);
