@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -188,4 +189,20 @@ TEST(HostileFiles, PreprocessorSizesAreCheckedBeforeAllocating) {
   } catch (const InvalidArgument& e) {
     EXPECT_NE(std::string(e.what()).find("megapixels"), std::string::npos) << e.what();
   }
+}
+
+// A header of many tensors parses in linear time (the parser-callback DOM builder scanned the
+// parent object at every closed entry: quadratic, minutes for a million entries).
+TEST(HostileFiles, AHeaderOfManyTensorsParsesInLinearTime) {
+  std::string header = "{";
+  const int n = 300000;
+  for (int i = 0; i < n; ++i)
+    header += (i ? "," : "") + std::string("\"t") + std::to_string(i) + "\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}";
+  header += "}";
+  const auto start = std::chrono::steady_clock::now();
+  const auto f = SafetensorsFile::fromBytes(rawFile(header, ""), "many.safetensors");
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("[ timing   ] header of %d empty tensors (%zu bytes): %.2f s\n", n, header.size(), s);
+  EXPECT_EQ(f->names().size(), std::size_t(n));
+  EXPECT_LT(s, 10.0);
 }

@@ -31,43 +31,63 @@ std::string sizeText(std::uintmax_t bytes) {
   throw FileError(path + ": is " + what + ", not a regular file");
 }
 
-struct TooDeep {};      // thrown out of the parser callback: nesting past kMaxJsonDepth
-struct RepeatedKey {};  // thrown out of the parser callback: an object has fewer members than keys
+struct TooDeep {};      // thrown out of the SAX handler: nesting past kMaxJsonDepth
+struct RepeatedKey {};  // thrown out of the SAX handler: a key twice in one object
 
-/// Parses with a check that stops at nesting past kMaxJsonDepth and, when `repeated` is set,
-/// records each open object's keys to name the first repeated one; without it, a repeat is found
-/// by counting (an object built from n keys with fewer than n members), which costs no copies.
-json parseChecked(std::string_view text, std::string* repeated) {
-  std::vector<std::size_t> keys;                       // per open object: keys read
-  std::vector<std::unordered_set<std::string>> seen;  // (only when naming)
-  const json::parser_callback_t check = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (depth > kMaxJsonDepth) throw TooDeep{};
-    switch (event) {
-      case json::parse_event_t::object_start:
-        keys.push_back(0);
-        if (repeated) seen.emplace_back();
-        break;
-      case json::parse_event_t::key:
-        if (!keys.empty()) ++keys.back();
-        if (repeated && !seen.empty() && !seen.back().insert(parsed.get_ref<const std::string&>()).second) {
-          *repeated = parsed.get_ref<const std::string&>();
-          throw RepeatedKey{};
-        }
-        break;
-      case json::parse_event_t::object_end:
-        if (!keys.empty()) {
-          if (parsed.is_object() && parsed.size() != keys.back()) throw RepeatedKey{};
-          keys.pop_back();
-        }
-        if (repeated && !seen.empty()) seen.pop_back();
-        break;
-      default:
-        break;
+/// nlohmann's DOM builder with two checks on the way: nesting past kMaxJsonDepth stops the parse
+/// at once (nothing deeper is built), and a key repeated inside one object is named. (Not the
+/// parser callback: its DOM builder scans the parent's members at every closed container, which
+/// is quadratic in an object of a million tensors.)
+class CheckedSax {
+ public:
+  CheckedSax(json& result, std::string& repeated) : dom_(result, true), repeated_(repeated) {}
+
+  bool null() { return dom_.null(); }
+  bool boolean(bool v) { return dom_.boolean(v); }
+  bool number_integer(json::number_integer_t v) { return dom_.number_integer(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return dom_.number_unsigned(v); }
+  bool number_float(json::number_float_t v, const json::string_t& s) { return dom_.number_float(v, s); }
+  bool string(json::string_t& v) { return dom_.string(v); }
+  bool binary(json::binary_t& v) { return dom_.binary(v); }
+  bool start_object(std::size_t n) {
+    enter();
+    keys_.emplace_back();
+    return dom_.start_object(n);
+  }
+  bool key(json::string_t& k) {
+    if (!keys_.back().insert(k).second) {
+      repeated_ = k;
+      throw RepeatedKey{};
     }
-    return true;
-  };
-  return json::parse(text.begin(), text.end(), check);
-}
+    return dom_.key(k);
+  }
+  bool end_object() {
+    keys_.pop_back();
+    --depth_;
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t n) {
+    enter();
+    return dom_.start_array(n);
+  }
+  bool end_array() {
+    --depth_;
+    return dom_.end_array();
+  }
+  template <class Exception>
+  bool parse_error(std::size_t at, const std::string& token, const Exception& e) {
+    return dom_.parse_error(at, token, e);
+  }
+
+ private:
+  void enter() {
+    if (++depth_ > kMaxJsonDepth) throw TooDeep{};
+  }
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  std::string& repeated_;
+  int depth_ = 0;
+  std::vector<std::unordered_set<std::string>> keys_;  // per open object: its keys so far
+};
 
 }  // namespace
 
@@ -120,19 +140,17 @@ json parseBoundedJson(std::string_view text, const std::string& path) {
   if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
     throw FileError(path + ": not valid JSON (a NUL byte at offset " + std::to_string(nul) + ")");
   }
+  json result;
+  std::string repeated;
   try {
-    return parseChecked(text, nullptr);
+    CheckedSax sax(result, repeated);
+    json::sax_parse(text.begin(), text.end(), &sax);
+    return result;
   } catch (const TooDeep&) {
     throw FileError(path + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   } catch (const RepeatedKey&) {
-    // A key appears twice in one object (the parser would keep only the last, silently changing
-    // the file's meaning): parse again, slowly, to name it.
-    std::string key;
-    try {
-      parseChecked(text, &key);
-    } catch (const RepeatedKey&) {
-    }
-    throw FileError(path + ": key " + quoteShort(key) + " appears twice in one object");
+    // The parser would keep only the last, silently changing the file's meaning.
+    throw FileError(path + ": key " + quoteShort(repeated) + " appears twice in one object");
   } catch (const json::exception& e) {
     // The parser's message may quote the token it stopped in (a whole megabyte string): cut it.
     std::string what = e.what();
