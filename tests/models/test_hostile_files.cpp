@@ -65,16 +65,22 @@ TEST(HostileFiles, DeeplyNestedSafetensorsHeaderIsAShortError) {
     const std::string bytes = rawFile(header, std::string(4, '\0'));
     const std::string path = makeTempDir("deep") + "/deep.safetensors";
     writeBytes(path, bytes);
-    expectPromptShortError([&] { SafetensorsFile::open(path); }, {path, "nested deeper than 64 levels"});
-    expectPromptShortError([&] { SafetensorsFile::fromBytes(bytes, path); }, {path, "nested deeper than 64 levels"});
+    // Refused at the first array inside the field, long before the depth limit.
+    expectPromptShortError([&] { SafetensorsFile::open(path); }, {path, "'w'", field, "must hold non-negative integers"});
+    expectPromptShortError([&] { SafetensorsFile::fromBytes(bytes, path); }, {path, "must hold non-negative integers"});
   }
+  // Deep nesting in a field the format does not read: the depth limit.
+  const std::string extra = rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"extra\":" +
+                                    deepArray() + "}}", std::string(4, '\0'));
+  expectPromptShortError([&] { SafetensorsFile::fromBytes(extra, "e.safetensors"); },
+                         {"e.safetensors", "nested deeper than 64 levels"});
   // Nested within the limit: the kind is named, the value is not printed.
   std::string nested = "1";
   for (int i = 0; i < 60; ++i) nested = "[" + nested + ",\"" + std::string(1000, 'x') + "\"]";
   const std::string bytes = rawFile("{\"w\":{\"dtype\":\"F32\",\"shape\":[" + nested + "],\"data_offsets\":[0,4]}}",
                                     std::string(4, '\0'));
   expectPromptShortError([&] { SafetensorsFile::fromBytes(bytes, "x.safetensors"); },
-                   {"x.safetensors", "'w'", "found an array of 2"});
+                   {"x.safetensors", "'w'", "found an array"});
 }
 
 TEST(HostileFiles, NulBytesAndTrailingBytesAfterTheHeaderAreRefused) {
@@ -205,4 +211,21 @@ TEST(HostileFiles, AHeaderOfManyTensorsParsesInLinearTime) {
   std::printf("[ timing   ] header of %d empty tensors (%zu bytes): %.2f s\n", n, header.size(), s);
   EXPECT_EQ(f->names().size(), std::size_t(n));
   EXPECT_LT(s, 10.0);
+}
+
+// The header is read without a JSON tree, with the same rules: a field or a metadata key twice, a
+// metadata value that is not a string, a tensor named twice.
+TEST(HostileFiles, HeaderRepeatsAndMetadataKindsAreRefused) {
+  const std::string buf(4, '\0');
+  const std::string entry = R"("w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]})";
+  auto refused = [&](const std::string& header, const std::vector<std::string>& parts) {
+    expectPromptShortError([&] { SafetensorsFile::fromBytes(rawFile(header, buf), "r.safetensors"); }, parts);
+  };
+  refused("{" + entry + "," + entry + "}", {"r.safetensors", "'w'", "appears twice"});
+  refused(R"({"w":{"dtype":"F32","shape":[1],"shape":[1],"data_offsets":[0,4]}})", {"'w'", "\"shape\" appears twice"});
+  refused(R"({"__metadata__":{"k":"a","k":"b"},)" + entry + "}", {"__metadata__", "\"k\" appears twice"});
+  refused(R"({"__metadata__":{"k":["a"]},)" + entry + "}", {"__metadata__", "\"k\" is not a string"});
+  refused(R"({"__metadata__":[1],)" + entry + "}", {"__metadata__", "not an object of strings"});
+  const auto f = SafetensorsFile::fromBytes(rawFile(R"({"__metadata__":{"format":"pt"},)" + entry + "}", buf), "ok");
+  EXPECT_EQ(f->names(), std::vector<std::string>{"w"});
 }
