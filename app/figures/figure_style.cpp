@@ -180,4 +180,13 @@ void fitAspect(QCustomPlot* plot) {
   plot->replot(QCustomPlot::rpImmediateRefresh);
 }
 
+FittedText* addNoteRow(QCustomPlot* plot, QCPLayoutGrid* grid, int row, const QString& text, const FigureStyle& style,
+                       double rel) {
+  auto* note = new FittedText(plot, text, style.font(rel));
+  note->setTextColor(QColor(110, 110, 110));
+  grid->addElement(row, 0, note);
+  grid->setRowStretchFactor(row, 0.001);
+  return note;
+}
+
 }  // namespace attnscope

@@ -59,6 +59,9 @@ void styleAxes(QCPAxisRect* rect, const FigureStyle& style);
 /// A borderless legend whose entries sit side by side, centred in row `row` of `grid` (a legend
 /// alone in a cell spreads its entries over the whole width).
 QCPLegend* addLegendRow(QCustomPlot* plot, QCPLayoutGrid* grid, int row, const FigureStyle& style);
+/// A grey one-line note (`rel` times the body size) in row `row` of `grid`, not stretched.
+FittedText* addNoteRow(QCustomPlot* plot, QCPLayoutGrid* grid, int row, const QString& text, const FigureStyle& style,
+                       double rel = 0.75);
 /// Marks an axis rect whose x and y units must be drawn with this pixel ratio (x px per unit /
 /// y px per unit); fitAspect() honours it once the plot has its final size.
 /// `align` says where a rect narrower than its cell sits in it (Qt::AlignLeft, AlignHCenter,

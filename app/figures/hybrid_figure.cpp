@@ -23,13 +23,11 @@ void buildHybridFigure(QCustomPlot* plot, const Results& res, const FigureStyle&
       style.font(1.05, true));
   grid->addElement(0, 0, title);
   if (!sens || sens->alone.empty()) {
-    auto* note = new FittedText(plot,
-                                res.session.model.active()
-                                    ? QStringLiteral("Run ▸ Layer sensitivity (or compute --layer-sensitivity MECH) fills this panel")
-                                    : QStringLiteral("needs a model (File ▸ Open model…, --model)"),
-                                style.font(0.9));
-    note->setTextColor(QColor(110, 110, 110));
-    grid->addElement(1, 0, note);
+    addNoteRow(plot, grid, 1,
+               res.session.model.active()
+                   ? QStringLiteral("Run ▸ Layer sensitivity (or compute --layer-sensitivity MECH) fills this panel")
+                   : QStringLiteral("needs a model (File ▸ Open model…, --model)"),
+               style, 0.9);
     return;
   }
   auto* row = new QCPLayoutGrid;
@@ -89,14 +87,11 @@ void buildHybridFigure(QCustomPlot* plot, const Results& res, const FigureStyle&
   }
   rx->setRange(-0.3, double(sens->schedule.size()) + 0.5);
   ry->setRange(slo - 0.05 * (shi - slo + 1e-12), shi * 1.15 + 1e-12);
-  auto* note = new FittedText(plot,
-                              QStringLiteral("%1 on the session's input; each point re-measured with every layer to "
-                                             "its left replaced (sensitivity.csv, schedule.csv)")
-                                  .arg(mech),
-                              style.font(0.75));
-  note->setTextColor(QColor(110, 110, 110));
-  grid->addElement(2, 0, note);
-  grid->setRowStretchFactor(2, 0.001);
+  addNoteRow(plot, grid, 2,
+             QStringLiteral("%1 on the session's input; each point re-measured with every layer to its left replaced "
+                            "(sensitivity.csv, schedule.csv)")
+                 .arg(mech),
+             style);
 }
 
 }  // namespace attnscope

@@ -30,13 +30,11 @@ void buildKvRankFigure(QCustomPlot* plot, const Results& res, const FigureStyle&
   auto* title = new FittedText(plot, titleText, style.font(1.05, true));
   grid->addElement(0, 0, title);
   if (!sw) {
-    auto* note = new FittedText(plot,
-                                res.session.model.active()
-                                    ? QStringLiteral("Run ▸ Low-rank K/V sweep (or compute --kv-rank-sweep) fills this panel")
-                                    : QStringLiteral("needs a model (File ▸ Open model…, --model)"),
-                                style.font(0.9));
-    note->setTextColor(QColor(110, 110, 110));
-    grid->addElement(1, 0, note);
+    addNoteRow(plot, grid, 1,
+               res.session.model.active()
+                   ? QStringLiteral("Run ▸ Low-rank K/V sweep (or compute --kv-rank-sweep) fills this panel")
+                   : QStringLiteral("needs a model (File ▸ Open model…, --model)"),
+               style, 0.9);
     return;
   }
   auto* row = new QCPLayoutGrid;
@@ -137,17 +135,13 @@ void buildKvRankFigure(QCustomPlot* plot, const Results& res, const FigureStyle&
   cx->setRange(0.8, std::max(2.0, r1 * 1.25));
   cy->setRange(nlo - 0.05 * (nhi - nlo + 1e-9), nhi + 0.1 * (nhi - nlo) + 1e-9);
   ky->setRange(-0.03 * khi, khi * 1.1 + 1e-9);
-  auto* note = new FittedText(
-      plot,
-      QStringLiteral("KV cache per token: multi-head %1, this model %2 (bf16); rank r: r × 2 B × %3 layers. "
-                     "Ranks for 90/95/99 % energy: kv_energy.csv")
-          .arg(bytesText(KvCacheSize::bytes(sw->cache.mha, sw->cache.layers)),
-               bytesText(KvCacheSize::bytes(sw->cache.gqa, sw->cache.layers)))
-          .arg(sw->cache.layers),
-      style.font(0.75));
-  note->setTextColor(QColor(110, 110, 110));
-  grid->addElement(3, 0, note);
-  grid->setRowStretchFactor(3, 0.001);
+  addNoteRow(plot, grid, 3,
+             QStringLiteral("KV cache per token: multi-head %1, this model %2 (bf16); rank r: r × 2 B × %3 layers. "
+                            "Ranks for 90/95/99 % energy: kv_energy.csv")
+                 .arg(bytesText(KvCacheSize::bytes(sw->cache.mha, sw->cache.layers)),
+                      bytesText(KvCacheSize::bytes(sw->cache.gqa, sw->cache.layers)))
+                 .arg(sw->cache.layers),
+             style);
 }
 
 }  // namespace attnscope
