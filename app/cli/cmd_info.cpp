@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "attnscope/eigen_backend.h"
+#include "attnscope/models/learned_mixing.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/cuda_report.h"
@@ -42,10 +43,12 @@ int runInfo(const Args& args) {
   const std::vector<OptionSpec> specs = {
       {"model", 1, "PATH", "describe a checkpoint: a folder (config.json + safetensors) or a .safetensors file"},
       {"model-heads", 1, "H", "heads, for a checkpoint whose config does not say"},
+      {"mixing", 1, "FILE", "list the learned MHLA mixing matrices of a .safetensors checkpoint (read by their offsets "
+                            "only); use one with --mixing FILE.safetensors#TENSOR"},
       {"help", 0, "", "show this help"}};
   const ParsedArgs a = parseArgs(args, specs, "info");
   if (a.has("help")) {
-    std::cout << "usage: attnscope info [--model PATH [--model-heads H]]\n\nPrints the version, the compute "
+    std::cout << "usage: attnscope info [--model PATH [--model-heads H] | --mixing FILE.safetensors]\n\nPrints the version, the compute "
                  "backends (and why one is unavailable), the CUDA device, threads and build options.\nWith "
                  "--model: the checkpoint's family, layers, heads, d_model, d_head, vocabulary or patch size "
                  "and training resolution, positions, dtype and parameter count.\n\noptions:\n"
@@ -54,6 +57,11 @@ int runInfo(const Args& args) {
   }
   if (!a.positional().empty()) throw UsageError("info takes no arguments ('" + a.positional()[0] + "')");
   if (a.has("model-heads") && !a.has("model")) throw UsageError("--model-heads needs --model");
+  if (a.has("mixing")) {
+    const std::string path = a.value("mixing");
+    std::cout << models::learnedMixingTable(path, models::findLearnedMixing(*models::SafetensorsFile::open(path)));
+    return 0;
+  }
   if (a.has("model")) {
     models::OpenOptions options;
     if (a.has("model-heads")) options.heads = parseInt("--model-heads", a.value("model-heads"), 1, 4096);

@@ -461,4 +461,21 @@ void ExplorerController::startSensitivity(const std::string& mechanism) {
               });
 }
 
+void ExplorerController::startHybrid(const std::map<int, std::string>& replaced) {
+  const Session s = session_;
+  if (!s.model.active()) {
+    emit error(tr("A hybrid needs a model: File ▸ Open model…"));
+    return;
+  }
+  if (replaced.empty()) {
+    emit error(tr("Choose the layers to replace first"));
+    return;
+  }
+  jobs_.start(QStringLiteral("hybrid"), tr("hybrid forward"),
+              [s, replaced](const JobControl& job) {
+                return std::make_shared<const HybridReport>(runHybrid(s, replaced, job));
+              },
+              [this](std::shared_ptr<const HybridReport> report) { emit hybridReady(std::move(report)); });
+}
+
 }  // namespace attnscope::gui

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <QObject>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -51,6 +52,9 @@ class ExplorerController : public QObject {
   /// Layer sensitivity and the greedy schedule of `mechanism` (issue 26 #3) for the session's model
   /// and input: shown in the results' sensitivity while they stay the same.
   void startSensitivity(const std::string& mechanism = "linear");
+  /// The model with `replaced` layers' attention replaced (issue 26 #3, the Hybrid view's per-layer
+  /// toggles), scored against the unchanged model on a worker: hybridReady.
+  void startHybrid(const std::map<int, std::string>& replaced);
   /// The model survey (every layer and head) of the session's model, when one is open and computed.
   std::shared_ptr<const ModelSurvey> survey() const { return survey_; }
   /// Layers and heads of the open model (0 when none is open or it has not loaded yet).
@@ -77,6 +81,8 @@ class ExplorerController : public QObject {
   void kvSweepReady(std::shared_ptr<const attnscope::Results> results);
   /// Layer sensitivity arrived (results now include it).
   void sensitivityReady(std::shared_ptr<const attnscope::Results> results);
+  /// A hybrid run (startHybrid) finished.
+  void hybridReady(std::shared_ptr<const attnscope::HybridReport> report);
   /// The model views changed (a survey or rollout arrived, or the layer, head, query or view did).
   void modelViewsReady(std::shared_ptr<const attnscope::Results> results);
   void inputLoaded(int numHeads);

@@ -35,6 +35,8 @@ void FigurePanel::setBuilder(Builder builder) {
   redraw();
 }
 
+QString FigurePanel::noteText() const { return note_->text(); }
+
 void FigurePanel::setNote(const QString& note) {
   note_->setText(note);
   note_->setVisible(!note.isEmpty());

@@ -26,6 +26,8 @@ class FigurePanel : public QWidget {
   void setResults(std::shared_ptr<const Results> results);
   std::shared_ptr<const Results> results() const { return results_; }
   void setNote(const QString& note);
+  /// The note line's text ("" when none).
+  QString noteText() const;
   QCustomPlot* plot() const { return plot_; }
   /// Row above the plot where owners put their buttons.
   QHBoxLayout* toolbar() const { return toolbar_; }

@@ -29,6 +29,10 @@ MixingEditor::MixingEditor(QWidget* parent) : QWidget(parent) {
   brush_->setToolTip(tr("Value painted into the cells you drag over (double-click a cell to type one)"));
   auto* reset = new QPushButton(tr("Reset"), this);
   reset->setToolTip(tr("Drop hand edits and go back to the chosen initialisation"));
+  auto* fit = new QPushButton(tr("Fit"), this);
+  fit->setObjectName(QStringLiteral("fitMixing"));
+  fit->setToolTip(tr("Fit 𝓜 to softmax, per head: the non-negative matrix that brings MHLA (this φ, these "
+                     "blocks) closest to softmax in KL, solved to the optimum (docs/math.md, “Fitted mixing”)"));
   auto* load = new QPushButton(tr("Load…"), this);
   auto* save = new QPushButton(tr("Save…"), this);
   plot_ = new QCustomPlot(this);
@@ -45,6 +49,7 @@ MixingEditor::MixingEditor(QWidget* parent) : QWidget(parent) {
   bar->addStretch(1);
   auto* files = new QHBoxLayout;
   files->addWidget(reset);
+  files->addWidget(fit);
   files->addWidget(load);
   files->addWidget(save);
   files->addStretch(1);
@@ -59,6 +64,7 @@ MixingEditor::MixingEditor(QWidget* parent) : QWidget(parent) {
     if (i < static_cast<int>(allMixingInits().size())) emit initChosen(init_->currentText());
   });
   connect(reset, &QPushButton::clicked, this, [this] { emit resetRequested(); });
+  connect(fit, &QPushButton::clicked, this, [this] { emit initChosen(QStringLiteral("fitted")); });
   connect(load, &QPushButton::clicked, this, &MixingEditor::load);
   connect(save, &QPushButton::clicked, this, &MixingEditor::save);
 }

@@ -1,8 +1,10 @@
 #include "gui/panel_extras.h"
 
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QPushButton>
 #include <QTabWidget>
+#include <QToolButton>
 #include <qcustomplot.h>
 
 #include "figures/mosaic.h"
@@ -45,6 +47,63 @@ void addPanelExtras(PanelHost& host, ExplorerController& controller,
   if (FigurePanel* metrics = host.figure(Panel::Metrics)) metrics->plot()->setToolTip(metricsHelpHtml());
   if (FigurePanel* spectra = host.figure(Panel::Spectra))
     QObject::connect(&controller, &ExplorerController::spectraNote, spectra, &FigurePanel::setNote);
+  if (FigurePanel* hybrid = host.figure(Panel::Hybrid)) {
+    // Issue 26 #3: per-layer toggles; "Run hybrid" replaces the checked layers by the chosen
+    // mechanism and scores the model on a worker (progress and cancel in the status bar).
+    auto* mech = new QComboBox(hybrid);
+    mech->setObjectName(QStringLiteral("hybridMechanism"));
+    mech->addItem(QObject::tr("linear"), QStringLiteral("linear"));
+    mech->addItem(QObject::tr("MHLA"), QStringLiteral("mhla"));
+    mech->addItem(QObject::tr("MHLA, fitted 𝓜"), QStringLiteral("mhla-fitted"));
+    mech->setToolTip(QObject::tr("What replaces the checked layers' attention (the session's φ, blocks and 𝓜)"));
+    auto* layers = new QWidget(hybrid);
+    layers->setObjectName(QStringLiteral("hybridLayers"));
+    auto* layersRow = new QHBoxLayout(layers);
+    layersRow->setContentsMargins(0, 0, 0, 0);
+    layersRow->setSpacing(1);
+    auto* runHybrid = new QPushButton(QObject::tr("Run hybrid"), hybrid);
+    runHybrid->setObjectName(QStringLiteral("runHybrid"));
+    runHybrid->setToolTip(QObject::tr("The model with the checked layers replaced, against the unchanged model"));
+    hybrid->toolbar()->addWidget(mech);
+    hybrid->toolbar()->addWidget(layers);
+    hybrid->toolbar()->addWidget(runHybrid);
+    hybrid->toolbar()->addStretch(1);
+    auto rebuild = [layers, layersRow, &controller] {
+      const int count = controller.modelLayers();
+      if (layers->findChildren<QToolButton*>().size() == count) return;
+      for (QToolButton* b : layers->findChildren<QToolButton*>()) delete b;
+      for (int l = 0; l < count; ++l) {
+        auto* b = new QToolButton(layers);
+        b->setText(QString::number(l));
+        b->setCheckable(true);
+        b->setToolTip(QObject::tr("replace layer %1").arg(l));
+        layersRow->addWidget(b);
+      }
+    };
+    rebuild();
+    QObject::connect(&controller, &ExplorerController::modelViewsReady, layers, [rebuild](auto) { rebuild(); });
+    QObject::connect(&controller, &ExplorerController::inputLoaded, layers, [rebuild](int) { rebuild(); });
+    QObject::connect(runHybrid, &QPushButton::clicked, &controller, [layers, mech, &controller] {
+      std::map<int, std::string> replaced;
+      const QList<QToolButton*> buttons = layers->findChildren<QToolButton*>();
+      for (int l = 0; l < buttons.size(); ++l)
+        if (buttons[l]->isChecked()) replaced[buttons[l]->text().toInt()] = mech->currentData().toString().toStdString();
+      controller.startHybrid(replaced);
+    });
+    QObject::connect(&controller, &ExplorerController::hybridReady, hybrid, [hybrid](auto r) {
+      QStringList which;
+      for (const auto& [layer, id] : r->replaced) which << QString::number(layer);
+      const QString what = QString::fromStdString(r->replaced.begin()->second);
+      hybrid->setNote(r->text ? QObject::tr("layers %1 → %2: ΔNLL %3 nats/token, top-1 agreement %4 %, KL %5 (%6 tokens)")
+                                    .arg(which.join(", "), what)
+                                    .arg(r->nll - r->nllOriginal, 0, 'f', 4)
+                                    .arg(100.0 * r->top1Agreement, 0, 'f', 1)
+                                    .arg(r->klNextToken, 0, 'g', 3)
+                                    .arg(r->tokensScored)
+                              : QObject::tr("layers %1 → %2: final CLS cosine %3").arg(which.join(", "), what)
+                                    .arg(r->clsCosine, 0, 'f', 4));
+    });
+  }
   if (FigurePanel* view = host.figure(Panel::ModelView)) {
     view->plot()->setToolTip(QObject::tr("Click a cell to select its layer and head"));
     QObject::connect(view->plot(), &QCustomPlot::mousePress, view, [view, &controller, edit](QMouseEvent* e) {

@@ -90,6 +90,8 @@ void buildWindowMenus(MainWindow& w) {
   run->addAction(QObject::tr("Low-rank &K/V sweep"), self, [&controller] { controller.startKvSweep(); });
   run->addAction(QObject::tr("Layer sensitivity (&linear)"), self, [&controller] { controller.startSensitivity("linear"); });
   run->addAction(QObject::tr("Layer sensitivity (&MHLA)"), self, [&controller] { controller.startSensitivity("mhla"); });
+  run->addAction(QObject::tr("Layer sensitivity (MHLA, &fitted 𝓜)"), self,
+                 [&controller] { controller.startSensitivity("mhla-fitted"); });
   run->addAction(QObject::tr("&Cancel all jobs"), QKeySequence(Qt::Key_Escape), self, [&controller] { controller.jobs()->cancel(); });
 
   QMenu* lessons = w.menuBar()->addMenu(QObject::tr("&Lessons"));

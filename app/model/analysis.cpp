@@ -96,7 +96,8 @@ std::shared_ptr<const Analysis> computeAnalysis(const Session& s,
   state->input = input;
   state->inputGeneration = inputGen;
 
-  AnalysisFrame frame = beginAnalysis(s, input);
+  // The fitted mixing (if chosen) is fitted here: a tenth of the progress.
+  AnalysisFrame frame = beginAnalysis(s, input, subJob(job, 0.0, 0.1));
   std::shared_ptr<Results> res = frame.results;
   const ResolvedMechanisms& mech = frame.mechanisms;
   Backend* backend = frame.backend.get();
@@ -123,8 +124,9 @@ std::shared_ptr<const Analysis> computeAnalysis(const Session& s,
       for (int i = 0; i < nh; ++i) {
         const int h = res->heads[i];
         job.check();
-        mr.outputs.push_back(backend->forward(mr.spec, qkv, HeadSel::one(h))[0]);
-        std::shared_ptr<const PreparedAttention> prep = backend->prepare(mr.spec, qkv.head(h));
+        const MechanismSpec spec = mr.spec.forHead(h);  // a fitted 𝓜 is per head
+        mr.outputs.push_back(backend->forward(spec, qkv, HeadSel::one(h))[0]);
+        std::shared_ptr<const PreparedAttention> prep = backend->prepare(spec, qkv.head(h));
         part->prepared.push_back(prep);
         if (k == 0) {
           mr.outputRelError.push_back(0.0);
@@ -137,7 +139,7 @@ std::shared_ptr<const Analysis> computeAnalysis(const Session& s,
             mr.klToSoftmax.push_back(meanKlFromSoftmax(*ref.prepared[i], *prep, mopts, job));
         }
         if (metrics) mr.metrics.push_back(mapMetrics(*prep, mopts, job));
-        job.report((k * nh + i + 1) / double(nm * nh));
+        job.report(0.1 + 0.9 * (k * nh + i + 1) / double(nm * nh));
       }
     } catch (const InvalidArgument& e) {
       // Numbers that break a mechanism (a normaliser that overflows to inf on Q = 1e38) are named

@@ -153,7 +153,19 @@ QStringList exportResults(const Results& res, const QString& dirPath, const Expo
   }
   writeBytes(path("rows.csv"), rows.toUtf8());
   if (anySpectra) writeBytes(path("spectra.csv"), spectra.toUtf8());
-  saveMixing(npyPath("mixing.npy"), res.mixing);
+  if (res.mixingFit && res.mixingFit->heads.size() > 1) {
+    // The fitted 𝓜 of every head: [H, M, M] (mixing.csv keeps the heads' mean, what the heatmap shows).
+    NpyArray stack;
+    const std::int64_t m = res.mixing.rows();
+    stack.shape = {static_cast<std::int64_t>(res.mixingFit->heads.size()), m, m};
+    stack.dtype = NpyDtype::Float64;
+    for (const HeadMixingFit& f : res.mixingFit->heads)
+      for (Eigen::Index a = 0; a < f.mixing.rows(); ++a)
+        for (Eigen::Index b = 0; b < f.mixing.cols(); ++b) stack.data.push_back(f.mixing(a, b));
+    writeNpy(npyPath("mixing.npy"), stack);
+  } else {
+    saveMixing(npyPath("mixing.npy"), res.mixing);
+  }
   saveMixing(npyPath("mixing.csv"), res.mixing);
 
   // One row per mechanism and backend; includes_transfers = 0 for device-resident GPU times.

@@ -6,6 +6,7 @@
 
 #include "attnscope/backend.h"
 #include "attnscope/error.h"
+#include "attnscope/fitted_mixing.h"
 #include "model/backend_registry.h"
 #include "model/mechanism_registry.h"
 #include "model/model_source.h"
@@ -15,10 +16,20 @@ namespace attnscope {
 
 namespace {
 
+/// MHLA with each head's fitted 𝓜 (MATH.md "Fitted mixing") as a replacement.
+constexpr const char* kMhlaFitted = "mhla-fitted";
+
 std::string knownIds() {
   std::string out;
   for (const MechanismEntry& e : mechanismRegistry()) out += (out.empty() ? "" : ", ") + e.id;
-  return out;
+  return out + ", " + kMhlaFitted;
+}
+
+bool knownId(const std::string& id) {
+  if (id == kMhlaFitted) return true;
+  for (const MechanismEntry& e : mechanismRegistry())
+    if (e.id == id) return true;
+  return false;
 }
 
 double mean(const std::vector<double>& v) {
@@ -40,9 +51,7 @@ std::map<int, std::string> parseReplace(const std::string& text) {
     const std::string layerText = part.substr(0, eq), id = part.substr(eq + 1);
     if (layerText.find_first_not_of("0123456789") != std::string::npos || layerText.size() > 6)
       throw InvalidArgument("'" + part + "': the layer must be a non-negative integer");
-    bool known = false;
-    for (const MechanismEntry& e : mechanismRegistry()) known = known || e.id == id;
-    if (!known) throw InvalidArgument("'" + part + "': no mechanism '" + id + "' (" + knownIds() + ")");
+    if (!knownId(id)) throw InvalidArgument("'" + part + "': no mechanism '" + id + "' (" + knownIds() + ")");
     if (!out.emplace(std::stoi(layerText), id).second)
       throw InvalidArgument("layer " + layerText + " is named twice");
   }
@@ -60,6 +69,7 @@ class HybridRunner {
         backend_(makeBackend(s.backend, s.threads)) {
     plainOptions_.threads = s.threads;
     plainOptions_.keepLayers = {0};  // nothing else needs keeping
+    plainOptions_.keepResidual = true;  // each hybrid resumes at its first replaced layer
   }
   const models::ModelInfo& info() const { return runner_.info(); }
 
@@ -73,16 +83,33 @@ class HybridRunner {
                               std::to_string(m.layers) + " layers: 0 … " + std::to_string(m.layers - 1) + ")");
     const std::vector<MechanismEntry>& entries = mechanismRegistry();
     models::ForwardOptions o = plainOptions_;
+    o.keepResidual = false;
+    o.resumeFrom = &plain_;
     for (const auto& r : replaced) o.replaceLayers.push_back(r.first);
-    // The session's mechanism (φ, blocks, 𝓜, normaliser, causality) resolved for the layer's Q/K/V.
+    // The session's mechanism (φ, blocks, 𝓜, normaliser, causality) resolved for the layer's Q/K/V,
+    // every head (a fitted 𝓜 is fitted per head on this layer).
     o.replacement = [&](int layer, const Qkv& qkv) {
       Input in;
       in.tokens = tokens_.tokens;
       in.qkv = qkv;
-      const ResolvedMechanisms mech = resolveMechanisms(s_, in);
-      const std::string& id = replaced.at(layer);
-      for (std::size_t k = 0; k < entries.size(); ++k)
-        if (entries[k].id == id) return backend_->forward(mech.specs[k], qkv, HeadSel::all());
+      Session s = s_;
+      s.head = Session::kHeadAll;
+      std::string id = replaced.at(layer);
+      if (id == kMhlaFitted) {
+        s.setMixingInit(kFittedMixingName);
+        id = "mhla";
+      }
+      JobControl fitJob;  // the fit's progress stays inside this layer's step
+      fitJob.cancel = job.cancel;
+      const ResolvedMechanisms mech = resolveMechanisms(s, in, fitJob);
+      for (std::size_t k = 0; k < entries.size(); ++k) {
+        if (entries[k].id != id) continue;
+        const MechanismSpec& spec = mech.specs[k];
+        if (!spec.headMixing) return backend_->forward(spec, qkv, HeadSel::all());
+        std::vector<MatrixF> out;
+        for (int h = 0; h < qkv.numHeads(); ++h) out.push_back(backend_->forward(spec.forHead(h), qkv, HeadSel::one(h))[0]);
+        return out;
+      }
       throw InvalidArgument("no mechanism '" + id + "'");
     };
     const models::ForwardResult other = runner_.run(tokens_.input, o, job);
@@ -119,14 +146,6 @@ class HybridRunner {
   models::ForwardResult plain_;
 };
 
-/// A sub-job covering [from, from + width) of `job`'s progress.
-JobControl part(const JobControl& job, double from, double width) {
-  JobControl sub;
-  sub.cancel = job.cancel;
-  sub.progress = [&job, from, width](double f) { job.report(from + width * f); };
-  return sub;
-}
-
 /// How much a hybrid costs: ΔNLL (text) or 1 − CLS cosine (images).
 double harm(const HybridReport& r) { return r.text ? r.nll - r.nllOriginal : 1.0 - r.clsCosine; }
 
@@ -134,24 +153,22 @@ double harm(const HybridReport& r) { return r.text ? r.nll - r.nllOriginal : 1.0
 
 HybridReport runHybrid(const Session& s, const std::map<int, std::string>& replaced, const JobControl& job) {
   HybridRunner h(s);
-  h.runPlain(part(job, 0, 0.45));
-  HybridReport r = h.measure(replaced, part(job, 0.45, 0.55));
+  h.runPlain(subJob(job, 0, 0.45));
+  HybridReport r = h.measure(replaced, subJob(job, 0.45, 0.55));
   job.report(1.0);
   return r;
 }
 
 LayerSensitivity layerSensitivity(const Session& s, const std::string& mechanism, const JobControl& job) {
-  bool known = false;
-  for (const MechanismEntry& e : mechanismRegistry()) known = known || e.id == mechanism;
-  if (!known) throw InvalidArgument("--layer-sensitivity: no mechanism '" + mechanism + "' (" + knownIds() + ")");
+  if (!knownId(mechanism)) throw InvalidArgument("--layer-sensitivity: no mechanism '" + mechanism + "' (" + knownIds() + ")");
   HybridRunner h(s);
   const int L = h.info().layers;
   const double step = 1.0 / (2 * L + 1);
-  h.runPlain(part(job, 0, step));
+  h.runPlain(subJob(job, 0, step));
   LayerSensitivity out;
   out.mechanism = mechanism;
   out.text = models::familyEntry(h.info().family).text;
-  for (int l = 0; l < L; ++l) out.alone.push_back(h.measure({{l, mechanism}}, part(job, step * (1 + l), step)));
+  for (int l = 0; l < L; ++l) out.alone.push_back(h.measure({{l, mechanism}}, subJob(job, step * (1 + l), step)));
   for (int l = 0; l < L; ++l) out.order.push_back(l);
   std::stable_sort(out.order.begin(), out.order.end(), [&](int a, int b) {
     return harm(out.alone[static_cast<std::size_t>(a)]) < harm(out.alone[static_cast<std::size_t>(b)]);
@@ -160,7 +177,7 @@ LayerSensitivity layerSensitivity(const Session& s, const std::string& mechanism
   for (int k = 0; k < L; ++k) {
     set[out.order[static_cast<std::size_t>(k)]] = mechanism;
     out.schedule.push_back(k == 0 ? out.alone[static_cast<std::size_t>(out.order[0])]
-                                  : h.measure(set, part(job, step * (1 + L + k), step)));
+                                  : h.measure(set, subJob(job, step * (1 + L + k), step)));
   }
   job.report(1.0);
   return out;

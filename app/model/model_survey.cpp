@@ -1,5 +1,7 @@
 #include "model/model_survey.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -7,21 +9,16 @@
 #include <sstream>
 
 #include "attnscope/error.h"
+#include "attnscope/rng.h"
 #include "model/analysis.h"
 #include "model/mechanism_registry.h"
+#include "model/mixing_fit.h"
 
 namespace attnscope {
 
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-JobControl subJob(const JobControl& job, double from, double width) {
-  JobControl sub;
-  sub.cancel = job.cancel;
-  sub.progress = [&job, from, width](double f) { job.report(from + width * std::clamp(f, 0.0, 1.0)); };
-  return sub;
-}
 
 /// Block means of an N×N map at most `side` cells a side.
 Thumbnail matrixThumbnail(const MatrixF& a, int side) {
@@ -82,6 +79,8 @@ double metricOf(const HeadMeasures& m, SurveyMetric metric) {
     case SurveyMetric::PreviousToken: return m.previousToken;
     case SurveyMetric::Sink: return m.sink;
     case SurveyMetric::Distance: return m.distance;
+    case SurveyMetric::FittedKl: return m.fittedKl;
+    case SurveyMetric::Induction: return m.induction;
   }
   return kNaN;
 }
@@ -136,15 +135,19 @@ std::string toString(SurveyMetric m) {
     case SurveyMetric::PreviousToken: return "previous";
     case SurveyMetric::Sink: return "sink";
     case SurveyMetric::Distance: return "distance";
+    case SurveyMetric::FittedKl: return "fitted-kl";
+    case SurveyMetric::Induction: return "induction";
   }
   return "?";
 }
 
 SurveyMetric parseSurveyMetric(const std::string& name) {
-  for (SurveyMetric m : {SurveyMetric::Entropy, SurveyMetric::EffectiveRank, SurveyMetric::Kl,
-                         SurveyMetric::PreviousToken, SurveyMetric::Sink, SurveyMetric::Distance})
+  for (SurveyMetric m : {SurveyMetric::Entropy, SurveyMetric::EffectiveRank, SurveyMetric::Kl, SurveyMetric::FittedKl,
+                         SurveyMetric::PreviousToken, SurveyMetric::Sink, SurveyMetric::Distance,
+                         SurveyMetric::Induction})
     if (toString(m) == name) return m;
-  throw InvalidArgument("unknown metric '" + name + "' (expected entropy, rank, kl, previous, sink or distance)");
+  throw InvalidArgument("unknown metric '" + name +
+                        "' (expected entropy, rank, kl, fitted-kl, previous, sink, distance or induction)");
 }
 
 std::string metricTitle(SurveyMetric m) {
@@ -155,6 +158,8 @@ std::string metricTitle(SurveyMetric m) {
     case SurveyMetric::PreviousToken: return "previous-token score";
     case SurveyMetric::Sink: return "sink score (first token)";
     case SurveyMetric::Distance: return "mean attention distance (patches)";
+    case SurveyMetric::FittedKl: return "KL to softmax of MHLA with the fitted 𝓜";
+    case SurveyMetric::Induction: return "induction score";
   }
   return "?";
 }
@@ -181,6 +186,102 @@ int ModelSurvey::mechanismIndex(const std::string& id) const {
   for (const std::string& m : mechanisms) ids += (ids.empty() ? "" : ", ") + m;
   throw InvalidArgument("unknown mechanism '" + id + "' (expected " + ids + ")");
 }
+
+std::vector<int> inductionSequence(int vocabulary, int repeat, std::uint64_t seed) {
+  const int lo = vocabulary / 10, hi = vocabulary - vocabulary / 10;
+  if (repeat < 1 || hi - lo < repeat)
+    throw InvalidArgument("the induction score needs " + std::to_string(repeat) +
+                          " distinct ordinary tokens; the vocabulary has " + std::to_string(vocabulary));
+  // A partial Fisher–Yates shuffle of lo … hi−1: `repeat` distinct ids.
+  std::vector<int> pool(static_cast<std::size_t>(hi - lo));
+  std::iota(pool.begin(), pool.end(), lo);
+  Rng rng(seed ^ 0x1d0c7105ull);
+  for (int i = 0; i < repeat; ++i) {
+    const int j = i + static_cast<int>(rng.uniform() * (hi - lo - i));
+    std::swap(pool[static_cast<std::size_t>(i)], pool[static_cast<std::size_t>(std::min(j, hi - lo - 1))]);
+  }
+  std::vector<int> ids(pool.begin(), pool.begin() + repeat);
+  ids.insert(ids.end(), pool.begin(), pool.begin() + repeat);
+  return ids;
+}
+
+double inductionScore(const PreparedAttention& map, int repeat) {
+  if (map.n() < 2 * repeat) throw InvalidArgument("the induction score needs 2R tokens");
+  double sum = 0;
+  for (int t = repeat; t < 2 * repeat; ++t) sum += map.row(t)(t - repeat + 1);
+  return sum / repeat;
+}
+
+namespace {
+
+/// HeadMeasures::fittedKl of one layer: each head's 𝓜 fitted against softmax (model/mixing_fit.h).
+void addFittedKl(ModelSurvey& survey, int layer, const Analysis& analysis, const JobControl& job) {
+  const int nm = static_cast<int>(survey.mechanisms.size()), H = survey.heads;
+  const std::vector<MechanismResult>& mechs = analysis.results->mechanisms;
+  int reference = -1;
+  for (int k = 0; k < nm; ++k)
+    if (mechs[k].reference) reference = k;
+  for (int k = 0; k < nm; ++k) {
+    const bool mhla = mechs[k].spec.is(mhlaKind());
+    std::shared_ptr<const MixingFitReport> fits;
+    if (mhla && reference >= 0) {
+      try {
+        std::vector<int> heads(H);
+        std::iota(heads.begin(), heads.end(), 0);
+        JobControl quiet;
+        quiet.cancel = job.cancel;
+        fits = fitHeads(mechs[k].spec, mechs[reference].spec, analysis.input->qkv, heads, quiet);
+      } catch (const InvalidArgument&) {
+        // The official normaliser has no fitted 𝓜: NaN cells.
+      }
+    }
+    for (int h = 0; h < H; ++h) {
+      HeadMeasures& m = survey.measures[(static_cast<std::size_t>(layer) * H + h) * nm + k];
+      const HeadMixingFit* f = fits ? fits->find(h) : nullptr;
+      m.fittedKl = k == reference ? 0.0 : f ? f->klFitted : kNaN;
+    }
+  }
+}
+
+/// HeadMeasures::induction: one more forward of the model on the induction sequence, every layer's
+/// maps through every mechanism with the session's settings.
+void addInduction(ModelSurvey& survey, const Session& session, const JobControl& job) {
+  const int nm = static_cast<int>(survey.mechanisms.size()), H = survey.heads, R = kInductionRepeat;
+  const models::Checkpoint checkpoint = openSessionModel(session);
+  const models::ModelRunner runner(checkpoint);
+  models::ModelInput in;
+  in.ids = inductionSequence(runner.info().vocabSize, R, session.seed);
+  models::ForwardOptions o;
+  o.threads = session.threads;
+  const models::ForwardResult fwd = runner.run(in, o, subJob(job, 0.0, 0.5));
+  survey.inductionIds = in.ids;
+  auto tokens = std::make_shared<TokenSet>();
+  tokens->kind = survey.run->input.tokens.kind;
+  tokens->sourceName = "<induction sequence>";
+  tokens->causal = fwd.causal;
+  tokens->ids = in.ids;
+  for (std::size_t i = 0; i < in.ids.size(); ++i) tokens->tokens.push_back({"#" + std::to_string(in.ids[i])});
+  Session s = session;
+  s.head = Session::kHeadAll;
+  for (int l = 0; l < survey.layers; ++l) {
+    auto input = std::make_shared<Input>();
+    input->tokens = *tokens;
+    input->qkv = fwd.layer(l).qkv;
+    s.model.layer = l;
+    std::shared_ptr<const Analysis> a;
+    try {
+      a = computeAnalysis(s, input, 0, nullptr, subJob(job, 0.5 + 0.5 * l / survey.layers, 0.5 / survey.layers), false);
+    } catch (const InvalidArgument&) {
+      return;  // settings that do not fit 2R tokens (M > 2R): no induction scores
+    }
+    for (int k = 0; k < nm; ++k)
+      for (int h = 0; h < H; ++h)
+        survey.measures[(static_cast<std::size_t>(l) * H + h) * nm + k].induction =
+            inductionScore(*a->parts[static_cast<std::size_t>(k)]->prepared[static_cast<std::size_t>(h)], R);
+  }
+}
+
+}  // namespace
 
 std::shared_ptr<const ModelSurvey> surveyModel(const Session& session, const SurveyOptions& options,
                                                const JobControl& job) {
@@ -229,6 +330,8 @@ std::shared_ptr<const ModelSurvey> surveyModel(const Session& session, const Sur
         m.kl = h < int(mr.klToSoftmax.size()) ? mr.klToSoftmax[h] : kNaN;
         m.outputError = h < int(mr.outputRelError.size()) ? mr.outputRelError[h] : kNaN;
         m.effectiveRank = kNaN;
+        m.induction = kNaN;
+        m.fittedKl = kNaN;
         job.check();
         headScores(*analysis->parts[k]->prepared[h], run.input.tokens, survey->n, m);
         if (thumbs) {
@@ -240,7 +343,18 @@ std::shared_ptr<const ModelSurvey> surveyModel(const Session& session, const Sur
         }
       }
     }
+    if (options.fittedMixing) addFittedKl(*survey, l, *analysis, job);
     job.report(from + width);
+  }
+  const bool text = models::familyEntry(run.info.family).text;
+  if (options.induction && text) {
+    try {
+      addInduction(*survey, s, subJob(job, 0.1 + (options.spectra ? 0.45 : 0.9), 0.0));
+    } catch (const InvalidArgument& e) {
+      survey->inductionNote = e.what();  // a vocabulary or context too small for 2R tokens
+    } catch (const FileError& e) {
+      survey->inductionNote = e.what();
+    }
   }
   if (options.spectra) addRanks(*survey, subJob(job, 0.55, 0.45));
   return survey;
@@ -470,6 +584,33 @@ ModelViews modelViews(const ModelSurvey& survey, const Rollout* rollout, const S
     }
     v.curves.push_back(std::move(c));
   }
+  // KL of MHLA with each head's fitted 𝓜 beside the mechanisms' KL: the floor MHLA can reach.
+  for (int k = 0; k < nm; ++k) {
+    ModelViews::Curve c;
+    c.mechanism = survey.mechanisms[k] + "-fitted";
+    c.name = survey.names[k] + ", fitted 𝓜";
+    c.rgb = 0x145A32;
+    bool any = false;
+    for (int m = 0; m < 3; ++m)
+      for (int l = 0; l < survey.layers; ++l) {
+        double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
+        int used = 0;
+        for (int h = 0; h < survey.heads && m == static_cast<int>(SurveyMetric::Kl); ++h) {
+          const HeadMeasures& hm = survey.at(l, h, k);
+          if (!survey.prepared[l][k][h] || !survey.prepared[l][k][h]->spec().is(mhlaKind())) continue;
+          if (!std::isfinite(hm.fittedKl)) continue;
+          sum += hm.fittedKl;
+          lo = std::min(lo, hm.fittedKl);
+          hi = std::max(hi, hm.fittedKl);
+          ++used;
+        }
+        any = any || used > 0;
+        c.mean[m].push_back(used ? sum / used : kNaN);
+        c.lo[m].push_back(used ? lo : kNaN);
+        c.hi[m].push_back(used ? hi : kNaN);
+      }
+    if (any) v.curves.push_back(std::move(c));
+  }
 
   v.gridRows = t.gridRows;
   v.gridCols = t.gridCols;
@@ -520,7 +661,7 @@ std::string surveyCsv(const ModelSurvey& s) {
   std::ostringstream os;
   os.precision(9);
   os << "layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error,previous_token,sink,"
-        "attention_distance\n";
+        "attention_distance,induction,kl_fitted_mhla\n";
   auto num = [](double v) {
     if (std::isnan(v)) return std::string();
     if (std::isinf(v)) return std::string(v > 0 ? "inf" : "-inf");
@@ -536,7 +677,7 @@ std::string surveyCsv(const ModelSurvey& s) {
         os << l << ',' << h << ',' << s.mechanisms[k] << ',' << num(m.entropy) << ',' << num(m.effectiveRank) << ','
            << (std::isnan(m.effectiveRank) ? std::string() : std::to_string(m.numericalRank)) << ',' << num(m.kl)
            << ',' << num(m.outputError) << ',' << num(m.previousToken) << ',' << num(m.sink) << ','
-           << num(m.distance) << '\n';
+           << num(m.distance) << ',' << num(m.induction) << ',' << num(m.fittedKl) << '\n';
       }
   return os.str();
 }
@@ -556,10 +697,23 @@ std::string surveyJson(const ModelSurvey& s) {
            << (std::isnan(m.effectiveRank) ? std::string("null") : std::to_string(m.numericalRank))
            << ", \"kl\": " << json(m.kl) << ", \"output_error\": " << json(m.outputError)
            << ", \"previous_token\": " << json(m.previousToken) << ", \"sink\": " << json(m.sink)
-           << ", \"attention_distance\": " << json(m.distance) << "}";
+           << ", \"attention_distance\": " << json(m.distance) << ", \"induction\": " << json(m.induction)
+           << ", \"kl_fitted_mhla\": " << json(m.fittedKl) << "}";
         first = false;
       }
-  os << "\n  ]\n}\n";
+  os << "\n  ]";
+  if (!s.inductionIds.empty()) {
+    os << ",\n  \"induction_ids\": [";
+    for (std::size_t i = 0; i < s.inductionIds.size(); ++i) os << (i ? ", " : "") << s.inductionIds[i];
+    os << "]";
+  }
+  if (!s.inductionNote.empty()) {
+    // The note as a JSON string (Qt escapes it): ["…"] without the brackets.
+    const QByteArray quoted =
+        QJsonDocument(QJsonArray{QString::fromStdString(s.inductionNote)}).toJson(QJsonDocument::Compact);
+    os << ",\n  \"induction_note\": " << quoted.mid(1, quoted.size() - 2).toStdString();
+  }
+  os << "\n}\n";
   return os.str();
 }
 

@@ -30,10 +30,30 @@ struct HeadMeasures {
   double previousToken = 0;  ///< mean_t A_{t,t−1}
   double sink = 0;           ///< mean_t A_{t,0} (the first token: BOS, CLS)
   double distance = 0;       ///< images: mean_t Σ_j A_tj ‖pos_t − pos_j‖ over the grid, in patches (NaN for text)
+  /// Text models: mean over the second copy of a seeded random sequence repeated twice of A_{t,t−R+1}
+  /// (MATH.md "Head scores"; NaN for images or when not computed).
+  double induction = 0;
+  /// MHLA: mean KL(softmax ‖ MHLA with this head's fitted 𝓜) (MATH.md "Fitted mixing"); NaN for
+  /// the other mechanisms (softmax: 0).
+  double fittedKl = 0;
 };
+
+/// The induction sequence (MATH.md "Head scores"): `repeat` distinct ids drawn (seeded) from the
+/// middle 80 % of a `vocabulary`-sized vocabulary, away from the byte/control tokens at its start
+/// and the special tokens at its end, then the same ids again. Throws InvalidArgument when the
+/// vocabulary is too small.
+std::vector<int> inductionSequence(int vocabulary, int repeat, std::uint64_t seed);
+/// The induction score of one map on that sequence: mean_{t = R … 2R−1} A_{t, t−R+1}.
+double inductionScore(const PreparedAttention& map, int repeat);
+/// Repeated tokens behind the induction score (R).
+inline constexpr int kInductionRepeat = 50;
 
 struct SurveyOptions {
   bool spectra = true;  ///< effective and numerical ranks (dense for softmax, within session.maxDenseN)
+  /// MHLA's fitted 𝓜 per head and its KL (HeadMeasures::fittedKl).
+  bool fittedMixing = true;
+  /// Text models: one more forward on the induction sequence (HeadMeasures::induction).
+  bool induction = true;
   /// Whole-map thumbnails (block means of every N×N map): up to this N (0 = none).
   int matrixThumbnailMaxN = 512;
   int thumbnailSide = 48;  ///< whole-map thumbnails are at most this many cells a side
@@ -58,6 +78,10 @@ struct ModelSurvey {
   std::vector<std::string> spectrumNotes;
   /// Whether the ranks were computed (addRanks).
   bool ranks = false;
+  /// Why there are no induction scores (text models; empty when they were computed).
+  std::string inductionNote;
+  /// The induction sequence the scores were measured on (inductionSequence; empty: none).
+  std::vector<int> inductionIds;
 
   const HeadMeasures& at(int layer, int head, int mechanism) const {
     return measures[(static_cast<std::size_t>(layer) * heads + head) * mechanisms.size() + mechanism];
@@ -111,9 +135,10 @@ ModelViews modelViews(const ModelSurvey& survey, const Rollout* rollout, const S
 std::shared_ptr<const Results> withModelViews(const Results& base, const ModelSurvey& survey, const Rollout* rollout,
                                               const Session& session);
 
-/// layers.csv: layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error,previous_token,sink,attention_distance.
+/// layers.csv: layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error,previous_token,sink,
+/// attention_distance,induction,kl_fitted_mhla.
 std::string surveyCsv(const ModelSurvey& survey);
-/// layers.json: {"layers", "heads", "n", "rows": [{layer, head, mechanism, …}]} (non-finite → null).
+/// layers.json: {"layers", "heads", "n", "rows": [{layer, head, mechanism, …}], "induction_ids"} (non-finite → null).
 std::string surveyJson(const ModelSurvey& survey);
 
 }  // namespace attnscope

@@ -14,8 +14,8 @@ namespace attnscope {
 /// The metric a model-view cell is annotated with, and the three of the layer curves.
 /// The first three are also the layer curves' (Curve::mean[3]); the head scores (MATH.md "Head
 /// scores") are model-view metrics and layers.csv columns.
-enum class SurveyMetric { Entropy, EffectiveRank, Kl, PreviousToken, Sink, Distance };
-/// "entropy", "rank", "kl", "previous", "sink", "distance".
+enum class SurveyMetric { Entropy, EffectiveRank, Kl, PreviousToken, Sink, Distance, FittedKl, Induction };
+/// "entropy", "rank", "kl", "previous", "sink", "distance", "fitted-kl", "induction".
 std::string toString(SurveyMetric m);
 /// Throws InvalidArgument naming the choices.
 SurveyMetric parseSurveyMetric(const std::string& name);

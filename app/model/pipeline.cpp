@@ -6,6 +6,7 @@
 
 #include "attnscope/error.h"
 #include "attnscope/mixing.h"
+#include "attnscope/models/learned_mixing.h"
 #include "io/input_loader.h"
 #include "model/backend_registry.h"
 #include "model/timing_comparison.h"
@@ -76,7 +77,23 @@ Input loadSessionInput(const Session& s, const JobControl& job) {
   throw InvalidArgument("unknown input source");
 }
 
-ResolvedMechanisms resolveMechanisms(const Session& s, const Input& input) {
+MatrixD loadSessionMixing(const std::string& path) {
+  const std::size_t hash = path.rfind('#');
+  if (hash == std::string::npos || hash == 0 || hash + 1 == path.size()) return loadMixing(path);
+  // FILE.safetensors#TENSOR: a learned matrix of an MHLA checkpoint (MODELS.md "MHLA weights").
+  const models::LearnedMixing l = models::readLearnedMixing(path.substr(0, hash), path.substr(hash + 1));
+  if (l.negatives > 0) {
+    std::ostringstream os;
+    os << path << ": " << l.negatives << " of the " << l.m() * l.m() << " entries are negative (row sums "
+       << l.rowSums.minCoeff() << " … " << l.rowSums.maxCoeff()
+       << "); MHLA's normaliser needs a non-negative 𝓜, and attnscope does not clamp it silently "
+          "(attnscope info --mixing lists the file's matrices)";
+    throw FileError(os.str());
+  }
+  return l.matrix;
+}
+
+ResolvedMechanisms resolveMechanisms(const Session& s, const Input& input, const JobControl& job) {
   const TokenSet& t = input.tokens;
   const int n = input.qkv.n();
   FeatureMapSpec phi;
@@ -138,12 +155,17 @@ ResolvedMechanisms resolveMechanisms(const Session& s, const Input& input) {
     r.mixing = s.customMixing;
     r.mixingName = "custom";
   } else if (!s.mixingFile.empty()) {
-    r.mixing = loadMixing(s.mixingFile);
+    r.mixing = loadSessionMixing(s.mixingFile);
     if (r.mixing.rows() != m || r.mixing.cols() != m)
       throw FileError(s.mixingFile + ": the mixing matrix is " + std::to_string(r.mixing.rows()) +
                       "×" + std::to_string(r.mixing.cols()) + " but the layout has M = " +
                       std::to_string(m) + " blocks (" + layout.describe() + ")");
     r.mixingName = QFileInfo(qs(s.mixingFile)).fileName().toStdString();
+  } else if (s.mixing == kFittedMixingName) {
+    // Fitted below, per head, once the specs exist; until then the default initialisation.
+    r.mixing = makeMixing(layout, causal && layout.kind() == BlockLayout::Kind::OneD ? MixingInit::Causal
+                                                                                      : MixingInit::Cos);
+    r.mixingName = kFittedMixingName;
   } else {
     r.mixing = makeMixing(layout, parseMixingInit(s.mixing));
     r.mixingName = s.mixing;
@@ -153,9 +175,22 @@ ResolvedMechanisms resolveMechanisms(const Session& s, const Input& input) {
   r.layout = std::make_shared<const BlockLayout>(std::move(layout));
   r.layoutNote = std::move(layoutNote);
   const MechanismContext ctx{s, input, r.layout, r.mixing, phi, causal};
-  for (const MechanismEntry& e : mechanismRegistry()) {
+  const std::vector<MechanismEntry>& entries = mechanismRegistry();
+  for (const MechanismEntry& e : entries) {
     r.specs.push_back(e.build(ctx));
     r.specs.back().validate(n, input.qkv.dk());
+  }
+  if (r.mixingName == kFittedMixingName) {
+    const MechanismSpec* reference = nullptr;
+    for (std::size_t k = 0; k < entries.size(); ++k)
+      if (entries[k].reference) reference = &r.specs[k];
+    const std::vector<int> heads = selectedHeads(s, input.qkv.numHeads());
+    for (MechanismSpec& spec : r.specs) {
+      if (!spec.is(mhlaKind()) || !reference) continue;
+      r.mixingFit = fitHeads(spec, *reference, input.qkv, heads, job);
+      spec = withFittedMixing(spec, *r.mixingFit, input.qkv.numHeads());
+      r.mixing = spec.mixing;
+    }
   }
   return r;
 }
@@ -201,7 +236,7 @@ std::string Results::headLabel() const {
   return "mean of " + std::to_string(heads.size()) + " heads";
 }
 
-AnalysisFrame beginAnalysis(const Session& s, std::shared_ptr<const Input> input) {
+AnalysisFrame beginAnalysis(const Session& s, std::shared_ptr<const Input> input, const JobControl& job) {
   if (!input) throw InvalidArgument("analyse: no input");
   const Qkv& qkv = input->qkv;
   AnalysisFrame f;
@@ -214,10 +249,11 @@ AnalysisFrame beginAnalysis(const Session& s, std::shared_ptr<const Input> input
   res->numHeads = qkv.numHeads();
   res->heads = selectedHeads(s, qkv.numHeads());
   res->query = resolveQuery(s, input->tokens);
-  f.mechanisms = resolveMechanisms(s, *input);
+  f.mechanisms = resolveMechanisms(s, *input, job);
   res->layout = f.mechanisms.layout;
   res->mixing = f.mechanisms.mixing;
   res->mixingName = f.mechanisms.mixingName;
+  res->mixingFit = f.mechanisms.mixingFit;
   res->layoutNote = f.mechanisms.layoutNote;
   res->queryBlock = f.mechanisms.layout->blockOf(res->query);
   f.backend = makeBackend(s.backend, s.threads);

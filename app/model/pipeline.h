@@ -11,6 +11,7 @@
 #include "attnscope/progress.h"
 #include "io/input_loader.h"
 #include "model/mechanism_registry.h"
+#include "model/mixing_fit.h"
 #include "model/results.h"
 #include "session/session.h"
 
@@ -29,15 +30,22 @@ struct ResolvedMechanisms {
   std::vector<MechanismSpec> specs;  ///< one per mechanismRegistry() entry, in its order
   std::shared_ptr<const BlockLayout> layout;
   MatrixD mixing;          ///< M by M
-  std::string mixingName;  ///< init name, file name or "custom"
+  std::string mixingName;  ///< init name, file name, "custom" or "fitted"
   std::string layoutNote;  ///< how the layout differs from the one asked for (empty: it does not)
+  /// With the fitted mixing: each selected head's fit (MHLA specs carry them as headMixing).
+  std::shared_ptr<const MixingFitReport> mixingFit;
 };
+
+/// The session's mixing file: CSV or .npy (mixing.h), or FILE.safetensors#TENSOR, a learned matrix of
+/// an MHLA checkpoint (refused, naming its negative entries, when it has any). Throws FileError.
+MatrixD loadSessionMixing(const std::string& path);
 
 /// MHLA layout: 2D windows when the tokens form a full patch grid (no causal mask), from
 /// session.windowRows×windowCols or about session.blocks (default 16) windows; else 1D with
-/// session.blocks (default min(8, N)) chunks. Mixing: custom matrix, else file, else init.
-/// Throws InvalidArgument / FileError.
-ResolvedMechanisms resolveMechanisms(const Session& session, const Input& input);
+/// session.blocks (default min(8, N)) chunks. Mixing: custom matrix, else file, else init, or
+/// "fitted": 𝓜 fitted per selected head against softmax (model/mixing_fit.h; progress and cancel
+/// through `job`). Throws InvalidArgument / FileError.
+ResolvedMechanisms resolveMechanisms(const Session& session, const Input& input, const JobControl& job = {});
 
 /// The query token: grid cell, index, or automatic (grid centre / middle token). Throws
 /// InvalidArgument when out of range.
@@ -54,7 +62,8 @@ struct AnalysisFrame {
   std::unique_ptr<Backend> backend;
 };
 /// Throws InvalidArgument / FileError for settings that do not fit the input.
-AnalysisFrame beginAnalysis(const Session& session, std::shared_ptr<const Input> input);
+AnalysisFrame beginAnalysis(const Session& session, std::shared_ptr<const Input> input,
+                            const JobControl& job = {});
 /// Fills the descriptive fields of a mechanism's result (id, names, colour, label, rank bound, r,
 /// M) from its registry entry and spec; the numbers are left to the caller.
 void describeMechanism(MechanismResult& result, const MechanismSpec& spec,

@@ -13,6 +13,7 @@
 #include "attnscope/timing.h"
 #include "model/hybrid.h"
 #include "model/kv_report.h"
+#include "model/mixing_fit.h"
 #include "model/model_views.h"
 #include "model/sweep.h"
 #include "session/session.h"
@@ -58,8 +59,10 @@ struct Results {
   int query = 0;       ///< resolved query token
   int queryBlock = 0;  ///< MHLA block of the query
   std::shared_ptr<const BlockLayout> layout;
-  MatrixD mixing;  ///< M by M
-  std::string mixingName;  ///< init name, file name or "custom"
+  MatrixD mixing;  ///< M by M (with the fitted mixing and several heads: the heads' mean)
+  std::string mixingName;  ///< init name, file name, "custom" or "fitted"
+  /// With the fitted mixing: each head's 𝓜 and the KL it and every initialisation reach.
+  std::shared_ptr<const MixingFitReport> mixingFit;
   std::string layoutNote;  ///< how the MHLA layout differs from the one asked for (empty: it does not)
   std::string backend;     ///< what the maps, outputs and spectra were computed on
   std::string gpuName;     ///< the GPU's name when timings include it (legend text)

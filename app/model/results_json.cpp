@@ -136,6 +136,21 @@ QJsonObject resultsToJson(const Results& res) {
                   {"layout_note", QString::fromStdString(res.layoutNote)},
                   {"settings", res.session.toJson()}};
   if (!res.timingNote.empty()) out["timing_note"] = QString::fromStdString(res.timingNote);
+  if (res.mixingFit) {
+    // MATH.md "Fitted mixing": per head the KL the fitted 𝓜 reaches beside every initialisation's.
+    QJsonArray fits;
+    for (const HeadMixingFit& f : res.mixingFit->heads) {
+      QJsonObject inits;
+      for (const auto& [name, kl] : f.klInits) inits[QString::fromStdString(name)] = jsonNumber(kl);
+      fits.append(QJsonObject{{"head", f.head},
+                              {"kl_fitted", jsonNumber(f.klFitted)},
+                              {"kl_init", inits},
+                              {"newton_steps", f.iterations},
+                              {"gradient", f.gradient},
+                              {"converged", f.converged}});
+    }
+    out["mixing_fit"] = fits;
+  }
   if (res.model) {
     // Issue 25 #4: grouped heads and what a KV cache stores per token (MHA, this model, a latent).
     const ModelFacts& f = *res.model;

@@ -10,6 +10,7 @@
 
 #include "attnscope/error.h"
 #include "attnscope/feature_map.h"
+#include "attnscope/fitted_mixing.h"
 #include "attnscope/input/settings.h"
 #include "attnscope/mixing.h"
 #include "session/session.h"
@@ -521,16 +522,20 @@ std::vector<Setting> builtInSettings() {
                   .stale(kAnalysis));
   t.push_back(Def("mhla.mixing", SettingType::Text)
                   .member(FIELD(mixing))
-                  .check([](const SettingValue& v) { parseMixingInit(std::get<std::string>(v)); })
-                  .flag("mixing", "INIT|FILE",
-                        "cos (default), linear, exp, gaussian, local, uniform, identity, causal, or a .npy/.csv")
+                  .check([](const SettingValue& v) {
+                    if (std::get<std::string>(v) != kFittedMixingName) parseMixingInit(std::get<std::string>(v));
+                  })
+                  .flag("mixing", "INIT|fitted|FILE",
+                        "cos (default), linear, exp, gaussian, local, uniform, identity, causal; fitted (per head, "
+                        "the 𝓜 closest to softmax: MATH.md \"Fitted mixing\"); a .npy/.csv; or FILE.safetensors#TENSOR, a "
+                        "learned matrix of an MHLA checkpoint (attnscope info --mixing FILE lists them)")
                   .applyFlag([](Session& s, const std::string& v) {
                     std::string ext = v.size() >= 4 ? v.substr(v.size() - 4) : v;
                     for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
-                    if (ext == ".npy" || ext == ".csv") {
+                    if (ext == ".npy" || ext == ".csv" || v.find(".safetensors#") != std::string::npos) {
                       s.setMixingFile(absolute(v));
                     } else {
-                      parseMixingInit(v);
+                      if (v != kFittedMixingName) parseMixingInit(v);
                       s.setMixingInit(v);
                     }
                   })
@@ -658,12 +663,14 @@ std::vector<Setting> builtInSettings() {
                   .stale(kView));
   t.push_back(Def("view.explorer.metric", SettingType::Choice)
                   .member(FIELD(view.explorer.metric))
-                  .choices({"entropy", "rank", "kl", "previous", "sink", "distance"},
-                           {"normalised entropy", "effective rank", "KL to softmax", "previous-token score",
-                            "sink score", "attention distance"})
+                  .choices({"entropy", "rank", "kl", "fitted-kl", "previous", "sink", "distance", "induction"},
+                           {"normalised entropy", "effective rank", "KL to softmax", "KL of fitted MHLA",
+                            "previous-token score", "sink score", "attention distance", "induction score"})
                   .flag("metric", "NAME",
-                        "model view: the metric in each cell: entropy (default), rank, kl, or a head score: previous "
-                        "(mean A[t,t-1]), sink (mean A[t,0]), distance (images: mean attention distance in patches)",
+                        "model view: the metric in each cell: entropy (default), rank, kl, fitted-kl (KL to softmax of "
+                        "MHLA with each head's fitted mixing: the floor MHLA can reach), or a head score: previous "
+                        "(mean A[t,t-1]), sink (mean A[t,0]), distance (images: mean attention distance in patches), "
+                        "induction (text: on 50 random tokens repeated twice, mean A[t,t-49] over the second copy)",
                         ex)
                   .control(ControlKind::Combo, "Model", "metric")
                   .stale(kView));

@@ -69,9 +69,25 @@ std::string MechanismSpec::key() const {
   }
   os << "|N" << int(normaliser) << "|M" << mixing.rows() << 'x' << mixing.cols() << ':';
   for (Eigen::Index i = 0; i < mixing.size(); ++i) os << mixing.data()[i] << ',';
+  if (headMixing) {
+    os << "|HM";
+    for (const MatrixD& m : *headMixing) {
+      os << m.rows() << 'x' << m.cols() << ':';
+      for (Eigen::Index i = 0; i < m.size(); ++i) os << m.data()[i] << ',';
+      os << ';';
+    }
+  }
   os << "|P";
   for (const auto& [name, value] : params) os << name << '=' << value << ',';
   return os.str();
+}
+
+MechanismSpec MechanismSpec::forHead(int h) const {
+  MechanismSpec out = *this;
+  out.headMixing.reset();
+  if (headMixing && h >= 0 && h < static_cast<int>(headMixing->size()) && (*headMixing)[h].size() > 0)
+    out.mixing = (*headMixing)[h];
+  return out;
 }
 
 void MechanismSpec::validate(int n, int dk) const {

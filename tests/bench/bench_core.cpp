@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "attnscope/eigen_backend.h"
+#include "attnscope/fitted_mixing.h"
 #include "attnscope/rng.h"
 
 using namespace attnscope;
@@ -130,3 +131,20 @@ BENCHMARK(BM_Spectrum)
     ->Iterations(2);
 
 BENCHMARK_MAIN();
+
+// The fitted 𝓜 (MATH.md "Fitted mixing") of one head: statistics (two N×N double products) and the
+// Newton solve of every row. Args: N, M (1D blocks), relu φ.
+static void BM_FitMixing(benchmark::State& st) {
+  const int n = static_cast<int>(st.range(0)), m = static_cast<int>(st.range(1));
+  const Qkv& qkv = inputs(n);
+  const MechanismSpec mhla = MechanismSpec::mhla(BlockLayout::oneD(n, m), MixingInit::Cos, {});
+  const MechanismSpec soft = MechanismSpec::softmax();
+  int steps = 0;
+  for (auto _ : st) {
+    const MixingFit fit = fitHeadMixing(mhla, soft, qkv.head(0));
+    steps = fit.iterations;
+    benchmark::DoNotOptimize(fit.meanKl);
+  }
+  st.counters["newton_steps"] = steps;
+}
+BENCHMARK(BM_FitMixing)->Args({1024, 16})->Args({4096, 64})->Unit(benchmark::kMillisecond)->UseRealTime();

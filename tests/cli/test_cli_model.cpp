@@ -8,10 +8,12 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
+#include <set>
 
 #include "attnscope/models/byte_unicode.h"
 #include "attnscope/npy.h"
 #include "cli_runner.h"
+
 #include "forward_reference.h"
 #include "llama_reference.h"
 #include "st_writer.h"
@@ -414,6 +416,191 @@ class CliModelTest : public QObject {
                                 dir_.filePath("llama-bad-replace")});
     REQUIRE_RUN(badReplace, 2);
     QVERIFY2(badReplace.err.contains("no mechanism 'nope'"), qPrintable(badReplace.err));
+  }
+
+  void gpt2InductionScoreAndFittedMixing() {
+    // Issue 26 #4 (induction score) and #1 (the fitted 𝓜 per head in the model view, in metrics.json
+    // and as a layer's replacement). A GPT-2 with room for the 100-token induction sequence.
+    const QString model = dir_.filePath("gpt2-long");
+    QVERIFY(QDir().mkpath(model));
+    TinyModel m = byteGpt2();
+    for (WTensor& t : m.tensors)
+      if (t.name == "wpe.weight") t = randomTensor("wpe.weight", {128, 8}, 99);
+    m.config = QString::fromStdString(m.config).replace("\"n_positions\": 7", "\"n_positions\": 128").toStdString();
+    writeCheckpoint(model.toStdString(), m);
+    writeByteTokenizer(model);
+    const QString text = dir_.filePath("induction.txt");
+    writeText(text, "hello world");
+    const QString all = dir_.filePath("gpt2-induction");
+    REQUIRE_RUN(run({"compute", "--model", model, "--input", text, "--layer", "all", "--out-dir", all}), 0);
+    const QJsonObject layers = readJson(all + "/layers.json");
+    const QJsonArray idsJson = layers["induction_ids"].toArray();
+    QCOMPARE(idsJson.size(), 100);
+    std::vector<int> ids;
+    for (const QJsonValue& v : idsJson) ids.push_back(v.toInt());
+    std::set<int> distinct;
+    for (int i = 0; i < 50; ++i) {
+      QCOMPARE(ids[static_cast<std::size_t>(i + 50)], ids[static_cast<std::size_t>(i)]);
+      QVERIFY2(ids[static_cast<std::size_t>(i)] >= 26 && ids[static_cast<std::size_t>(i)] < 234, "the middle 80 % of 260");
+      distinct.insert(ids[static_cast<std::size_t>(i)]);
+    }
+    QCOMPARE(static_cast<int>(distinct.size()), 50);
+    // The score against a naive loop over the reference's probabilities on those ids.
+    const RefForward ref = referenceGpt2(m.tensors, RefConfig{}, ids);
+    int softmaxRows = 0, mhlaRows = 0;
+    for (const QJsonValue& v : layers["rows"].toArray()) {
+      const QJsonObject row = v.toObject();
+      const int l = row["layer"].toInt(), h = row["head"].toInt();
+      const QString mech = row["mechanism"].toString();
+      if (mech == "softmax") {
+        const Mat& P = ref.layers[static_cast<std::size_t>(l)].probabilities[static_cast<std::size_t>(h)];
+        double want = 0;
+        for (std::size_t t = 50; t < 100; ++t) want += P[t][t - 49] / 50;
+        QVERIFY2(std::abs(row["induction"].toDouble() - want) < 1e-5,
+                 qPrintable(QString("layer %1 head %2: %3 vs %4").arg(l).arg(h).arg(row["induction"].toDouble()).arg(want)));
+        QCOMPARE(row["kl_fitted_mhla"].toDouble(), 0.0);
+        ++softmaxRows;
+      } else if (mech == "mhla") {
+        // The fitted 𝓜 is at least as close to softmax as the session's initialisation.
+        QVERIFY2(row["kl_fitted_mhla"].isDouble() && row["kl_fitted_mhla"].toDouble() >= -1e-12 &&
+                     row["kl_fitted_mhla"].toDouble() <= row["kl"].toDouble() + 1e-5,
+                 qPrintable(QJsonDocument(row).toJson(QJsonDocument::Compact)));
+        QVERIFY(row["induction"].isDouble());
+        ++mhlaRows;
+      } else if (mech == "linear") {
+        QVERIFY(row["kl_fitted_mhla"].isNull());
+      }
+    }
+    QCOMPARE(softmaxRows, 4);
+    QCOMPARE(mhlaRows, 4);
+    QFile csv(all + "/layers.csv");
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QVERIFY(csv.readLine().trimmed().endsWith("attention_distance,induction,kl_fitted_mhla"));
+    const QString png = dir_.filePath("gpt2-fitted.png");
+    REQUIRE_RUN(run({"render", "--model", model, "--input", text, "--panels", "model-view,layer-curves", "--metric",
+                     "fitted-kl", "--out", png, "--dpi", "60"}),
+                0);
+    QVERIFY(!QImage(png).isNull());
+
+    // --mixing fitted: metrics.json reports each head's fitted KL beside every initialisation's,
+    // mixing.npy holds [H, M, M] with rows scaled to max 1, and the MHLA row's KL (from the maps)
+    // is the fitted KL (from the statistics).
+    const QString fitted = dir_.filePath("gpt2-mixing-fitted");
+    REQUIRE_RUN(run({"compute", "--model", model, "--input", text, "--layer", "1", "--head", "all", "--mixing", "fitted",
+                     "--blocks", "3", "--out-dir", fitted}),
+                0);
+    const QJsonObject metrics = readJson(fitted + "/metrics.json");
+    QCOMPARE(metrics["mixing"].toString(), QString("fitted"));
+    const QJsonArray fits = metrics["mixing_fit"].toArray();
+    QCOMPARE(fits.size(), 2);
+    const QJsonArray mhlaHeads = metrics["mechanisms"].toObject()["mhla"].toObject()["heads"].toArray();
+    for (int i = 0; i < 2; ++i) {
+      const QJsonObject f = fits[i].toObject();
+      QVERIFY(f["converged"].toBool());
+      const double kl = f["kl_fitted"].toDouble();
+      const QJsonObject inits = f["kl_init"].toObject();
+      QVERIFY(inits.contains("cos") && inits.contains("causal") && inits.contains("identity"));
+      for (const QString& name : inits.keys())
+        if (inits[name].isDouble()) QVERIFY2(kl <= inits[name].toDouble() + 1e-12, qPrintable(name));
+      const double maps = mhlaHeads[i].toObject()["kl_to_softmax"].toDouble();
+      QVERIFY2(std::abs(maps - kl) <= 1e-4 * std::max(1.0, kl), qPrintable(QString("%1 vs %2").arg(maps).arg(kl)));
+    }
+    const NpyArray mix = npy(fitted + "/mixing.npy");
+    QCOMPARE(mix.shape, (std::vector<std::int64_t>{2, 3, 3}));
+    for (std::size_t r = 0; r < 6; ++r) {
+      double top = 0;
+      for (std::size_t c = 0; c < 3; ++c) top = std::max(top, mix.data[r * 3 + c]);
+      QVERIFY(std::abs(top - 1.0) < 1e-12);
+      for (std::size_t c = r % 3 + 1; c < 3; ++c) QCOMPARE(mix.data[r * 3 + c], 0.0);  // causal: lower-triangular
+    }
+
+    // --replace LAYER=mhla-fitted is MHLA with each head's fitted 𝓜 on that layer.
+    const QString hf = dir_.filePath("gpt2-hybrid-fitted"), hm = dir_.filePath("gpt2-hybrid-mixing-fitted");
+    REQUIRE_RUN(run({"compute", "--model", model, "--input", text, "--replace", "1=mhla-fitted", "--blocks", "3",
+                     "--out-dir", hf}),
+                0);
+    REQUIRE_RUN(run({"compute", "--model", model, "--input", text, "--replace", "1=mhla", "--mixing", "fitted",
+                     "--blocks", "3", "--out-dir", hm}),
+                0);
+    const QJsonObject a = readJson(hf + "/hybrid.json"), b = readJson(hm + "/hybrid.json");
+    QVERIFY(std::isfinite(a["delta_nll"].toDouble()));
+    QCOMPARE(a["nll"].toDouble(), b["nll"].toDouble());
+    QCOMPARE(a["replaced"].toObject()["1"].toString(), QString("mhla-fitted"));
+  }
+
+  void learnedMixingMatricesAreListedAndUsedByTheirOffsetsOnly() {
+    // Issue 26 #5 (MODELS.md "MHLA weights"): a 3 GiB sparse checkpoint whose learned matrices lie
+    // after a 3 GiB tensor. `info --mixing` reads them by their header offsets only: it passes with
+    // its data segment limited to 512 MiB (reading the file would take 3 GiB).
+    const QString path = dir_.filePath("mhla.safetensors");
+    const std::uint64_t big = std::uint64_t(3) << 30;
+    const std::vector<float> image{1, 0.5f, 0, 0, 0.25f, 1, 0.5f, 0, 0, 0.5f, 1, 0.25f, 0, 0, 0.5f, 1};  // 4×4
+    const std::vector<float> video{0.9f, -0.2f, 0.1f, 0.3f, 1.1f, -0.4f, 0.0f, 0.2f, 0.7f};          // 3×3
+    const std::uint64_t a0 = big, a1 = a0 + 4 * image.size(), b1 = a1 + 4 * video.size();
+    const QString header =
+        QString("{\"filler.weight\": {\"dtype\": \"F32\", \"shape\": [%1], \"data_offsets\": [0, %2]}, "
+                "\"blocks.2.attn.piece_attn.conv.weight\": {\"dtype\": \"F32\", \"shape\": [4, 4, 1, 1], \"data_offsets\": [%2, %3]}, "
+                "\"blocks.5.block_attn.conv.weight\": {\"dtype\": \"F32\", \"shape\": [3, 3, 1, 1], \"data_offsets\": [%3, %4]}}")
+            .arg(big / 4).arg(a0).arg(a1).arg(b1);
+    QByteArray h = header.toUtf8();
+    while (h.size() % 8) h.append(' ');
+    {
+      QFile f(path);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      const quint64 len = static_cast<quint64>(h.size());
+      f.write(reinterpret_cast<const char*>(&len), 8);
+      f.write(h);
+      QVERIFY(f.seek(8 + h.size() + static_cast<qint64>(a0)));  // a hole: the filler is never written
+      f.write(reinterpret_cast<const char*>(image.data()), static_cast<qint64>(4 * image.size()));
+      f.write(reinterpret_cast<const char*>(video.data()), static_cast<qint64>(4 * video.size()));
+    }
+#if defined(__SANITIZE_ADDRESS__)
+    const Run r = run({"info", "--mixing", path});
+#else
+    const Run r = runWithMemoryLimit({"info", "--mixing", path}, rlim_t(512) << 20);
+#endif
+    REQUIRE_RUN(r, 0);
+    QVERIFY2(r.out.contains("2 learned mixing matrices"), qPrintable(r.out));
+    const QStringList lines = r.out.split('\n');
+    bool sawImage = false, sawVideo = false;
+    for (const QString& line : lines) {
+      const QStringList f = line.simplified().split(' ');
+      if (line.contains("blocks.2.attn.piece_attn.conv.weight")) {
+        // layer 2, M 4, min 0, max 1, no negatives, row sums 1.5 … 1.75, lower-triangular: no
+        QCOMPARE(f[0], QString("2"));
+        QCOMPARE(f[1], QString("4"));
+        QCOMPARE(f[4], QString("0"));
+        QCOMPARE(f[5], QString("1.5"));
+        QCOMPARE(f[7], QString("1.75"));
+        QCOMPARE(f[8], QString("no"));
+        sawImage = true;
+      }
+      if (line.contains("blocks.5.block_attn.conv.weight")) {
+        QCOMPARE(f[0], QString("5"));
+        QCOMPARE(f[1], QString("3"));
+        QCOMPARE(f[2], QString("-0.4"));
+        QCOMPARE(f[4], QString("2"));  // two negative entries
+        sawVideo = true;
+      }
+    }
+    QVERIFY2(sawImage && sawVideo, qPrintable(r.out));
+    // One of them as the session's 𝓜 (4 blocks); the one with negative entries is refused by name.
+    const QString out = dir_.filePath("learned-out");
+    REQUIRE_RUN(run({"compute", "--sample", "text", "--blocks", "4", "--mixing",
+                     path + "#blocks.2.attn.piece_attn.conv.weight", "--out-dir", out}),
+                0);
+    const MatrixD used = load(out + "/mixing.npy");
+    QCOMPARE(used.rows(), 4);
+    for (int i = 0; i < 16; ++i) QCOMPARE(used(i / 4, i % 4), double(image[static_cast<std::size_t>(i)]));
+    const Run neg = run({"compute", "--sample", "text", "--blocks", "3", "--mixing", path + "#blocks.5.block_attn.conv.weight",
+                         "--out-dir", dir_.filePath("learned-neg")});
+    QVERIFY(neg.code != 0);
+    QVERIFY2(neg.err.contains("2 of the 9 entries are negative"), qPrintable(neg.err));
+    const Run missing = run({"compute", "--sample", "text", "--blocks", "4", "--mixing", path + "#nope",
+                             "--out-dir", dir_.filePath("learned-missing")});
+    QVERIFY(missing.code != 0);
+    QVERIFY2(missing.err.contains("no tensor 'nope'") && missing.err.contains("blocks.2.attn.piece_attn.conv.weight"),
+             qPrintable(missing.err));
   }
 
   void llama2AndQwen2LayoutsComputeWithTheirOwnTokenizers() {

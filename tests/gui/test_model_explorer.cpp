@@ -14,6 +14,9 @@
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTemporaryDir>
+#include <QComboBox>
+#include <QPushButton>
+#include <QToolButton>
 #include <QtTest>
 #include <qcustomplot.h>
 
@@ -22,6 +25,7 @@
 #include "gui/figure_panel.h"
 #include "gui/job_runner.h"
 #include "gui/main_window.h"
+#include "gui/mixing_editor.h"
 #include "window_waits.h"
 #include "gui/maps_panel.h"
 #include "gui/model_bar.h"
@@ -189,6 +193,25 @@ class ModelExplorerTests : public QObject {
     QVERIFY(w.hybridPanel()->results() && w.hybridPanel()->results()->sensitivity);
     QCOMPARE(w.hybridPanel()->results()->sensitivity->alone.size(), std::size_t(2));
     QCOMPARE(w.hybridPanel()->results()->sensitivity->schedule.size(), std::size_t(2));
+    // Issue 26 #3: the Hybrid view's per-layer toggles run the model with the checked layers replaced.
+    auto* layers = w.hybridPanel()->findChild<QWidget*>(QStringLiteral("hybridLayers"));
+    QVERIFY(layers);
+    const QList<QToolButton*> toggles = layers->findChildren<QToolButton*>();
+    QCOMPARE(toggles.size(), 2);
+    auto* mech = w.hybridPanel()->findChild<QComboBox*>(QStringLiteral("hybridMechanism"));
+    QVERIFY(mech);
+    mech->setCurrentIndex(mech->findData(QStringLiteral("mhla-fitted")));
+    toggles[1]->click();
+    QTest::mouseClick(w.hybridPanel()->findChild<QPushButton*>(QStringLiteral("runHybrid")), Qt::LeftButton);
+    QVERIFY(waitIdle(w));
+    QVERIFY2(w.hybridPanel()->noteText().contains("layers 1 → mhla-fitted: ΔNLL"), qPrintable(w.hybridPanel()->noteText()));
+    // Issue 26 #1: the mixing editor's Fit fits 𝓜 per head against softmax on a worker.
+    QTest::mouseClick(w.mixingEditor()->findChild<QPushButton*>(QStringLiteral("fitMixing")), Qt::LeftButton);
+    QVERIFY(waitIdle(w));
+    QCOMPARE(w.controller()->results()->mixingName, std::string("fitted"));
+    QVERIFY(w.controller()->results()->mixingFit);
+    QCOMPARE(w.controller()->results()->mixingFit->heads.size(), std::size_t(1));
+    QCOMPARE(w.mixingEditor()->init(), QString("fitted"));
     const QString png = dir_.filePath("kv-rank.png");
     QVERIFY(w.exportFigureTo(png, {Panel::KvRank}, 96));
     QVERIFY(QFile(png).size() > 1000);

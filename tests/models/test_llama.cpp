@@ -355,6 +355,34 @@ TEST(LlamaReplacement, ReplacedLayersAndTheNextTokenComparisonMatchTheReference)
       EXPECT_EQ(cmp.argmax[i], std::max_element(lb.begin(), lb.end()) - lb.begin()) << i;
     }
   }
+  // Resuming from the plain forward's residual stream (only layers from the first replaced one run
+  // again) gives the same floats as the full hybrid forward; nothing replaced: the plain forward's.
+  ForwardOptions keep;
+  keep.keepResidual = true;
+  const ForwardResult kept = runner.run(ModelInput{ids, {}}, keep);
+  ASSERT_EQ(kept.residual.size(), static_cast<std::size_t>(spec.layers) + 1);
+  EXPECT_EQ(kept.finalHidden, plain.finalHidden);
+  for (const std::vector<int>& layers : {std::vector<int>{}, std::vector<int>{1}, std::vector<int>{0, 1}}) {
+    ForwardOptions full, resumed;
+    full.replaceLayers = resumed.replaceLayers = layers;
+    full.replacement = resumed.replacement = linear;
+    resumed.resumeFrom = &kept;
+    int calls = 0;
+    resumed.replacement = [&](int l, const Qkv& qkv) {
+      ++calls;
+      return linear(l, qkv);
+    };
+    const ForwardResult a = runner.run(ModelInput{ids, {}}, full), b = runner.run(ModelInput{ids, {}}, resumed);
+    EXPECT_EQ(b.finalHidden, a.finalHidden) << layers.size();
+    EXPECT_EQ(calls, static_cast<int>(layers.size()));
+    // Layers before the first replaced one are not run again: none of their Q/K/V is in the result.
+    const int first = layers.empty() ? spec.layers : layers[0];
+    for (const LayerAttention& la : b.layers) EXPECT_GE(la.layer, first);
+  }
+  ForwardOptions noResidual;
+  noResidual.resumeFrom = &plain;
+  EXPECT_THROW(runner.run(ModelInput{ids, {}}, noResidual), InvalidArgument);
+
   // A replacement that gives the wrong shapes is refused by name.
   ForwardOptions bad;
   bad.replaceLayers = {0};

@@ -21,6 +21,9 @@
 
 namespace attnscope {
 
+/// The name of the mixing choice that fits 𝓜 per head (a session's "mhla.mixing", `--mixing fitted`).
+inline constexpr const char* kFittedMixingName = "fitted";
+
 /// One head's sufficient statistics for the fit.
 struct MixingFitData {
   int m = 0;               ///< blocks M

@@ -39,6 +39,9 @@ struct MechanismSpec {
   /// MHLA: the block layout and its M×M mixing matrix (both resolved for this N).
   std::shared_ptr<const BlockLayout> layout;
   MatrixD mixing;
+  /// MHLA: a mixing matrix per query head (the fitted mixing, fitted_mixing.h), indexed by head;
+  /// null, or an empty matrix for a head, means `mixing`. forHead() picks a head's.
+  std::shared_ptr<const std::vector<MatrixD>> headMixing;
   Normaliser normaliser = Normaliser::Paper;
   /// Settings of an added kind that the fields above do not cover (a sliding window's width, ...),
   /// by name. Part of key() like every other field.
@@ -50,6 +53,9 @@ struct MechanismSpec {
                             bool causal = false, Normaliser norm = Normaliser::Paper);
   static MechanismSpec mhla(BlockLayout layout, MixingInit init, FeatureMapSpec phi = {},
                             bool causal = false, Normaliser norm = Normaliser::Paper);
+
+  /// The spec that head `h` runs: `mixing` replaced by headMixing[h] when there is one.
+  MechanismSpec forHead(int h) const;
 
   /// Whether this spec is of kind `k`.
   bool is(const MechanismKindPtr& k) const { return kind == k; }

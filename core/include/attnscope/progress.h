@@ -3,6 +3,7 @@
 // attnscope::Cancelled at its next check.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -39,5 +40,14 @@ struct JobControl {
   }
   void check() const { cancel.check(); }
 };
+
+/// A part of `job`: the same cancel flag, progress f reported as from + width·f. `job` must outlive
+/// the part (it is referred to, not copied).
+inline JobControl subJob(const JobControl& job, double from, double width) {
+  JobControl sub;
+  sub.cancel = job.cancel;
+  sub.progress = [&job, from, width](double f) { job.report(from + width * std::clamp(f, 0.0, 1.0)); };
+  return sub;
+}
 
 }  // namespace attnscope

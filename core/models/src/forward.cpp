@@ -261,7 +261,22 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
   r.causal = family.causal;
   r.slidingWindow = m.slidingWindow;
   r.scale = 1.0f / std::sqrt(static_cast<float>(d));
-  MatrixF h = text ? textEmbeddings(w, m, input.ids) : imageEmbeddings(w, m, input.pixels, &r.gridRows, &r.gridCols);
+  // Resuming: the residual stream entering the first replaced layer (MATH.md: only layers from
+  // the first replaced one change).
+  int start = 0;
+  MatrixF h;
+  if (options.resumeFrom) {
+    const ForwardResult& from = *options.resumeFrom;
+    if (static_cast<int>(from.residual.size()) != L + 1)
+      throw InvalidArgument("resuming a forward needs one that kept its residual stream");
+    if (options.keepResidual) throw InvalidArgument("a resumed forward does not keep its residual stream");
+    start = replaced.empty() ? L : *replaced.begin();
+    h = from.residual[static_cast<std::size_t>(start)];
+    r.gridRows = from.gridRows;
+    r.gridCols = from.gridCols;
+  } else {
+    h = text ? textEmbeddings(w, m, input.ids) : imageEmbeddings(w, m, input.pixels, &r.gridRows, &r.gridCols);
+  }
   const Eigen::Index N = h.rows();
   r.tokens = static_cast<int>(N);
   r.prefixTokens = text ? 0 : 1 + m.registers;
@@ -276,8 +291,10 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
   if (m.rope.present()) rope = ropeTable(m.rope, d, N);
 
   MatrixF a, qkv, merged(N, HD), t, u;
-  for (int l = 0; l < L; ++l) {
+  if (options.keepResidual) r.residual.reserve(static_cast<std::size_t>(L) + 1);
+  for (int l = start; l < L; ++l) {
     job.check();
+    if (options.keepResidual) r.residual.push_back(h);
     const BlockWeights& b = w.blocks[static_cast<std::size_t>(l)];
     b.ln1.apply(h, a);
     // [q | k | v]: H·d query columns, then G·d key and G·d value columns; head j in columns
@@ -389,6 +406,7 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
     if (kept) r.layers.push_back(std::move(la));
     job.report(static_cast<double>(l + 1) / L);
   }
+  if (options.keepResidual) r.residual.push_back(h);
   w.finalNorm.apply(h, r.finalHidden);
   return r;
 }

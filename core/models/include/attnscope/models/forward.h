@@ -38,6 +38,8 @@ struct ModelInput {
 /// output A·V of every query head (N × d each) that the layer then projects instead of softmax's.
 using AttentionReplacement = std::function<std::vector<MatrixF>(int layer, const Qkv& qkv)>;
 
+struct ForwardResult;
+
 struct ForwardOptions {
   /// Layers whose Q/K/V are kept (0-based); empty = every layer.
   std::vector<int> keepLayers;
@@ -58,6 +60,13 @@ struct ForwardOptions {
   /// Layers whose attention `replacement` computes (their probabilities are then not kept).
   std::vector<int> replaceLayers;
   AttentionReplacement replacement;
+  /// Keep the residual stream at the input of every layer and after the last (ForwardResult::
+  /// residual, L + 1 matrices of N × D), so later runs can resume from it.
+  bool keepResidual = false;
+  /// Resume from a forward of the same input that kept its residual stream: layers before the first
+  /// replaced one are not run again (their Q/K/V are not in the result); nothing replaced: only the
+  /// final norm runs. The numbers equal a full run's.
+  const ForwardResult* resumeFrom = nullptr;
 };
 
 /// Next-token statistics of two forwards of the same tokens (positions 0 … N−2 against token t+1):
@@ -99,6 +108,9 @@ struct ForwardResult {
   float scale = 1.0f;                 ///< the attention's scale 1/√d_head
   std::vector<LayerAttention> layers; ///< the kept layers, ascending
   MatrixF finalHidden;                ///< N × D after the final LayerNorm
+  /// With ForwardOptions::keepResidual: the residual stream entering layer 0 … L−1, then after
+  /// layer L−1 (before the final norm).
+  std::vector<MatrixF> residual;
 
   /// The kept layer `layer`; throws InvalidArgument when it was not kept.
   const LayerAttention& layer(int layer) const;
