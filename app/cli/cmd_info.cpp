@@ -1,14 +1,21 @@
 // attnscope info: version, backends (and why one is unavailable), the CUDA device, threads, build
 // options; with --model PATH, what a trained checkpoint is.
+#include <QDir>
 #include <QtGlobal>
+#include <qcustomplot.h>
 #include <Eigen/Core>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <thread>
 
 #include "attnscope/eigen_backend.h"
+#include "attnscope/error.h"
 #include "attnscope/models/learned_mixing.h"
+#include "figures/figure_style.h"
+#include "figures/mixing_figure.h"
+#include "model/results.h"
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/cuda_report.h"
@@ -35,6 +42,26 @@ std::string compilerName() {
 }
 }  // namespace
 
+/// One learned matrix through the mixing figure (title: its tensor; note: negatives and row sums).
+static void drawLearnedMixing(const models::LearnedMixing& l, const QString& png) {
+  Results r;
+  r.mixing = l.matrix;
+  r.mixingName = l.name;
+  r.queryBlock = -1;
+  std::ostringstream note;
+  note.precision(4);
+  note << "layer " << l.layer << " · " << l.kind << " · " << l.negatives << " negative entr" << (l.negatives == 1 ? "y" : "ies")
+       << " · row sums " << l.rowSums.minCoeff() << " … " << l.rowSums.maxCoeff();
+  r.layoutNote = note.str();
+  QCustomPlot plot;
+  plot.resize(620, 560);
+  const FigureStyle style;
+  buildMixingFigure(&plot, r, ViewSettings{}, style);
+  plot.replot(QCustomPlot::rpImmediateRefresh);
+  fitAspect(&plot);
+  if (!plot.savePng(png, 620, 560, 2.0)) throw FileError(png.toStdString() + ": cannot write the PNG");
+}
+
 int runInfo(const Args& args) {
   if (!args.empty() && args[0] == "--version") {
     std::cout << "attnscope " << ATTNSCOPE_VERSION << "\n";
@@ -45,10 +72,11 @@ int runInfo(const Args& args) {
       {"model-heads", 1, "H", "heads, for a checkpoint whose config does not say"},
       {"mixing", 1, "FILE", "list the learned MHLA mixing matrices of a .safetensors checkpoint (read by their offsets "
                             "only); use one with --mixing FILE.safetensors#TENSOR"},
+      {"out-dir", 1, "DIR", "with --mixing: draw each matrix to DIR/TENSOR.png (diverging colours where entries are negative)"},
       {"help", 0, "", "show this help"}};
   const ParsedArgs a = parseArgs(args, specs, "info");
   if (a.has("help")) {
-    std::cout << "usage: attnscope info [--model PATH [--model-heads H] | --mixing FILE.safetensors]\n\nPrints the version, the compute "
+    std::cout << "usage: attnscope info [--model PATH [--model-heads H] | --mixing FILE.safetensors [--out-dir DIR]]\n\nPrints the version, the compute "
                  "backends (and why one is unavailable), the CUDA device, threads and build options.\nWith "
                  "--model: the checkpoint's family, layers, heads, d_model, d_head, vocabulary or patch size "
                  "and training resolution, positions, dtype and parameter count.\n\noptions:\n"
@@ -57,9 +85,20 @@ int runInfo(const Args& args) {
   }
   if (!a.positional().empty()) throw UsageError("info takes no arguments ('" + a.positional()[0] + "')");
   if (a.has("model-heads") && !a.has("model")) throw UsageError("--model-heads needs --model");
+  if (a.has("out-dir") && !a.has("mixing")) throw UsageError("--out-dir needs --mixing");
   if (a.has("mixing")) {
     const std::string path = a.value("mixing");
-    std::cout << models::learnedMixingTable(path, models::findLearnedMixing(*models::SafetensorsFile::open(path)));
+    const std::vector<models::LearnedMixing> found = models::findLearnedMixing(*models::SafetensorsFile::open(path));
+    std::cout << models::learnedMixingTable(path, found);
+    if (a.has("out-dir")) {
+      const QString dir = QString::fromStdString(a.value("out-dir"));
+      if (!QDir().mkpath(dir)) throw FileError(a.value("out-dir") + ": cannot create the folder");
+      for (const models::LearnedMixing& l : found) {
+        const QString png = QDir(dir).filePath(QString::fromStdString(l.name) + ".png");
+        drawLearnedMixing(l, png);
+        std::cout << "wrote " << png.toStdString() << "\n";
+      }
+    }
     return 0;
   }
   if (a.has("model")) {

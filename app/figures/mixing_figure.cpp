@@ -64,13 +64,16 @@ void buildMixingFigure(QCustomPlot* plot, const Results& res, const ViewSettings
   for (int a = 0; a < m; ++a)
     for (int b = 0; b < m; ++b) map->data()->setCell(b, a, res.mixing(a, b));
   map->setInterpolate(false);
-  auto* box = new QCPItemRect(plot);
-  box->setClipToAxisRect(false);
-  box->topLeft->setAxes(x, y);
-  box->bottomRight->setAxes(x, y);
-  box->topLeft->setCoords(-0.5, res.queryBlock - 0.5);
-  box->bottomRight->setCoords(m - 0.5, res.queryBlock + 0.5);
-  box->setPen(QPen(FigureStyle::queryColor(), style.px(2.5)));
+  const bool query = res.layout && res.queryBlock >= 0 && res.queryBlock < m;
+  if (query) {
+    auto* box = new QCPItemRect(plot);
+    box->setClipToAxisRect(false);
+    box->topLeft->setAxes(x, y);
+    box->bottomRight->setAxes(x, y);
+    box->topLeft->setCoords(-0.5, res.queryBlock - 0.5);
+    box->bottomRight->setCoords(m - 0.5, res.queryBlock + 0.5);
+    box->setPen(QPen(FigureStyle::queryColor(), style.px(2.5)));
+  }
 
   auto* scale = new QCPColorScale(plot);
   body->addElement(0, 1, scale);
@@ -81,9 +84,17 @@ void buildMixingFigure(QCustomPlot* plot, const Results& res, const ViewSettings
   scale->axis()->setLabelFont(style.font(0.85));
   // The colour scale hands its gradient and range to the map: set them after linking.
   map->setColorScale(scale);
-  scale->setGradient(makeGradient(view.colormap));
-  const double hi = res.mixing.size() ? res.mixing.maxCoeff() : 1.0;
-  scale->setDataRange(QCPRange(0.0, hi > 0 ? hi : 1.0));
+  const double lo = res.mixing.size() ? res.mixing.minCoeff() : 0.0;
+  if (lo < 0) {
+    // A learned matrix with negative entries (MODELS.md "MHLA weights"): diverging colours around 0.
+    const double a = res.mixing.cwiseAbs().maxCoeff();
+    scale->setGradient(divergingGradient());
+    scale->setDataRange(QCPRange(-a, a));
+  } else {
+    scale->setGradient(makeGradient(view.colormap));
+    const double hi = res.mixing.size() ? res.mixing.maxCoeff() : 1.0;
+    scale->setDataRange(QCPRange(0.0, hi > 0 ? hi : 1.0));
+  }
   auto* group = new QCPMarginGroup(plot);
   rect->setMarginGroup(QCP::msTop | QCP::msBottom, group);
   scale->setMarginGroup(QCP::msTop | QCP::msBottom, group);
@@ -91,8 +102,11 @@ void buildMixingFigure(QCustomPlot* plot, const Results& res, const ViewSettings
   body->setColumnStretchFactor(1, 0.01);
   grid->setRowStretchFactor(0, 0.001);
 
+  // Without a layout (a matrix read from a checkpoint) the note is the results' layoutNote.
   auto* note = new FittedText(
-      plot, QStringLiteral("query block %1 outlined · %2").arg(res.queryBlock).arg(compactLayout(*res.layout)),
+      plot,
+      query ? QStringLiteral("query block %1 outlined · %2").arg(res.queryBlock).arg(compactLayout(*res.layout))
+            : QString::fromStdString(res.layoutNote),
       style.font(0.8));
   note->setTextColor(QColor(80, 80, 80));
   grid->addElement(2, 0, note);

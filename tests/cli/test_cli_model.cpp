@@ -584,6 +584,12 @@ class CliModelTest : public QObject {
       }
     }
     QVERIFY2(sawImage && sawVideo, qPrintable(r.out));
+    // Drawn: one PNG per matrix (the video one in diverging colours: it has negative entries).
+    const QString drawn = dir_.filePath("learned-png");
+    REQUIRE_RUN(run({"info", "--mixing", path, "--out-dir", drawn}), 0);
+    const QImage videoPng(drawn + "/blocks.5.block_attn.conv.weight.png");
+    QVERIFY(!videoPng.isNull() && videoPng.width() > 600);
+    QVERIFY(!QImage(drawn + "/blocks.2.attn.piece_attn.conv.weight.png").isNull());
     // One of them as the session's 𝓜 (4 blocks); the one with negative entries is refused by name.
     const QString out = dir_.filePath("learned-out");
     REQUIRE_RUN(run({"compute", "--sample", "text", "--blocks", "4", "--mixing",
