@@ -24,6 +24,7 @@ std::vector<OptionSpec> computeSpecs() {
                "also time each forward, on the CPU and the GPU if available (timing.csv)"});
   s.push_back({"repeats", 1, "R", "timed runs with --timing (default 5)"});
   for (const OptionSpec& o : sweepOptionSpecs()) s.push_back(o);
+  for (const OptionSpec& o : surveyOptionSpecs()) s.push_back(o);
   s.push_back({"rollout", 0, "", "with --layer all: also write rollout_<mech>.npy (attention rollout, N×N)"});
   s.push_back({"kv-rank-sweep", 0, "",
                "with --model: every layer's K/V at rank 1, 2, 4, … and full: ΔNLL and KL per rank "
@@ -96,6 +97,7 @@ int runCompute(const Args& args) {
   plan.sweep = sweep.run;
   plan.sweepMaxN = sweep.maxN;
   plan.survey = allLayers;
+  plan.surveyOptions = surveyFromArgs(a);
   plan.rollout = a.has("rollout");
   plan.kvSweep = a.has("kv-rank-sweep");
   if (a.has("layer-sensitivity")) {

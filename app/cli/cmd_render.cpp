@@ -38,6 +38,7 @@ std::vector<OptionSpec> renderSpecs() {
   });
   for (const OptionSpec& v : viewOptionSpecs()) s.push_back(v);
   for (const OptionSpec& v : explorerOptionSpecs()) s.push_back(v);
+  for (const OptionSpec& v : surveyOptionSpecs()) s.push_back(v);
   s.push_back({"help", 0, "", "show this help"});
   return s;
 }
@@ -92,6 +93,7 @@ int runRender(const Args& args) {
   WorkPlan plan = planForPanels(panels);
   if (a.has("repeats")) plan.analysis.timingRepeats = parseInt("repeats", a.value("repeats"), 1, 100000);
   const SweepRequest sweep = sweepFromArgs(a, plan.sweep);
+  plan.surveyOptions = surveyFromArgs(a);
   plan.sweepMaxN = sweep.maxN;
   const WorkResult work = runWork(session, plan, terminalHooks("render"));
   if (work.rollout && !work.rollout->note.empty()) std::cerr << "attnscope: " << work.rollout->note << "\n";

@@ -158,6 +158,19 @@ void applyViewArgs(const ParsedArgs& a, Session& s) { applySettingArgs(a, s, Fla
 
 void applyExplorerArgs(const ParsedArgs& a, Session& s) { applySettingArgs(a, s, FlagGroup::Explorer); }
 
+std::vector<OptionSpec> surveyOptionSpecs() {
+  return {{"max-seconds", 1, "S",
+           "with a model survey (--layer all, model panels): refuse it when its first layer says the whole "
+           "would take longer than S seconds (default 0: no limit; the estimate is printed past 10 s)"}};
+}
+
+SurveyOptions surveyFromArgs(const ParsedArgs& a) {
+  SurveyOptions o;
+  if (a.has("max-seconds")) o.maxSeconds = parseDouble("max-seconds", a.value("max-seconds"), 0, 1e9);
+  o.notice = [](const std::string& text) { std::cerr << "attnscope: note: " << text << "\n"; };
+  return o;
+}
+
 std::vector<OptionSpec> sweepOptionSpecs() {
   return {
       {"sweep", 0, "", "also run the scaling sweep: every mechanism at N = 256, 512, … (synthetic)"},

@@ -28,6 +28,11 @@ void applyExplorerArgs(const ParsedArgs& a, Session& session);
 /// The option of the setting with this flag (a command that takes only some of a group's flags).
 OptionSpec settingOption(const std::string& flag);
 
+/// --max-seconds (compute, render): the model survey's time limit (issue 23 #10).
+std::vector<OptionSpec> surveyOptionSpecs();
+/// The survey's options from the flags; its estimate is printed as a note on stderr.
+SurveyOptions surveyFromArgs(const ParsedArgs& args);
+
 /// --sweep / --sweep-max-n (compute, render, bench).
 std::vector<OptionSpec> sweepOptionSpecs();
 struct SweepRequest {

@@ -3,6 +3,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <algorithm>
+#include <chrono>
+#include <iomanip>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -310,6 +312,7 @@ std::shared_ptr<const ModelSurvey> surveyModel(const Session& session, const Sur
 
   Session s = session;
   s.head = Session::kHeadAll;
+  const auto started = std::chrono::steady_clock::now();
   for (int l = 0; l < L; ++l) {
     const double span = options.spectra ? 0.45 : 0.9;  // the ranks take the rest
     const double from = 0.1 + span * l / L, width = span / L;
@@ -345,6 +348,20 @@ std::shared_ptr<const ModelSurvey> surveyModel(const Session& session, const Sur
     }
     if (options.fittedMixing) addFittedKl(*survey, l, *analysis, job);
     job.report(from + width);
+    if (l == 0 && L > 1) {
+      // Issue 23 #10: every layer costs about what the first did (same N, heads and mechanisms).
+      const double first = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      const double estimate = first * L;
+      std::ostringstream os;
+      os.setf(std::ios::fixed);
+      os.precision(estimate < 10 ? 1 : 0);
+      os << "the survey of " << L << " layers × " << H << " heads at N = " << survey->n << " takes about " << estimate
+         << " s (layer 0: " << std::setprecision(2) << first << " s)" << (options.spectra ? ", then the ranks" : "");
+      if (options.maxSeconds > 0 && estimate > options.maxSeconds)
+        throw BudgetExceeded(os.str() + ": over the limit of " + std::to_string(static_cast<long long>(options.maxSeconds)) +
+                             " s (--max-seconds); use fewer tokens (--tokens), one layer (--layer L), or a higher limit");
+      if (options.notice && estimate > kSurveyNoticeSeconds) options.notice(os.str());
+    }
   }
   const bool text = models::familyEntry(run.info.family).text;
   if (options.induction && text) {

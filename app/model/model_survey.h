@@ -5,6 +5,7 @@
 // `attnscope compute --layer all` / `render --panels model-view,…`.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,12 +49,20 @@ double inductionScore(const PreparedAttention& map, int repeat);
 /// Repeated tokens behind the induction score (R).
 inline constexpr int kInductionRepeat = 50;
 
+/// A survey estimated to take longer than this says so (SurveyOptions::notice).
+inline constexpr double kSurveyNoticeSeconds = 10.0;
+
 struct SurveyOptions {
   bool spectra = true;  ///< effective and numerical ranks (dense for softmax, within session.maxDenseN)
   /// MHLA's fitted 𝓜 per head and its KL (HeadMeasures::fittedKl).
   bool fittedMixing = true;
   /// Text models: one more forward on the induction sequence (HeadMeasures::induction).
   bool induction = true;
+  /// Issue 23 #10: the survey's time is estimated from its first layer (that layer's time × layers);
+  /// above this many seconds it is refused (BudgetExceeded naming the estimate); 0 = no limit.
+  double maxSeconds = 0;
+  /// Receives the estimate when it is above kSurveyNoticeSeconds (may be empty).
+  std::function<void(const std::string&)> notice;
   /// Whole-map thumbnails (block means of every N×N map): up to this N (0 = none).
   int matrixThumbnailMaxN = 512;
   int thumbnailSide = 48;  ///< whole-map thumbnails are at most this many cells a side

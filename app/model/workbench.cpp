@@ -33,7 +33,7 @@ WorkResult runWork(const Session& session, const WorkPlan& plan, const WorkHooks
     w.results = std::move(out);
   }
   if (plan.survey) {
-    w.survey = surveyModel(session, {}, stage("survey"));
+    w.survey = surveyModel(session, plan.surveyOptions, stage("survey"));
     ended();
     if (plan.rollout) {
       w.rollout = computeRollout(*w.survey, parseHeadFusion(session.view.explorer.fusion),

@@ -31,6 +31,8 @@ struct WorkPlan {
   std::map<int, std::string> replace;
   /// Layer sensitivity and schedule of this mechanism (model/hybrid.h); empty = none.
   std::string layerSensitivity;
+  /// How the survey runs (its time limit and estimate notice).
+  SurveyOptions surveyOptions;
 };
 
 /// What a plan produced.

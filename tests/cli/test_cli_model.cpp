@@ -3,6 +3,7 @@
 // and exactly the Q/K/V and attention probabilities of the independent double-precision reference.
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QJsonArray>
 #include <QTemporaryDir>
@@ -476,6 +477,15 @@ class CliModelTest : public QObject {
     QFile csv(all + "/layers.csv");
     QVERIFY(csv.open(QIODevice::ReadOnly));
     QVERIFY(csv.readLine().trimmed().endsWith("attention_distance,induction,kl_fitted_mhla"));
+    // Issue 23 #10: a survey estimated (from its first layer) past --max-seconds is refused with the
+    // estimate; the window's and a plain run's are not limited.
+    const Run limited = run({"compute", "--model", model, "--input", text, "--layer", "all", "--max-seconds", "0.000001",
+                             "--out-dir", dir_.filePath("gpt2-limited")});
+    QVERIFY(limited.code != 0);
+    QVERIFY2(limited.err.contains("the survey of 2 layers × 2 heads at N = 7 takes about") &&
+                 limited.err.contains("--max-seconds"),
+             qPrintable(limited.err));
+    QVERIFY(!QFileInfo::exists(dir_.filePath("gpt2-limited") + "/layers.csv"));
     const QString png = dir_.filePath("gpt2-fitted.png");
     REQUIRE_RUN(run({"render", "--model", model, "--input", text, "--panels", "model-view,layer-curves", "--metric",
                      "fitted-kl", "--out", png, "--dpi", "60"}),
