@@ -1,5 +1,6 @@
 // The `attnscope` executable: the desktop window or a headless subcommand (app/cli/).
 #include <QApplication>
+#include <QIcon>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -62,5 +63,10 @@ int main(int argc, char** argv) {
   int qtArgc = headless ? 1 : argc;
   QApplication app(qtArgc, argv);
   QApplication::setApplicationName("attnscope");
+  if (!headless) {
+    // The window's icon, and the desktop entry it belongs to (Wayland compositors match by it).
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/attnscope/icons/attnscope.svg")));
+    QApplication::setDesktopFileName(QStringLiteral("io.github.attnscope.attnscope"));
+  }
   return attnscope::cli::runCli(args);
 }

@@ -1,9 +1,7 @@
 // attnscope info: version, backends (and why one is unavailable), the CUDA device, threads, build
 // options; with --model PATH, what a trained checkpoint is.
 #include <QDir>
-#include <QtGlobal>
 #include <qcustomplot.h>
-#include <Eigen/Core>
 #include <cstdlib>
 #include <iostream>
 #include <sstream>
@@ -21,26 +19,11 @@
 #include "cli/cuda_report.h"
 #include "cli/model_report.h"
 #include "model/backend_registry.h"
+#include "model/build_info.h"
 
-#ifndef ATTNSCOPE_VERSION
-#define ATTNSCOPE_VERSION "unknown"
-#endif
 
 namespace attnscope::cli {
 
-namespace {
-std::string compilerName() {
-#if defined(__clang__)
-  return "Clang " __clang_version__;
-#elif defined(__GNUC__)
-  return "GCC " __VERSION__;
-#elif defined(_MSC_VER)
-  return "MSVC " + std::to_string(_MSC_VER);
-#else
-  return "unknown";
-#endif
-}
-}  // namespace
 
 /// One learned matrix through the mixing figure (title: its tensor; note: negatives and row sums).
 static void drawLearnedMixing(const models::LearnedMixing& l, const QString& png) {
@@ -64,7 +47,7 @@ static void drawLearnedMixing(const models::LearnedMixing& l, const QString& png
 
 int runInfo(const Args& args) {
   if (!args.empty() && args[0] == "--version") {
-    std::cout << "attnscope " << ATTNSCOPE_VERSION << "\n";
+    std::cout << "attnscope " << attnscopeVersion() << "\n";
     return 0;
   }
   const std::vector<OptionSpec> specs = {
@@ -108,7 +91,7 @@ int runInfo(const Args& args) {
     return 0;
   }
 
-  std::cout << "attnscope " << ATTNSCOPE_VERSION << "\n\nbackends:\n";
+  std::cout << "attnscope " << attnscopeVersion() << "\n\nbackends:\n";
   for (const BackendEntry& b : listBackends()) {
     std::cout << "  " << b.name << std::string(b.name.size() < 8 ? 8 - b.name.size() : 1, ' ')
               << (b.availability.ok ? "available    " : "unavailable  ") << b.description;
@@ -123,29 +106,9 @@ int runInfo(const Args& args) {
             << (std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "libgomp default (spin, then sleep)")
             << (std::getenv("GOMP_SPINCOUNT") ? std::string(", GOMP_SPINCOUNT=") + std::getenv("GOMP_SPINCOUNT") : std::string())
             << "\n"
-            << "\nbuild:\n"
-            << "  compiler               " << compilerName() << "\n"
-            << "  C++ standard           " << __cplusplus << "\n"
-#ifdef ATTNSCOPE_NATIVE_BUILD
-            << "  native (-march)        yes\n"
-#else
-            << "  native (-march)        no\n"
-#endif
-#ifdef ATTNSCOPE_HAVE_CUDA
-            << "  CUDA backend built     yes\n"
-#else
-            << "  CUDA backend built     no\n"
-#endif
-#ifdef NDEBUG
-            << "  assertions             off\n"
-#else
-            << "  assertions             on\n"
-#endif
-            << "  CPU code path          " << cpuCodePath().level
-            << (cpuCodePath().cpuSupports ? "" : " (NOT supported by this CPU)") << "\n"
-            << "  Eigen                  " << EIGEN_WORLD_VERSION << "." << EIGEN_MAJOR_VERSION << "."
-            << EIGEN_MINOR_VERSION << " (SIMD: " << Eigen::SimdInstructionSetsInUse() << ")\n"
-            << "  Qt                     " << qVersion() << " (built with " << QT_VERSION_STR << ")\n";
+            << "\nbuild:\n";
+  for (const BuildFact& f : buildFacts())
+    std::cout << "  " << f.key << std::string(f.key.size() < 23 ? 23 - f.key.size() : 1, ' ') << f.value << "\n";
   return 0;
 }
 

@@ -1,6 +1,7 @@
 // attnscope render: the side-by-side figure (the GUI's figure builders) as PNG, SVG or PDF,
 // without a display.
 #include <QFileInfo>
+#include <cstdio>
 #include <iostream>
 
 #include "attnscope/error.h"
@@ -8,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/terminal_progress.h"
 #include "cli/session_options.h"
+#include "figures/export_presets.h"
 #include "figures/figure_composer.h"
 #include "figures/panels.h"
 #include "model/workbench.h"
@@ -25,6 +27,19 @@ std::string panelsHelp() {
   return byDefault + " (the default)" + others;
 }
 
+/// "single-column (3.5 in), double-column (…) or slide-16x9 (…)": from the preset table.
+std::string presetsHelp() {
+  std::string s;
+  const std::vector<ExportPreset>& presets = exportPresets();
+  for (std::size_t i = 0; i < presets.size(); ++i) {
+    const std::string& label = presets[i].label;
+    s += (i == 0 ? "" : i + 1 == presets.size() ? " or " : ", ") + presets[i].id +
+         label.substr(label.find(" ("));
+  }
+  return s + ": the width, fonts and PNG density (300 dpi for columns, 144 for slides) of a paper "
+             "column or a slide, in every format; not with --width";
+}
+
 std::vector<OptionSpec> renderSpecs() {
   std::vector<OptionSpec> s = sessionOptionSpecs();
   s.insert(s.begin(), {
@@ -34,6 +49,7 @@ std::vector<OptionSpec> renderSpecs() {
       {"panel", 1, "LIST", "the same as --panels"},
       {"sweep-max-n", 1, "N", "largest N of the sweep panel (default 65536; stops past 1.5 s)"},
       {"width", 1, "PX", "figure width in logical pixels at 96 dpi (default 1500)"},
+      {"preset", 1, "NAME", presetsHelp()},
       {"repeats", 1, "R", "timed runs for the timing panel (default 5)"},
   });
   for (const OptionSpec& v : viewOptionSpecs()) s.push_back(v);
@@ -67,8 +83,17 @@ int runRender(const Args& args) {
   const QString ext = QFileInfo(out).suffix().toLower();
   if (ext != "png" && ext != "svg" && ext != "pdf")
     throw UsageError("--out " + a.value("out") + ": the file must end in .png, .svg or .pdf");
-  const int dpi = parseInt("dpi", a.value("dpi", "150"), 24, 1200);
-  const int width = parseInt("width", a.value("width", "1500"), 600, 8000);
+  const ExportPreset* preset = nullptr;
+  if (a.has("preset")) {
+    if (a.has("width")) throw UsageError("give --preset or --width, not both");
+    try {
+      preset = &findExportPreset(a.value("preset"));
+    } catch (const InvalidArgument& e) {
+      throw UsageError(std::string("--preset: ") + e.what());
+    }
+  }
+  const int dpi = parseInt("dpi", a.value("dpi", preset ? std::to_string(preset->pngDpi) : "150"), 24, 1200);
+  const int width = preset ? preset->layoutWidth() : parseInt("width", a.value("width", "1500"), 600, 8000);
   std::vector<Panel> panels = allPanels();
   if (a.has("panels") && a.has("panel")) throw UsageError("give --panels or --panel, not both");
   if (a.has("panels") || a.has("panel")) {
@@ -98,9 +123,20 @@ int runRender(const Args& args) {
   const WorkResult work = runWork(session, plan, terminalHooks("render"));
   if (work.rollout && !work.rollout->note.empty()) std::cerr << "attnscope: " << work.rollout->note << "\n";
   const std::shared_ptr<const Results>& res = work.results;
-  FigureComposer composer(res, session.view, panels, exportStyle(out), width);
-  composer.exportTo(out, dpi);
-  std::cerr << "attnscope: wrote " << a.value("out") << "\n";
+  FigureStyle style = exportStyle(out);
+  if (preset) style.scale = preset->fontScale;
+  FigureComposer composer(res, session.view, panels, style, width);
+  if (preset) {
+    composer.exportTo(out, dpi, preset->pixelsPerInch);
+    const QSize size = composer.size();
+    char inches[64];
+    std::snprintf(inches, sizeof inches, " (%.2f × %.2f in, %s)", size.width() / preset->pixelsPerInch,
+                  size.height() / preset->pixelsPerInch, preset->label.c_str());
+    std::cerr << "attnscope: wrote " << a.value("out") << inches << "\n";
+  } else {
+    composer.exportTo(out, dpi);
+    std::cerr << "attnscope: wrote " << a.value("out") << "\n";
+  }
   return 0;
 }
 

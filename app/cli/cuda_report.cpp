@@ -6,7 +6,8 @@
 #include "attnscope/error.h"
 #include "model/backend_registry.h"
 #ifdef ATTNSCOPE_HAVE_CUDA
-#include "attnscope/cuda_backend.h"
+#include "attnscope/cuda_plugin.h"
+#include "model/cuda_plugin_loader.h"
 #endif
 
 namespace attnscope::cli {
@@ -30,7 +31,13 @@ namespace {
 void printCudaDevice(std::ostream& out) {
   out << "\ncuda device:\n";
 #ifdef ATTNSCOPE_HAVE_CUDA
-  const CudaDeviceInfo info = cudaDeviceInfo(0);
+  const CudaPlugin& plugin = cudaPlugin();
+  if (!plugin.api) {
+    out << "  unavailable            " << plugin.error << "\n";
+    return;
+  }
+  out << "  plugin                 " << plugin.path << "\n";
+  const CudaDeviceInfo info = plugin.api->deviceInfo(0);
   if (info.ok) {
     out << "  name                   " << info.name << "\n"
         << "  compute capability     " << info.computeMajor << "." << info.computeMinor << "\n"
@@ -54,8 +61,8 @@ bool isSoftmaxPrecision(const std::string& name) {
 
 void applySoftmaxPrecision(Backend& backend, const std::string& name) {
 #ifdef ATTNSCOPE_HAVE_CUDA
-  if (auto* cuda = dynamic_cast<CudaBackend*>(&backend)) {
-    cuda->setSoftmaxPrecision(parseSoftmaxPrecision(name));
+  if (backend.name() == "cuda" && cudaPlugin().api) {
+    cudaPlugin().api->setSoftmaxPrecision(backend, name);
     return;
   }
 #endif
@@ -66,7 +73,8 @@ void applySoftmaxPrecision(Backend& backend, const std::string& name) {
 void printCudaCalibration(std::ostream& out) {
 #ifdef ATTNSCOPE_HAVE_CUDA
   out << "calibrating the GPU (1 GiB device copy, 8192³ GEMMs; median of 5)...\n" << std::flush;
-  const CudaCalibration c = calibrateCuda(0);
+  if (!cudaPlugin().api) throw Error("the cuda backend is not available: " + cudaPlugin().error);
+  const CudaCalibration c = cudaPlugin().api->calibrate(0);
   out << std::fixed << std::setprecision(1) << "  device copy            " << c.copyGBps
       << " GB/s (read + write)\n"
       << "  FP32 GEMM (cuBLAS)     " << std::setprecision(2) << c.sgemmTflops << " TFLOP/s\n"

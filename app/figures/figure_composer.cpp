@@ -136,11 +136,14 @@ FigureStyle exportStyle(const QString& path, FigureStyle base) {
   return base;
 }
 
-void FigureComposer::exportTo(const QString& path, int dpi) const {
+void FigureComposer::exportTo(const QString& path, int dpi) const { exportTo(path, dpi, 0.0); }
+
+void FigureComposer::exportTo(const QString& path, int dpi, double pixelsPerInch) const {
   const std::string name = path.toStdString();
   const QString ext = QFileInfo(path).suffix().toLower();
+  const double vectorPpi = pixelsPerInch > 0 ? pixelsPerInch : kVectorDpi;
   if (ext == "png") {
-    const double scale = dpi / 96.0;
+    const double scale = dpi / (pixelsPerInch > 0 ? pixelsPerInch : 96.0);
     // Checked before anything is allocated: --width 8000 --dpi 1200 would be a 28 GB image.
     const double w = width_ * scale + 0.5, h = height_ * scale + 0.5;
     constexpr double kMaxPngPixels = 200e6;  // 800 MB as RGB32
@@ -176,7 +179,7 @@ void FigureComposer::exportTo(const QString& path, int dpi) const {
     svg.setOutputDevice(&buffer);
     svg.setSize(size());
     svg.setViewBox(QRect(QPoint(0, 0), size()));
-    svg.setResolution(kVectorDpi);  // physical size for print (figure_composer.h)
+    svg.setResolution(int(vectorPpi + 0.5));  // physical size for print (figure_composer.h)
     svg.setTitle(QStringLiteral("attnscope figure"));
     {
       QCPPainter painter(&svg);
@@ -191,9 +194,9 @@ void FigureComposer::exportTo(const QString& path, int dpi) const {
       QPdfWriter pdf(&buffer);
       pdf.setCreator(QStringLiteral("attnscope"));
       pdf.setTitle(QStringLiteral("attnscope figure"));
-      pdf.setResolution(kVectorDpi);
+      pdf.setResolution(int(vectorPpi + 0.5));
       pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-      pdf.setPageSize(QPageSize(QSizeF(width_ * 72.0 / kVectorDpi, height_ * 72.0 / kVectorDpi), QPageSize::Point,
+      pdf.setPageSize(QPageSize(QSizeF(width_ * 72.0 / vectorPpi, height_ * 72.0 / vectorPpi), QPageSize::Point,
                                 QString(), QPageSize::ExactMatch));
       QCPPainter painter(&pdf);
       painter.setMode(QCPPainter::pmVectorized);

@@ -39,6 +39,10 @@ class FigureComposer {
   /// Writes PNG (`dpi` sets the pixel density, 96 = one pixel per logical pixel), SVG or PDF,
   /// chosen by the extension. Throws FileError naming the file.
   void exportTo(const QString& path, int dpi = 150) const;
+  /// The same with `pixelsPerInch` logical pixels to the inch in every format (an ExportPreset's),
+  /// instead of 96 for PNG and kVectorDpi for SVG and PDF: the figure is width / pixelsPerInch
+  /// inches wide in all three.
+  void exportTo(const QString& path, int dpi, double pixelsPerInch) const;
 
  private:
   struct Placed;

@@ -8,6 +8,7 @@
 #include <QMenuBar>
 
 #include "gui/file_actions.h"
+#include "gui/help_menu.h"
 #include "gui/input_view.h"
 #include "gui/main_window.h"
 #include "gui/presets.h"
@@ -99,6 +100,7 @@ void buildWindowMenus(MainWindow& w) {
   for (int i = 0; i < int(presets.size()); ++i) lessons->addAction(presets[i].name, self, [self, i] { self->applyPreset(i); });
   lessons->addSeparator();
   lessons->addAction(QObject::tr("Hide caption"), self, [self] { self->hideLesson(); });
+  addHelpMenu(w);
 }
 
 }  // namespace attnscope::gui

@@ -1,4 +1,4 @@
-// The window's menu bar (File, View, Run, Lessons), built on MainWindow's public actions.
+// The window's menu bar (File, View, Run, Lessons, Help), built on MainWindow's public actions.
 #pragma once
 
 namespace attnscope::gui {

@@ -3,7 +3,8 @@
 #include "attnscope/eigen_backend.h"
 #include "attnscope/error.h"
 #ifdef ATTNSCOPE_HAVE_CUDA
-#include "attnscope/cuda_backend.h"
+#include "attnscope/cuda_plugin.h"
+#include "model/cuda_plugin_loader.h"
 #endif
 
 namespace attnscope {
@@ -18,9 +19,12 @@ struct CudaStatus {
 CudaStatus probeCuda() {
 #ifdef ATTNSCOPE_HAVE_CUDA
   CudaStatus s;
+  // The plugin library is opened here, on the first question about CUDA (not at start-up).
+  const CudaPlugin& plugin = cudaPlugin();
+  if (!plugin.api) return {{false, plugin.error}, {}};
   try {
-    s.availability = CudaBackend().available();
-    if (s.availability.ok) s.device = cudaDeviceInfo().name;
+    s.availability = plugin.api->availability(0);
+    if (s.availability.ok) s.device = plugin.api->deviceInfo(0).name;
   } catch (const std::exception& e) {
     s.availability = {false, e.what()};
   }
@@ -68,9 +72,7 @@ std::unique_ptr<Backend> makeBackend(const std::string& name, int threads) {
     if (canonical == "eigen") return std::make_unique<EigenBackend>(threads);
 #ifdef ATTNSCOPE_HAVE_CUDA
     if (canonical == "cuda") {
-      auto cuda = std::make_unique<CudaBackend>();
-      cuda->setThreads(threads);
-      return cuda;
+      return std::unique_ptr<Backend>(cudaPlugin().api->makeBackend(0, threads));
     }
 #endif
   }

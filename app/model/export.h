@@ -1,5 +1,5 @@
 // The one data exporter: `attnscope compute` and the window's File ▸ Export data write the same
-// files, with the same names and contents, through exportResults(). The layout (README "Exported
+// files, with the same names and contents, through exportResults(). The layout (docs/user-guide.md "Exported
 // files"), with <id> each registered mechanism (softmax, linear, mhla, …):
 //   metrics.json         resultsToJson: metrics per mechanism and head, N, M, r, bounds, settings
 //   session.json         the session the numbers came from (load it to reproduce them)

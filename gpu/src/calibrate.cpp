@@ -1,4 +1,4 @@
-// Copy bandwidth and GEMM throughput of the device, the yardsticks the README states kernel speeds
+// Copy bandwidth and GEMM throughput of the device, the yardsticks docs/performance.md states kernel speeds
 // against.
 #include <algorithm>
 #include <vector>

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Random-weight checkpoints in the real Hugging Face layouts, for the README's model-explorer figures
+"""Random-weight checkpoints in the real Hugging Face layouts, for the model-explorer figures of docs/models.md
 and the window's measurements (nothing is downloaded): a ViT whose position embeddings are 2D
 sinusoids and whose Q/K projections sharpen with depth (so heads attend locally, then sparsely), and a
 GPT-2 with a byte-level vocabulary (vocab.json of the 256 byte symbols, no merges). Neither is a

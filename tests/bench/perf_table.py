@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates the README's CPU performance table in one run (not part of the build).
+"""Regenerates the CPU performance table of docs/performance.md in one run (not part of the build).
 
 For each thread count it runs `attnscope bench --sgemm` (softmax at the --softmax-n sizes, linear and
 MHLA at every --n; d = 64, one head, M = round(sqrt(N)), cos mixing) and then

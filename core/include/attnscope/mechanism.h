@@ -57,8 +57,9 @@ struct MechanismSpec {
   /// The spec that head `h` runs: `mixing` replaced by headMixing[h] when there is one.
   MechanismSpec forHead(int h) const;
 
-  /// Whether this spec is of kind `k`.
-  bool is(const MechanismKindPtr& k) const { return kind == k; }
+  /// Whether this spec is of kind `k`: the same object, or a kind with the same id (ids are unique
+  /// in a registry; the CUDA plugin library holds its own copy of the built-in kinds).
+  bool is(const MechanismKindPtr& k) const { return kind == k || (kind && k && kind->id() == k->id()); }
   /// The kind's id ("softmax", "linear", "mhla", ...).
   std::string kindId() const { return kind->id(); }
   /// The named parameter, or `fallback` when the spec has none.

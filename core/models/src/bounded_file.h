@@ -1,7 +1,7 @@
 // Reading the files a checkpoint comes with (internal): one rule for every file the models code
 // reads. A path must name a regular file, checked with stat() before open() (a FIFO would block
 // open) and again on the descriptor opened with O_NONBLOCK; a file over its kind's size cap
-// (README, "Opening a checkpoint") is refused before a byte is read; JSON is parsed with a depth
+// (docs/models.md, "Opening a checkpoint") is refused before a byte is read; JSON is parsed with a depth
 // limit checked while parsing, a key repeated in one object and bytes after the document refused;
 // messages name the file, the JSON path and the kind of a value, never the value printed whole.
 #pragma once
