@@ -68,6 +68,13 @@ int mosaicHeight(int rows, int cols, const Thumbnail* cell, int width, const Fig
 
 }  // namespace
 
+QString modelViewCellText(const ModelViews& v, int layer, int head) {
+  if (layer < 0 || head < 0 || layer >= v.layers || head >= v.heads) return QString();
+  const std::size_t at = static_cast<std::size_t>(layer) * v.heads + head;
+  const double m = at < v.cellMetric.size() ? v.cellMetric[at] : std::nan("");
+  return QStringLiteral("layer %1 · head %2 · %3 %4").arg(layer).arg(head).arg(qs(metricTitle(v.metric)), formatMetric(m, v.metric));
+}
+
 int modelViewFigureHeight(const Results& res, const FigureStyle& style, int width) {
   const int titles = QFontMetrics(style.font(1.05, true)).height() + QFontMetrics(style.font(0.8)).height() +
                      style.px(60);

@@ -1,5 +1,6 @@
 #include "gui/main_window.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
@@ -375,6 +376,11 @@ void MainWindow::setPresentationMode(bool on) {
     if (on) dockWasVisible_ = dock->isVisible();
     dock->setVisible(!on && dockWasVisible_);
   }
+  // The maps (or the model tab) take the whole height (issue 27 #4: at 1.5× fonts they shrank to
+  // ~185×125 px under the bottom row); the bottom row is one toggle away (⤢, Ctrl+Shift+F).
+  QAction* focus = host_->focusViewAction();
+  if (on) focusWasOn_ = focus->isChecked();
+  focus->setChecked(on || focusWasOn_);
   host_->setStyle(style_);
   on ? showFullScreen() : showNormal();
 }
@@ -393,6 +399,10 @@ void MainWindow::closeEvent(QCloseEvent* e) {
     e->ignore();
     return;
   }
+  // The layout is saved as it is outside presentation mode and focus (a hidden bottom row would
+  // otherwise come back collapsed at the next start).
+  if (presentation_) setPresentationMode(false);
+  host_->focusViewAction()->setChecked(false);
   QSettings settings;
   settings.setValue("window/geometry", saveGeometry());
   settings.setValue("window/state", saveState());

@@ -133,6 +133,7 @@ class MainWindow : public QMainWindow {
   QString lastError_;
   bool presentation_ = false;
   bool dockWasVisible_ = true;
+  bool focusWasOn_ = false;  ///< "Focus on the view" before presentation mode turned it on
   /// The session before the lesson on screen, and its modified flag (undoLesson).
   std::optional<std::pair<Session, bool>> beforeLesson_;
   OpenPathChooser openPathChooser_;

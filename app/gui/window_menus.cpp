@@ -10,6 +10,7 @@
 #include "gui/file_actions.h"
 #include "gui/input_view.h"
 #include "gui/main_window.h"
+#include "gui/panel_host.h"
 #include "gui/presets.h"
 
 namespace attnscope::gui {
@@ -79,6 +80,7 @@ void buildWindowMenus(MainWindow& w) {
   toggle(QObject::tr("&Tint blocks by the query's mixing weights"), "tintBlocks", false, [self](bool on) { self->inputView()->setTintBlocks(on); });
   // The controls dock, closed by its × or hidden by presentation mode, comes back from here.
   if (auto* dock = w.findChild<QDockWidget*>(QStringLiteral("controlsDock"))) view->addAction(dock->toggleViewAction());
+  view->addAction(w.panels()->focusViewAction());
   toggle(QObject::tr("&Presentation mode"), "presentation", false, [self](bool on) { self->setPresentationMode(on); })
       ->setShortcut(QKeySequence(Qt::Key_F11));
 

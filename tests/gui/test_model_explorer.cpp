@@ -4,9 +4,15 @@
 // Times of the layer switch (key press → new maps and model views on screen) are printed with
 // qInfo; ATTNSCOPE_MEASURE_MODEL=PATH (and ATTNSCOPE_MEASURE_SOURCE=image|text|FILE.txt) measures them on
 // any checkpoint (docs and the closing notes' numbers).
+#include <QAction>
+#include <QComboBox>
 #include <QDir>
+#include <QMenu>
+#include <QMenuBar>
+#include <QSplitter>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QLabel>
 #include <QSettings>
@@ -17,7 +23,9 @@
 #include <QtTest>
 #include <qcustomplot.h>
 
+#include "figures/model_figures.h"
 #include "figures/mosaic.h"
+#include "gui/panel_host.h"
 #include "gui/controls_panel.h"
 #include "gui/figure_panel.h"
 #include "gui/job_runner.h"
@@ -126,6 +134,87 @@ class ModelExplorerTests : public QObject {
     QVERIFY(!noteOf(w.layerCurvesPanel()).contains("computing") && w.layerCurvesPanel()->plot()->graphCount() > 0);
     QVERIFY(w.exportFigureTo(png, {Panel::ModelView}, 96));
     QVERIFY(QFile(png).size() > 1000);
+  }
+
+  // Issue 27 #6 and the layout item: at 1600×1000 the model view of 12 × 12 and 32 × 16 heads is
+  // legible — row and column labels thinned so none overlap (before: "H10H11" ran together), a
+  // corner number drawn only where it fits its cell, every cell's number on hover — and "Focus on
+  // the view" gives the view the whole height (cells grow; the bottom row comes back after).
+  void modelViewIsLegibleAtTwelveByTwelveAndThirtyTwoBySixteen() {
+    const QString shots = qEnvironmentVariable("ATTNSCOPE_SCREENSHOT_DIR");
+    for (const auto& [layers, heads] : {std::pair{12, 12}, std::pair{32, 16}}) {
+      const QString model = dir_.filePath(QStringLiteral("wide-%1x%2").arg(layers).arg(heads));
+      QDir().mkpath(model);
+      test::LlamaSpec spec = test::llama2Spec();
+      spec.layers = layers;
+      spec.heads = spec.kvHeads = heads;
+      spec.headDim = 4;
+      spec.dModel = 4 * heads;
+      spec.hidden = 32;
+      spec.vocab = 261;
+      test::writeCheckpoint(model.toStdString(), test::tinyLlama(spec));
+      QFile tok(model + "/tokenizer.json");
+      QVERIFY(tok.open(QIODevice::WriteOnly));
+      tok.write(QByteArray::fromStdString(test::llamaTokenizerJson()));
+      tok.close();
+
+      MainWindow w;
+      w.resize(1600, 1000);
+      w.show();
+      Session s;
+      s.source.kind = SourceKind::SampleText;
+      s.model.path = model.toStdString();
+      w.start(s);
+      QVERIFY(waitIdle(w));
+      w.showView(QStringLiteral("model-view"));
+      QTest::qWait(100);
+      QCustomPlot* plot = w.modelViewPanel()->plot();
+      const auto res = w.modelViewPanel()->results();
+      QVERIFY(res && res->modelViews);
+      QCOMPARE(res->modelViews->layers, layers);
+      QCOMPARE(res->modelViews->heads, heads);
+      const MosaicDrawn before = mosaicDrawn(plot);
+      qInfo("%d x %d at 1600x1000: cells %.1f x %.1f px, %d of %d corner numbers drawn, labels: %lld rows, %lld cols",
+            layers, heads, before.cellWidth, before.cellHeight, before.notesShown, before.notes,
+            static_cast<long long>(before.rowLabels.size()), static_cast<long long>(before.colLabels.size()));
+      QVERIFY(before.cellWidth > 4 && before.cellHeight > 4);
+      QVERIFY2(!before.labelsOverlap, qPrintable(before.colLabels.join(' ') + " / " + before.rowLabels.join(' ')));
+      QVERIFY(before.colLabels.size() >= 2 && before.rowLabels.size() >= 2);
+      QCOMPARE(before.colLabels.first(), QString("H0"));
+      QCOMPARE(before.notes, layers * heads);
+      if (!shots.isEmpty()) w.grab().save(shots + QStringLiteral("/model-view-%1x%2.png").arg(layers).arg(heads));
+
+      // Every cell names its number on hover, drawn in its corner or not.
+      const QPoint at = cellCentre(plot, layers - 2, heads - 3);
+      QTest::mouseMove(plot, at);
+      QTest::qWait(20);
+      const QString cell = modelViewCellText(*res->modelViews, layers - 2, heads - 3);
+      QVERIFY(cell.startsWith(QStringLiteral("layer %1 · head %2 · ").arg(layers - 2).arg(heads - 3)));
+      QVERIFY2(plot->toolTip().startsWith(cell), qPrintable(plot->toolTip()));
+
+      // Focus on the view: the bottom row steps aside, the cells grow; toggled back, all returns.
+      auto* bottom = w.findChild<QSplitter*>(QStringLiteral("bottomSplitter"));
+      QVERIFY(bottom && bottom->isVisible());
+      QAction* focus = w.panels()->focusViewAction();
+      bool inViewMenu = false;
+      for (QAction* m : w.menuBar()->actions())
+        if (m->menu() && m->text() == QStringLiteral("&View")) inViewMenu = m->menu()->actions().contains(focus);
+      QVERIFY(inViewMenu);
+      focus->trigger();
+      QTest::qWait(200);
+      QVERIFY(!bottom->isVisible());
+      const MosaicDrawn focused = mosaicDrawn(plot);
+      qInfo("%d x %d focused: cells %.1f x %.1f px, %d of %d corner numbers drawn", layers, heads, focused.cellWidth,
+            focused.cellHeight, focused.notesShown, focused.notes);
+      QVERIFY2(focused.cellHeight > 1.5 * before.cellHeight, qPrintable(QString::number(focused.cellHeight)));
+      QVERIFY(!focused.labelsOverlap);
+      QVERIFY(focused.notesShown >= before.notesShown);
+      if (layers == 12) QCOMPARE(focused.notesShown, focused.notes);  // 12 × 12 focused: every number fits
+      if (!shots.isEmpty()) w.grab().save(shots + QStringLiteral("/model-view-%1x%2-focused.png").arg(layers).arg(heads));
+      focus->trigger();
+      QTest::qWait(100);
+      QVERIFY(bottom->isVisible());
+    }
   }
 
   // Issue 25: a Llama-family checkpoint (4 query heads over 1 KV head) in the window: the model
