@@ -249,7 +249,7 @@ void MainWindow::showError(const QString& text) {
 
 void MainWindow::openModel(const QString& path) {
   caption_->hide();
-  beforeLesson_.reset();
+  lessons_.clear();
   try {
     const Session s = sessionForModel(path, controller_.session());
     error_->hide();
@@ -264,7 +264,7 @@ void MainWindow::openModel(const QString& path) {
 void MainWindow::openFile(const QString& path) {
   if (isModelPath(path)) return openModel(path);
   caption_->hide();  // a lesson's caption belongs to the lesson's input, not to the next one
-  beforeLesson_.reset();
+  lessons_.clear();
   try {
     QString k, v;
     const FileKind kind = classifyFile(path);  // by content; throws FileError naming a missing file
@@ -339,28 +339,35 @@ void MainWindow::applyPreset(int index) {
   if (index < 0 || index >= int(presets.size())) return;
   // A complete, known state (presets.h), so the lesson shows what its caption says whatever
   // was on screen; the state before is kept for Undo.
-  if (!beforeLesson_) beforeLesson_ = std::make_pair(controller_.session(), file_->modified());
-  caption_->setText(QStringLiteral("<b>%1.</b> %2 &nbsp;<a href=\"undo\">Undo lesson</a>")
-                        .arg(presets[index].name, presets[index].caption));
-  caption_->show();
+  lessons_.push_back({controller_.session(), file_->modified(), index});
+  showLessonCaption(index);
   error_->hide();
   file_->setModified(true);
   setSession(lessonSession(index, controller_.session()));
   if (presets[index].runSweep) controller_.startSweep(16384);
 }
 
+void MainWindow::showLessonCaption(int index) {
+  const auto presets = lessonPresets();
+  if (index < 0 || index >= int(presets.size())) return caption_->hide();
+  caption_->setText(QStringLiteral("<b>%1.</b> %2 &nbsp;<a href=\"undo\">Undo lesson</a>")
+                        .arg(presets[index].name, presets[index].caption));
+  caption_->show();
+}
+
 void MainWindow::hideLesson() {
   caption_->hide();
-  beforeLesson_.reset();
+  lessons_.clear();
 }
 
 void MainWindow::undoLesson() {
-  if (!beforeLesson_) return;
-  const auto [s, modified] = *beforeLesson_;
-  beforeLesson_.reset();
-  caption_->hide();
-  setSession(s);
-  file_->setModified(modified);
+  if (lessons_.empty()) return;
+  const LessonStep last = lessons_.back();
+  lessons_.pop_back();
+  if (lessons_.empty()) caption_->hide();
+  else showLessonCaption(lessons_.back().index);
+  setSession(last.before);
+  file_->setModified(last.modified);
 }
 
 void MainWindow::setPresentationMode(bool on) {

@@ -575,9 +575,11 @@ class WindowTests : public QObject {
     const QJsonObject before = w->controller()->session().toJson();
     const auto presets = lessonPresets();
     QCOMPARE(int(presets.size()), 3);
+    QJsonObject afterFirst;
     for (int i = 1; i < 3; ++i) {  // (lesson 0 also starts the sweep at 4096 tokens: slow here)
       w->applyPreset(i);
       QVERIFY(waitIdle(*w));
+      if (i == 1) afterFirst = w->controller()->session().toJson();
       Session expected = startSession();
       presets[i].apply(expected);
       Session got = w->controller()->session();
@@ -596,9 +598,19 @@ class WindowTests : public QObject {
         QVERIFY2(mhla > 2.0 * lin, qPrintable(QString("%1 vs %2").arg(mhla).arg(lin)));
       }
     }
+    // Issue 27: Undo after chained lessons takes back one lesson (the one before is on screen
+    // again, with its caption), not all of them; a second Undo gets back to where we were.
+    auto* caption = w->findChild<QLabel*>(QStringLiteral("caption"));
+    QVERIFY(caption);
+    w->undoLesson();
+    QVERIFY(waitIdle(*w));
+    QCOMPARE(w->controller()->session().toJson(), afterFirst);
+    QVERIFY2(caption->isVisible() && caption->text().contains(presets[1].name), qPrintable(caption->text()));
+    QVERIFY(w->isSessionModified());
     w->undoLesson();
     QVERIFY(waitIdle(*w));
     QCOMPARE(w->controller()->session().toJson(), before);
+    QVERIFY(!caption->isVisible());
     QVERIFY(!w->isSessionModified());
   }
 
