@@ -288,6 +288,42 @@ class ModelExplorerTests : public QObject {
     }
   }
 
+  // Issue 27 (friction): "KL to softmax" on the softmax view put 0 in every cell; now the cells
+  // carry no number and the subtitle says what KL compares; on linear the numbers are back.
+  void klOnTheSoftmaxViewSaysWhatItCompares() {
+    MainWindow w;
+    startOnTinyVit(w, dir_, "vit-kl");
+    auto* metric = w.modelBar()->findChild<QComboBox*>(QStringLiteral("view.explorer.metric"));
+    QComboBox* mech = nullptr;  // the model bar's "view" (the mechanism shown)
+    for (auto* c : w.modelBar()->findChildren<QComboBox*>())
+      if (c->findData(QStringLiteral("linear")) >= 0) mech = c;
+    QVERIFY(metric && mech);
+    QCOMPARE(w.controller()->session().view.explorer.mechanism, std::string("softmax"));
+    QVERIFY(metric->findData(QStringLiteral("kl")) >= 0);
+    metric->setCurrentIndex(metric->findData(QStringLiteral("kl")));
+    QVERIFY(waitIdle(w));
+    QCOMPARE(w.controller()->session().view.explorer.metric, std::string("kl"));
+    auto views = w.modelViewPanel()->results()->modelViews;
+    QVERIFY(views && !views->cellMetric.empty());
+    for (double m : views->cellMetric) QVERIFY(std::isnan(m));
+    QVERIFY2(QString::fromStdString(views->metricNote).contains("it is 0 for softmax itself"),
+             views->metricNote.c_str());
+    QStringList texts;
+    for (QCPLayoutElement* e : w.modelViewPanel()->plot()->plotLayout()->elements(true))
+      if (auto* t = qobject_cast<QCPTextElement*>(e)) texts << t->text();
+    QVERIFY2(texts.join('\n').contains("KL to softmax compares"), qPrintable(texts.join('\n')));
+    QCOMPARE(mosaicDrawn(w.modelViewPanel()->plot()).notes, 0);  // no corner of zeros
+
+    const int linear = mech->findData(QStringLiteral("linear"));
+    QVERIFY(linear >= 0);
+    mech->setCurrentIndex(linear);
+    QVERIFY(waitIdle(w));
+    views = w.modelViewPanel()->results()->modelViews;
+    QVERIFY(views->metricNote.empty());
+    for (double m : views->cellMetric) QVERIFY(std::isfinite(m) && m >= 0);
+    QVERIFY(mosaicDrawn(w.modelViewPanel()->plot()).notes > 0);
+  }
+
   void openStepClickAndExport() {
     MainWindow w;
     w.resize(1580, 960);
