@@ -325,7 +325,19 @@ QStringList MainWindow::exportDataTo(const QString& dir) {
     return {};
   }
   try {
-    const QStringList files = exportResults(*controller_.results(), dir, dataExportOptions(*controller_.results()));
+    // With a model: every layer and head and the rollout the window computed, as `compute --layer
+    // all --rollout` writes them (issue 27: they were left out). Only what the results on screen
+    // were drawn from: a survey or rollout of another session is never attached.
+    const Results& res = *controller_.results();
+    ExportOptions options = dataExportOptions(res);
+    const auto survey = controller_.survey();
+    const auto rollout = controller_.rollout();
+    if (survey && res.modelViews) options.survey = survey.get();
+    if (options.survey && rollout && !res.modelViews->rolloutRows.empty() && rollout->note.empty())
+      options.rollout = rollout.get();
+    options.kvSweep = res.kvSweep.get();
+    options.sensitivity = res.sensitivity.get();
+    const QStringList files = exportResults(res, dir, options);
     showStatus(tr("wrote %1 files into %2").arg(files.size()).arg(dir), 5000);
     return files;
   } catch (const std::exception& e) {

@@ -324,6 +324,24 @@ class ModelExplorerTests : public QObject {
     QVERIFY(mosaicDrawn(w.modelViewPanel()->plot()).notes > 0);
   }
 
+  // Issue 27 (friction): File ▸ Export data with a model open writes layers.csv, layers.json and
+  // rollout_<id>.npy (as `compute --layer all --rollout` does) from the survey the window computed.
+  void exportDataWithAModelWritesTheSurveyAndRollout() {
+    MainWindow w;
+    startOnTinyVit(w, dir_, "vit-export");
+    QVERIFY(w.controller()->survey() && w.controller()->rollout());
+    const QString out = dir_.filePath("export-with-model");
+    const QStringList files = w.exportDataTo(out);
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    QStringList names;
+    for (const QString& f : files) names << QFileInfo(f).fileName();
+    for (const char* want : {"layers.csv", "layers.json", "rollout_softmax.npy", "rollout_linear.npy", "metrics.json"})
+      QVERIFY2(names.contains(QLatin1String(want)), qPrintable(names.join(' ')));
+    QFile csv(out + "/layers.csv");
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QCOMPARE(csv.readAll().toStdString(), surveyCsv(*w.controller()->survey()));
+  }
+
   void openStepClickAndExport() {
     MainWindow w;
     w.resize(1580, 960);
