@@ -1,5 +1,7 @@
 #include "gui/main_window.h"
 
+#include <algorithm>
+
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -9,6 +11,7 @@
 #include <QLabel>
 #include <QMimeData>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QShortcut>
 #include <tuple>
 #include <QSettings>
@@ -34,6 +37,23 @@
 #include "model/export.h"
 
 namespace attnscope::gui {
+
+namespace {
+/// The controls' scroll area: at least as wide as the controls need beside the vertical scroll
+/// bar, so the dock never cuts a control at its edge (issue 27: the combo boxes lost their arrows).
+class FitWidthScrollArea : public QScrollArea {
+ public:
+  using QScrollArea::QScrollArea;
+  QSize minimumSizeHint() const override {
+    QSize s = QScrollArea::minimumSizeHint();
+    const int need = widget() ? widget()->minimumSizeHint().width() + verticalScrollBar()->sizeHint().width() +
+                                    2 * frameWidth()
+                              : 0;
+    s.setWidth(std::max({s.width(), 240, need}));
+    return s;
+  }
+};
+}  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(tr("attnscope — softmax | linear | MHLA[*]"));
@@ -69,10 +89,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   auto* dock = new QDockWidget(tr("Controls"), this);
   dock->setObjectName("controlsDock");
-  auto* scroll = new QScrollArea(dock);
+  auto* scroll = new FitWidthScrollArea(dock);
+  scroll->setObjectName("controlsScroll");
   scroll->setWidget(controls_);
   scroll->setWidgetResizable(true);
-  scroll->setMinimumWidth(240);
   scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   dock->setWidget(scroll);
   addDockWidget(Qt::LeftDockWidgetArea, dock);

@@ -154,6 +154,26 @@ class WindowTests : public QObject {
     QVERIFY(dock->isVisible());
   }
 
+  // Issue 27 (friction): the controls dock cuts no control at its edge (its combo boxes lost their
+  // arrows): every control lies inside the scroll area's viewport.
+  void controlsDockCutsNoControl() {
+    auto w = openWindow(startSession(), QSize(1600, 1000));
+    auto* scroll = w->findChild<QScrollArea*>(QStringLiteral("controlsScroll"));
+    QVERIFY(scroll);
+    const int right = scroll->viewport()->width();
+    int checked = 0;
+    for (QWidget* c : w->controls()->findChildren<QWidget*>()) {
+      if (!c->isVisible() || !(qobject_cast<QComboBox*>(c) || qobject_cast<QAbstractSpinBox*>(c))) continue;
+      const int edge = c->mapTo(scroll->viewport(), QPoint(c->width(), 0)).x();
+      QVERIFY2(edge <= right, qPrintable(QString("%1 ends at %2 px in a %3 px wide dock")
+                                             .arg(c->objectName()).arg(edge).arg(right)));
+      ++checked;
+    }
+    QVERIFY(checked > 10);
+    if (const QByteArray dir = qgetenv("ATTNSCOPE_SCREENSHOT_DIR"); !dir.isEmpty())
+      w->grab().save(QString::fromLocal8Bit(dir) + "/controls-dock.png");
+  }
+
   // Issue 27 #1: the patches of a large photo (reduced for the patch features) can be hovered and
   // clicked: the view finds the cell from the rectangles' own pixels.
   void largePhotoPatchesCanBeProbed() {
