@@ -1,5 +1,6 @@
 // The window as a new user drives it (issue 14): each numbered bug of the issue has a test here
 // that drives the real widgets offscreen and fails without its fix.
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
@@ -728,6 +729,19 @@ class WindowTests : public QObject {
     QCOMPARE(w->controller()->results()->n, n0);
     QCOMPARE(w->controller()->analysedSession().temperature, 3.0);
   }
+  // Issue 27: the window opens on the settings table's defaults, as `render` does: one colour
+  // scale per map in both (render shared one, the window had its own default).
+  void windowAndRenderShareTheColourScaleDefault() {
+    QCOMPARE(startSession().toJson(), Session{}.toJson());
+    auto w = openWindow(startSession());
+    int scales = 0;
+    for (QCPLayoutElement* e : w->mapsPanel()->plot()->plotLayout()->elements(true))
+      scales += qobject_cast<QCPColorScale*>(e) ? 1 : 0;
+    QCOMPARE(scales, int(w->controller()->results()->mechanisms.size()));
+    auto* box = w->controls()->findChild<QCheckBox*>(QStringLiteral("view.sharedScale"));
+    QVERIFY(box && !box->isChecked());
+  }
+
   // #16: presentation mode (F11) keeps the mixing colour bar's gradient and fits the window.
   // Issue 27 #4: and it enlarges the maps (they shrank under the 1.5× fonts): the view takes the
   // whole height, the bottom row one toggle away.
