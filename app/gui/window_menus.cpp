@@ -64,7 +64,13 @@ void buildWindowMenus(MainWindow& w) {
     if (!dir.isEmpty()) self->exportDataTo(dir);
   });
   file->addSeparator();
-  file->addAction(QObject::tr("&Quit"), QKeySequence::Quit, self, &QWidget::close);
+  // Ctrl+Q as well as the platform's Quit keys: some key schemes bind none (Windows', and the one
+  // of a platform without a desktop theme: offscreen, a bare X server), so Ctrl+Q did nothing there.
+  QAction* quit = file->addAction(QObject::tr("&Quit"), self, &QWidget::close);
+  QList<QKeySequence> quitKeys = QKeySequence::keyBindings(QKeySequence::Quit);
+  if (!quitKeys.contains(QKeySequence(Qt::CTRL | Qt::Key_Q))) quitKeys << QKeySequence(Qt::CTRL | Qt::Key_Q);
+  quit->setShortcuts(quitKeys);
+  quit->setObjectName(QStringLiteral("quit"));
 
   QMenu* view = w.menuBar()->addMenu(QObject::tr("&View"));
   auto toggle = [&](const QString& text, const char* name, bool on, auto slot) {

@@ -155,6 +155,43 @@ class WindowTests : public QObject {
     QVERIFY(dock->isVisible());
   }
 
+  // Issue 27 ("seen once"): right after loading a session, Ctrl+Q and File ▸ Quit close the window
+  // (no tab click needed first). Ctrl+Q had no binding where the platform's key scheme gives Quit
+  // none (here, offscreen): it did nothing whatever was loaded.
+  void quitRightAfterLoadingASession() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("s.json");
+    {
+      auto w = openWindow(startSession());
+      w->saveSessionTo(path);
+    }
+    for (const bool byMenu : {false, true}) {
+      auto w = openWindow(startSession());
+      w->activateWindow();
+      int asked = 0;
+      w->setUnsavedPrompt([&] {
+        ++asked;
+        return UnsavedChoice::Discard;
+      });
+      w->loadSessionFrom(path);
+      QVERIFY(waitIdle(*w));
+      QVERIFY(w->isVisible());
+      if (byMenu) {
+        QAction* quit = nullptr;
+        for (QAction* a : w->menuBar()->actions())
+          if (a->text() == QLatin1String("&File"))
+            for (QAction* b : a->menu()->actions())
+              if (b->text() == QLatin1String("&Quit")) quit = b;
+        QVERIFY(quit);
+        quit->trigger();
+      } else {
+        QTest::keyClick(w.get(), Qt::Key_Q, Qt::ControlModifier);
+      }
+      QTRY_VERIFY_WITH_TIMEOUT(!w->isVisible(), 2000);
+      QVERIFY(asked <= 1);
+    }
+  }
+
   // Issue 27 (friction): the controls dock cuts no control at its edge (its combo boxes lost their
   // arrows): every control lies inside the scroll area's viewport.
   void controlsDockCutsNoControl() {
