@@ -68,6 +68,13 @@ int mosaicHeight(int rows, int cols, const Thumbnail* cell, int width, const Fig
 
 }  // namespace
 
+QString modelViewCellText(const ModelViews& v, int layer, int head) {
+  if (layer < 0 || head < 0 || layer >= v.layers || head >= v.heads) return QString();
+  const std::size_t at = static_cast<std::size_t>(layer) * v.heads + head;
+  const double m = at < v.cellMetric.size() ? v.cellMetric[at] : std::nan("");
+  return QStringLiteral("layer %1 · head %2 · %3 %4").arg(layer).arg(head).arg(qs(metricTitle(v.metric)), formatMetric(m, v.metric));
+}
+
 int modelViewFigureHeight(const Results& res, const FigureStyle& style, int width) {
   const int titles = QFontMetrics(style.font(1.05, true)).height() + QFontMetrics(style.font(0.8)).height() +
                      style.px(60);
@@ -94,10 +101,10 @@ void buildModelViewFigure(QCustomPlot* plot, const Results& res, const ViewSetti
   const ModelViews& v = *res.modelViews;
   addTitle(plot, 0,
            QStringLiteral("model view · %1 · %2").arg(qs(v.mechanismName), qs(v.queryLabel)),
-           QStringLiteral("%1 layers × %2 heads%6, each cell scaled to its own maximum; corner: %3; outlined: layer %4%5")
+           QStringLiteral("%1 layers × %2 heads%6, each cell scaled to its own maximum; %3; outlined: layer %4%5")
                .arg(v.layers)
                .arg(v.heads)
-               .arg(qs(metricTitle(v.metric)))
+               .arg(v.metricNote.empty() ? QStringLiteral("corner: ") + qs(metricTitle(v.metric)) : qs(v.metricNote))
                .arg(v.layer)
                .arg(v.head >= 0 ? QStringLiteral(", head %1").arg(v.head) : QStringLiteral(" (mean over heads)"))
                .arg(v.kvGroup > 1 ? QStringLiteral(" in %1 groups sharing a K/V head (above: group, mean row cosine of its heads)")
@@ -112,7 +119,8 @@ void buildModelViewFigure(QCustomPlot* plot, const Results& res, const ViewSetti
   spec.colLabels = labels("H", v.heads);
   spec.rowTitle = QStringLiteral("layer");
   spec.colTitle = QStringLiteral("head");
-  for (double m : v.cellMetric) spec.annotations.push_back(formatMetric(m, v.metric));
+  if (v.metricNote.empty())
+    for (double m : v.cellMetric) spec.annotations.push_back(formatMetric(m, v.metric));
   spec.selectedRow = v.layer;
   spec.selectedCol = v.head;
   if (v.kvGroup > 1) {

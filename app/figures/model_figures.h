@@ -25,6 +25,10 @@ void buildRolloutFigure(QCustomPlot* plot, const Results& results, const ViewSet
 void buildClsMapsFigure(QCustomPlot* plot, const Results& results, const ViewSettings& view,
                         const FigureStyle& style);
 
+/// One cell of the model view in words: "layer 3 · head 7 · <metric> 0.53" (its hover text; the
+/// corner number is drawn only where it fits the cell). Empty outside the grid.
+QString modelViewCellText(const ModelViews& views, int layer, int head);
+
 /// Heights (logical pixels) the panels want at `width`.
 int modelViewFigureHeight(const Results& results, const FigureStyle& style, int width);
 int clsMapsFigureHeight(const Results& results, const FigureStyle& style, int width);

@@ -8,7 +8,80 @@ namespace attnscope {
 
 namespace {
 const char* kMosaicName = "attnscope-mosaic";
+
+/// A cell's size in pixels on the axes of `rect` (the last layout's).
+QSizeF cellPixels(const QCPAxisRect* rect) {
+  const QCPAxis* x = rect->axis(QCPAxis::atBottom);
+  const QCPAxis* y = rect->axis(QCPAxis::atLeft);
+  return {std::abs(x->coordToPixel(1) - x->coordToPixel(0)), std::abs(y->coordToPixel(1) - y->coordToPixel(0))};
 }
+
+/// Row or column labels thinned to what the axis holds at its current pixel size: every label when
+/// a cell is wider (taller) than its label, else every 2nd, 4th, 8th … (issue 27 #6: "H10H11"
+/// collided at 14 px cells).
+class CellTicker : public QCPAxisTicker {
+ public:
+  CellTicker(QCPAxis* axis, std::vector<QString> labels) : axis_(axis), labels_(std::move(labels)) {}
+
+ protected:
+  QVector<double> createTickVector(double, const QCPRange& range) override {
+    const int n = static_cast<int>(labels_.size());
+    const int step = stepFor(n);
+    QVector<double> ticks;
+    for (int i = 0; i < n; i += step)
+      if (i + 0.5 >= range.lower && i + 0.5 <= range.upper) ticks << i + 0.5;
+    return ticks;
+  }
+  QVector<QString> createLabelVector(const QVector<double>& ticks, const QLocale&, QChar, int) override {
+    QVector<QString> out;
+    for (double t : ticks) {
+      const auto i = static_cast<std::size_t>(std::floor(t));
+      out << (i < labels_.size() ? labels_[i] : QString());
+    }
+    return out;
+  }
+
+ private:
+  int stepFor(int n) const {
+    if (n <= 1 || !axis_ || !axis_->axisRect()) return 1;
+    const QFontMetrics fm(axis_->tickLabelFont());
+    const bool horizontal = axis_->orientation() == Qt::Horizontal;
+    int need = 0;  // pixels one label takes along the axis, with a gap
+    for (const QString& l : labels_) need = std::max(need, horizontal ? fm.horizontalAdvance(l) : fm.height());
+    need += fm.averageCharWidth();
+    const QSizeF cell = cellPixels(axis_->axisRect());
+    const double per = horizontal ? cell.width() : cell.height();
+    if (per <= 0) return std::max(1, (n + 15) / 16);
+    int step = 1;
+    while (step < n && step * per < need) step *= 2;
+    return step;
+  }
+  QCPAxis* axis_;
+  std::vector<QString> labels_;
+};
+
+/// A cell's corner number, drawn only when it fits inside its cell (a smaller cell shows its
+/// number on hover instead, issue 27 #6).
+class CellNote : public QCPItemText {
+ public:
+  CellNote(QCustomPlot* plot, QCPAxisRect* rect) : QCPItemText(plot), rect_(rect) {}
+  bool fits() const {
+    const QSizeF cell = cellPixels(rect_);
+    const QFontMetrics fm(font());
+    // At most about half the cell: the picture under it stays visible.
+    return fm.horizontalAdvance(text()) + padding().left() + padding().right() <= 0.6 * cell.width() &&
+           fm.height() <= 0.4 * cell.height();
+  }
+
+ protected:
+  void draw(QCPPainter* painter) override {
+    if (fits()) QCPItemText::draw(painter);
+  }
+
+ private:
+  QCPAxisRect* rect_;
+};
+}  // namespace
 
 QCPAxisRect* addMosaic(QCustomPlot* plot, QCPLayoutGrid* grid, int row, int col, const MosaicSpec& spec,
                        const QCPColorGradient& gradient, const FigureStyle& style) {
@@ -34,11 +107,7 @@ QCPAxisRect* addMosaic(QCustomPlot* plot, QCPLayoutGrid* grid, int row, int col,
   y->setRangeReversed(true);
   for (QCPAxis* ax : {x, y}) ax->grid()->setVisible(false);
   auto ticks = [](QCPAxis* ax, const std::vector<QString>& labels) {
-    QSharedPointer<QCPAxisTickerText> t(new QCPAxisTickerText);
-    // Thin the labels of a long axis to about 16.
-    const int step = std::max<int>(1, static_cast<int>(labels.size() + 15) / 16);
-    for (std::size_t i = 0; i < labels.size(); i += step) t->addTick(double(i) + 0.5, labels[i]);
-    ax->setTicker(t);
+    ax->setTicker(QSharedPointer<QCPAxisTicker>(new CellTicker(ax, labels)));
     ax->setSubTicks(false);
     ax->setTickLength(0, 3);
   };
@@ -74,7 +143,7 @@ QCPAxisRect* addMosaic(QCustomPlot* plot, QCPLayoutGrid* grid, int row, int col,
   for (std::size_t at = 0; at < spec.annotations.size(); ++at) {
     if (spec.annotations[at].isEmpty()) continue;
     const int r = static_cast<int>(at) / std::max(1, spec.cols), c = static_cast<int>(at) % std::max(1, spec.cols);
-    auto* text = new QCPItemText(plot);
+    auto* text = new CellNote(plot, rect);
     text->setClipToAxisRect(true);
     text->setClipAxisRect(rect);
     text->position->setAxes(x, y);
@@ -126,6 +195,37 @@ QCPAxisRect* addMosaic(QCustomPlot* plot, QCPLayoutGrid* grid, int row, int col,
     box->setPen(QPen(FigureStyle::queryColor(), style.px(2.2)));
   }
   return rect;
+}
+
+MosaicDrawn mosaicDrawn(QCustomPlot* plot) {
+  MosaicDrawn out;
+  for (QCPAxisRect* rect : plot->axisRects())
+    if (rect->objectName() == QLatin1String(kMosaicName)) {
+      const QSizeF cell = cellPixels(rect);
+      out.cellWidth = cell.width();
+      out.cellHeight = cell.height();
+      const QCPAxis* x = rect->axis(QCPAxis::atBottom);
+      const QCPAxis* y = rect->axis(QCPAxis::atLeft);
+      out.colLabels = x->tickVectorLabels().toList();
+      out.rowLabels = y->tickVectorLabels().toList();
+      const QFontMetrics fx(x->tickLabelFont()), fy(y->tickLabelFont());
+      out.labelsOverlap = false;
+      const QVector<double> tx = x->tickVector(), ty = y->tickVector();
+      for (int i = 1; i < tx.size(); ++i) {
+        const double gap = std::abs(x->coordToPixel(tx[i]) - x->coordToPixel(tx[i - 1]));
+        if (gap < 0.5 * (fx.horizontalAdvance(out.colLabels[i - 1]) + fx.horizontalAdvance(out.colLabels[i])))
+          out.labelsOverlap = true;
+      }
+      for (int i = 1; i < ty.size(); ++i)
+        if (std::abs(y->coordToPixel(ty[i]) - y->coordToPixel(ty[i - 1])) < fy.height()) out.labelsOverlap = true;
+      break;
+    }
+  for (int i = 0; i < plot->itemCount(); ++i)
+    if (auto* note = dynamic_cast<CellNote*>(plot->item(i))) {
+      ++out.notes;
+      out.notesShown += note->fits() ? 1 : 0;
+    }
+  return out;
 }
 
 std::pair<int, int> mosaicCellAt(QCustomPlot* plot, const QPointF& pixel) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 #include <vector>
 
 #include "figures/figure_style.h"
@@ -33,6 +34,17 @@ struct MosaicSpec {
 /// Adds the mosaic's axis rect at (row, col) of `grid`; its aspect follows the cells' shapes.
 QCPAxisRect* addMosaic(QCustomPlot* plot, QCPLayoutGrid* grid, int row, int col, const MosaicSpec& spec,
                        const QCPColorGradient& gradient, const FigureStyle& style);
+/// What the last layout of a mosaic in `plot` drew (zeros without one): a cell's size in pixels,
+/// the row and column labels shown (thinned to what the axes hold), whether neighbouring labels
+/// overlap, and how many corner notes there are and how many fit their cells (the rest are shown
+/// on hover).
+struct MosaicDrawn {
+  double cellWidth = 0, cellHeight = 0;
+  QStringList rowLabels, colLabels;
+  bool labelsOverlap = false;
+  int notes = 0, notesShown = 0;
+};
+MosaicDrawn mosaicDrawn(QCustomPlot* plot);
 /// The cell under a pixel of `plot` (drawn by a builder using addMosaic): {row, col}, or {−1, −1}.
 std::pair<int, int> mosaicCellAt(QCustomPlot* plot, const QPointF& pixel);
 

@@ -57,6 +57,8 @@ class ExplorerController : public QObject {
   void startHybrid(const std::map<int, std::string>& replaced);
   /// The model survey (every layer and head) of the session's model, when one is open and computed.
   std::shared_ptr<const ModelSurvey> survey() const { return survey_; }
+  /// Its attention rollout, when computed.
+  std::shared_ptr<const Rollout> rollout() const { return rollout_; }
   /// Layers and heads of the open model (0 when none is open or it has not loaded yet).
   int modelLayers() const { return survey_ ? survey_->layers : modelLayers_; }
   int modelHeads() const { return survey_ ? survey_->heads : (input_ ? input_->qkv.numHeads() : 0); }

@@ -10,7 +10,7 @@ namespace attnscope::gui {
 FigurePanel::FigurePanel(Builder builder, QWidget* parent)
     : QWidget(parent), builder_(std::move(builder)) {
   plot_ = new QCustomPlot(this);
-  plot_->setMinimumSize(200, 150);
+  plot_->setMinimumSize(200, 120);  // presentation fonts on a 720 px projector still fit
   note_ = new QLabel(this);
   note_->setWordWrap(true);
   note_->setStyleSheet(QStringLiteral("color: #555;"));

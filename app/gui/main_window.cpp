@@ -1,5 +1,8 @@
 #include "gui/main_window.h"
 
+#include <algorithm>
+
+#include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDockWidget>
@@ -8,6 +11,7 @@
 #include <QLabel>
 #include <QMimeData>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QShortcut>
 #include <tuple>
 #include <QSettings>
@@ -33,6 +37,23 @@
 #include "model/export.h"
 
 namespace attnscope::gui {
+
+namespace {
+/// The controls' scroll area: at least as wide as the controls need beside the vertical scroll
+/// bar, so the dock never cuts a control at its edge (issue 27: the combo boxes lost their arrows).
+class FitWidthScrollArea : public QScrollArea {
+ public:
+  using QScrollArea::QScrollArea;
+  QSize minimumSizeHint() const override {
+    QSize s = QScrollArea::minimumSizeHint();
+    const int need = widget() ? widget()->minimumSizeHint().width() + verticalScrollBar()->sizeHint().width() +
+                                    2 * frameWidth()
+                              : 0;
+    s.setWidth(std::max({s.width(), 240, need}));
+    return s;
+  }
+};
+}  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(tr("attnscope — softmax | linear | MHLA[*]"));
@@ -68,10 +89,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
   auto* dock = new QDockWidget(tr("Controls"), this);
   dock->setObjectName("controlsDock");
-  auto* scroll = new QScrollArea(dock);
+  auto* scroll = new FitWidthScrollArea(dock);
+  scroll->setObjectName("controlsScroll");
   scroll->setWidget(controls_);
   scroll->setWidgetResizable(true);
-  scroll->setMinimumWidth(240);
   scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   dock->setWidget(scroll);
   addDockWidget(Qt::LeftDockWidgetArea, dock);
@@ -248,7 +269,7 @@ void MainWindow::showError(const QString& text) {
 
 void MainWindow::openModel(const QString& path) {
   caption_->hide();
-  beforeLesson_.reset();
+  lessons_.clear();
   try {
     const Session s = sessionForModel(path, controller_.session());
     error_->hide();
@@ -263,7 +284,7 @@ void MainWindow::openModel(const QString& path) {
 void MainWindow::openFile(const QString& path) {
   if (isModelPath(path)) return openModel(path);
   caption_->hide();  // a lesson's caption belongs to the lesson's input, not to the next one
-  beforeLesson_.reset();
+  lessons_.clear();
   try {
     QString k, v;
     const FileKind kind = classifyFile(path);  // by content; throws FileError naming a missing file
@@ -324,7 +345,19 @@ QStringList MainWindow::exportDataTo(const QString& dir) {
     return {};
   }
   try {
-    const QStringList files = exportResults(*controller_.results(), dir, dataExportOptions(*controller_.results()));
+    // With a model: every layer and head and the rollout the window computed, as `compute --layer
+    // all --rollout` writes them (issue 27: they were left out). Only what the results on screen
+    // were drawn from: a survey or rollout of another session is never attached.
+    const Results& res = *controller_.results();
+    ExportOptions options = dataExportOptions(res);
+    const auto survey = controller_.survey();
+    const auto rollout = controller_.rollout();
+    if (survey && res.modelViews) options.survey = survey.get();
+    if (options.survey && rollout && !res.modelViews->rolloutRows.empty() && rollout->note.empty())
+      options.rollout = rollout.get();
+    options.kvSweep = res.kvSweep.get();
+    options.sensitivity = res.sensitivity.get();
+    const QStringList files = exportResults(res, dir, options);
     showStatus(tr("wrote %1 files into %2").arg(files.size()).arg(dir), 5000);
     return files;
   } catch (const std::exception& e) {
@@ -338,28 +371,35 @@ void MainWindow::applyPreset(int index) {
   if (index < 0 || index >= int(presets.size())) return;
   // A complete, known state (presets.h), so the lesson shows what its caption says whatever
   // was on screen; the state before is kept for Undo.
-  if (!beforeLesson_) beforeLesson_ = std::make_pair(controller_.session(), file_->modified());
-  caption_->setText(QStringLiteral("<b>%1.</b> %2 &nbsp;<a href=\"undo\">Undo lesson</a>")
-                        .arg(presets[index].name, presets[index].caption));
-  caption_->show();
+  lessons_.push_back({controller_.session(), file_->modified(), index});
+  showLessonCaption(index);
   error_->hide();
   file_->setModified(true);
   setSession(lessonSession(index, controller_.session()));
   if (presets[index].runSweep) controller_.startSweep(16384);
 }
 
+void MainWindow::showLessonCaption(int index) {
+  const auto presets = lessonPresets();
+  if (index < 0 || index >= int(presets.size())) return caption_->hide();
+  caption_->setText(QStringLiteral("<b>%1.</b> %2 &nbsp;<a href=\"undo\">Undo lesson</a>")
+                        .arg(presets[index].name, presets[index].caption));
+  caption_->show();
+}
+
 void MainWindow::hideLesson() {
   caption_->hide();
-  beforeLesson_.reset();
+  lessons_.clear();
 }
 
 void MainWindow::undoLesson() {
-  if (!beforeLesson_) return;
-  const auto [s, modified] = *beforeLesson_;
-  beforeLesson_.reset();
-  caption_->hide();
-  setSession(s);
-  file_->setModified(modified);
+  if (lessons_.empty()) return;
+  const LessonStep last = lessons_.back();
+  lessons_.pop_back();
+  if (lessons_.empty()) caption_->hide();
+  else showLessonCaption(lessons_.back().index);
+  setSession(last.before);
+  file_->setModified(last.modified);
 }
 
 void MainWindow::setPresentationMode(bool on) {
@@ -375,6 +415,11 @@ void MainWindow::setPresentationMode(bool on) {
     if (on) dockWasVisible_ = dock->isVisible();
     dock->setVisible(!on && dockWasVisible_);
   }
+  // The maps (or the model tab) take the whole height (issue 27 #4: at 1.5× fonts they shrank to
+  // ~185×125 px under the bottom row); the bottom row is one toggle away (⤢, Ctrl+Shift+F).
+  QAction* focus = host_->focusViewAction();
+  if (on) focusWasOn_ = focus->isChecked();
+  focus->setChecked(on || focusWasOn_);
   host_->setStyle(style_);
   on ? showFullScreen() : showNormal();
 }
@@ -393,6 +438,10 @@ void MainWindow::closeEvent(QCloseEvent* e) {
     e->ignore();
     return;
   }
+  // The layout is saved as it is outside presentation mode and focus (a hidden bottom row would
+  // otherwise come back collapsed at the next start).
+  if (presentation_) setPresentationMode(false);
+  host_->focusViewAction()->setChecked(false);
   QSettings settings;
   settings.setValue("window/geometry", saveGeometry());
   settings.setValue("window/state", saveState());

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "figures/figure_composer.h"
 #include "figures/figure_style.h"
@@ -59,7 +60,8 @@ class MainWindow : public QMainWindow {
   /// results on screen. Errors go to the error line. @return the files written (empty on error)
   QStringList exportDataTo(const QString& dir);
   void applyPreset(int index);
-  /// Puts back the session from before the last lesson (nothing when no lesson is on screen).
+  /// Puts back the session from before the last lesson (nothing when no lesson is on screen); the
+  /// lesson before it, if lessons were chained, is on screen again with its caption.
   void undoLesson();
   void setPresentationMode(bool on);
 
@@ -133,8 +135,17 @@ class MainWindow : public QMainWindow {
   QString lastError_;
   bool presentation_ = false;
   bool dockWasVisible_ = true;
-  /// The session before the lesson on screen, and its modified flag (undoLesson).
-  std::optional<std::pair<Session, bool>> beforeLesson_;
+  bool focusWasOn_ = false;  ///< "Focus on the view" before presentation mode turned it on
+  /// The lessons on screen, chained: each with the session before it, its modified flag and the
+  /// lesson's index; undoLesson takes back the last one only (issue 27: it jumped past them all).
+  struct LessonStep {
+    Session before;
+    bool modified = false;
+    int index = -1;
+  };
+  std::vector<LessonStep> lessons_;
+  /// Shows the caption of lesson `index` (with its Undo link).
+  void showLessonCaption(int index);
   OpenPathChooser openPathChooser_;
 };
 

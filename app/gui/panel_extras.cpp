@@ -3,10 +3,12 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QPushButton>
+#include <QToolTip>
 #include <QTabWidget>
 #include <QToolButton>
 #include <qcustomplot.h>
 
+#include "figures/model_figures.h"
 #include "figures/mosaic.h"
 #include "gui/explorer_controller.h"
 #include "gui/figure_panel.h"
@@ -106,6 +108,19 @@ void addPanelExtras(PanelHost& host, ExplorerController& controller,
   }
   if (FigurePanel* view = host.figure(Panel::ModelView)) {
     view->plot()->setToolTip(QObject::tr("Click a cell to select its layer and head"));
+    // Hovering a cell names it and its number (small cells draw no corner number, issue 27 #6).
+    view->plot()->setMouseTracking(true);
+    QObject::connect(view->plot(), &QCustomPlot::mouseMove, view, [view](QMouseEvent* e) {
+      const auto [layer, head] = mosaicCellAt(view->plot(), e->position());
+      const auto res = view->results();
+      const QString cell = res && res->modelViews ? modelViewCellText(*res->modelViews, layer, head) : QString();
+      const QString tip = cell.isEmpty() ? QObject::tr("Click a cell to select its layer and head")
+                                         : cell + QObject::tr("\nClick to select this layer and head");
+      if (tip != view->plot()->toolTip()) {
+        view->plot()->setToolTip(tip);
+        if (!cell.isEmpty()) QToolTip::showText(e->globalPosition().toPoint(), tip, view->plot());
+      }
+    });
     QObject::connect(view->plot(), &QCustomPlot::mousePress, view, [view, &controller, edit](QMouseEvent* e) {
       const auto [layer, head] = mosaicCellAt(view->plot(), e->position());
       if (layer < 0 || head < 0 || !controller.session().model.active()) return;

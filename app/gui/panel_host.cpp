@@ -1,6 +1,8 @@
 #include "gui/panel_host.h"
 
+#include <QAction>
 #include <QScrollArea>
+#include <QToolButton>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -29,7 +31,7 @@ PanelHost::PanelHost(ExplorerController& controller, QWidget* parent) : QWidget(
   auto* right = new QSplitter(Qt::Vertical, this);
   right->setObjectName("rightSplitter");
   right->addWidget(timingTabs_);
-  auto* bottom = new QSplitter(Qt::Horizontal, this);
+  auto* bottom = bottom_ = new QSplitter(Qt::Horizontal, this);
   bottom->setObjectName("bottomSplitter");
   bottom->addWidget(mixing_);
 
@@ -87,6 +89,26 @@ PanelHost::PanelHost(ExplorerController& controller, QWidget* parent) : QWidget(
   auto* lay = new QVBoxLayout(this);
   lay->setContentsMargins(0, 0, 0, 0);
   lay->addWidget(vertical);
+
+  focusView_ = new QAction(tr("&Focus on the view"), this);
+  focusView_->setObjectName(QStringLiteral("focusView"));
+  focusView_->setCheckable(true);
+  focusView_->setShortcut(QKeySequence(tr("Ctrl+Shift+F")));
+  const QString tip = tr("The maps or the model tab take the whole height; the mixing, spectra, timing and "
+                         "metrics row steps aside (Ctrl+Shift+F brings it back)");
+  focusView_->setToolTip(tip);
+  auto* corner = new QToolButton(viewTabs_);
+  corner->setObjectName(QStringLiteral("focusViewButton"));
+  corner->setCheckable(true);
+  corner->setText(tr("⤢ Focus"));
+  corner->setToolTip(tip);
+  corner->setAutoRaise(true);
+  connect(corner, &QToolButton::toggled, focusView_, &QAction::setChecked);
+  connect(focusView_, &QAction::toggled, this, [this, corner](bool on) {
+    bottom_->setVisible(!on);
+    corner->setChecked(on);
+  });
+  viewTabs_->setCornerWidget(corner, Qt::TopRightCorner);
 
   // Controller → panels: each panel gets the results it reads when they change.
   const ExplorerController* c = &controller_;
@@ -154,6 +176,8 @@ void PanelHost::feed(const std::shared_ptr<const Results>& res, Pick pick) {
     if (it != figures_.end() && pick(d)) it->second->setResults(res);
   }
 }
+
+bool PanelHost::viewFocused() const { return focusView_->isChecked(); }
 
 FigurePanel* PanelHost::figure(const Panel& panel) const {
   const auto it = figures_.find(panel.id());

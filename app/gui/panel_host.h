@@ -14,6 +14,8 @@
 #include "figures/figure_style.h"
 #include "figures/panels.h"
 
+class QAction;
+class QSplitter;
 class QTabWidget;
 
 namespace attnscope::gui {
@@ -41,6 +43,11 @@ class PanelHost : public QWidget {
   void showView(const std::string& id);
   /// Redraws every panel in `style` (presentation mode).
   void setStyle(const FigureStyle& style);
+  /// Focus on the view (issue 27, layout): the view tabs (maps or a model tab) take the whole
+  /// height beside the input; the bottom row (mixing, spectra, timing, metrics) steps aside and
+  /// comes back as it was. Checkable; in the View menu and in the view tabs' corner.
+  QAction* focusViewAction() const { return focusView_; }
+  bool viewFocused() const;
 
  signals:
   /// The user chose the view tab of panel `id`.
@@ -56,6 +63,8 @@ class PanelHost : public QWidget {
   MapsPanel* maps_;
   MixingEditor* mixing_;
   QTabWidget *viewTabs_, *timingTabs_;
+  QSplitter* bottom_;
+  QAction* focusView_;
   std::map<std::string, FigurePanel*> figures_;  ///< by panel id
   std::vector<std::string> viewIds_;             ///< the panel of each view tab
 };

@@ -5,9 +5,7 @@
 namespace attnscope::gui {
 
 Session startSession() {
-  Session s;
-  s.view.sharedScale = false;
-  return s;
+  return Session{};  // every setting at the table's default, as `render` and `compute` start
 }
 
 Session lessonBase(const Session& current) {

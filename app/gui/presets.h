@@ -25,8 +25,8 @@ Session lessonBase(const Session& current);
 /// The session lesson `index` shows when started from `current`.
 Session lessonSession(int index, const Session& current);
 
-/// The session the window opens with: the sample image, each map on its own colour scale (a shared
-/// scale lets softmax's peak hide the structure of the flatter linear and MHLA maps).
+/// The session the window opens with: the sample image, every setting at the settings table's
+/// default, as `render` and `compute` use them (each map on its own colour scale: view.sharedScale).
 Session startSession();
 
 }  // namespace attnscope::gui

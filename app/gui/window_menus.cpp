@@ -11,6 +11,7 @@
 #include "gui/help_menu.h"
 #include "gui/input_view.h"
 #include "gui/main_window.h"
+#include "gui/panel_host.h"
 #include "gui/presets.h"
 
 namespace attnscope::gui {
@@ -64,7 +65,13 @@ void buildWindowMenus(MainWindow& w) {
     if (!dir.isEmpty()) self->exportDataTo(dir);
   });
   file->addSeparator();
-  file->addAction(QObject::tr("&Quit"), QKeySequence::Quit, self, &QWidget::close);
+  // Ctrl+Q as well as the platform's Quit keys: some key schemes bind none (Windows', and the one
+  // of a platform without a desktop theme: offscreen, a bare X server), so Ctrl+Q did nothing there.
+  QAction* quit = file->addAction(QObject::tr("&Quit"), self, &QWidget::close);
+  QList<QKeySequence> quitKeys = QKeySequence::keyBindings(QKeySequence::Quit);
+  if (!quitKeys.contains(QKeySequence(Qt::CTRL | Qt::Key_Q))) quitKeys << QKeySequence(Qt::CTRL | Qt::Key_Q);
+  quit->setShortcuts(quitKeys);
+  quit->setObjectName(QStringLiteral("quit"));
 
   QMenu* view = w.menuBar()->addMenu(QObject::tr("&View"));
   auto toggle = [&](const QString& text, const char* name, bool on, auto slot) {
@@ -80,6 +87,7 @@ void buildWindowMenus(MainWindow& w) {
   toggle(QObject::tr("&Tint blocks by the query's mixing weights"), "tintBlocks", false, [self](bool on) { self->inputView()->setTintBlocks(on); });
   // The controls dock, closed by its × or hidden by presentation mode, comes back from here.
   if (auto* dock = w.findChild<QDockWidget*>(QStringLiteral("controlsDock"))) view->addAction(dock->toggleViewAction());
+  view->addAction(w.panels()->focusViewAction());
   toggle(QObject::tr("&Presentation mode"), "presentation", false, [self](bool on) { self->setPresentationMode(on); })
       ->setShortcut(QKeySequence(Qt::Key_F11));
 

@@ -543,12 +543,18 @@ ModelViews modelViews(const ModelSurvey& survey, const Rollout* rollout, const S
   }
   v.queryLabel = ql.str();
   const int nm = static_cast<int>(survey.mechanisms.size());
+  // KL to softmax compares a mechanism with the first (softmax, the model's own): on softmax
+  // itself it is 0 in every cell, which says nothing (issue 27).
+  const bool noMetric = v.metric == SurveyMetric::Kl && mech == 0;
+  if (noMetric)
+    v.metricNote = "KL to softmax compares linear or MHLA with " + survey.names[0] + "; it is 0 for " +
+                   survey.names[0] + " itself (choose another mechanism to view, --view-mechanism)";
   for (int l = 0; l < survey.layers; ++l)
     for (int h = 0; h < survey.heads; ++h) {
       const std::size_t at = (static_cast<std::size_t>(l) * survey.heads + h) * nm + mech;
       v.cells.push_back(v.wholeMatrix ? survey.matrixThumbnails[at]
                                       : rowThumbnail(survey.prepared[l][mech][h]->row(v.query), t));
-      v.cellMetric.push_back(metricOf(survey.measures[at], v.metric));
+      v.cellMetric.push_back(noMetric ? std::nan("") : metricOf(survey.measures[at], v.metric));
     }
 
   // Grouped heads: how alike each KV head's query heads attend (rows of up to 32 queries).

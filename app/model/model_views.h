@@ -49,7 +49,9 @@ struct ModelViews {
   SurveyMetric metric = SurveyMetric::Entropy;
   bool wholeMatrix = false;      ///< cells are whole maps (block means), not the query's row
   std::vector<Thumbnail> cells;  ///< layers·heads
-  std::vector<double> cellMetric;  ///< layers·heads (NaN where not computed)
+  std::vector<double> cellMetric;  ///< layers·heads (NaN where not computed or not meaningful)
+  /// Why the cells carry no metric, "" when they do (KL to softmax of softmax itself: 0 everywhere).
+  std::string metricNote;
   /// Grouped-query models (issue 25 #4): query heads per key/value head (1: none), and per layer
   /// and KV head (layers·kvHeads) how alike the group's maps are: the mean cosine similarity of
   /// their rows over pairs of query heads and sampled queries (1 = the heads attend identically).

@@ -72,7 +72,10 @@ struct SessionInputSettings {
 struct ViewSettings {
   std::string colormap = "viridis";  ///< viridis | magma | cividis | greyscale
   bool logScale = false;             ///< colour scale of the maps
-  bool sharedScale = true;           ///< one colour scale for the three maps
+  /// One colour scale for all the maps; the default is one per map (issue 27: the window and
+  /// `render` disagreed, and beside softmax's peaks a shared scale leaves linear's and MHLA's
+  /// flatter maps blank).
+  bool sharedScale = false;
   double overlayOpacity = 0.75;      ///< heatmap opacity over the image, 0..1
   bool showImage = true;             ///< draw the (dimmed) image under image maps
   /// What the maps show: "row" (the query's row), "matrix" (the whole N×N map, tokens in block

@@ -632,8 +632,8 @@ std::vector<Setting> builtInSettings() {
                   .stale(kView));
   t.push_back(Def("view.sharedScale", SettingType::Bool)
                   .member(FIELD(view.sharedScale))
-                  .flag("independent-scales", "", "one colour scale per map instead of a shared one", viewFlag)
-                  .sets(false)
+                  .flag("shared-scale", "", "one colour scale shared by the maps (default: one per map)", viewFlag)
+                  .sets(true)
                   .control(ControlKind::Check, "View", "shared colour scale")
                   .stale(kView));
   t.push_back(Def("view.showImage", SettingType::Bool)

@@ -89,6 +89,19 @@ class FigureTests : public QObject {
     QVERIFY2(diff < 6.0, qPrintable(QString::number(diff)));
   }
 
+  // Issue 27: the window and `render` draw the maps on one default, the settings table's: a colour
+  // scale per map (a shared one left linear's and MHLA's flatter maps blank beside softmax's peak).
+  void defaultColourScalesArePerMap() {
+    auto a = sampleAnalysis(256);
+    QCustomPlot plot;
+    plot.resize(1200, 420);
+    buildMapsFigure(&plot, *a->results, Session{}.view, FigureStyle{});
+    const QList<QCPRange> ranges = scaleRanges(&plot);
+    QCOMPARE(ranges.size(), int(a->results->mechanisms.size()));
+    QVERIFY2(ranges[1].upper < 0.8 * ranges[0].upper,  // linear's own top, well below softmax's peak
+             qPrintable(QString("%1 vs %2").arg(ranges[1].upper).arg(ranges[0].upper)));
+  }
+
   void hoverUpdateEqualsAFreshBuild_data() {
     QTest::addColumn<bool>("sharedScale");
     QTest::addColumn<bool>("logScale");

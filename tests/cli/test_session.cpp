@@ -118,7 +118,7 @@ class SessionTest : public QObject {
     s.matrixBudgetBytes = 123456789;
     s.view.colormap = "magma";
     s.view.logScale = true;
-    s.view.sharedScale = false;
+    s.view.sharedScale = true;
     s.view.overlayOpacity = 0.3;
 
     const QByteArray text = QJsonDocument(s.toJson()).toJson();
@@ -234,7 +234,7 @@ class SessionTest : public QObject {
         {"query cell", [](Session& s) { s.pinQueryCell(2, 3); }, query},
         {"colormap", [](Session& s) { s.view.colormap = "magma"; }, view},
         {"logScale", [](Session& s) { s.view.logScale = true; }, view},
-        {"sharedScale", [](Session& s) { s.view.sharedScale = false; }, view},
+        {"sharedScale", [](Session& s) { s.view.sharedScale = true; }, view},
         {"overlayOpacity", [](Session& s) { s.view.overlayOpacity = 0.3; }, view},
         {"showImage", [](Session& s) { s.view.showImage = false; }, view},
     };

@@ -146,7 +146,7 @@ Session richSession(int variant, const QTemporaryDir& dir) {
   s.matrixBudgetBytes = 123456789;
   s.view.colormap = "magma";
   s.view.logScale = true;
-  s.view.sharedScale = false;
+  s.view.sharedScale = true;
   s.view.overlayOpacity = 0.3;
   s.view.showImage = false;
   s.view.mapMode = "difference";

@@ -4,9 +4,15 @@
 // Times of the layer switch (key press → new maps and model views on screen) are printed with
 // qInfo; ATTNSCOPE_MEASURE_MODEL=PATH (and ATTNSCOPE_MEASURE_SOURCE=image|text|FILE.txt) measures them on
 // any checkpoint (docs and the closing notes' numbers).
+#include <QAction>
+#include <QComboBox>
 #include <QDir>
+#include <QMenu>
+#include <QMenuBar>
+#include <QSplitter>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QLabel>
 #include <QSettings>
@@ -20,7 +26,9 @@
 #include <QtTest>
 #include <qcustomplot.h>
 
+#include "figures/model_figures.h"
 #include "figures/mosaic.h"
+#include "gui/panel_host.h"
 #include "gui/controls_panel.h"
 #include "gui/figure_panel.h"
 #include "gui/job_runner.h"
@@ -132,6 +140,87 @@ class ModelExplorerTests : public QObject {
     QVERIFY(QFile(png).size() > 1000);
   }
 
+  // Issue 27 #6 and the layout item: at 1600×1000 the model view of 12 × 12 and 32 × 16 heads is
+  // legible — row and column labels thinned so none overlap (before: "H10H11" ran together), a
+  // corner number drawn only where it fits its cell, every cell's number on hover — and "Focus on
+  // the view" gives the view the whole height (cells grow; the bottom row comes back after).
+  void modelViewIsLegibleAtTwelveByTwelveAndThirtyTwoBySixteen() {
+    const QString shots = qEnvironmentVariable("ATTNSCOPE_SCREENSHOT_DIR");
+    for (const auto& [layers, heads] : {std::pair{12, 12}, std::pair{32, 16}}) {
+      const QString model = dir_.filePath(QStringLiteral("wide-%1x%2").arg(layers).arg(heads));
+      QDir().mkpath(model);
+      test::LlamaSpec spec = test::llama2Spec();
+      spec.layers = layers;
+      spec.heads = spec.kvHeads = heads;
+      spec.headDim = 4;
+      spec.dModel = 4 * heads;
+      spec.hidden = 32;
+      spec.vocab = 261;
+      test::writeCheckpoint(model.toStdString(), test::tinyLlama(spec));
+      QFile tok(model + "/tokenizer.json");
+      QVERIFY(tok.open(QIODevice::WriteOnly));
+      tok.write(QByteArray::fromStdString(test::llamaTokenizerJson()));
+      tok.close();
+
+      MainWindow w;
+      w.resize(1600, 1000);
+      w.show();
+      Session s;
+      s.source.kind = SourceKind::SampleText;
+      s.model.path = model.toStdString();
+      w.start(s);
+      QVERIFY(waitIdle(w));
+      w.showView(QStringLiteral("model-view"));
+      QTest::qWait(100);
+      QCustomPlot* plot = w.modelViewPanel()->plot();
+      const auto res = w.modelViewPanel()->results();
+      QVERIFY(res && res->modelViews);
+      QCOMPARE(res->modelViews->layers, layers);
+      QCOMPARE(res->modelViews->heads, heads);
+      const MosaicDrawn before = mosaicDrawn(plot);
+      qInfo("%d x %d at 1600x1000: cells %.1f x %.1f px, %d of %d corner numbers drawn, labels: %lld rows, %lld cols",
+            layers, heads, before.cellWidth, before.cellHeight, before.notesShown, before.notes,
+            static_cast<long long>(before.rowLabels.size()), static_cast<long long>(before.colLabels.size()));
+      QVERIFY(before.cellWidth > 4 && before.cellHeight > 4);
+      QVERIFY2(!before.labelsOverlap, qPrintable(before.colLabels.join(' ') + " / " + before.rowLabels.join(' ')));
+      QVERIFY(before.colLabels.size() >= 2 && before.rowLabels.size() >= 2);
+      QCOMPARE(before.colLabels.first(), QString("H0"));
+      QCOMPARE(before.notes, layers * heads);
+      if (!shots.isEmpty()) w.grab().save(shots + QStringLiteral("/model-view-%1x%2.png").arg(layers).arg(heads));
+
+      // Every cell names its number on hover, drawn in its corner or not.
+      const QPoint at = cellCentre(plot, layers - 2, heads - 3);
+      QTest::mouseMove(plot, at);
+      QTest::qWait(20);
+      const QString cell = modelViewCellText(*res->modelViews, layers - 2, heads - 3);
+      QVERIFY(cell.startsWith(QStringLiteral("layer %1 · head %2 · ").arg(layers - 2).arg(heads - 3)));
+      QVERIFY2(plot->toolTip().startsWith(cell), qPrintable(plot->toolTip()));
+
+      // Focus on the view: the bottom row steps aside, the cells grow; toggled back, all returns.
+      auto* bottom = w.findChild<QSplitter*>(QStringLiteral("bottomSplitter"));
+      QVERIFY(bottom && bottom->isVisible());
+      QAction* focus = w.panels()->focusViewAction();
+      bool inViewMenu = false;
+      for (QAction* m : w.menuBar()->actions())
+        if (m->menu() && m->text() == QStringLiteral("&View")) inViewMenu = m->menu()->actions().contains(focus);
+      QVERIFY(inViewMenu);
+      focus->trigger();
+      QTest::qWait(200);
+      QVERIFY(!bottom->isVisible());
+      const MosaicDrawn focused = mosaicDrawn(plot);
+      qInfo("%d x %d focused: cells %.1f x %.1f px, %d of %d corner numbers drawn", layers, heads, focused.cellWidth,
+            focused.cellHeight, focused.notesShown, focused.notes);
+      QVERIFY2(focused.cellHeight > 1.5 * before.cellHeight, qPrintable(QString::number(focused.cellHeight)));
+      QVERIFY(!focused.labelsOverlap);
+      QVERIFY(focused.notesShown >= before.notesShown);
+      if (layers == 12) QCOMPARE(focused.notesShown, focused.notes);  // 12 × 12 focused: every number fits
+      if (!shots.isEmpty()) w.grab().save(shots + QStringLiteral("/model-view-%1x%2-focused.png").arg(layers).arg(heads));
+      focus->trigger();
+      QTest::qWait(100);
+      QVERIFY(bottom->isVisible());
+    }
+  }
+
   // Issue 25: a Llama-family checkpoint (4 query heads over 1 KV head) in the window: the model
   // view grouped by KV head, the K/V rank control of the model bar, the low-rank K/V sweep panel.
   void llamaShowsItsGroupsTheLowRankViewAndTheSweep() {
@@ -220,6 +309,60 @@ class ModelExplorerTests : public QObject {
       w.grab().save(shots + "/llama-window.png");
       w.exportFigureTo(shots + "/llama-kv-rank.png", {Panel::KvRank, Panel::ModelView}, 96);
     }
+  }
+
+  // Issue 27 (friction): "KL to softmax" on the softmax view put 0 in every cell; now the cells
+  // carry no number and the subtitle says what KL compares; on linear the numbers are back.
+  void klOnTheSoftmaxViewSaysWhatItCompares() {
+    MainWindow w;
+    startOnTinyVit(w, dir_, "vit-kl");
+    auto* metric = w.modelBar()->findChild<QComboBox*>(QStringLiteral("view.explorer.metric"));
+    QComboBox* mech = nullptr;  // the model bar's "view" (the mechanism shown)
+    for (auto* c : w.modelBar()->findChildren<QComboBox*>())
+      if (c->findData(QStringLiteral("linear")) >= 0) mech = c;
+    QVERIFY(metric && mech);
+    QCOMPARE(w.controller()->session().view.explorer.mechanism, std::string("softmax"));
+    QVERIFY(metric->findData(QStringLiteral("kl")) >= 0);
+    metric->setCurrentIndex(metric->findData(QStringLiteral("kl")));
+    QVERIFY(waitIdle(w));
+    QCOMPARE(w.controller()->session().view.explorer.metric, std::string("kl"));
+    auto views = w.modelViewPanel()->results()->modelViews;
+    QVERIFY(views && !views->cellMetric.empty());
+    for (double m : views->cellMetric) QVERIFY(std::isnan(m));
+    QVERIFY2(QString::fromStdString(views->metricNote).contains("it is 0 for softmax itself"),
+             views->metricNote.c_str());
+    QStringList texts;
+    for (QCPLayoutElement* e : w.modelViewPanel()->plot()->plotLayout()->elements(true))
+      if (auto* t = qobject_cast<QCPTextElement*>(e)) texts << t->text();
+    QVERIFY2(texts.join('\n').contains("KL to softmax compares"), qPrintable(texts.join('\n')));
+    QCOMPARE(mosaicDrawn(w.modelViewPanel()->plot()).notes, 0);  // no corner of zeros
+
+    const int linear = mech->findData(QStringLiteral("linear"));
+    QVERIFY(linear >= 0);
+    mech->setCurrentIndex(linear);
+    QVERIFY(waitIdle(w));
+    views = w.modelViewPanel()->results()->modelViews;
+    QVERIFY(views->metricNote.empty());
+    for (double m : views->cellMetric) QVERIFY(std::isfinite(m) && m >= 0);
+    QVERIFY(mosaicDrawn(w.modelViewPanel()->plot()).notes > 0);
+  }
+
+  // Issue 27 (friction): File ▸ Export data with a model open writes layers.csv, layers.json and
+  // rollout_<id>.npy (as `compute --layer all --rollout` does) from the survey the window computed.
+  void exportDataWithAModelWritesTheSurveyAndRollout() {
+    MainWindow w;
+    startOnTinyVit(w, dir_, "vit-export");
+    QVERIFY(w.controller()->survey() && w.controller()->rollout());
+    const QString out = dir_.filePath("export-with-model");
+    const QStringList files = w.exportDataTo(out);
+    QVERIFY2(w.lastError().isEmpty(), qPrintable(w.lastError()));
+    QStringList names;
+    for (const QString& f : files) names << QFileInfo(f).fileName();
+    for (const char* want : {"layers.csv", "layers.json", "rollout_softmax.npy", "rollout_linear.npy", "metrics.json"})
+      QVERIFY2(names.contains(QLatin1String(want)), qPrintable(names.join(' ')));
+    QFile csv(out + "/layers.csv");
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    QCOMPARE(csv.readAll().toStdString(), surveyCsv(*w.controller()->survey()));
   }
 
   void openStepClickAndExport() {
