@@ -527,7 +527,7 @@ std::vector<Setting> builtInSettings() {
                   })
                   .flag("mixing", "INIT|fitted|FILE",
                         "cos (default), linear, exp, gaussian, local, uniform, identity, causal; fitted (per head, "
-                        "the 𝓜 closest to softmax: MATH.md \"Fitted mixing\"); a .npy/.csv; or FILE.safetensors#TENSOR, a "
+                        "the 𝓜 closest to softmax: docs/math.md \"Fitted mixing\"); a .npy/.csv; or FILE.safetensors#TENSOR, a "
                         "learned matrix of an MHLA checkpoint (attnscope info --mixing FILE lists them)")
                   .applyFlag([](Session& s, const std::string& v) {
                     std::string ext = v.size() >= 4 ? v.substr(v.size() - 4) : v;

@@ -203,7 +203,7 @@ class ModelSurveyTest : public QObject {
     // The table: a header and one line per layer, head and mechanism; JSON with the same rows.
     const QStringList lines = QString::fromStdString(surveyCsv(*survey)).trimmed().split('\n');
     QCOMPARE(lines.size(), 1 + survey->layers * survey->heads * int(survey->mechanisms.size()));
-    QCOMPARE(lines[0], QStringLiteral("layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error,previous_token,sink,attention_distance"));
+    QCOMPARE(lines[0], QStringLiteral("layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error,previous_token,sink,attention_distance,induction,kl_fitted_mhla"));
     QVERIFY(lines[1].startsWith("0,0,softmax,"));
     QJsonParseError err;
     const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(surveyJson(*survey)), &err);

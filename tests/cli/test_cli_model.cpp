@@ -701,7 +701,7 @@ class CliModelTest : public QObject {
     QVERIFY(csv.open(QIODevice::ReadOnly));
     const QStringList lines = QString::fromUtf8(csv.readAll()).trimmed().split('\n');
     QCOMPARE(lines.size(), 1 + 2 * 2 * 3);  // 2 layers × 2 heads × 3 mechanisms
-    QCOMPARE(lines[0], QStringLiteral("layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error,previous_token,sink,attention_distance"));
+    QCOMPARE(lines[0], QStringLiteral("layer,head,mechanism,entropy,effective_rank,numerical_rank,kl,output_error,previous_token,sink,attention_distance,induction,kl_fitted_mhla"));
     const QJsonObject table = readJson(all + "/layers.json");
     QCOMPARE(table["rows"].toArray().size(), 12);
     for (const char* m : {"softmax", "linear", "mhla"}) {
