@@ -78,8 +78,14 @@ class ExportPresetTests : public QObject {
       QVERIFY(std::abs(image.dotsPerMeterX() * 0.0254 - p.pngDpi) < 1.0);
       const double svgInches = svgWidthInches(readAll(svg));
       QVERIFY2(std::abs(svgInches - p.widthInches) < 0.02, qPrintable(QString::number(svgInches)));
-      const double pdfInches = pdfWidthInches(readAll(pdf));
+      const QByteArray pdfBytes = readAll(pdf);
+      const double pdfInches = pdfWidthInches(pdfBytes);
       QVERIFY2(std::abs(pdfInches - p.widthInches) < 0.02, qPrintable(QString::number(pdfInches)));
+      // The fonts are embedded (what pdffonts lists as "emb yes"): every font descriptor object
+      // carries a font file stream, so no font is left to the reader's substitutes.
+      const qsizetype descriptors = pdfBytes.count("/Type/FontDescriptor") + pdfBytes.count("/Type /FontDescriptor");
+      QVERIFY2(descriptors > 0 && pdfBytes.count("/FontFile") == descriptors,
+               qPrintable(QString("%1 font descriptors, %2 embedded font files").arg(descriptors).arg(pdfBytes.count("/FontFile"))));
     }
   }
 
