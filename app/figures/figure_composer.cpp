@@ -93,9 +93,16 @@ FigureComposer::FigureComposer(std::shared_ptr<const Results> results, ViewSetti
   // The middle row: mixing, spectra, timing, sweep side by side.
   if (!row.empty()) {
     const int n = static_cast<int>(row.size());
-    const int w = (inner - (n - 1) * gap) / n;
+    int w = (inner - (n - 1) * gap) / n;
     const int hgt = std::min(style_.px(430), std::max(style_.px(320), w * 4 / 5));
-    for (int i = 0; i < n; ++i) make(*row[static_cast<std::size_t>(i)], QRect(margin + i * (w + gap), y, w, hgt));
+    // A panel alone in the row (render --panels maps,mixing) is centred at about its own size, not
+    // stretched over the figure's width with two thirds of it empty (issue 27).
+    int x0 = margin;
+    if (n == 1) {
+      w = std::min(inner, hgt * 3 / 2);
+      x0 = margin + (inner - w) / 2;
+    }
+    for (int i = 0; i < n; ++i) make(*row[static_cast<std::size_t>(i)], QRect(x0 + i * (w + gap), y, w, hgt));
     y += hgt + gap;
   }
   for (const PanelDescriptor* d : below) {
@@ -109,6 +116,12 @@ FigureComposer::FigureComposer(std::shared_ptr<const Results> results, ViewSetti
 FigureComposer::~FigureComposer() = default;
 
 QSize FigureComposer::size() const { return QSize(width_, height_); }
+
+QRect FigureComposer::panelRect(const Panel& panel) const {
+  for (const auto& p : placed_)
+    if (p->panel == panel) return p->rect;
+  return QRect();
+}
 
 void FigureComposer::paint(QCPPainter* painter) const {
   painter->fillRect(QRect(0, 0, width_, height_), Qt::white);

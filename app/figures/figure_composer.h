@@ -34,6 +34,8 @@ class FigureComposer {
 
   /// Size in logical pixels.
   QSize size() const;
+  /// Where `panel` sits in the figure, in logical pixels (an empty rect when it is not in it).
+  QRect panelRect(const Panel& panel) const;
   /// Paints the whole figure at (0, 0) in logical pixels.
   void paint(QCPPainter* painter) const;
   /// Writes PNG (`dpi` sets the pixel density, 96 = one pixel per logical pixel), SVG or PDF,

@@ -52,6 +52,23 @@ class FigureTests : public QObject {
   Q_OBJECT
 
  private slots:
+  // Issue 27: a panel alone in the middle row (render --panels maps,mixing) is centred at about its
+  // own size; several share the row's width as before.
+  void aLonePanelInTheMiddleRowIsCentred() {
+    auto a = sampleAnalysis(256);
+    const int width = 1500;
+    FigureComposer lone(a->results, ViewSettings{}, {Panel::Maps, Panel::Mixing}, FigureStyle{}, width);
+    const QRect mix = lone.panelRect(Panel::Mixing);
+    QVERIFY(!mix.isEmpty());
+    QVERIFY2(std::abs(mix.center().x() - width / 2) <= 2, qPrintable(QString::number(mix.center().x())));
+    QVERIFY2(mix.width() < width / 2, qPrintable(QString::number(mix.width())));
+    QVERIFY(lone.panelRect(Panel::Spectra).isEmpty());
+    FigureComposer two(a->results, ViewSettings{}, {Panel::Maps, Panel::Mixing, Panel::Spectra}, FigureStyle{}, width);
+    const QRect m2 = two.panelRect(Panel::Mixing), s2 = two.panelRect(Panel::Spectra);
+    QCOMPARE(m2.width(), s2.width());
+    QVERIFY(m2.left() < width / 10 && s2.right() > width * 9 / 10);
+  }
+
   // Issue 14: exported heatmaps are lossless (no JPEG in the PDF; cells drawn as vector
   // rectangles), and the SVG drawn back looks like the PNG of the same figure.
   void vectorExportsDrawHeatmapsAsCells() {
