@@ -1,6 +1,8 @@
 // attnscope info: version, backends (and why one is unavailable), the CUDA device, threads, build
 // options; with --model PATH, what a trained checkpoint is.
+#include <QBuffer>
 #include <QDir>
+#include <QPixmap>
 #include <qcustomplot.h>
 #include <cstdlib>
 #include <iostream>
@@ -8,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "attnscope/atomic_file.h"
 #include "attnscope/eigen_backend.h"
 #include "attnscope/error.h"
 #include "attnscope/models/learned_mixing.h"
@@ -42,7 +45,13 @@ static void drawLearnedMixing(const models::LearnedMixing& l, const QString& png
   buildMixingFigure(&plot, r, ViewSettings{}, style);
   plot.replot(QCustomPlot::rpImmediateRefresh);
   fitAspect(&plot);
-  if (!plot.savePng(png, 620, 560, 2.0)) throw FileError(png.toStdString() + ": cannot write the PNG");
+  // Encoded in memory, then written atomically (size checked, flushed, renamed): a failed write keeps
+  // an earlier drawing of the same tensor.
+  QByteArray bytes;
+  QBuffer buffer(&bytes);
+  buffer.open(QIODevice::WriteOnly);
+  if (!plot.toPixmap(620, 560, 2.0).save(&buffer, "PNG")) throw FileError(png.toStdString() + ": cannot encode the PNG");
+  writeFileAtomically(png.toStdString(), std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())));
 }
 
 int runInfo(const Args& args) {
