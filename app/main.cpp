@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "attnscope/blas_library.h"
 #include "cli/commands.h"
 #ifdef ATTNSCOPE_HAVE_GUI
 #include "gui/gui_main.h"
@@ -40,6 +41,8 @@ int main(int argc, char** argv) {
   // disk does, not kill the process with SIGXFSZ and leave a staging folder behind.
   ::signal(SIGXFSZ, SIG_IGN);
   preferPassiveOpenMpWaiting(argv);
+  // The BLAS chooses its kernel when it loads: load it now, before any thread exists.
+  attnscope::blasInfo();
   std::vector<std::string> args(argv, argv + argc);
 #ifdef ATTNSCOPE_HAVE_GUI
   attnscope::cli::setWindowEntry([](const QString& file) { return attnscope::runGui(file); });

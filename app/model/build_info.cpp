@@ -1,3 +1,4 @@
+#include "attnscope/blas_library.h"
 #include "model/build_info.h"
 
 #include <QtGlobal>
@@ -50,6 +51,7 @@ std::vector<BuildFact> buildFacts() {
       {"CPU code path", path.level + (path.cpuSupports ? "" : " (NOT supported by this CPU)")},
       {"Eigen", std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
                     std::to_string(EIGEN_MINOR_VERSION) + " (SIMD: " + Eigen::SimdInstructionSetsInUse() + ")"},
+      {"BLAS", blasSummary()},
       {"Qt", std::string(qVersion()) + " (built with " QT_VERSION_STR ")"},
   };
 }

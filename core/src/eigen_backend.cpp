@@ -1,5 +1,7 @@
 #include "attnscope/eigen_backend.h"
 
+#include "attnscope/blas_library.h"
+
 #include <algorithm>
 
 #include <omp.h>
@@ -50,7 +52,7 @@ void EigenBackend::setThreads(int threads) {
 std::unique_ptr<PreparedAttention> EigenBackend::prepare(const MechanismSpec& spec,
                                                          const HeadQKV& head) {
   spec.validate(static_cast<int>(head.Q.rows()), static_cast<int>(head.Q.cols()));
-  Eigen::setNbThreads(threads_);
+  setLinearAlgebraThreads(threads_);
   return spec.kind->prepareCpu(spec, head, {threads_, matrixBudget()});
 }
 
@@ -60,7 +62,7 @@ MatrixF EigenBackend::forwardHead(const MechanismSpec& spec, const HeadQKV& head
   const int threads = detail::threadsForWork(
       forwardFlops(spec, n, static_cast<int>(head.Q.cols()), static_cast<int>(head.V.cols())),
       threads_);
-  Eigen::setNbThreads(threads);
+  setLinearAlgebraThreads(threads);
   return spec.kind->forwardCpu(spec, head, {threads, matrixBudget()});
 }
 

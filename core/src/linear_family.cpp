@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "attnscope/error.h"
+#include "attnscope/gemm.h"
 #include "kernels.h"
 
 namespace attnscope::detail {
@@ -166,7 +167,7 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
   for (int c = 0; c < nc; ++c) {
     const int b = chunks[c].begin, len = chunks[c].end - chunks[c].begin;
     const ConstRowMap k = phiK(b, len);
-    RowMap(P.row(c).data(), r, dv).noalias() = k.transpose() * V.middleRows(b, len);
+    gemm(RowMap(P.row(c).data(), r, dv), k.transpose(), V.middleRows(b, len));
     Pz.row(c) = k.colwise().sum();
   }
 
@@ -224,7 +225,7 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
     RowMap num = plan.order ? RowMap(scratch, len, dv) : RowMap(O.row(t0).data(), len, dv);
     Eigen::VectorXf den(len);
     if (!causal) {
-      num.noalias() = q * St_a;
+      gemm(num, q, St_a);
       den.noalias() = q * Zt_a;
     } else {
       const float maa = plan.mix(a, a);
@@ -234,11 +235,11 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
       Eigen::Map<Eigen::VectorXf> zstate(buf + rd, r);
       state = St_a + maa * ConstRowMap(P.row(c).data(), r, dv);
       zstate = Zt_a + maa * Pz.row(c).transpose();
-      w.noalias() = q * phiK(t0, len).transpose();
+      gemm(w, q, phiK(t0, len).transpose());
       w.triangularView<Eigen::StrictlyUpper>().setZero();
       w *= maa;
-      num.noalias() = q * state;
-      num.noalias() += w * V.middleRows(t0, len);
+      gemm(num, q, state);
+      gemm(num, w, V.middleRows(t0, len), 1.0f, 1.0f);
       den.noalias() = q * zstate;
       den += w.rowwise().sum();
     }
@@ -282,7 +283,7 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
       const int a0 = t * g, ga = std::min(g, m - a0);
       float* buf = threadScratch(ScratchSlot::Mixed, std::size_t(ga) * (rd + r));
       RowMap st(buf, ga, rd), zt(buf + std::size_t(ga) * rd, ga, r);
-      st.noalias() = mixF.middleRows(a0, ga) * S;
+      gemm(st, mixF.middleRows(a0, ga), S);
       zt.noalias() = mixF.middleRows(a0, ga) * Z;
       for (int c = firstChunk[a0]; c < firstChunk[a0 + ga]; ++c)
         outputChunk(c, st.row(chunks[c].block - a0).data(), zt.row(chunks[c].block - a0).data());
@@ -301,7 +302,7 @@ MatrixF linearFamilyForward(const HeadQKV& x, const MechanismSpec& spec, int thr
 #pragma omp parallel for schedule(static) num_threads(threads)
       for (int sIdx = 0; sIdx < strips; ++sIdx) {
         const int c0 = sIdx * kStrip, w = std::min(kStrip, rd - c0);
-        St.middleCols(c0, w).noalias() = mixF * S.middleCols(c0, w);
+        gemm(St.middleCols(c0, w), mixF, S.middleCols(c0, w));
       }
       Zt.noalias() = mixF * Z;
     }

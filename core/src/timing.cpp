@@ -5,8 +5,10 @@
 #include <chrono>
 #include <vector>
 
+#include "attnscope/blas_library.h"
 #include "attnscope/eigen_backend.h"
 #include "attnscope/error.h"
+#include "attnscope/gemm.h"
 #include "attnscope/rng.h"
 
 namespace attnscope {
@@ -41,25 +43,31 @@ TimingResult timeForward(Backend& backend, const MechanismSpec& spec, const Qkv&
   return r;
 }
 
-SgemmRate measureSgemm(int n, int threads, int repeats) {
+SgemmRate measureSgemm(int n, int threads, int repeats, SgemmEngine engine) {
   if (n < 1 || repeats < 1) throw InvalidArgument("sgemm: n and repeats must be at least 1");
   SgemmRate r;
   r.n = n;
   r.threads = threads < 1 ? hardwareThreads() : std::min(threads, hardwareThreads());
   r.repeats = repeats;
+  if (engine == SgemmEngine::Blas && !blasInfo().loaded) {
+    r.available = false;
+    return r;
+  }
   Rng rng(1);
-  const Eigen::MatrixXf A = rng.normalMatrix(n, n), B = rng.normalMatrix(n, n);
-  Eigen::MatrixXf C(n, n);
-  const int before = Eigen::nbThreads();
-  Eigen::setNbThreads(r.threads);
+  const MatrixF A = rng.normalMatrix(n, n), B = rng.normalMatrix(n, n);
+  MatrixF C(n, n);
+  const int before = setLinearAlgebraThreads(r.threads);
   std::vector<double> ms;
   for (int i = 0; i <= repeats; ++i) {  // one warm-up
     const auto t0 = std::chrono::steady_clock::now();
-    C.noalias() = A * B;
+    if (engine == SgemmEngine::Blas)
+      sgemmOnBlas(false, false, n, n, n, 1.0f, A.data(), n, B.data(), n, 0.0f, C.data(), n);
+    else
+      sgemmEigen(false, false, n, n, n, 1.0f, A.data(), n, B.data(), n, 0.0f, C.data(), n);
     const auto t1 = std::chrono::steady_clock::now();
     if (i > 0) ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
   }
-  Eigen::setNbThreads(before);
+  setLinearAlgebraThreads(before);
   if (!C.allFinite()) throw Error("sgemm: the product is not finite");
   std::sort(ms.begin(), ms.end());
   const size_t k = ms.size();

@@ -6,7 +6,9 @@
 #include <cmath>
 #include <numeric>
 
+#include "attnscope/blas_library.h"
 #include "attnscope/eigen_backend.h"
+#include "attnscope/gemm.h"
 #include "attnscope/fitted_mixing.h"
 #include "attnscope/rng.h"
 
@@ -41,21 +43,59 @@ void setRate(benchmark::State& st, double flops) {
 }
 }  // namespace
 
-// Eigen sgemm of the shape softmax's tiles use: (N×64)·(64×N), counted 2·N²·64.
+// sgemm of the shape softmax's tiles use: (N×64)·(64×N), counted 2·N²·64, on Eigen (engine 0) or
+// through gemm() (engine 1: the BLAS when loaded).
 static void BM_Sgemm(benchmark::State& st) {
   const int n = static_cast<int>(st.range(0));
+  const bool viaGemm = st.range(1) != 0;
   EigenBackend be(0);
-  Eigen::setNbThreads(be.threads());
+  setLinearAlgebraThreads(be.threads());
   Rng rng(1);
   const MatrixF a = rng.normalMatrix(n, kD), b = rng.normalMatrix(kD, n);
   MatrixF c(n, n);
   for (auto _ : st) {
-    c.noalias() = a * b;
+    if (viaGemm)
+      gemm(c, a, b);
+    else
+      c.noalias() = a * b;
     benchmark::DoNotOptimize(c.data());
   }
   setRate(st, 2.0 * n * n * kD);
+  st.SetLabel(viaGemm ? (gemmUsesBlas(n, n, kD) ? "blas" : "eigen (no blas)") : "eigen");
 }
-BENCHMARK(BM_Sgemm)->Arg(4096)->Arg(8192)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Sgemm)->ArgsProduct({{4096, 8192}, {0, 1}})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// One thread, the kernels' own product shapes (m, n, k): the measurement behind kGemmBlasMinWork
+// (engine 0 Eigen, 1 BLAS). Softmax tiles 64×512×64 and 64×64×512, linear chunk summaries
+// 64×64×512, outputs 512×64×64, small causal chunks 16×64×16, a GPT-2 projection 1024×2304×768.
+static void BM_GemmShape(benchmark::State& st) {
+  const int m = static_cast<int>(st.range(0)), n = static_cast<int>(st.range(1)), k = static_cast<int>(st.range(2));
+  const bool blas = st.range(3) != 0;
+  if (blas && !blasInfo().loaded) {
+    st.SkipWithError("no BLAS loaded");
+    return;
+  }
+  setLinearAlgebraThreads(1);
+  Rng rng(2);
+  const MatrixF a = rng.normalMatrix(m, k), b = rng.normalMatrix(k, n);
+  MatrixF c(m, n);
+  for (auto _ : st) {
+    if (blas)
+      sgemmOnBlas(false, false, m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f, c.data(), n);
+    else
+      sgemmEigen(false, false, m, n, k, 1.0f, a.data(), k, b.data(), n, 0.0f, c.data(), n);
+    benchmark::DoNotOptimize(c.data());
+  }
+  setRate(st, 2.0 * m * double(n) * k);
+  st.SetLabel(blas ? "blas " + blasInfo().kernel : std::string("eigen"));
+}
+BENCHMARK(BM_GemmShape)
+    ->ArgsProduct({{16}, {64}, {16}, {0, 1}})
+    ->ArgsProduct({{64}, {512}, {64}, {0, 1}})
+    ->ArgsProduct({{64}, {64}, {512}, {0, 1}})
+    ->ArgsProduct({{512}, {64}, {64}, {0, 1}})
+    ->ArgsProduct({{1024}, {2304}, {768}, {0, 1}})
+    ->UseRealTime();
 
 static void BM_Forward(benchmark::State& st) {
   const int kind = static_cast<int>(st.range(0));

@@ -27,8 +27,10 @@ import sys
 import tempfile
 import time
 
-import torch
-import torch.nn.functional as F
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import blas_env  # noqa: F401,E402  (the same OpenBLAS kernel as attnscope's, before torch loads it)
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 
 def write_safetensors(path, tensors):

@@ -167,6 +167,8 @@ def self_check(torch):
 
 def main(argv=None):
     args = parse_args(argv)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import blas_env  # noqa: F401  (the same OpenBLAS kernel as attnscope's, before torch loads it)
     # The same OpenMP waiting as attnscope (which sets it at start-up): spinning waiters on a loaded
     # machine lose whole scheduler slices at every barrier, which would flatter attnscope.
     if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
@@ -181,7 +183,8 @@ def main(argv=None):
                platform.processor())
     print(f"torch {torch.__version__}, CPU: {cpu}, {os.cpu_count()} logical cores, "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
-    print("BLAS libraries loaded: " + (", ".join(libs) if libs else "none found"))
+    print("BLAS libraries loaded: " + (", ".join(libs) if libs else "none found") +
+          f"; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset (OpenBLAS detects)')}")
     if is_reference_blas(libs):
         sys.exit("refusing to run: torch's matmul is on the reference (netlib) BLAS or an unknown one; "
                  "install a tuned BLAS (e.g. Debian's libopenblas0-pthread, which update-alternatives "

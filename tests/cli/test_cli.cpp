@@ -551,8 +551,18 @@ class CliTest : public QObject {
     const Run r = run({"bench", "--sgemm", "--n", "64", "--d", "16", "--repeats", "1", "--threads", "1000",
                        "--mechanisms", "linear,mhla", "--json", json});
     REQUIRE_RUN(r, 0);
+    // Both the BLAS the core runs on and Eigen are measured; the fractions are of the faster.
     QVERIFY2(r.out.contains("sgemm (Eigen, 2048^3 floats"), qPrintable(r.out));
+    QVERIFY2(r.out.contains("sgemm (BLAS, 2048^3 floats"), qPrintable(r.out));
+    QVERIFY2(r.out.contains("BLAS: OpenBLAS"), qPrintable(r.out));
     QVERIFY2(r.out.contains("of sgemm"), qPrintable(r.out));
+    const auto rateOf = [&](const QString& name) {
+      const QRegularExpressionMatch m =
+          QRegularExpression("sgemm \\(" + name + ", 2048\\^3 floats, \\d+ threads?\\): ([0-9.]+) GFLOP/s").match(r.out);
+      return m.hasMatch() ? m.captured(1).toDouble() : -1.0;
+    };
+    const double blas = rateOf("BLAS"), eigen = rateOf("Eigen");
+    QVERIFY2(blas > 0 && eigen > 0, qPrintable(r.out));
     const QJsonArray rows = QJsonDocument::fromJson(head(json, 1 << 20)).array();
     QCOMPARE(rows.size(), 2);
     for (const QJsonValue& v : rows) {
@@ -560,6 +570,10 @@ class CliTest : public QObject {
       QVERIFY(o["sgemm_gflops"].toDouble() > 0);
       QVERIFY(o["fraction_of_sgemm"].toDouble() > 0);
       QCOMPARE(o["sgemm_n"].toInt(), 2048);
+      // The fraction is of the faster of the two, and says which it was.
+      QVERIFY2(std::abs(o["sgemm_gflops"].toDouble() - std::max(blas, eigen)) < 0.006, qPrintable(r.out));
+      const QString engine = o["sgemm_engine"].toString();
+      QVERIFY2(std::abs(o["sgemm_gflops"].toDouble() - (engine == "blas" ? blas : eigen)) < 0.006, qPrintable(engine));
       // --threads is clamped to the machine's cores.
       QVERIFY(o["threads"].toInt() >= 1 && o["threads"].toInt() <= attnscope::hardwareThreads());
     }

@@ -18,15 +18,19 @@ struct TimingResult {
   bool includesTransfers = true;
 };
 
-/// The machine's single-precision GEMM rate in this run: C = A·B with A, B, C n by n floats
-/// (Eigen, the library the CPU kernels use), `threads` threads (clamped to the machine's cores),
-/// one warm-up then the median of `repeats` runs. 2·n³ FLOPs per run.
+/// Which sgemm measureSgemm times: the BLAS the core's products run on (gemm.h), or Eigen's own.
+enum class SgemmEngine { Blas, Eigen };
+
+/// The machine's single-precision GEMM rate in this run: C = A·B with A, B, C n by n floats on
+/// `engine`, `threads` threads (clamped to the machine's cores), one warm-up then the median of
+/// `repeats` runs. 2·n³ FLOPs per run. With Blas and no BLAS loaded, `available` is false.
 struct SgemmRate {
   int n = 0, threads = 0, repeats = 0;
   double medianMs = 0, minMs = 0;
   double gflops = 0;  ///< 2·n³ / median time
+  bool available = true;
 };
-SgemmRate measureSgemm(int n, int threads, int repeats = 5);
+SgemmRate measureSgemm(int n, int threads, int repeats = 5, SgemmEngine engine = SgemmEngine::Blas);
 
 /// Times the efficient forward over all heads of `qkv` (Backend::timeRuns): one warm-up, then
 /// `repeats` runs.

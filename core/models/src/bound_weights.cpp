@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "attnscope/error.h"
+#include "attnscope/gemm.h"
 
 namespace attnscope::models {
 
@@ -40,11 +41,13 @@ void Linear::apply(const MatrixF& x, MatrixF& y) const {
     w = converted.data();
   }
   const ConstMap W(w, weight.rows, weight.cols);
+  // The bias is written first and the product added to it (one pass over y, not two).
+  const bool hasBias = !bias.empty();
+  if (hasBias) y.rowwise() = bias.row();
   if (inOut)
-    y.noalias() = x * W;
+    gemm(y, x, W, 1.0f, hasBias ? 1.0f : 0.0f);
   else
-    y.noalias() = x * W.transpose();
-  if (!bias.empty()) y.rowwise() += bias.row();
+    gemm(y, x, W.transpose(), 1.0f, hasBias ? 1.0f : 0.0f);
 }
 
 void LayerNormW::apply(const MatrixF& x, MatrixF& y) const {

@@ -8,7 +8,9 @@
 #include <limits>
 #include <set>
 
+#include "attnscope/blas_library.h"
 #include "attnscope/eigen_backend.h"
+#include "attnscope/gemm.h"
 #include "attnscope/error.h"
 #include "attnscope/models/bound_weights.h"
 #include "attnscope/models/position_resample.h"
@@ -39,21 +41,22 @@ MatrixF ForwardResult::probabilities(int l, int head) const {
                           " heads)");
   const MatrixF& q = a.qkv.q[static_cast<std::size_t>(head)];
   const MatrixF& k = a.qkv.k[static_cast<std::size_t>(a.qkv.kvHead(head))];
-  MatrixF s = (q * scale) * k.transpose();
+  MatrixF s(q.rows(), k.rows());
+  gemm(s, q, k.transpose(), scale);
   softmaxRows(s, causal, causal && slidingWindow < tokens ? slidingWindow : 0);
   return s;
 }
 
 namespace {
 
-/// Sets Eigen's thread count for the forward and puts the previous one back.
+/// Sets Eigen's and the BLAS's thread count for the forward and puts the previous one back.
 class ThreadScope {
  public:
   explicit ThreadScope(int threads) : previous_(Eigen::nbThreads()) {
-    // As the Eigen backend does: no more threads than cores.
-    if (threads > 0) Eigen::setNbThreads(std::min(threads, hardwareThreads()));
+    // As the Eigen backend does: no more threads than cores (Eigen's and the BLAS's).
+    if (threads > 0) setLinearAlgebraThreads(std::min(threads, hardwareThreads()));
   }
-  ~ThreadScope() { Eigen::setNbThreads(previous_); }
+  ~ThreadScope() { setLinearAlgebraThreads(previous_); }
 
  private:
   int previous_;
@@ -373,9 +376,9 @@ ForwardResult ModelRunner::run(const ModelInput& input, const ForwardOptions& op
       const auto kh = keys(j / group);
       const auto vh = values(j / group);
       MatrixF s(N, N);
-      s.noalias() = (qh * r.scale) * kh.transpose();
+      gemm(s, qh, kh.transpose(), r.scale);
       softmaxRows(s, r.causal, r.causal && r.slidingWindow < N ? r.slidingWindow : 0);
-      merged.middleCols(static_cast<Eigen::Index>(j) * d, d).noalias() = s * vh;
+      gemm(merged.middleCols(static_cast<Eigen::Index>(j) * d, d), s, vh);
       if (kept) {
         la.qkv.q[static_cast<std::size_t>(j)] = qh;
         if (withProbs) la.probabilities[static_cast<std::size_t>(j)] = std::move(s);
@@ -451,8 +454,10 @@ NextTokenComparison ModelRunner::compareNextTokens(const ForwardResult& a, const
     const Eigen::Index c = std::min(kChunk, V - v0);
     head.resize(c, w.lmHead.cols);
     w.lmHead.copyRows(v0, c, head.data());
-    la.noalias() = xa * head.transpose();
-    lb.noalias() = xb * head.transpose();
+    la.resize(xa.rows(), c);
+    lb.resize(xb.rows(), c);
+    gemm(la, xa, head.transpose());
+    gemm(lb, xb, head.transpose());
     for (Eigen::Index i = 0; i < rows; ++i) {
       Eigen::Index ia = 0, ib = 0;
       const double maxA = la.row(i).maxCoeff(&ia), maxB = lb.row(i).maxCoeff(&ib);
@@ -519,7 +524,8 @@ std::vector<double> ModelRunner::tokenLosses(const ForwardResult& r, const std::
     const Eigen::Index c = std::min(kChunk, V - v0);
     head.resize(c, w.lmHead.cols);
     w.lmHead.copyRows(v0, c, head.data());
-    logits.noalias() = x * head.transpose();
+    logits.resize(x.rows(), c);
+    gemm(logits, x, head.transpose());
     for (Eigen::Index i = 0; i < rows; ++i) {
       const auto row = logits.row(i).array();
       const double m = std::max<double>(mx(i), row.maxCoeff());
