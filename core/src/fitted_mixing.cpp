@@ -11,6 +11,7 @@
 
 #include "attnscope/error.h"
 #include "attnscope/feature_map.h"
+#include "attnscope/gemm.h"
 
 namespace attnscope {
 
@@ -172,8 +173,10 @@ MixingFitData mixingFitData(const MechanismSpec& mhla, const MechanismSpec& soft
         continue;
       }
       const int t0 = c * rows, len = std::min(rows, n - t0);
-      x.noalias() = Q.middleRows(t0, len) * K.transpose();
-      s.noalias() = phiQ.middleRows(t0, len) * phiK.transpose();
+      x.resize(len, n);
+      s.resize(len, n);
+      gemm(x, Q.middleRows(t0, len), K.transpose());
+      gemm(s, phiQ.middleRows(t0, len), phiK.transpose());
       for (int i = 0; i < len; ++i) {
         const int t = t0 + i, end = causal ? t + 1 : n;
         const double top = x.row(i).head(end).maxCoeff();

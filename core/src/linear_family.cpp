@@ -360,7 +360,9 @@ class PreparedLinearFamily final : public PreparedAttention {
       checkRow(idx[r]);
       q.row(r) = phiQ_.row(idx[r]);
     }
-    MatrixD s = (q * phiK_.transpose()).cast<double>();
+    MatrixF sf(k, phiK_.rows());
+    gemm(sf, q, phiK_.transpose());
+    MatrixD s = sf.cast<double>();
     // Bidirectional and official rows divide by the precomputed n_t; causal rows by their sum.
     linearRowsInPlace(s, idx, blockOf_, mix_, spec_.causal,
                       (official_ || !spec_.causal) ? den_ : VectorD());

@@ -49,8 +49,14 @@ VectorD singularValues(const MatrixD& a, bool exact) {
     Eigen::JacobiSVD<Eigen::MatrixXd> svd(a);  // singular values only; exact and fast when small
     return svd.singularValues();
   }
-  // LAPACK's dgesdd from the loaded BLAS: exact, and about 8× faster than the eigenvalues below.
-  if (VectorD sigma; lapackSingularValues(a, sigma)) return sigma;
+  // With LAPACK from the loaded BLAS (measured at N = 1024, one thread): the exact σ by dgesdd
+  // (0.33 s against 3.7 s for the Jordan–Wielandt eigenvalues below), the Gram route by
+  // dsyrk + dsyevd (0.18 s against 0.29 s for Eigen's Gram + eigensolver).
+  if (exact || k <= kGramThreshold) {
+    if (VectorD sigma; lapackSingularValues(a, sigma)) return sigma;
+  } else if (VectorD sigma; lapackGramSingularValues(a, sigma)) {
+    return sigma;
+  }
   if (exact || k <= kGramThreshold) {
     // Jordan–Wielandt: the symmetric [[0, A], [Aᵀ, 0]] has eigenvalues ±σ_i (and |m−n| zeros),
     // computed to eps·σ_1 absolute accuracy like an SVD.

@@ -126,6 +126,18 @@ TEST(Gemm, EigenOperandsBlocksAndTransposes) {
   MatrixF P(40, 24);
   attnscope::gemm(P, k.transpose(), V);
   EXPECT_LT(maxRelError(P, K.cast<double>().transpose() * V.cast<double>()), 1e-5);
+  // Double operands go to dgemm (the fitted 𝓜's score products).
+  const MatrixD Qd = Q.cast<double>(), Kd = K.cast<double>();
+  MatrixD X(40, 90);
+  attnscope::gemm(X, Qd.middleRows(5, 40), Kd.transpose(), 0.5);
+  MatrixD Xref(40, 90);
+  for (int i = 0; i < 40; ++i)
+    for (int j = 0; j < 90; ++j) {
+      double s = 0;
+      for (int t = 0; t < 40; ++t) s += Qd(5 + i, t) * Kd(j, t);
+      Xref(i, j) = 0.5 * s;
+    }
+  EXPECT_LT((X - Xref).cwiseAbs().maxCoeff(), 1e-12);
   // Mismatched shapes are refused, not multiplied.
   MatrixF bad(3, 3);
   EXPECT_THROW(attnscope::gemm(bad, Q, K), std::invalid_argument);

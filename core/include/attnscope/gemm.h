@@ -21,6 +21,11 @@ void sgemm(bool transA, bool transB, Eigen::Index m, Eigen::Index n, Eigen::Inde
            const float* A, Eigen::Index lda, const float* B, Eigen::Index ldb, float beta, float* C,
            Eigen::Index ldc);
 
+/// C = alpha·op(A)·op(B) + beta·C in double (BLAS dgemm when loaded, else Eigen).
+void dgemm(bool transA, bool transB, Eigen::Index m, Eigen::Index n, Eigen::Index k, double alpha,
+           const double* A, Eigen::Index lda, const double* B, Eigen::Index ldb, double beta, double* C,
+           Eigen::Index ldc);
+
 /// The same product on Eigen only (the reference path, and what `bench --sgemm` compares with).
 void sgemmEigen(bool transA, bool transB, Eigen::Index m, Eigen::Index n, Eigen::Index k, float alpha,
                 const float* A, Eigen::Index lda, const float* B, Eigen::Index ldb, float beta, float* C,
@@ -39,16 +44,18 @@ bool gemmUsesBlas(Eigen::Index m, Eigen::Index n, Eigen::Index k);
 inline constexpr double kGemmBlasMinWork = 16.0 * 16.0 * 16.0;
 
 namespace gemm_detail {
+template <class T>
 struct Operand {
-  const float* data;
+  const T* data;
   Eigen::Index ld;
   bool trans;  ///< stored as the transpose, row-major (a column-major view)
 };
 template <class X>
-Operand operand(const Eigen::MatrixBase<X>& x) {
+Operand<typename X::Scalar> operand(const Eigen::MatrixBase<X>& x) {
   static_assert((int(X::Flags) & Eigen::DirectAccessBit) != 0,
                 "gemm operands are matrices, blocks or maps over plain memory (evaluate expressions first)");
-  static_assert(std::is_same<typename X::Scalar, float>::value, "gemm multiplies floats");
+  static_assert(std::is_same<typename X::Scalar, float>::value || std::is_same<typename X::Scalar, double>::value,
+                "gemm multiplies floats or doubles");
   if (x.innerStride() != 1) throw std::invalid_argument("gemm: operands need a unit inner stride");
   const bool rowMajor = bool(X::IsRowMajor);
   // A one-column (one-row) view: any leading dimension of at least its width is valid.
@@ -58,10 +65,14 @@ Operand operand(const Eigen::MatrixBase<X>& x) {
 }
 }  // namespace gemm_detail
 
-/// C = alpha·A·B + beta·C for Eigen operands (see the header comment). C must be row-major.
+/// C = alpha·A·B + beta·C for Eigen operands (see the header comment), float (sgemm) or double
+/// (dgemm). C must be row-major.
 template <class DC, class DA, class DB>
 void gemm(const Eigen::MatrixBase<DC>& C, const Eigen::MatrixBase<DA>& A, const Eigen::MatrixBase<DB>& B,
-          float alpha = 1.0f, float beta = 0.0f) {
+          typename DC::Scalar alpha = 1, typename DC::Scalar beta = 0) {
+  using T = typename DC::Scalar;
+  static_assert(std::is_same<T, typename DA::Scalar>::value && std::is_same<T, typename DB::Scalar>::value,
+                "gemm: one scalar type");
   static_assert(bool(DC::IsRowMajor) || DC::ColsAtCompileTime == 1, "gemm writes row-major results");
   static_assert((int(DC::Flags) & Eigen::DirectAccessBit) != 0 && (int(DC::Flags) & Eigen::LvalueBit) != 0,
                 "gemm writes into a matrix, block or map");
@@ -73,8 +84,12 @@ void gemm(const Eigen::MatrixBase<DC>& C, const Eigen::MatrixBase<DA>& A, const 
   const auto a = gemm_detail::operand(A), b = gemm_detail::operand(B);
   auto& c = const_cast<Eigen::MatrixBase<DC>&>(C);
   const Eigen::Index ldc = std::max<Eigen::Index>(DC::IsRowMajor ? c.outerStride() : c.cols(), std::max<Eigen::Index>(c.cols(), 1));
-  sgemm(a.trans, b.trans, C.rows(), C.cols(), A.cols(), alpha, a.data, a.ld, b.data, b.ld, beta,
-        c.derived().data(), ldc);
+  if constexpr (std::is_same<T, float>::value)
+    sgemm(a.trans, b.trans, C.rows(), C.cols(), A.cols(), alpha, a.data, a.ld, b.data, b.ld, beta,
+          c.derived().data(), ldc);
+  else
+    dgemm(a.trans, b.trans, C.rows(), C.cols(), A.cols(), alpha, a.data, a.ld, b.data, b.ld, beta,
+          c.derived().data(), ldc);
 }
 
 }  // namespace attnscope
