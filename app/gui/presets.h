@@ -1,19 +1,35 @@
-// One-click lessons: each sets up a session and shows a short caption in the window.
+// One-click lessons: each sets up a session and shows a short caption in the window. Each lesson
+// states numbers; its `claim` measures them on the lesson's results (the analysis the window runs)
+// and says whether they hold, so a test keeps every caption true (issue 28 #3).
+//
+// A new lesson is one more entry of lessonPresets(): `apply` may set any session field — another
+// input, a model (s.model.path, e.g. a built-in sample model), the view tab (s.view.explorer.panel:
+// "maps", "steps", "model-view", "cls-maps", …) and the steps panel's mechanism and stage.
 #pragma once
 
 #include <QString>
 #include <functional>
 #include <vector>
 
+#include "model/results.h"
 #include "session/session.h"
 
 namespace attnscope::gui {
+
+/// What a lesson's claim measured, in words with the numbers, and whether the claim holds.
+struct LessonClaim {
+  QString measured;
+  bool holds = false;
+};
 
 struct Preset {
   QString name;
   QString caption;
   std::function<void(Session&)> apply;  ///< the lesson's settings, applied to lessonBase()
   bool runSweep = false;  ///< also start the scaling sweep
+  /// The caption's numbers measured on the lesson's results (with metrics and spectra). Empty:
+  /// the lesson states no number.
+  std::function<LessonClaim(const Results&)> claim;
 };
 
 std::vector<Preset> lessonPresets();
