@@ -34,6 +34,14 @@ struct Preset {
 
 std::vector<Preset> lessonPresets();
 
+/// The measures the lessons state, on a mechanism (registry id) of `r`: the mean normalised
+/// entropy over the computed heads (the metrics table's; NaN without metrics), and the share of the
+/// query row's weight within `radius` patches of the query on the image grid (NaN without a grid).
+double lessonEntropy(const Results& r, const std::string& id);
+double lessonWeightNear(const Results& r, const std::string& id, double radius);
+/// The radius, in patches, of the locality lesson's measure.
+inline constexpr double kLessonNearRadius = 4.0;
+
 /// The complete state a lesson starts from: startSession() (the sample image, every setting at
 /// its default), keeping only how this machine computes (backend, threads, budgets) from
 /// `current`. A lesson never inherits φ, τ, heads, M or a hand-edited 𝓜 from what was on screen.
