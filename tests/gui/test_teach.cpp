@@ -148,6 +148,9 @@ class TeachTests : public QObject {
       QCOMPARE(w->viewTabs()->currentWidget(), static_cast<QWidget*>(w->panel(Panel::Steps)));
       auto* counter = w->findChild<QLabel*>(QStringLiteral("stepCounter"));
       QVERIFY(counter);
+      // The Xvfb screenshot pass (ATTNSCOPE_SCREENSHOT_DIR): the Teach tab as each lesson opens it.
+      const QString shots = qEnvironmentVariable("ATTNSCOPE_SCREENSHOT_DIR");
+      if (!shots.isEmpty()) w->grab().save(QStringLiteral("%1/teach-lesson%2.png").arg(shots).arg(i + 1));
       for (int mech = 0; mech < 3; ++mech) {
         const std::string id = w->controller()->session().view.stepMechanism;
         const int count = stepCount(*w->controller()->results(), w->controller()->session().view);
