@@ -156,7 +156,7 @@ void addArray(QCustomPlot* plot, QCPLayoutGrid* cell, const StepArray& a, const 
   map->setDataRange(signedValues ? QCPRange(-amp, amp) : QCPRange(lo, hi > lo ? hi : lo + 1));
 
   // Small arrays print their numbers in the cells.
-  if (R * C <= kNumberCells && d.note.isEmpty()) {
+  if (R * C <= kNumberCells && C <= 12 && d.note.isEmpty()) {
     for (int r = 0; r < R; ++r)
       for (int c = 0; c < C; ++c) {
         auto* t = new QCPItemText(plot);

@@ -1,7 +1,10 @@
 #include "gui/panel_extras.h"
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 
+#include <QAction>
 #include <QComboBox>
 #include <QLabel>
 #include <QShortcut>
@@ -122,10 +125,21 @@ void addTeachControls(PanelHost& host, ExplorerController& controller,
     });
     keys.push_back(sc);
   }
+  // Teach mode: the tab takes the whole height (Focus on the view) while it is shown, and the
+  // focus goes back to what it was when another tab is chosen.
   QTabWidget* tabs = host.viewTabs();
-  QObject::connect(tabs, &QTabWidget::currentChanged, steps, [tabs, steps, keys, timer, play](int) {
+  QAction* focus = host.focusViewAction();
+  auto focusBefore = std::make_shared<std::optional<bool>>();
+  QObject::connect(tabs, &QTabWidget::currentChanged, steps, [tabs, steps, keys, timer, play, focus, focusBefore](int) {
     const bool shown = tabs->currentWidget() == steps;
     for (QShortcut* sc : keys) sc->setEnabled(shown);
+    if (shown && !*focusBefore) {
+      *focusBefore = focus->isChecked();
+      focus->setChecked(true);
+    } else if (!shown && *focusBefore) {
+      focus->setChecked(**focusBefore);
+      focusBefore->reset();
+    }
     if (!shown) {
       timer->stop();
       play->setChecked(false);

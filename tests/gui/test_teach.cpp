@@ -146,6 +146,7 @@ class TeachTests : public QObject {
       // Ctrl+T: the Teach tab; ← → through every stage of every mechanism (↓ for the next one).
       key(*w, Qt::Key_T, Qt::ControlModifier);
       QCOMPARE(w->viewTabs()->currentWidget(), static_cast<QWidget*>(w->panel(Panel::Steps)));
+      QVERIFY(w->panels()->viewFocused());  // Teach mode: the tab has the whole height
       auto* counter = w->findChild<QLabel*>(QStringLiteral("stepCounter"));
       QVERIFY(counter);
       // The Xvfb screenshot pass (ATTNSCOPE_SCREENSHOT_DIR): the Teach tab as each lesson opens it.
@@ -183,8 +184,10 @@ class TeachTests : public QObject {
     QVERIFY(waitIdle(*w));
     QVERIFY(!caption->isVisible());
     QCOMPARE(w->controller()->session().toJson(), before);
-    // Elsewhere than the Teach tab, ← → and space are not taken by the steps.
+    // Elsewhere than the Teach tab, ← → and space are not taken by the steps, and the bottom row
+    // is back as it was.
     w->showView(QStringLiteral("maps"));
+    QVERIFY(!w->panels()->viewFocused());
     const int step = w->controller()->session().view.step;
     key(*w, Qt::Key_Right);
     QCOMPARE(w->controller()->session().view.step, step);
