@@ -125,17 +125,17 @@ int runRender(const Args& args) {
   const std::shared_ptr<const Results>& res = work.results;
   FigureStyle style = exportStyle(out);
   if (preset) style.scale = preset->fontScale;
-  FigureComposer composer(res, session.view, panels, style, width);
+  const FigureWritten written =
+      exportFigureFile(res, session.view, panels, out, dpi, style, width, preset ? preset->pixelsPerInch : 0.0);
+  const std::string pages = written.pages > 1 ? ", " + std::to_string(written.pages) + " pages" : std::string();
   if (preset) {
-    composer.exportTo(out, dpi, preset->pixelsPerInch);
-    const QSize size = composer.size();
+    const QSize size = written.size;
     char inches[64];
-    std::snprintf(inches, sizeof inches, " (%.2f × %.2f in, %s)", size.width() / preset->pixelsPerInch,
+    std::snprintf(inches, sizeof inches, " (%.2f × %.2f in, %s", size.width() / preset->pixelsPerInch,
                   size.height() / preset->pixelsPerInch, preset->label.c_str());
-    std::cerr << "attnscope: wrote " << a.value("out") << inches << "\n";
+    std::cerr << "attnscope: wrote " << a.value("out") << inches << pages << ")\n";
   } else {
-    composer.exportTo(out, dpi);
-    std::cerr << "attnscope: wrote " << a.value("out") << "\n";
+    std::cerr << "attnscope: wrote " << a.value("out") << (pages.empty() ? "" : " (" + pages.substr(2) + ")") << "\n";
   }
   return 0;
 }

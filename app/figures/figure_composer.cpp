@@ -201,27 +201,74 @@ void FigureComposer::exportTo(const QString& path, int dpi, double pixelsPerInch
     }
     writeFileAtomically(name, std::string_view(buffer.data().constData(), buffer.data().size()));
   } else if (ext == "pdf") {
-    QBuffer buffer;
-    buffer.open(QIODevice::WriteOnly);
-    {
-      QPdfWriter pdf(&buffer);
-      pdf.setCreator(QStringLiteral("attnscope"));
-      pdf.setTitle(QStringLiteral("attnscope figure"));
-      pdf.setResolution(int(vectorPpi + 0.5));
-      pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-      pdf.setPageSize(QPageSize(QSizeF(width_ * 72.0 / vectorPpi, height_ * 72.0 / vectorPpi), QPageSize::Point,
-                                QString(), QPageSize::ExactMatch));
-      QCPPainter painter(&pdf);
-      painter.setMode(QCPPainter::pmVectorized);
-      // Bitmaps (colour bars, the photo under the maps) Flate-compressed, never JPEG.
-      painter.setRenderHint(QPainter::LosslessImageRendering);
-      paint(&painter);
-    }
-    writeFileAtomically(name, std::string_view(buffer.data().constData(), buffer.data().size()));
+    exportPdfPages({this}, path, vectorPpi);
   } else {
     throw InvalidArgument(name + ": unknown figure format '" + ext.toStdString() +
                           "' (expected .png, .svg or .pdf)");
   }
+}
+
+std::vector<ViewSettings> figurePages(const Results& results, const ViewSettings& view,
+                                      const std::vector<Panel>& panels) {
+  for (const Panel& p : panels) {
+    const PanelDescriptor& d = panelDescriptor(p);
+    if (!d.pages) continue;
+    std::vector<ViewSettings> pages = d.pages(results, view);
+    if (!pages.empty()) return pages;
+  }
+  return {view};
+}
+
+FigureWritten exportFigureFile(std::shared_ptr<const Results> results, const ViewSettings& view,
+                               const std::vector<Panel>& panels, const QString& path, int dpi,
+                               const FigureStyle& style, int width, double pixelsPerInch) {
+  FigureWritten w;
+  const bool pdf = QFileInfo(path).suffix().toLower() == QLatin1String("pdf");
+  const std::vector<ViewSettings> views = pdf ? figurePages(*results, view, panels) : std::vector<ViewSettings>{view};
+  std::vector<std::unique_ptr<FigureComposer>> pages;
+  for (const ViewSettings& v : views) pages.push_back(std::make_unique<FigureComposer>(results, v, panels, style, width));
+  w.pages = int(pages.size());
+  w.size = pages.front()->size();
+  if (pages.size() == 1) {
+    pages.front()->exportTo(path, dpi, pixelsPerInch);
+  } else {
+    std::vector<const FigureComposer*> list;
+    for (const auto& p : pages) list.push_back(p.get());
+    exportPdfPages(list, path, pixelsPerInch);
+  }
+  return w;
+}
+
+void exportPdfPages(const std::vector<const FigureComposer*>& pages, const QString& path, double pixelsPerInch) {
+  const double ppi = pixelsPerInch > 0 ? pixelsPerInch : kVectorDpi;
+  const std::string name = path.toStdString();
+  if (pages.empty()) throw InvalidArgument(name + ": a PDF needs at least one page");
+  QBuffer buffer;
+  buffer.open(QIODevice::WriteOnly);
+  {
+    auto pageSize = [&](const FigureComposer* f) {
+      return QPageSize(QSizeF(f->size().width() * 72.0 / ppi, f->size().height() * 72.0 / ppi), QPageSize::Point,
+                       QString(), QPageSize::ExactMatch);
+    };
+    QPdfWriter pdf(&buffer);
+    pdf.setCreator(QStringLiteral("attnscope"));
+    pdf.setTitle(QStringLiteral("attnscope figure"));
+    pdf.setResolution(int(ppi + 0.5));
+    pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+    pdf.setPageSize(pageSize(pages.front()));
+    QCPPainter painter(&pdf);
+    painter.setMode(QCPPainter::pmVectorized);
+    // Bitmaps (colour bars, the photo under the maps) Flate-compressed, never JPEG.
+    painter.setRenderHint(QPainter::LosslessImageRendering);
+    for (std::size_t i = 0; i < pages.size(); ++i) {
+      if (i > 0) {
+        pdf.setPageSize(pageSize(pages[i]));
+        if (!pdf.newPage()) throw FileError(name + ": cannot start page " + std::to_string(i + 1));
+      }
+      pages[i]->paint(&painter);
+    }
+  }
+  writeFileAtomically(name, std::string_view(buffer.data().constData(), buffer.data().size()));
 }
 
 }  // namespace attnscope

@@ -25,6 +25,28 @@ inline constexpr double kVectorFontScale = 1.4;
 /// The style a figure written to `path` is drawn with: `base`, scaled for SVG and PDF.
 FigureStyle exportStyle(const QString& path, FigureStyle base = {});
 
+class FigureComposer;
+
+/// The pages a PDF of `panels` gets: one view per page. A panel with pages (the steps panel
+/// without a stage asked for: one page per stage) decides; otherwise one page, `view`.
+std::vector<ViewSettings> figurePages(const Results& results, const ViewSettings& view,
+                                      const std::vector<Panel>& panels);
+/// Writes `pages` as one PDF, a page each at its own size (`pixelsPerInch` ≤ 0: kVectorDpi),
+/// atomically. Throws FileError naming the file.
+void exportPdfPages(const std::vector<const FigureComposer*>& pages, const QString& path, double pixelsPerInch = 0);
+
+/// What exportFigureFile wrote.
+struct FigureWritten {
+  int pages = 1;
+  QSize size;  ///< the first page's, in logical pixels
+};
+/// Draws `panels` of `results` and writes them to `path` (PNG, SVG or PDF by the extension), as
+/// `render` and the window's export both do: one figure, or for a PDF of a panel with pages
+/// (figurePages) one page each. `pixelsPerInch` > 0: an export preset's (exportTo).
+FigureWritten exportFigureFile(std::shared_ptr<const Results> results, const ViewSettings& view,
+                               const std::vector<Panel>& panels, const QString& path, int dpi,
+                               const FigureStyle& style, int width, double pixelsPerInch = 0);
+
 class FigureComposer {
  public:
   /// @param width  figure width in logical pixels (96 per inch)

@@ -13,6 +13,7 @@
 #include "figures/mixing_figure.h"
 #include "figures/model_figures.h"
 #include "figures/spectra_figure.h"
+#include "figures/steps_figure.h"
 #include "figures/sweep_figure.h"
 #include "figures/timing_figure.h"
 
@@ -30,6 +31,7 @@ const Panel Panel::Rollout{"rollout"};
 const Panel Panel::ClsMaps{"cls-maps"};
 const Panel Panel::KvRank{"kv-rank"};
 const Panel Panel::Hybrid{"hybrid"};
+const Panel Panel::Steps{"steps"};
 
 namespace {
 
@@ -93,6 +95,18 @@ std::vector<PanelDescriptor> builtIn() {
   add(Panel::Hybrid, "Hybrid", "each layer replaced alone by linear attention (or --layer-sensitivity MECH), then the greedy schedule (needs --model)",
       PanelPlace::Below, PanelDock::ViewTab, panel_needs::Sensitivity, false,
       [](QCustomPlot* p, const Results& r, const ViewSettings&, const FigureStyle& s) { buildHybridFigure(p, r, s); });
+  add(Panel::Steps, "Teach", "the pinned query stepped through one mechanism's formulas with the real numbers "
+      "(--step-mechanism, --step K; a PDF without --step: one page per stage)",
+      PanelPlace::Below, PanelDock::ViewTab, 0, false, buildStepsFigure,
+      [](const Results& r, const ViewSettings& v, const FigureStyle& s, int w) { return stepsFigureHeight(r, v, s, w); });
+  t.back().pages = [](const Results& r, const ViewSettings& v) {
+    std::vector<ViewSettings> out;
+    for (int k = 0, n = v.step >= 0 ? 1 : stepCount(r, v); k < n; ++k) {
+      out.push_back(v);
+      if (v.step < 0) out.back().step = k;
+    }
+    return out;
+  };
   return t;
 }
 
@@ -101,7 +115,7 @@ std::vector<PanelDescriptor>& registry() {
   return list;
 }
 
-constexpr std::size_t kBuiltIns = 12;
+constexpr std::size_t kBuiltIns = 13;
 
 }  // namespace
 

@@ -28,7 +28,7 @@ class Panel {
   bool operator==(const Panel& o) const { return id_ == o.id_; }
   bool operator!=(const Panel& o) const { return id_ != o.id_; }
 
-  static const Panel Maps, Mixing, Spectra, Timing, Metrics, Sweep, ModelView, LayerCurves, Rollout, ClsMaps, KvRank, Hybrid;
+  static const Panel Maps, Mixing, Spectra, Timing, Metrics, Sweep, ModelView, LayerCurves, Rollout, ClsMaps, KvRank, Hybrid, Steps;
 
  private:
   std::string id_ = "maps";
@@ -61,6 +61,9 @@ enum : unsigned {
 using PanelBuilder = std::function<void(QCustomPlot*, const Results&, const ViewSettings&, const FigureStyle&)>;
 /// The height (logical pixels) a Top or Below panel wants at `width`.
 using PanelHeight = std::function<int(const Results&, const ViewSettings&, const FigureStyle&, int width)>;
+/// A panel with pages (the steps panel's stages): the view of each page a PDF of it gets; one
+/// view (or none) is one page.
+using PanelPages = std::function<std::vector<ViewSettings>(const Results&, const ViewSettings&)>;
 
 struct PanelDescriptor {
   Panel panel;
@@ -72,6 +75,7 @@ struct PanelDescriptor {
   bool byDefault = false;     ///< in render's default figure and the window's "Whole view" export
   PanelBuilder build;
   PanelHeight height;         ///< Top and Below panels; empty: 360 logical pixels
+  PanelPages pages;           ///< empty: one page
   /// The view setting (session view.explorer.panel) that names it when it is the view tab shown.
   bool needsModel() const { return (needs & panel_needs::Survey) != 0; }
   const std::string& id() const { return panel.id(); }

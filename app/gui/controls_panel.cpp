@@ -104,6 +104,7 @@ ControlsPanel::ControlsPanel(QWidget* parent) : QWidget(parent) {
         onSettingEdited(w, d, this, [this](const SessionEdit& e) {
           if (!updating_) emitEdit(e);
         });
+        if (QWidget* slider = makeSettingSlider(d, w, this)) f->addRow(QString(), slider);
       }
     }
     lay->addWidget(g);

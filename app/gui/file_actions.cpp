@@ -119,8 +119,7 @@ void exportFigure(std::shared_ptr<const Results> results, const ViewSettings& vi
                   const FigureStyle& style) {
   if (!results) throw InvalidArgument("nothing to export yet: the analysis has not finished");
   const int width = panels.size() == 1 && panels[0] != Panel::Maps ? 700 : 1500;
-  FigureComposer composer(std::move(results), view, panels, exportStyle(path, style), width);
-  composer.exportTo(path, dpi);
+  exportFigureFile(std::move(results), view, panels, path, dpi, exportStyle(path, style), width);
 }
 
 ExportOptions dataExportOptions(const Results& results) {

@@ -330,7 +330,11 @@ bool MainWindow::exportFigureTo(const QString& path, std::vector<Panel> panels, 
   if (panels.empty()) panels = allPanels();
   try {
     FigureStyle style;  // exports use the print style, not the presentation scale
-    exportFigure(controller_.results(), controller_.session().view, panels, path, dpi, style);
+    ViewSettings view = controller_.session().view;
+    // The steps panel alone to a PDF: the slides, one page per stage of the mechanism shown.
+    if (panels.size() == 1 && panels[0] == Panel::Steps && QFileInfo(path).suffix().toLower() == QLatin1String("pdf"))
+      view.step = -1;
+    exportFigure(controller_.results(), view, panels, path, dpi, style);
     showStatus(tr("exported %1").arg(path), 4000);
     return true;
   } catch (const std::exception& e) {

@@ -1,6 +1,14 @@
 #include "gui/panel_extras.h"
 
+#include <algorithm>
+#include <memory>
+#include <optional>
+
+#include <QAction>
 #include <QComboBox>
+#include <QLabel>
+#include <QShortcut>
+#include <QTimer>
 #include <QHBoxLayout>
 #include <QPushButton>
 #include <QToolTip>
@@ -9,6 +17,7 @@
 #include <qcustomplot.h>
 
 #include "figures/model_figures.h"
+#include "figures/steps_figure.h"
 #include "figures/mosaic.h"
 #include "gui/explorer_controller.h"
 #include "gui/figure_panel.h"
@@ -17,8 +26,133 @@
 
 namespace attnscope::gui {
 
+namespace {
+
+/// The Teach tab (issue 28 #2): the mechanism, ◀ / ▶ and play buttons, the stage counter; ← and →
+/// step, space plays and pauses (a timer, one stage every 1.5 s) while the tab is shown.
+void addTeachControls(PanelHost& host, ExplorerController& controller,
+                      const std::function<void(const std::function<void(Session&)>&)>& edit) {
+  FigurePanel* steps = host.figure(Panel::Steps);
+  if (!steps) return;
+  auto* mech = new QComboBox(steps);
+  mech->setObjectName(QStringLiteral("stepMechanism"));
+  mech->addItem(QObject::tr("softmax"), QStringLiteral("softmax"));
+  mech->addItem(QObject::tr("linear"), QStringLiteral("linear"));
+  mech->addItem(QObject::tr("MHLA"), QStringLiteral("mhla"));
+  mech->setToolTip(QObject::tr("The mechanism the pinned query is stepped through (↑ ↓)"));
+  auto* prev = new QToolButton(steps);
+  prev->setObjectName(QStringLiteral("stepPrevious"));
+  prev->setText(QObject::tr("◀"));
+  prev->setToolTip(QObject::tr("Previous stage (←)"));
+  auto* play = new QToolButton(steps);
+  play->setObjectName(QStringLiteral("stepPlay"));
+  play->setCheckable(true);
+  play->setText(QObject::tr("▶ Play"));
+  play->setToolTip(QObject::tr("Play the stages one after another (space)"));
+  auto* next = new QToolButton(steps);
+  next->setObjectName(QStringLiteral("stepNext"));
+  next->setText(QObject::tr("▶|"));
+  next->setToolTip(QObject::tr("Next stage (→)"));
+  auto* counter = new QLabel(steps);
+  counter->setObjectName(QStringLiteral("stepCounter"));
+  for (QWidget* w : std::initializer_list<QWidget*>{mech, prev, play, next, counter}) steps->toolbar()->addWidget(w);
+  steps->toolbar()->addStretch(1);
+  steps->setNote(QObject::tr("← → step through the formulas with the pinned query's numbers, ↑ ↓ change the "
+                             "mechanism, space plays. Click a token in the input to pin another query."));
+
+  auto count = [&controller] {
+    const auto res = controller.results();
+    return res ? stepCount(*res, controller.session().view) : 1;
+  };
+  auto current = [&controller, count] { return std::clamp(controller.session().view.step, 0, count() - 1); };
+  auto refresh = [&controller, mech, counter, count, current] {
+    const int i = mech->findData(QString::fromStdString(controller.session().view.stepMechanism));
+    if (i >= 0 && i != mech->currentIndex()) {
+      const QSignalBlocker block(mech);
+      mech->setCurrentIndex(i);
+    }
+    counter->setText(QObject::tr("stage %1 / %2").arg(current() + 1).arg(count()));
+  };
+  auto timer = new QTimer(steps);
+  timer->setObjectName(QStringLiteral("stepTimer"));
+  timer->setInterval(1500);
+  auto go = [edit, count, current, timer, play](int delta) {
+    const int next = std::clamp(current() + delta, 0, count() - 1);
+    if (delta > 0 && next == current()) {  // the last stage: playing stops there
+      timer->stop();
+      play->setChecked(false);
+    }
+    edit([next](Session& s) { s.view.step = next; });
+  };
+  QObject::connect(prev, &QToolButton::clicked, steps, [go] { go(-1); });
+  QObject::connect(next, &QToolButton::clicked, steps, [go] { go(1); });
+  QObject::connect(timer, &QTimer::timeout, steps, [go] { go(1); });
+  QObject::connect(play, &QToolButton::toggled, steps, [timer, play](bool on) {
+    play->setText(on ? QObject::tr("❚❚ Pause") : QObject::tr("▶ Play"));
+    on ? timer->start() : timer->stop();
+  });
+  QObject::connect(mech, &QComboBox::activated, steps, [mech, edit] {
+    const std::string id = mech->currentData().toString().toStdString();
+    edit([id](Session& s) {
+      s.view.stepMechanism = id;
+      s.view.step = 0;
+    });
+  });
+  QObject::connect(&controller, &ExplorerController::viewChanged, counter, [refresh] { refresh(); });
+  QObject::connect(&controller, &ExplorerController::analysisReady, counter, [refresh] { refresh(); });
+  QObject::connect(&controller, &ExplorerController::queryChanged, counter, [refresh] { refresh(); });
+
+  // The keys work while the Teach tab is shown (elsewhere ← → and space stay the controls').
+  std::vector<QShortcut*> keys;
+  auto pick = [mech, edit](int delta) {  // ↑ ↓: the previous or next mechanism, from its first stage
+    const int i = (mech->currentIndex() + delta + mech->count()) % mech->count();
+    const std::string id = mech->itemData(i).toString().toStdString();
+    edit([id](Session& s) {
+      s.view.stepMechanism = id;
+      s.view.step = 0;
+    });
+  };
+  for (auto [key, what] : {std::pair{Qt::Key_Left, 0}, std::pair{Qt::Key_Right, 1}, std::pair{Qt::Key_Space, 2},
+                           std::pair{Qt::Key_Up, 3}, std::pair{Qt::Key_Down, 4}}) {
+    auto* sc = new QShortcut(QKeySequence(key), &host);
+    sc->setObjectName(QStringLiteral("stepKey%1").arg(what));
+    sc->setEnabled(false);
+    QObject::connect(sc, &QShortcut::activated, steps, [what = what, go, play, pick] {
+      if (what == 0) go(-1);
+      else if (what == 1) go(1);
+      else if (what == 2) play->toggle();
+      else pick(what == 3 ? -1 : 1);
+    });
+    keys.push_back(sc);
+  }
+  // Teach mode: the tab takes the whole height (Focus on the view) while it is shown, and the
+  // focus goes back to what it was when another tab is chosen.
+  QTabWidget* tabs = host.viewTabs();
+  QAction* focus = host.focusViewAction();
+  auto focusBefore = std::make_shared<std::optional<bool>>();
+  QObject::connect(tabs, &QTabWidget::currentChanged, steps, [tabs, steps, keys, timer, play, focus, focusBefore](int) {
+    const bool shown = tabs->currentWidget() == steps;
+    for (QShortcut* sc : keys) sc->setEnabled(shown);
+    if (shown && !*focusBefore) {
+      *focusBefore = focus->isChecked();
+      focus->setChecked(true);
+    } else if (!shown && *focusBefore) {
+      focus->setChecked(**focusBefore);
+      focusBefore->reset();
+    }
+    if (!shown) {
+      timer->stop();
+      play->setChecked(false);
+    }
+  });
+  refresh();
+}
+
+}  // namespace
+
 void addPanelExtras(PanelHost& host, ExplorerController& controller,
                     const std::function<void(const std::function<void(Session&)>&)>& edit) {
+  addTeachControls(host, controller, edit);
   if (FigurePanel* timing = host.figure(Panel::Timing)) {
     auto* retime = new QPushButton(QObject::tr("Re-time"), timing);
     retime->setToolTip(

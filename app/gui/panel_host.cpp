@@ -156,6 +156,8 @@ PanelHost::PanelHost(ExplorerController& controller, QWidget* parent) : QWidget(
     if (!controller_.results()) return;
     maps_->setResults(controller_.results(), v);
     mixing_->setResults(controller_.results(), v);
+    // Panels that read only the results and the view (the steps panel's stage) redraw.
+    feed(controller_.results(), [](const PanelDescriptor& d) { return d.needs == 0; });
   });
   connect(input_, &InputView::tokenHovered, &controller_, &ExplorerController::hover);
   connect(input_, &InputView::tokenPinned, &controller_, &ExplorerController::pin);

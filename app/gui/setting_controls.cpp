@@ -2,6 +2,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QSlider>
 #include <QSpinBox>
 #include <limits>
 
@@ -49,6 +50,26 @@ QWidget* makeSettingControl(const Setting& d, QWidget* parent) {
   w->setObjectName(QString::fromStdString(d.key));
   w->setToolTip(QString::fromStdString(d.help));
   return w;
+}
+
+QWidget* makeSettingSlider(const Setting& d, QWidget* box, QWidget* parent) {
+  auto* spin = qobject_cast<QSpinBox*>(box);
+  if (!spin || d.sliderMax <= 0) return nullptr;
+  auto* slider = new QSlider(Qt::Horizontal, parent);
+  slider->setObjectName(QString::fromStdString(d.key) + QStringLiteral(".slider"));
+  slider->setRange(clampInt(d.min), std::min(d.sliderMax, spin->maximum()));
+  slider->setPageStep(4);
+  slider->setTracking(false);  // a drag applies on release: one analysis, not one per pixel
+  slider->setToolTip(QString::fromStdString(d.help));
+  slider->setValue(spin->value());
+  QObject::connect(slider, &QSlider::valueChanged, spin, [spin](int v) {
+    if (spin->value() != v) spin->setValue(v);
+  });
+  QObject::connect(spin, &QSpinBox::valueChanged, slider, [slider](int v) {
+    const QSignalBlocker block(slider);
+    slider->setValue(v);
+  });
+  return slider;
 }
 
 void showSetting(QWidget* control, const Setting& d, const Session& session) {

@@ -18,6 +18,9 @@ using SessionEdit = std::function<void(attnscope::Session&)>;
 /// A control for `setting` (ControlKind::None: nullptr), with its range or choices and its help
 /// as the tooltip; a Check carries its label as text.
 QWidget* makeSettingControl(const Setting& setting, QWidget* parent);
+/// The slider of a Spin setting with a sliderMax (null otherwise): it moves `box`, and follows it,
+/// so the box's edit is the one path; it applies when released or stepped from the keyboard.
+QWidget* makeSettingSlider(const Setting& setting, QWidget* box, QWidget* parent);
 /// Shows the setting's value in `session` (the caller keeps its own edits from firing).
 void showSetting(QWidget* control, const Setting& setting, const Session& session);
 /// Calls `edited` with the edit each change of the control makes (through editSetting, so the

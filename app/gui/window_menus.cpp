@@ -7,6 +7,7 @@
 #include <QMenu>
 #include <QMenuBar>
 
+#include "gui/figure_panel.h"
 #include "gui/file_actions.h"
 #include "gui/help_menu.h"
 #include "gui/input_view.h"
@@ -88,6 +89,13 @@ void buildWindowMenus(MainWindow& w) {
   // The controls dock, closed by its × or hidden by presentation mode, comes back from here.
   if (auto* dock = w.findChild<QDockWidget*>(QStringLiteral("controlsDock"))) view->addAction(dock->toggleViewAction());
   view->addAction(w.panels()->focusViewAction());
+  // The Teach tab from the keyboard (issue 28 #2): ← → step, space plays there.
+  QAction* teach = view->addAction(QObject::tr("&Teach: step through the formulas"), self, [self] {
+    self->showView(QStringLiteral("steps"));
+    if (FigurePanel* steps = self->panel(Panel::Steps)) steps->setFocus(Qt::ShortcutFocusReason);
+  });
+  teach->setObjectName(QStringLiteral("teach"));
+  teach->setShortcut(QKeySequence(QObject::tr("Ctrl+T")));
   toggle(QObject::tr("&Presentation mode"), "presentation", false, [self](bool on) { self->setPresentationMode(on); })
       ->setShortcut(QKeySequence(Qt::Key_F11));
 
@@ -105,7 +113,14 @@ void buildWindowMenus(MainWindow& w) {
 
   QMenu* lessons = w.menuBar()->addMenu(QObject::tr("&Lessons"));
   const auto presets = lessonPresets();
-  for (int i = 0; i < int(presets.size()); ++i) lessons->addAction(presets[i].name, self, [self, i] { self->applyPreset(i); });
+  for (int i = 0; i < int(presets.size()); ++i) {
+    QAction* a = lessons->addAction(presets[i].name, self, [self, i] { self->applyPreset(i); });
+    a->setObjectName(QStringLiteral("lesson%1").arg(i));
+    if (i < 9) a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));  // Ctrl+1 … Ctrl+9
+  }
+  QAction* undo = lessons->addAction(QObject::tr("&Leave lesson (restore my session)"), self, [self] { self->undoLesson(); });
+  undo->setObjectName(QStringLiteral("leaveLesson"));
+  undo->setShortcut(QKeySequence(QObject::tr("Ctrl+0")));
   lessons->addSeparator();
   lessons->addAction(QObject::tr("Hide caption"), self, [self] { self->hideLesson(); });
   addHelpMenu(w);

@@ -85,6 +85,11 @@ struct ViewSettings {
   /// The colour range leaves out the query's own weight (a one-hot softmax on the query itself
   /// would otherwise make its map one bright cell).
   bool rangeWithoutQuery = true;
+  /// The step-through view (issue 28 #2, the steps panel): the mechanism it walks the pinned query
+  /// through (softmax | linear | mhla) and the stage shown (0-based; -1: the first on screen, every
+  /// stage as its own page in a PDF).
+  std::string stepMechanism = "softmax";
+  int step = -1;
   /// The model explorer's views (issue 13). Rollout's fusion and discard ratio change the rollout
   /// numbers only: the window re-runs the rollout, not the analysis.
   struct Explorer {

@@ -142,6 +142,10 @@ struct Def {
     s.specialText = std::move(text);
     return *this;
   }
+  Def& slider(int max) {
+    s.sliderMax = max;
+    return *this;
+  }
   Def& path() {
     s.path = true;
     return *this;
@@ -501,6 +505,7 @@ std::vector<Setting> builtInSettings() {
                   .edit([](Session& s, const SettingValue& v) { s.setBlocks(int(std::get<std::int64_t>(v))); })
                   .control(ControlKind::Spin, "Mechanisms", "MHLA M")
                   .special("auto")
+                  .slider(64)
                   .stale(kAnalysis));
   t.push_back(Def("mhla.windowRows", SettingType::Int)
                   .member(FIELD(windowRows))
@@ -653,6 +658,23 @@ std::vector<Setting> builtInSettings() {
                   .range(0, 1)
                   .flag("opacity", "A", "heatmap opacity over the image, 0..1 (default 0.75)", viewFlag)
                   .control(ControlKind::DoubleSpin, "View", "opacity", 0.05)
+                  .stale(kView));
+
+  t.push_back(Def("view.steps.mechanism", SettingType::Choice)
+                  .member(FIELD(view.stepMechanism))
+                  .choices({"softmax", "linear", "mhla"})
+                  .flag("step-mechanism", "ID",
+                        "steps panel: the mechanism the pinned query is stepped through: softmax (default), linear "
+                        "or mhla",
+                        viewFlag)
+                  .stale(kView));
+  t.push_back(Def("view.steps.step", SettingType::Int)
+                  .member(FIELD(view.step))
+                  .range(-1, 99, "a stage number (0 = the first; -1 = every stage)")
+                  .flag("step", "K",
+                        "steps panel: draw stage K (0 = the first); without it a PDF gets one page per stage "
+                        "(slides), a PNG or SVG the first stage",
+                        viewFlag)
                   .stale(kView));
 
   const auto ex = FlagGroup::Explorer;

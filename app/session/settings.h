@@ -96,6 +96,8 @@ struct Setting {
   std::string label;        ///< the control's label (a Check: its text)
   double step = 1;          ///< Spin / DoubleSpin step
   std::string specialText;  ///< Spin: shown at the minimum ("auto")
+  /// Spin: also a slider from the minimum to this value beside the box (a quick M slider); 0: none.
+  int sliderMax = 0;
 
   unsigned stale = stale::kAnalysis;
 

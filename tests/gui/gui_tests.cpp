@@ -151,6 +151,8 @@ Session richSession(int variant, const QTemporaryDir& dir) {
   s.view.showImage = false;
   s.view.mapMode = "difference";
   s.view.rangeWithoutQuery = false;
+  s.view.stepMechanism = "mhla";
+  s.view.step = 2;
   s.view.explorer.mechanism = "mhla";
   s.view.explorer.metric = "kl";
   s.view.explorer.thumbnails = "rows";

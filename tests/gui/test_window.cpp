@@ -632,7 +632,7 @@ class WindowTests : public QObject {
     auto w = openWindow(dirty);
     const QJsonObject before = w->controller()->session().toJson();
     const auto presets = lessonPresets();
-    QCOMPARE(int(presets.size()), 3);
+    QVERIFY(presets.size() >= 3);  // the rest are walked in test_teach.cpp
     QJsonObject afterFirst;
     for (int i = 1; i < 3; ++i) {  // (lesson 0 also starts the sweep at 4096 tokens: slow here)
       w->applyPreset(i);
