@@ -352,6 +352,9 @@ def main():
                     help="repeated sequences made of span pairs throughout (more copying to learn per step)")
     ap.add_argument("--sinusoidal-init", action="store_true",
                     help="start the learned position embeddings from sinusoids (else small random values)")
+    ap.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (AdamW, cosine schedule)")
+    ap.add_argument("--copy-warmup", type=int, default=0,
+                    help="the first STEPS steps train on repeated random token strings only (then the mix)")
     ap.add_argument("--random-repeats", type=float, default=0.0,
                     help="fraction of sequences made of random token strings each followed by itself")
     args = ap.parse_args()
@@ -376,15 +379,16 @@ def main():
            "layer_norm_epsilon": 1e-5, "activation_function": "gelu_new",
            "bos_token_id": len(tok.vocab) - 1, "eos_token_id": len(tok.vocab) - 1}
     model = build_model(dict(cfg, _sinusoidal_init=args.sinusoidal_init))
-    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, betas=(0.9, 0.95), weight_decay=0.05)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.05)
     rng = np.random.default_rng(args.seed)
     n = cfg["n_positions"]
     log = []
     for step in range(args.steps):
         for g in opt.param_groups:
-            g["lr"] = common.cosine_lr(step, args.steps, 3e-3, 100)
+            g["lr"] = common.cosine_lr(step, args.steps, args.lr, 100)
+        random_fraction = 1.0 if step < args.copy_warmup else args.random_repeats
         batch = torch.from_numpy(make_batch(train, rng, args.batch, n, 0.5, args.dense_repeats,
-                                                 args.random_repeats, cfg["vocab_size"] - 1))
+                                                 random_fraction, cfg["vocab_size"] - 1))
         logits = model(batch[:, :-1])
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), batch[:, 1:].reshape(-1))
         opt.zero_grad(set_to_none=True)
@@ -414,12 +418,13 @@ def main():
     common.write_safetensors(os.path.join(out, "model.safetensors"), model.hf_tensors(), "F16",
                              {"format": "pt", "trained_by": "resources/tools/train_text_model.py"})
     common.write_json(os.path.join(out, "training.json"), {
-        "script": "resources/tools/train_text_model.py", "seed": args.seed, "steps": args.steps,
+        "script": "resources/tools/train_text_model.py", "seed": args.seed, "steps": args.steps, "lr": args.lr,
         "batch": args.batch, "threads": threads, "seconds": round(seconds),
         "corpus": {"file": args.corpus, "package": "coreutils",
                    "licence": "GNU Free Documentation License 1.3 or later, no invariant sections",
                    "characters": len(text), "tokens": int(len(data))},
         "position_init": "sinusoidal" if args.sinusoidal_init else "random",
+        "copy_warmup_steps": args.copy_warmup,
         "augmentation": (f"{args.random_repeats:g} of the sequences are random token strings of 8-64 tokens "
                          "each followed by itself; of the rest, half " if args.random_repeats > 0 else "half the sequences ") +
                         ("are made of text spans of 8-48 tokens each followed by itself" if args.dense_repeats
