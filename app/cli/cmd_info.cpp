@@ -23,6 +23,7 @@
 #include "cli/model_report.h"
 #include "model/backend_registry.h"
 #include "model/build_info.h"
+#include "model/sample_models.h"
 
 
 namespace attnscope::cli {
@@ -115,7 +116,18 @@ int runInfo(const Args& args) {
             << (std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "libgomp default (spin, then sleep)")
             << (std::getenv("GOMP_SPINCOUNT") ? std::string(", GOMP_SPINCOUNT=") + std::getenv("GOMP_SPINCOUNT") : std::string())
             << "\n"
-            << "\nbuild:\n";
+            << "\nsample models (--sample-model):\n";
+  for (SampleModel m : {SampleModel::Text, SampleModel::Image}) {
+    std::string where;
+    try {
+      where = sampleModelDir(m);
+    } catch (const Error& e) {
+      where = e.what();  // "the sample … model is not installed (looked in …)"
+    }
+    const std::string name = sampleModelName(m);
+    std::cout << "  " << name << std::string(23 - name.size(), ' ') << where << "\n";
+  }
+  std::cout << "\nbuild:\n";
   for (const BuildFact& f : buildFacts())
     std::cout << "  " << f.key << std::string(f.key.size() < 23 ? 23 - f.key.size() : 1, ' ') << f.value << "\n";
   return 0;

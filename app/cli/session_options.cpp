@@ -10,6 +10,7 @@
 #include "io/file_kind.h"
 #include "model/backend_registry.h"
 #include "model/mechanism_registry.h"
+#include "model/sample_models.h"
 #include "model/sweep.h"
 #include <iostream>
 
@@ -62,6 +63,9 @@ std::vector<OptionSpec> sessionOptionSpecs() {
   std::vector<OptionSpec> out{
       {"input", 1, "FILE", "image, UTF-8 text or saved session, told apart by content"},
       {"sample", 1, "image|text", "a built-in sample (default: image)"},
+      {"sample-model", 1, "text|image",
+       "a trained sample model shipped with attnscope on its own input: text (a small GPT-2 on the "
+       "sample text) or image (a small ViT on a held-out shapes image)"},
       {"synthetic", 0, "", "seeded clustered Gaussian Q/K/V"},
       {"qkv", 3, "Q.npy K.npy V.npy", "Q, K, V arrays ([N,d] or [H,N,d], float32/float64)"},
       {"grid", 1, "RxC", "with --qkv: the tokens form an R×C patch grid"},
@@ -87,9 +91,11 @@ OptionSpec settingOption(const std::string& flag) {
 Session sessionFromArgs(const ParsedArgs& a) {
   Session s;
   int sources = 0;
-  for (const char* f : {"input", "sample", "synthetic", "qkv"}) sources += a.has(f) ? 1 : 0;
+  for (const char* f : {"input", "sample", "synthetic", "qkv", "sample-model"}) sources += a.has(f) ? 1 : 0;
   if (sources > 1)
-    throw UsageError("give only one of --input, --sample, --synthetic and --qkv");
+    throw UsageError("give only one of --input, --sample, --synthetic, --qkv and --sample-model");
+  if (a.has("sample-model") && a.has("model"))
+    throw UsageError("give either --model or --sample-model (which is a model and its input)");
 
   std::string sessionPath = a.value("session");
   const std::string input = a.value("input");
@@ -144,11 +150,20 @@ Session sessionFromArgs(const ParsedArgs& a) {
   if (a.has("labels")) src.labelsPath = absolute(a.value("labels"));
   if (a.has("background")) src.backgroundPath = absolute(a.value("background"));
   s.setSource(src);
+  if (a.has("sample-model")) {
+    SampleModel which;
+    try {
+      which = parseSampleModel(a.value("sample-model"));
+    } catch (const InvalidArgument& e) {
+      throw UsageError(std::string("--sample-model: ") + e.what());
+    }
+    s = sessionForSampleModel(which, s);  // FileError when it is not installed: exit status 1
+  }
 
   // Rules between flags; then every setting flag, generated from the settings table.
   for (const char* f : {"layer", "native-resolution", "model-heads"})
     if (a.has(f) && !s.model.active() && !a.has("model"))
-      throw UsageError(std::string("--") + f + " needs --model PATH");
+      throw UsageError(std::string("--") + f + " needs --model PATH (or --sample-model)");
   if (a.has("blocks") && a.has("window")) throw UsageError("give either --blocks or --window");
   applySettingArgs(a, s, FlagGroup::Session);
   return s;

@@ -4,8 +4,7 @@
 
 #include <QFileInfo>
 
-#include "attnscope/models/checkpoint.h"
-#include "attnscope/models/family.h"
+#include "model/sample_models.h"
 
 #include <QDir>
 #include <QFile>
@@ -63,26 +62,7 @@ bool isModelPath(const QString& path) {
 }
 
 Session sessionForModel(const QString& path, const Session& current) {
-  Session s = current;
-  s.model = SessionModel{};
-  s.model.path = QFileInfo(path).absoluteFilePath().toStdString();
-  const models::Checkpoint ckpt = models::Checkpoint::open(s.model.path);  // says what is wrong with it
-  const bool text = models::familyEntry(ckpt.info().family).text;
-  const SourceKind k = s.source.kind;
-  const bool readsText = k == SourceKind::Text || k == SourceKind::SampleText;
-  const bool readsImage = k == SourceKind::Image || k == SourceKind::SampleImage;
-  if (text && !readsText) {
-    SessionSource src;
-    src.kind = SourceKind::SampleText;
-    s.setSource(src);
-  } else if (!text && !readsImage) {
-    SessionSource src;
-    src.kind = SourceKind::SampleImage;
-    s.setSource(src);
-  }
-  s.head = Session::kHeadMean;
-  s.clearQuery();
-  return s;
+  return sessionWithModel(QFileInfo(path).absoluteFilePath().toStdString(), current);
 }
 
 FileKind classifyFile(const QString& path) { return sniffFileKind(path); }

@@ -35,9 +35,8 @@ bool fileIsKind(const QString& path, SourceKind kind);
 
 /// True for a path that names a checkpoint: a folder, or a .safetensors / .safetensors.index.json file.
 bool isModelPath(const QString& path);
-/// The session `current` becomes with the checkpoint at `path` (its last layer): the source stays
-/// when the model reads it (text for GPT-2, images for the ViTs), else the model's kind of built-in
-/// sample replaces it. Throws attnscope::Error naming the checkpoint when it cannot be opened.
+/// The session `current` becomes with the checkpoint at `path`: sessionWithModel (model/sample_models.h)
+/// with the path made absolute. Throws attnscope::Error naming the checkpoint when it cannot be opened.
 Session sessionForModel(const QString& path, const Session& current);
 
 /// Exports `panels` of `results` as PNG (at dpi), SVG or PDF by the extension. Throws FileError.

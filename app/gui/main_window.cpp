@@ -268,14 +268,22 @@ void MainWindow::showError(const QString& text) {
 }
 
 void MainWindow::openModel(const QString& path) {
+  openModelSession([&] { return sessionForModel(path, controller_.session()); }, path);
+}
+
+void MainWindow::openSampleModel(SampleModel which) {
+  openModelSession([&] { return sessionForSampleModel(which, controller_.session()); }, QString());
+}
+
+void MainWindow::openModelSession(const std::function<Session()>& make, const QString& recent) {
   caption_->hide();
   lessons_.clear();
   try {
-    const Session s = sessionForModel(path, controller_.session());
+    const Session s = make();
     error_->hide();
     file_->setModified(true);
     setSession(s);
-    file_->addRecent(path);
+    if (!recent.isEmpty()) file_->addRecent(recent);
   } catch (const std::exception& e) {
     showError(QString::fromStdString(e.what()));
   }

@@ -14,6 +14,7 @@
 #include "figures/figure_style.h"
 #include "gui/explorer_controller.h"
 #include "gui/session_file.h"
+#include "model/sample_models.h"
 
 class QLabel;
 class QMenu;
@@ -50,6 +51,9 @@ class MainWindow : public QMainWindow {
   /// Opens a checkpoint (folder or .safetensors) on the current input, or on the built-in sample
   /// of the model's kind; errors go to the error line and leave the session as it was.
   void openModel(const QString& path);
+  /// File ▸ Open sample model: a trained sample model on its own input (sessionForSampleModel in
+  /// model/sample_models.h); errors (not installed) go to the error line and leave the session.
+  void openSampleModel(SampleModel which);
   /// Selects a view tab by its panel name (maps, model-view, layer-curves, rollout, cls-maps).
   void showView(const QString& panel);
   void saveSessionTo(const QString& path);
@@ -112,6 +116,9 @@ class MainWindow : public QMainWindow {
 
  private:
   void showError(const QString& message);
+  /// Applies the session `make` gives for a model (lesson caption hidden; errors to the error
+  /// line); `recent` (when not empty) joins File ▸ Open recent.
+  void openModelSession(const std::function<Session()>& make, const QString& recent);
   /// Applies an edit to the controller's session (the one path of every control).
   void applyEdit(const std::function<void(Session&)>& edit);
   /// Shows the model bar for the session (hidden without a model) and the session's view tab.

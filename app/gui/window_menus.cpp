@@ -45,6 +45,14 @@ void buildWindowMenus(MainWindow& w) {
     const QString p = QFileDialog::getExistingDirectory(self, QObject::tr("Open model: a checkpoint folder (config.json + *.safetensors)"));
     if (!p.isEmpty()) self->openModel(p);
   });
+  QMenu* sampleModels = file->addMenu(QObject::tr("Open sample mo&del"));
+  sampleModels->setObjectName(QStringLiteral("sampleModelMenu"));
+  sampleModels->addAction(QObject::tr("&Text model (GPT-2 layout, on the sample text)"), self,
+                          [self] { self->openSampleModel(SampleModel::Text); })
+      ->setObjectName(QStringLiteral("openSampleModelText"));
+  sampleModels->addAction(QObject::tr("&Image model (ViT layout, on a held-out shapes image)"), self,
+                          [self] { self->openSampleModel(SampleModel::Image); })
+      ->setObjectName(QStringLiteral("openSampleModelImage"));
   w.sessionFile()->setRecentMenu(file->addMenu(QObject::tr("Open &recent")), [self](const QString& p) { self->openFile(p); });
   file->addSeparator();
   file->addAction(QObject::tr("&Save session…"), QKeySequence::Save, self, [self] {

@@ -3,6 +3,8 @@
 
 #include <QtGlobal>
 #include <Eigen/Core>
+#include <filesystem>
+#include <system_error>
 
 #include "attnscope/eigen_backend.h"
 
@@ -27,6 +29,12 @@ std::string compilerName() {
 }  // namespace
 
 std::string attnscopeVersion() { return ATTNSCOPE_VERSION; }
+
+std::string executableDir() {
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : exe.parent_path().string();
+}
 
 std::vector<BuildFact> buildFacts() {
   const CpuCodePath path = cpuCodePath();

@@ -18,4 +18,7 @@ struct BuildFact {
 /// whether this CPU has it), Eigen version and SIMD, Qt run-time and build versions.
 std::vector<BuildFact> buildFacts();
 
+/// The folder of the running program (from /proc/self/exe); empty when it cannot be read.
+std::string executableDir();
+
 }  // namespace attnscope

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "attnscope/cuda_plugin.h"
+#include "model/build_info.h"
 
 #ifndef ATTNSCOPE_VERSION
 #define ATTNSCOPE_VERSION "unknown"
@@ -77,10 +78,9 @@ CudaPlugin openPlugin() {
 
 std::vector<std::string> cudaPluginCandidates() {
   if (const char* env = std::getenv("ATTNSCOPE_CUDA_PLUGIN"); env && *env) return {env};
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return {};
-  const fs::path dir = exe.parent_path();
+  const std::string exeDir = executableDir();
+  if (exeDir.empty()) return {};
+  const fs::path dir(exeDir);
   return {(dir / kCudaPluginFile).string(),
           (dir / ATTNSCOPE_PLUGIN_RELDIR / kCudaPluginFile).lexically_normal().string()};
 }

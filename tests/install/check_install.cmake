@@ -27,7 +27,15 @@ set(expected
   share/bash-completion/completions/attnscope
   share/doc/attnscope/README.md
   share/doc/attnscope/docs/math.md
-  share/doc/attnscope/docs/cli.md)
+  share/doc/attnscope/docs/cli.md
+  share/attnscope/models/text/config.json
+  share/attnscope/models/text/model.safetensors
+  share/attnscope/models/text/vocab.json
+  share/attnscope/models/text/merges.txt
+  share/attnscope/models/image/config.json
+  share/attnscope/models/image/preprocessor_config.json
+  share/attnscope/models/image/model.safetensors
+  share/attnscope/models/image/sample.png)
 if(GUI)
   list(APPEND expected
     share/applications/${app}.desktop
@@ -95,6 +103,7 @@ endif()
 set(exe "${PREFIX}/bin/attnscope")
 set(ENV{QT_QPA_PLATFORM} offscreen)
 unset(ENV{ATTNSCOPE_CUDA_PLUGIN})  # the installed program finds its own plugin (or says why not)
+unset(ENV{ATTNSCOPE_SAMPLE_MODELS})  # and its own sample models
 run_checked(info "${exe}" info)
 if(NOT info MATCHES "backends:" OR NOT info MATCHES "cuda +unavailable|cuda +available")
   fail("'attnscope info' from the install tree says no backends:\n${info}")
@@ -106,6 +115,17 @@ run_checked(out "${exe}" render --sample text --panels maps --out "${PREFIX}/ren
 if(NOT EXISTS "${PREFIX}/render.png")
   fail("the installed program's render wrote no PNG")
 endif()
+# The installed program finds its installed sample models (share/attnscope/models beside bin/).
+file(REAL_PATH "${PREFIX}" real_prefix)
+foreach(m text image)
+  if(NOT info MATCHES "\n  ${m} +(${PREFIX}|${real_prefix})/share/attnscope/models/${m}\n")
+    fail("'attnscope info' from the install tree does not name the installed ${m} sample model:\n${info}")
+  endif()
+  run_checked(out "${exe}" render --sample-model ${m} --panels maps --out "${PREFIX}/sample-${m}.png")
+  if(NOT EXISTS "${PREFIX}/sample-${m}.png")
+    fail("the installed program's render --sample-model ${m} wrote no PNG")
+  endif()
+endforeach()
 
 # --- the man page and completion cover every command and option of the help texts ---------------
 file(READ "${PREFIX}/share/man/man1/attnscope.1" man)
