@@ -3,6 +3,7 @@
 // strided blocks, alpha and beta (issue 24 #1).
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <random>
 
@@ -61,8 +62,13 @@ TEST(Gemm, TheBuildsBlasIsLoadedUnlessTurnedOff) {
   const auto& b = attnscope::blasInfo();
   EXPECT_EQ(b.usedForProducts, b.kernelBits >= b.eigenBits) << b.kernel;
   EXPECT_EQ(attnscope::gemmUsesBlas(64, 64, 64), b.usedForProducts);
-  if (std::getenv("ATTNSCOPE_EXPECT_BLAS_PRODUCTS")) {  // ctest CoreKernelsOnBlas: attnscope chose the kernel
-    EXPECT_TRUE(b.usedForProducts) << attnscope::blasSummary();
+  // ctest CoreKernelsOnBlas: attnscope chose the kernel. On an AVX-512 CPU it chose SkylakeX, which
+  // must then run the products; elsewhere OpenBLAS's own detection decides (said, not asserted).
+  if (std::getenv("ATTNSCOPE_EXPECT_BLAS_PRODUCTS")) {
+    if (b.coretypeSource.rfind("set by attnscope", 0) == 0)
+      EXPECT_TRUE(b.usedForProducts) << attnscope::blasSummary();
+    else
+      std::printf("BLAS kernel detected by OpenBLAS: %s\n", attnscope::blasSummary().c_str());
   }
   if (!b.usedForProducts) {
     EXPECT_NE(attnscope::blasSummary().find("products stay on Eigen"), std::string::npos);
